@@ -1,0 +1,102 @@
+"""Typed errors of letter-pdf: what went wrong, where, and how to fix it.
+
+The library raises these and never calls ``sys.exit``; the CLI has one boundary that turns them into a
+one-line message and an exit code (see ``cli.py``). Several kinds of failure share one exit code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, as documented in the README."""
+
+    OK = 0
+    ERROR = 1  # bad input, refused resource, failed check or verification: the user can fix it
+    USAGE = 2  # bad command line (click's own code)
+    INTERNAL = 3  # a bug in letter-pdf or a library: please report it
+
+
+class LetterPdfError(Exception):
+    """Base of every error letter-pdf raises on purpose.
+
+    ``where`` says where the problem is (a file, ``file:line``, a field or a signatory); ``hint`` says how
+    to fix it. ``str(error)`` is the one-line message the CLI prints.
+    """
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, *, where: str | Path | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = str(where) if where is not None else None
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        if self.hint:
+            text = f"{text} — {self.hint}"
+        return " ".join(text.split())  # one line, whatever the parts contain
+
+    @staticmethod
+    def location(path: str | Path, line: int | None = None, field: str | None = None) -> str:
+        """Format ``file[:line][, field 'x']`` for ``where``."""
+        text = str(path)
+        if line is not None:
+            text += f":{line}"
+        if field:
+            text += f", field '{field}'"
+        return text
+
+
+class InputError(LetterPdfError):
+    """The letter file (front matter, body) cannot be read or is not valid."""
+
+
+class SignatoryError(LetterPdfError):
+    """The signatory list cannot be read, or a row in it is not valid."""
+
+
+class FontCoverageError(LetterPdfError):
+    """A character in the letter has no glyph in the fonts in use."""
+
+
+class ResourceError(LetterPdfError):
+    """A resource (image, stylesheet, font, PDF to merge) is refused, missing or unreadable."""
+
+
+class TypesettingError(LetterPdfError):
+    """WeasyPrint could not typeset the letter."""
+
+
+class AssemblyError(LetterPdfError):
+    """Covers or enclosures cannot be merged (not a PDF, encrypted, malformed, too large)."""
+
+
+class SigningError(LetterPdfError):
+    """The letter cannot be signed (key, passphrase, certificate, timestamp server)."""
+
+
+class VerificationError(LetterPdfError):
+    """A signature or an archive does not verify."""
+
+
+class ArchiveError(LetterPdfError):
+    """The archive cannot be read or written, or a record is not valid."""
+
+
+class OutputError(LetterPdfError):
+    """The output file cannot be written."""
+
+
+class Problems(LetterPdfError):
+    """Several problems found at once (``letter-pdf check`` reports all of them)."""
+
+    def __init__(self, problems: list[LetterPdfError]):
+        self.problems = list(problems)
+        first = self.problems[0] if self.problems else None
+        super().__init__(
+            f"{len(self.problems)} problem(s) found; the first: {first}" if first else "no problems",
+        )

@@ -1,0 +1,110 @@
+"""The validated letter: frozen dataclasses that every later stage reads and none changes.
+
+``letter.py`` and ``signatories.py`` build these from the user's files; nothing else constructs them
+from raw input. Paths are absolute and already checked to lie inside the letter's folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["organisation", "individual"]
+KINDS: tuple[str, ...] = ("organisation", "individual")
+PAPERS: tuple[str, ...] = ("a4", "letter")
+ORDERS: tuple[str, ...] = ("as-given", "alphabetical")
+GROUPINGS: tuple[str, ...] = ("none", "kind", "country", "group")
+SIGNATURE_LAYOUTS: tuple[str, ...] = ("side-by-side", "stacked")
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """One signatory as it will be printed. ``name`` is NFC-normalised and otherwise exactly as given."""
+
+    name: str
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes, in the given order
+    kind: Kind = "organisation"
+    role: str | None = None  # e.g. "Secretary General, CIVICUS" for an individual
+    group: str | None = None  # optional heading to group under
+    line: int | None = None  # line (CSV) or item number (YAML) in the source, for messages
+
+
+@dataclass(frozen=True)
+class Party:
+    """Sender or recipient: a name, postal address lines and contact lines (e-mail, phone, web)."""
+
+    name: str
+    address: tuple[str, ...] = ()
+    contact: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A person who signs the letter in the signature block."""
+
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+    signature: Path | None = None  # PNG or SVG image inside the letter's folder
+
+
+@dataclass(frozen=True)
+class Annex:
+    """An enclosure: a title, and the PDF to append when there is one."""
+
+    title: str
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Options of the generated cover page."""
+
+    enabled: bool = True
+    channel: str | None = None  # e.g. "By e-mail and registered post"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """Everything needed to typeset one letter, validated."""
+
+    source: Path  # the letter's Markdown file (absolute)
+    title: str
+    body: str  # Markdown
+    body_line: int  # line of the letter file where the body starts (1-based)
+    date: dt.date
+    lang: str = "en"
+    subject: str | None = None
+    place: str | None = None
+    sender: Party | None = None
+    recipient: Party | None = None
+    opening: str | None = None
+    closing: str | None = None
+    signatories_path: Path | None = None
+    signatories: tuple[Signatory, ...] = ()
+    reference: str | None = None  # our reference
+    their_reference: str | None = None  # the recipient's reference, if answering
+    logo: Path | None = None
+    signers: tuple[Signer, ...] = ()
+    signature_layout: str = "side-by-side"
+    cc: tuple[str, ...] = ()
+    enclosures: tuple[Annex, ...] = ()
+    cover_pdfs: tuple[Path, ...] = ()
+    cover: Cover = field(default_factory=Cover)
+    fonts: tuple[Path, ...] = ()  # extra font files, used after the bundled ones
+    keywords: tuple[str, ...] = ()
+    author: str | None = None
+    paper: str = "a4"
+    order: str = "as-given"
+    group_by: str = "none"
+
+    @property
+    def folder(self) -> Path:
+        return self.source.parent
+
+    @property
+    def metadata_author(self) -> str:
+        return self.author or (self.sender.name if self.sender else "")

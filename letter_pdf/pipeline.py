@@ -1,0 +1,92 @@
+"""The order of the stages, written once: load -> validate -> render -> typeset -> assemble -> sign -> write.
+
+Every other module does one stage and knows nothing of the others' order; ``cli.py`` and the Python API
+call ``build`` and ``check`` here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from letter_pdf import fonts, letter as letter_module, output, render, typeset
+from letter_pdf.errors import InputError, LetterPdfError, Problems
+from letter_pdf.model import PAPERS, Letter
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Options of one build; ``None`` means "as the letter's front matter says"."""
+
+    output: Path | None = None
+    paper: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    pages: int
+    signatories: int
+    notes: tuple[str, ...] = field(default=())  # summary lines: what was removed, converted or dropped
+
+
+def creation_time(letter: Letter) -> dt.datetime:
+    """The PDF's creation date: ``SOURCE_DATE_EPOCH`` when set, else the letter's date at 00:00 UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise InputError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time", hint="set it to whole seconds since 1970"
+            ) from exc
+    return dt.datetime.combine(letter.date, dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def _validate_options(options: BuildOptions) -> None:
+    if options.paper is not None and options.paper not in PAPERS:
+        raise InputError(f"unknown paper size '{options.paper}'", hint=f"use one of: {', '.join(PAPERS)}")
+
+
+def default_output(letter_path: Path) -> Path:
+    return Path(letter_path).with_suffix(".pdf")
+
+
+def prepare(letter_path: Path) -> tuple[Letter, fonts.FontSet]:
+    """Load and validate everything, and preflight the fonts; raise on the first stage that fails."""
+    letter = letter_module.load_letter(Path(letter_path))
+    font_set = fonts.FontSet.for_letter(letter)
+    problems = fonts.check_coverage(letter, font_set)
+    if problems:
+        raise problems[0] if len(problems) == 1 else Problems(problems)
+    return letter, font_set
+
+
+def check(letter_path: Path) -> list[LetterPdfError]:
+    """Every validation and preflight step, without writing anything; return all problems found."""
+    try:
+        letter = letter_module.load_letter(Path(letter_path))
+    except Problems as many:
+        return many.problems
+    except LetterPdfError as one:
+        return [one]
+    try:
+        font_set = fonts.FontSet.for_letter(letter)
+    except LetterPdfError as one:
+        return [one]
+    return list(fonts.check_coverage(letter, font_set))
+
+
+def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult:
+    """Build the letter into a PDF and write it atomically; return what was written."""
+    options = options or BuildOptions()
+    _validate_options(options)
+    letter, font_set = prepare(letter_path)
+    paper = options.paper or letter.paper
+    html = render.render_letter(letter, paper=paper, font_set=font_set)
+    result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
+    target = Path(options.output) if options.output else default_output(letter.source)
+    output.write_atomic(target, result.pdf)
+    return BuildResult(output=target, pages=result.pages, signatories=len(letter.signatories))
