@@ -132,6 +132,25 @@ def check(letter: Path) -> None:
     click.echo(f"{letter}: no problems found")
 
 
+@cli.command()
+@click.argument("pdf", type=EXISTING_FILE)
+@click.option("-o", "--output", type=OUT_FILE, help="PNG file to write.  [default: beside PDF, -pageN.png]")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page to render (1 = first).")
+@click.option("--dpi", type=click.IntRange(36, 600), default=100, show_default=True, help="Resolution.")
+@boundary
+def preview(pdf: Path, output: Path | None, page: int, dpi: int) -> None:
+    """Render one page of PDF to a PNG picture (to look at it, or for a README).
+
+    \b
+    Example:
+      letter-pdf preview letter.pdf --page 1 -o page1.png
+    """
+    from letter_pdf.preview import write_preview
+
+    target = output or pdf.with_name(f"{pdf.stem}-page{page}.png")
+    click.echo(str(write_preview(pdf, target, page=page, dpi=dpi)))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``letter-pdf`` and ``python -m letter_pdf``; ``argv`` lets tests drive it in-process."""
     cli.main(args=argv, prog_name="letter-pdf")
