@@ -1,0 +1,343 @@
+"""End to end: letter.md + signatories -> PDF, through the CLI and the Python API.
+
+Checks the promises of issue 2 on real outputs: every name exactly once in the extracted text, bundled
+fonts only (embedded), metadata, bookmarks, PDF/A claim, byte-identical rebuilds, and bad input that
+leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+import letter_pdf
+from letter_pdf.cli import main
+
+from conftest import read_csv_rows, write_letter
+
+pytestmark = pytest.mark.slow
+
+BUNDLED_FAMILIES = ("NotoSerif", "NotoSans", "Noto Serif", "Noto Sans", "Letter Serif", "Letter Sans")
+
+
+def squash(text: str) -> str:
+    """Text as extracted, with line breaks and runs of spaces made single spaces (names may wrap)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def pdf_text(path: Path, first_page: int = 0) -> str:
+    reader = PdfReader(path)
+    return squash(" ".join(page.extract_text() or "" for page in reader.pages[first_page:]))
+
+
+def signatory_text(path: Path) -> str:
+    """The extracted text from the signatory list's heading on."""
+    reader = PdfReader(path)
+    outline = {item.title: reader.get_destination_page_number(item) for item in _flat(reader.outline)}
+    start = next((page for title, page in outline.items() if re.search("signator", title, re.I)), 0)
+    return pdf_text(path, start)
+
+
+def _flat(items):
+    for item in items:
+        if isinstance(item, list):
+            yield from _flat(item)
+        else:
+            yield item
+
+
+def fonts_of(path: Path) -> dict[str, bool]:
+    """Every font used on every page: base name (subset tag removed) -> embedded?"""
+    found: dict[str, bool] = {}
+    for page in PdfReader(path).pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            targets = [d.get_object() for d in descendants] if descendants else [font]
+            for target in targets:
+                descriptor = target.get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor else {}
+                embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                name = str(target.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1]
+                found[name] = embedded
+    return found
+
+
+def assert_each_name_once(names: list[str], text: str) -> None:
+    """Each name appears as often as names containing it appear (a name inside a longer one counts)."""
+    names = [squash(n) for n in names]
+    for name in names:
+        expected = sum(1 for other in names if name in other)
+        assert text.count(name) == expected, f"{name!r}: {text.count(name)} times, expected {expected}"
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def sample_letter(tmp_path_factory, shared_sample) -> Path:
+    """The real sample: its title and letter text from ../shared, its 65 signatories as CSV."""
+    folder = tmp_path_factory.mktemp("sample")
+    title = (shared_sample / "title.txt").read_text(encoding="utf-8").strip()
+    opening, _, body = (shared_sample / "letter.txt").read_text(encoding="utf-8").partition("\n")
+    main_title, _, subject = title.partition(":")
+    rows = read_csv_rows(Path(__file__).parent / "resources" / "foreign-agents-signatories.csv")
+    return write_letter(
+        folder,
+        front={"title": main_title.strip(), "subject": subject.strip(), "opening": opening.strip(),
+               "recipient": {"name": "President of the Russian Federation",
+                             "address": ["The Kremlin", "Moscow, 103132", "Russia"]},
+               "sender": {"name": "Amnesty International",
+                          "address": ["1 Easton Street", "London WC1X 0DW", "United Kingdom"]}},
+        body=body,
+        rows=rows,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(sample_letter) -> Path:
+    result = letter_pdf.build(sample_letter, output=sample_letter.with_name("out.pdf"))
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def resources_pdf(tmp_path_factory, sample_rows) -> tuple[Path, Path]:
+    """A letter of our own text with the 65 names from tests/resources (runs without ../shared)."""
+    folder = tmp_path_factory.mktemp("resources")
+    letter = write_letter(folder, rows=sample_rows, front={"keywords": ["civil society", "test"]},
+                          body="We write to you *together*.\n\n- one point\n- another point\n")
+    out = folder / "letter.pdf"
+    result = letter_pdf.build(letter, output=out)
+    assert result.output == out and result.signatories == 65
+    return letter, out
+
+
+# ---------------------------------------------------------------------------------------------- the sample
+
+
+def test_shared_sample_every_name_exactly_once(sample_pdf, sample_rows):
+    assert_each_name_once([r["name"] for r in sample_rows], signatory_text(sample_pdf))
+
+
+def test_shared_sample_letter_text_is_in_the_pdf(sample_pdf, shared_sample):
+    text = pdf_text(sample_pdf)
+    body = (shared_sample / "letter.txt").read_text(encoding="utf-8").split("\n", 1)[1]
+    for sentence in re.split(r"(?<=[.])\s+", body.strip()):
+        words = sentence.split()[:6]  # the start of each sentence (hyphenation may break later words)
+        assert squash(" ".join(words)) in text, words
+
+
+def test_shared_sample_uses_only_bundled_embedded_fonts(sample_pdf):
+    fonts = fonts_of(sample_pdf)
+    assert fonts, "no fonts found"
+    for name, embedded in fonts.items():
+        assert embedded, f"font {name} is not embedded"
+        assert name.replace("-", "").startswith(tuple(f.replace(" ", "") for f in BUNDLED_FAMILIES)), name
+
+
+# ---------------------------------------------------------------------------------------------- without ../shared
+
+
+def test_names_metadata_and_outline(resources_pdf, sample_rows):
+    letter, pdf = resources_pdf
+    assert_each_name_once([r["name"] for r in sample_rows], signatory_text(pdf))
+    reader = PdfReader(pdf)
+    meta = reader.metadata
+    assert meta.title == "Joint letter on freedom of association"
+    assert meta.author == "Example Coalition"
+    assert meta.subject == "Protect civil society organisations"
+    assert "civil society" in (meta.get("/Keywords") or "")
+    assert str(reader.trailer["/Root"].get("/Lang")) == "en"
+    titles = [item.title for item in _flat(reader.outline)]
+    assert len(titles) >= 2 and any(re.search("signator", t, re.I) for t in titles), titles
+    for name, embedded in fonts_of(pdf).items():
+        assert embedded, name
+
+
+def test_pdfa_claim_and_tags(resources_pdf):
+    import pikepdf
+
+    _, pdf = resources_pdf
+    with pikepdf.open(pdf) as doc:
+        assert doc.open_metadata().pdfa_status.startswith("3")
+        assert "/StructTreeRoot" in doc.Root and doc.Root.MarkInfo.Marked
+
+
+def test_page_x_of_y_and_running_header(resources_pdf):
+    _, pdf = resources_pdf
+    reader = PdfReader(pdf)
+    total = len(reader.pages)
+    assert total >= 2
+    for number, page in enumerate(reader.pages, 1):
+        assert f"Page {number} of {total}" in squash(page.extract_text())
+    assert "Protect civil society organisations" in squash(reader.pages[1].extract_text())
+
+
+def test_rebuild_is_byte_identical(resources_pdf, tmp_path):
+    letter, pdf = resources_pdf
+    again = letter_pdf.build(letter, output=tmp_path / "again.pdf").output
+    assert again.read_bytes() == pdf.read_bytes()
+
+
+def test_source_date_epoch_sets_creation_date(resources_pdf, tmp_path, monkeypatch):
+    letter, _ = resources_pdf
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    out = letter_pdf.build(letter, output=tmp_path / "epoch.pdf").output
+    assert PdfReader(out).metadata.creation_date.timestamp() == 1700000000
+
+
+def test_us_letter_paper(make_letter, tmp_path):
+    out = letter_pdf.build(make_letter(), output=tmp_path / "us.pdf", paper="letter").output
+    box = PdfReader(out).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_a4_is_the_default(make_letter, tmp_path):
+    out = letter_pdf.build(make_letter(), output=tmp_path / "a4.pdf").output
+    box = PdfReader(out).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_injection_like_text_comes_out_literally(make_letter, tmp_path):
+    tricky = ["Org B</li><li>Org C", "Smith & Sons {{ 7*7 }}", "{% raw %}Quote \"x\" 'y'", "<script>alert(1)</script>"]
+    letter = make_letter(
+        front={"subject": "Re: <b>bold</b> & {{ config }}"},
+        body="Raw <em>html</em> is text. {{ 7*7 }}\n\n<div>block</div>\n",
+        rows=[{"name": n} for n in tricky],
+    )
+    out = letter_pdf.build(letter, output=tmp_path / "x.pdf").output
+    text = pdf_text(out)
+    for name in tricky:
+        assert squash(name) in text
+    assert "Re: <b>bold</b> & {{ config }}" in text
+    assert "Raw <em>html</em> is text. {{ 7*7 }}" in text and "<div>block</div>" in text
+    assert "49" not in text
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(letter_pdf.cli.cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_build_prints_path_pages_and_count(make_letter, tmp_path):
+    letter = make_letter()
+    code, out, err = run_cli("build", str(letter), "-o", str(tmp_path / "cli.pdf"))
+    assert code == 0, err
+    assert str(tmp_path / "cli.pdf") in out and "page" in out and "2 signatories" in out
+
+
+def test_cli_default_output_is_beside_the_letter(make_letter):
+    letter = make_letter()
+    code, out, err = run_cli("build", str(letter))
+    assert code == 0, err
+    assert letter.with_suffix(".pdf").is_file()
+
+
+@pytest.mark.parametrize(
+    "front, rows, expected",
+    [
+        ({"recipent": {"name": "X"}}, None, "did you mean 'recipient'"),
+        ({"date": "tomorrow"}, None, "is not a date"),
+        ({"signatories": "missing.csv"}, None, "'missing.csv' not found"),
+        ({}, [{"name": ""}], "signatories.csv:2"),
+        ({}, [{"name": "Org", "country": "Atlantis"}], "Atlantis"),
+        ({}, [{"name": "Грузинская ассоциация ქართული"}], "U+10E5"),
+    ],
+    ids=["unknown-key", "bad-date", "missing-signatories", "empty-name", "unknown-country", "uncovered-char"],
+)
+def test_cli_bad_input_one_line_exit_1_no_file(make_letter, tmp_path, front, rows, expected):
+    letter = make_letter(front=front, rows=rows)
+    target = tmp_path / "out.pdf"
+    code, out, err = run_cli("build", str(letter), "-o", str(target))
+    assert code == 1
+    assert expected in err, err
+    assert "Traceback" not in err
+    assert len([line for line in err.splitlines() if line.startswith("error:")]) >= 1
+    assert not target.exists()
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".out.pdf.*"))
+
+
+def test_cli_bad_input_does_not_overwrite_existing_output(make_letter, tmp_path):
+    target = tmp_path / "out.pdf"
+    target.write_bytes(b"previous version")
+    code, _, _ = run_cli("build", str(make_letter(front={"date": "soon"})), "-o", str(target))
+    assert code == 1 and target.read_bytes() == b"previous version"
+
+
+def test_cli_malformed_csv_row(make_letter, tmp_path):
+    letter = make_letter()
+    (letter.parent / "signatories.csv").write_text('name,country\n"Unclosed quote,GB\nOrg,FR\n', encoding="utf-8")
+    code, _, err = run_cli("build", str(letter), "-o", str(tmp_path / "o.pdf"))
+    assert code == 1 and "signatories.csv" in err and "Traceback" not in err
+
+
+def test_cli_cp1251_signatories_never_garbled(make_letter, tmp_path):
+    letter = make_letter()
+    names = ["Общество «Мемориал»", "Солдатские матери Санкт-Петербурга"]
+    with (letter.parent / "signatories.csv").open("w", encoding="cp1251", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name"])
+        writer.writerows([[n] for n in names])
+    target = tmp_path / "o.pdf"
+    code, _, err = run_cli("build", str(letter), "-o", str(target))
+    if code == 0:  # decoded reliably: the names must be exactly right
+        text = pdf_text(target)
+        assert all(squash(n) in text for n in names)
+    else:  # or refused with a message that says what to do
+        assert "UTF-8" in err and not target.exists()
+
+
+def test_check_reports_every_problem(make_letter):
+    letter = make_letter(front={"recipent": {"name": "X"}, "date": "soon"})
+    code, out, err = run_cli("check", str(letter))
+    assert code == 1
+    assert "recipent" in err and "is not a date" in err
+
+
+def test_check_clean_letter(make_letter):
+    code, out, err = run_cli("check", str(make_letter()))
+    assert code == 0, err
+    assert "no problems" in out
+
+
+def test_verbose_shows_traceback_for_errors(make_letter):
+    letter = make_letter(front={"date": "soon"})
+    code, _, err = run_cli("-v", "check", str(letter))
+    code, _, err = run_cli("-v", "build", str(letter))
+    assert code == 1 and "Traceback" in err
+
+
+def test_version_and_help_with_examples():
+    code, out, _ = run_cli("--version")
+    assert code == 0 and letter_pdf.__version__ in out
+    import click
+
+    def walk(group, path):
+        for name, command in group.commands.items():
+            yield [*path, name]
+            if isinstance(command, click.Group):
+                yield from walk(command, [*path, name])
+
+    for words in walk(letter_pdf.cli.cli, []):
+        code, out, _ = run_cli(*words, "--help")
+        assert code == 0 and "Example" in out, words
+
+
+def test_python_dash_m(make_letter, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "letter_pdf", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "letter-pdf" in proc.stdout
