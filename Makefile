@@ -27,8 +27,9 @@ test: $(VENV)/.test  ## run the whole test suite
 bench: $(VENV)/.test  ## print speed and memory figures (see bench/README.md)
 	$(PY) bench/build_sizes.py
 
-preview: $(VENV)/.base  ## re-render the README picture of page 1
-	$(PY) -m letter_pdf preview $(EXAMPLE_PDF) -o docs/page1.png
+preview: demo  ## re-render the README picture of page 1
+	mkdir -p docs
+	$(PY) -m letter_pdf preview $(EXAMPLE_PDF) --dpi 80 -o docs/page1.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
