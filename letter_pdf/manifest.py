@@ -1,0 +1,232 @@
+"""The manifest every built PDF carries: what letter it is, who signed it, and the hashes of its sources.
+
+The manifest is a small JSON file embedded in the PDF as a PDF/A-3 associated file named
+``letter-pdf-manifest.json`` (AFRelationship ``/Data``). ``letter-pdf archive record FILE.pdf`` reads it to
+know the letter's title, date, signatories as printed and the SHA-256 of its sources without the sources at
+hand. It is deterministic: sorted keys, no wall-clock time, and paths relative to the letter's folder, so the
+same inputs give the same bytes on any machine.
+
+It also carries the letter's body text (Markdown) so that two sent versions can be compared
+(``archive diff``) from the PDFs alone. With ``--embed-sources`` the letter file and the signatory list as
+used are embedded too (AFRelationship ``/Source``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from letter_pdf import __version__
+from letter_pdf.model import Letter, Party, Signatory
+
+log = logging.getLogger("letter_pdf")
+
+MANIFEST_NAME = "letter-pdf-manifest.json"
+FORMAT = "letter-pdf-manifest/1"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a manifest of 10,000 signatories is about 2 MB
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte encoding used for manifests and archive records: UTF-8, sorted keys, indent 2, final newline."""
+    return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _party(party: Party | None) -> dict | None:
+    if party is None:
+        return None
+    return {"name": party.name, "address": list(party.address), "contact": list(party.contact)}
+
+
+def signatory_entry(signatory: Signatory) -> dict:
+    return {
+        "name": signatory.name,
+        "countries": list(signatory.countries),
+        "kind": signatory.kind,
+        "role": signatory.role,
+        "group": signatory.group,
+    }
+
+
+def printed_signatories(letter: Letter) -> tuple[Signatory, ...]:
+    """The signatories in the order the letter prints them (``order``, ``group_by``)."""
+    try:  # the renderer owns the printed order; use its function when it has one
+        from letter_pdf import render
+
+        ordered = getattr(render, "printed_signatories", None)
+        if ordered is not None:
+            return tuple(ordered(letter))
+    except ImportError:  # pragma: no cover - render.py is part of the package
+        pass
+    return letter.signatories
+
+
+def display_path(path: Path, folder: Path) -> str:
+    """A source's path as recorded: relative to the letter's folder, else only its file name (no machine paths)."""
+    try:
+        return Path(path).resolve().relative_to(Path(folder).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def collect_sources(letter: Letter, *, extra: Mapping[str, Path] | None = None) -> dict[str, Path]:
+    """Every file the build reads for this letter, by role: ``letter``, ``signatories``, ``logo``,
+    ``signature-1``..., ``font-1``..., ``cover-pdf-1``..., ``annex-1``...; ``extra`` adds the build's own
+    (``--cover-pdf``, ``--annex``) under the roles given."""
+    sources: dict[str, Path] = {"letter": letter.source}
+    if letter.signatories_path is not None:
+        sources["signatories"] = letter.signatories_path
+    if letter.logo is not None:
+        sources["logo"] = letter.logo
+    for number, signer in enumerate((s for s in letter.signers if s.signature), start=1):
+        sources[f"signature-{number}"] = signer.signature
+    for number, font in enumerate(letter.fonts, start=1):
+        sources[f"font-{number}"] = font
+    for number, cover in enumerate(letter.cover_pdfs, start=1):
+        sources[f"cover-pdf-{number}"] = cover
+    for number, annex in enumerate((a for a in letter.enclosures if a.path), start=1):
+        sources[f"annex-{number}"] = annex.path
+    for role, path in (extra or {}).items():
+        sources[role] = Path(path)
+    return sources
+
+
+def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Iterable[str] = ()) -> dict:
+    """The manifest of ``letter`` built from ``sources`` (role -> file). Deterministic: no clock, no absolute paths.
+
+    ``embedded`` lists the names of the source files embedded in the PDF (``--embed-sources``).
+    """
+    printed = printed_signatories(letter)
+    files = {}
+    for role, path in sorted(sources.items()):
+        digest, size = sha256_file(path)
+        files[role] = {"path": display_path(path, letter.folder), "sha256": digest, "size": size}
+    counts = {"organisation": 0, "individual": 0}
+    for signatory in printed:
+        counts[signatory.kind] = counts.get(signatory.kind, 0) + 1
+    return {
+        "format": FORMAT,
+        "generator": {"name": "letter-pdf", "version": __version__},
+        "letter": {
+            "title": letter.title,
+            "subject": letter.subject,
+            "date": letter.date.isoformat(),
+            "place": letter.place,
+            "lang": letter.lang,
+            "reference": letter.reference,
+            "their_reference": letter.their_reference,
+            "sender": _party(letter.sender),
+            "recipient": _party(letter.recipient),
+            "opening": letter.opening,
+            "closing": letter.closing,
+            "body": letter.body,
+            "signers": [
+                {"name": s.name, "role": s.role, "organisation": s.organisation} for s in letter.signers
+            ],
+            "cc": list(letter.cc),
+            "enclosures": [a.title for a in letter.enclosures],
+        },
+        "signatories": [signatory_entry(s) for s in printed],
+        "counts": counts,
+        "sources": files,
+        "embedded_sources": sorted(embedded),
+    }
+
+
+def to_attachment(manifest: dict):
+    """The manifest as an ``assemble.Attachment`` (PDF/A-3 associated file, relationship ``Data``)."""
+    from letter_pdf.assemble import Attachment
+
+    return Attachment(
+        name=MANIFEST_NAME,
+        data=canonical_json(manifest),
+        mime="application/json",
+        description="letter-pdf manifest: letter, signatories as printed, SHA-256 of the sources",
+        relationship="Data",
+    )
+
+
+def source_attachments(letter: Letter):
+    """The letter file and its signatory list as embedded sources (relationship ``Source``), for ``--embed-sources``."""
+    from letter_pdf.assemble import Attachment
+
+    mimes = {".md": "text/markdown", ".csv": "text/csv", ".tsv": "text/tab-separated-values",
+             ".yaml": "application/yaml", ".yml": "application/yaml", ".txt": "text/plain"}
+    out = []
+    paths = [("letter", letter.source)]
+    if letter.signatories_path is not None:
+        paths.append(("signatory list", letter.signatories_path))
+    seen: set[str] = set()
+    for role, path in paths:
+        name = path.name if path.name not in seen else f"signatories-{path.name}"
+        seen.add(name)
+        out.append(
+            Attachment(
+                name=name,
+                data=path.read_bytes(),
+                mime=mimes.get(path.suffix.lower(), "application/octet-stream"),
+                description=f"source: the {role} as used for this PDF",
+                relationship="Source",
+            )
+        )
+    return out
+
+
+def _reader(pdf: str | Path | bytes):
+    from pypdf import PdfReader
+
+    if isinstance(pdf, (bytes, bytearray, memoryview)):
+        return PdfReader(io.BytesIO(bytes(pdf)))
+    return PdfReader(str(pdf))
+
+
+def read_attachments(pdf) -> dict[str, bytes]:
+    """Every embedded file of ``pdf`` (a path, bytes or an open ``PdfReader``), by name (the first one of a name)."""
+    from pypdf import PdfReader
+
+    reader = pdf if isinstance(pdf, PdfReader) else _reader(pdf)
+    out: dict[str, bytes] = {}
+    for name, contents in reader.attachments.items():
+        if contents:
+            out[name] = contents[0]
+    return out
+
+
+def parse_manifest(data: bytes) -> dict | None:
+    """A manifest from its JSON bytes; ``None`` when it is not a letter-pdf manifest."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        log.warning("the embedded manifest is too large (%d bytes); ignored", len(data))
+        return None
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("the embedded manifest is not valid JSON (%s); ignored", exc)
+        return None
+    if not isinstance(value, dict) or not str(value.get("format", "")).startswith("letter-pdf-manifest/"):
+        log.warning("the embedded %s is not a letter-pdf manifest; ignored", MANIFEST_NAME)
+        return None
+    return value
+
+
+def read_manifest(pdf) -> dict | None:
+    """The manifest embedded in ``pdf`` (a path, bytes or a ``PdfReader``), or ``None`` when it has none.
+
+    A damaged or foreign manifest counts as none (logged as a warning).
+    """
+    data = read_attachments(pdf).get(MANIFEST_NAME)
+    return None if data is None else parse_manifest(data)
