@@ -72,6 +72,9 @@ def _setup_logging(verbose: bool) -> None:
         logger.handlers[:] = [handler]
         logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
         logger.propagate = False
+    # pyHanko logs failed certificate paths with tracebacks; `verify` reports them as one line instead
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,18 +98,31 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.argument("letter", type=EXISTING_FILE)
 @click.option("-o", "--output", type=OUT_FILE, help="Where to write the PDF.  [default: beside LETTER, same name]")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size.  [default: the letter's, else a4]")
+@click.option("--sign", "sign_key", type=EXISTING_FILE, metavar="KEY.p12",
+              help="Sign the finished PDF (PAdES) with this PKCS#12 key; passphrase from "
+                   "LETTER_PDF_P12_PASSPHRASE or asked for.")
+@click.option("--timestamp-url", metavar="URL", help="Add an RFC 3161 timestamp from this server (PAdES B-T).")
+@click.option("--certify", is_flag=True, help="Certify the PDF: no changes allowed after signing.")
+@click.option("--invisible-signature", is_flag=True, help="Sign without a visible field on the signature block.")
 @boundary
-def build(letter: Path, output: Path | None, paper: str | None) -> None:
+def build(letter: Path, output: Path | None, paper: str | None, sign_key: Path | None, timestamp_url: str | None,
+          certify: bool, invisible_signature: bool) -> None:
     """Build LETTER (Markdown with front matter) into a PDF.
 
     \b
     Examples:
       letter-pdf build letter.md
       letter-pdf build letter.md -o out/letter.pdf --paper letter
+      letter-pdf build letter.md --sign key.p12
+      letter-pdf build letter.md --sign key.p12 --timestamp-url http://tsa.example/tsr --certify
     """
     from letter_pdf import pipeline
 
-    result = pipeline.build(letter, pipeline.BuildOptions(output=output, paper=paper))
+    result = pipeline.build(letter, pipeline.BuildOptions(
+        output=output, paper=paper,
+        sign=sign_key, timestamp_url=timestamp_url, certify=certify, invisible_signature=invisible_signature,
+        passphrase_prompt=_ask_passphrase if sys.stdin.isatty() else None,
+    ))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{result.output}  ({result.pages} page(s), {result.signatories} signatories)")
@@ -149,6 +165,39 @@ def preview(pdf: Path, output: Path | None, page: int, dpi: int) -> None:
 
     target = output or pdf.with_name(f"{pdf.stem}-page{page}.png")
     click.echo(str(write_preview(pdf, target, page=page, dpi=dpi)))
+
+
+def _ask_passphrase(prompt: str) -> str:
+    """Ask for the key's passphrase on the terminal, without echo (never from the command line)."""
+    return click.prompt(prompt, hide_input=True, default="", show_default=False, err=True)
+
+
+@cli.command("verify")
+@click.argument("pdf", type=EXISTING_FILE)
+@click.option("--trust", type=EXISTING_FILE, multiple=True, metavar="CA.pem",
+              help="A CA certificate (PEM or DER) to trust; repeat for several.")
+@boundary
+def verify_command(pdf: Path, trust: tuple[Path, ...]) -> None:
+    """Verify the signature of PDF: signer, time, intact, valid, trusted, coverage.
+
+    Exit status 0 only when the signature is intact, valid, covers the entire file (nothing was added
+    after signing) and, with --trust, chains to one of the given certificates.
+
+    \b
+    Examples:
+      letter-pdf verify letter.pdf
+      letter-pdf verify letter.pdf --trust our-ca.pem
+    """
+    from letter_pdf import verify
+
+    report = verify.verify_pdf(pdf, trust=tuple(trust))
+    for line in verify.describe(report):
+        click.echo(line)
+    if not report.ok:
+        for reason in report.reasons:
+            click.echo(f"error: {pdf}: {reason}", err=True)
+        raise click.exceptions.Exit(ExitCode.ERROR)
+    click.echo(f"{pdf}: signature OK")
 
 
 # ------------------------------------------------------------------------------------------- archive

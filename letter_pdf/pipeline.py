@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,12 @@ class BuildOptions:
 
     output: Path | None = None
     paper: str | None = None
+    # signing (issue 5): always the last step before the write
+    sign: Path | None = None  # PKCS#12 key file (.p12/.pfx) with its certificate
+    timestamp_url: str | None = None  # RFC 3161 server: PAdES B-T instead of B-B
+    certify: bool = False  # certification signature: no changes allowed after signing
+    invisible_signature: bool = False
+    passphrase_prompt: Callable[[str], str] | None = None  # asks for the key's passphrase (the CLI: no echo)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,50 @@ def creation_time(letter: Letter) -> dt.datetime:
 def _validate_options(options: BuildOptions) -> None:
     if options.paper is not None and options.paper not in PAPERS:
         raise InputError(f"unknown paper size '{options.paper}'", hint=f"use one of: {', '.join(PAPERS)}")
+
+
+def _prepare_signing(options: BuildOptions):
+    """Check the signing options and open the key before any work, so a wrong passphrase fails fast."""
+    if options.sign is None:
+        for name in ("timestamp_url", "certify", "invisible_signature"):
+            if getattr(options, name):
+                flag = "--" + name.replace("_", "-")
+                raise InputError(f"{flag} needs a key to sign with", hint="add --sign KEY.p12")
+        return None
+    from letter_pdf import sign
+
+    key_path = Path(options.sign)
+    sign_options = sign.SignOptions(
+        key=key_path,
+        passphrase=sign.resolve_passphrase(key_path, options.passphrase_prompt),
+        timestamp_url=options.timestamp_url,
+        certify=options.certify,
+        visible=not options.invisible_signature,
+    )
+    return sign_options, sign.load_key(sign_options)
+
+
+def _sign_last(pdf: bytes, signing, *, letter: Letter, field_box) -> tuple[bytes, tuple[str, ...]]:
+    """Sign the final package (the last stage); return the signed bytes and the summary notes."""
+    if signing is None:
+        return pdf, ()
+    from dataclasses import replace
+
+    from letter_pdf import sign
+
+    sign_options, key = signing
+    sign_options = replace(sign_options, location=getattr(letter, "place", None) or None)
+    signed = sign.sign(pdf, sign_options, field_box=field_box, key=key)
+    return signed.pdf, signed.notes
+
+
+def _signature_box(typeset_result, page_offset: int = 0):
+    """The signature block's rectangle in the final PDF: (page, x0, y0, x1, y1), or None when unknown."""
+    box = (getattr(typeset_result, "anchors", None) or {}).get("signature-block")
+    if box is None:
+        return None
+    page, *rect = box
+    return (page + page_offset, *rect)
 
 
 def default_output(letter_path: Path) -> Path:
@@ -83,10 +134,12 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
     """Build the letter into a PDF and write it atomically; return what was written."""
     options = options or BuildOptions()
     _validate_options(options)
+    signing = _prepare_signing(options)
     letter, font_set = prepare(letter_path)
     paper = options.paper or letter.paper
     html = render.render_letter(letter, paper=paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
     target = Path(options.output) if options.output else default_output(letter.source)
-    output.write_atomic(target, result.pdf)
-    return BuildResult(output=target, pages=result.pages, signatories=len(letter.signatories))
+    pdf, sign_notes = _sign_last(result.pdf, signing, letter=letter, field_box=_signature_box(result))
+    output.write_atomic(target, pdf)
+    return BuildResult(output=target, pages=result.pages, signatories=len(letter.signatories), notes=sign_notes)

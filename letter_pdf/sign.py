@@ -1,0 +1,432 @@
+"""PAdES signatures with pyHanko: the last stage, an incremental update of the assembled PDF.
+
+Baseline B-B by default; B-T with an RFC 3161 timestamp from ``timestamp_url``; a certification signature
+(DocMDP "no changes allowed") with ``certify``. The signature field sits on the signature block's rectangle,
+with an appearance that keeps a PDF/A file conforming (embedded bundled font, no transparency, print flag);
+if the signed file would still break its PDF/A claim, the claim is removed in the same revision and the
+caller is told so — never a false claim.
+
+The key is a PKCS#12 file; its passphrase comes from ``LETTER_PDF_P12_PASSPHRASE`` or from a prompter the
+caller passes (the CLI asks without echo). The passphrase is never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from letter_pdf.errors import SigningError
+
+log = logging.getLogger("letter_pdf")
+
+PASSPHRASE_ENV = "LETTER_PDF_P12_PASSPHRASE"
+FIELD_NAME = "Signature"
+STAMP_FONT = "NotoSans-Regular.ttf"  # bundled; covers Latin Extended and Cyrillic names of signers
+
+FieldBox = tuple[int, float, float, float, float]
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    """How to sign. ``passphrase`` is the PKCS#12 passphrase (``None`` for an unprotected file)."""
+
+    key: Path
+    passphrase: bytes | None = field(default=None, repr=False)
+    timestamp_url: str | None = None
+    certify: bool = False
+    visible: bool = True
+    reason: str | None = None
+    location: str | None = None
+    contact: str | None = None
+    timeout: float = 10
+
+
+@dataclass(frozen=True)
+class Signed:
+    pdf: bytes
+    signer: str
+    timestamped: bool
+    pdfa_kept: bool | None  # None: the input made no PDF/A claim
+    notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------- the key
+
+
+def resolve_passphrase(key: Path, prompter: Callable[[str], str] | None = None) -> bytes | None:
+    """The passphrase for ``key``: from ``LETTER_PDF_P12_PASSPHRASE``, else ``None`` when the file needs none,
+    else from ``prompter`` (an interactive no-echo prompt); without a prompter, a ``SigningError``."""
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env:
+        return from_env.encode("utf-8")
+    data = _read_key(Path(key))
+    if _opens_without_passphrase(data):
+        return None
+    if prompter is None:
+        raise SigningError(
+            "the key file is protected by a passphrase, and none was given",
+            where=key,
+            hint=f"set the environment variable {PASSPHRASE_ENV}, or run the command in a terminal to be asked",
+        )
+    answer = prompter(f"Passphrase for {Path(key).name}")
+    return answer.encode("utf-8") if answer else None
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SigningError("the key file does not exist", where=path, hint="give the path of a .p12/.pfx file") from exc
+    except OSError as exc:
+        raise SigningError(f"cannot read the key file ({exc.strerror})", where=path) from exc
+    if not _looks_like_pkcs12(data):
+        raise SigningError(
+            "not a PKCS#12 key file, or the file is damaged",
+            where=path,
+            hint="export the signing key together with its certificate as a .p12/.pfx file",
+        )
+    return data
+
+
+def _looks_like_pkcs12(data: bytes) -> bool:
+    from asn1crypto import pkcs12 as asn1_pkcs12
+
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
+        return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in ("data", "signed_data")
+    except Exception:  # asn1crypto raises many kinds on garbage: all mean "not PKCS#12"
+        return False
+
+
+def _opens_without_passphrase(data: bytes) -> bool:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        pkcs12.load_key_and_certificates(data, None)
+    except Exception:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Key:
+    signer: object  # pyhanko SimpleSigner
+    name: str
+
+
+def load_key(options: SignOptions, *, now: dt.datetime | None = None) -> _Key:
+    """Open the PKCS#12 file and check it can sign now; every failure is a one-line ``SigningError``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    path = Path(options.key)
+    data = _read_key(path)
+    try:
+        private_key, cert, extra = pkcs12.load_key_and_certificates(data, options.passphrase)
+    except Exception as exc:  # cryptography says ValueError for both a bad MAC and an unreadable bag
+        hint = f"check {PASSPHRASE_ENV} or the passphrase you typed"
+        if options.passphrase is None:
+            raise SigningError("the key file needs a passphrase", where=path, hint=hint) from None
+        raise SigningError("wrong passphrase for the key file (or the file is damaged)", where=path, hint=hint) from None
+    if private_key is None:
+        raise SigningError("the file holds certificates but no private key", where=path,
+                           hint="export the signing key together with its certificate")
+    if cert is None:
+        raise SigningError("the file holds a private key but no certificate", where=path,
+                           hint="export the key together with its certificate (and its chain) as one .p12 file")
+    der = serialization.Encoding.DER
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    if private_key.public_key().public_bytes(der, spki) != cert.public_key().public_bytes(der, spki):
+        raise SigningError("the certificate in the file does not belong to its private key", where=path,
+                           hint="export the matching key and certificate together")
+    now = now or dt.datetime.now(dt.UTC)
+    if now > cert.not_valid_after_utc:
+        raise SigningError(f"the certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}", where=path,
+                           hint="sign with a key whose certificate is still valid")
+    if now < cert.not_valid_before_utc:
+        raise SigningError(f"the certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC",
+                           where=path, hint="check the computer's clock, or use another key")
+
+    from asn1crypto import keys as asn1_keys, x509 as asn1_x509
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    try:
+        key_info = asn1_keys.PrivateKeyInfo.load(
+            private_key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+    except Exception as exc:
+        raise SigningError(f"unsupported kind of private key ({type(private_key).__name__})", where=path,
+                           hint="use an RSA, EC or Ed25519 key") from exc
+    as_asn1 = lambda c: asn1_x509.Certificate.load(c.public_bytes(der))  # noqa: E731
+    signer = signers.SimpleSigner(
+        signing_cert=as_asn1(cert),
+        signing_key=key_info,
+        cert_registry=SimpleCertificateStore.from_certs([as_asn1(c) for c in extra or ()]),
+    )
+    return _Key(signer=signer, name=_common_name(cert))
+
+
+def _common_name(cert) -> str:
+    from cryptography.x509.oid import NameOID
+
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+# --------------------------------------------------------------------------------------------- signing
+
+
+def sign_pdf(pdf: bytes, options: SignOptions, *, field_box: FieldBox | None) -> bytes:
+    """Sign ``pdf`` (the assembled package) and return the signed bytes; see ``sign``."""
+    return sign(pdf, options, field_box=field_box).pdf
+
+
+def sign(pdf: bytes, options: SignOptions, *, field_box: FieldBox | None, key: _Key | None = None) -> Signed:
+    """Sign ``pdf`` as one incremental update; return the bytes and what the summary should say.
+
+    ``field_box`` = (page index, x0, y0, x1, y1) in PDF points: where the visible signature goes. Without it
+    (or with ``options.visible`` false) the signature is invisible.
+    """
+    key = key or load_key(options)
+    claim = _pdfa_claim(pdf)
+    box = field_box if options.visible else None
+    if options.visible and field_box is None:
+        log.info("no signature block position known; the signature is invisible")
+    signed = _sign_once(pdf, options, key, box, drop_pdfa=False)
+    notes: list[str] = []
+    pdfa_kept: bool | None = None
+    if claim:
+        problems = pdfa_problems(signed)
+        if problems:
+            log.info("the signed file would not conform to PDF/A: %s", "; ".join(problems))
+            signed = _sign_once(pdf, options, key, box, drop_pdfa=True)
+            notes.append(f"PDF/A-{claim} claim removed: the signature's appearance does not conform "
+                         f"({problems[0]})")
+            pdfa_kept = False
+        else:
+            pdfa_kept = True
+    kind = "certified (no changes allowed)" if options.certify else "signed"
+    stamp = " with a timestamp" if options.timestamp_url else ""
+    notes.insert(0, f"{kind} by {key.name}{stamp}" + ("" if box else " (invisible signature)"))
+    return Signed(pdf=signed, signer=key.name, timestamped=bool(options.timestamp_url), pdfa_kept=pdfa_kept,
+                  notes=tuple(notes))
+
+
+def _writer_class():
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    class KeepMetadataWriter(IncrementalPdfFileWriter):
+        """pyHanko rewrites XMP and Info (Producer, ModDate) on every write, and not consistently (the Info
+        Producer gets appended to, the XMP one replaced), which breaks PDF/A's rule that both agree. The
+        signature revision leaves the assembled metadata as it is."""
+
+        def _update_meta(self):
+            pass
+
+    return KeepMetadataWriter
+
+
+def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None, *, drop_pdfa: bool) -> bytes:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError as PyHankoSigningError
+    from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+
+    try:
+        writer = _writer_class()(io.BytesIO(pdf), strict=False)
+    except (PdfError, ValueError) as exc:
+        raise SigningError(f"the PDF to sign cannot be read ({exc})") from exc
+    if writer.prev.encrypted:
+        raise SigningError("the PDF to sign is encrypted")
+    if drop_pdfa:
+        _drop_pdfa_claim(writer)
+
+    if box is not None:
+        page, x0, y0, x1, y1 = box
+        spec = fields.SigFieldSpec(FIELD_NAME, on_page=page, box=tuple(round(v) for v in (x0, y0, x1, y1)))
+    else:
+        spec = fields.SigFieldSpec(FIELD_NAME)
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=options.certify,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        reason=options.reason,
+        location=options.location,
+        contact_info=options.contact,
+    )
+    timestamper = None
+    if options.timestamp_url:
+        if not re.match(r"https?://", options.timestamp_url):
+            raise SigningError(f"the timestamp URL must start with http:// or https:// (got {options.timestamp_url!r})")
+        timestamper = HTTPTimeStamper(options.timestamp_url, timeout=options.timeout)
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=key.signer,
+        timestamper=timestamper,
+        stamp_style=_stamp_style(),
+        new_field_spec=spec,
+    )
+    out = io.BytesIO()
+    try:
+        pdf_signer.sign_pdf(writer, output=out)
+    except TimestampRequestError as exc:
+        cause = exc.__cause__
+        reason = f"{type(cause).__name__}: {cause}" if cause else str(exc)
+        if isinstance(cause, TimeoutError) or "Timeout" in type(cause).__name__:
+            reason = f"no answer within {options.timeout:g} s"
+        raise SigningError(
+            f"the timestamp server {options.timestamp_url} cannot be used ({' '.join(reason.split())})",
+            hint="check the URL and the network, or sign without --timestamp-url",
+        ) from exc
+    except PyHankoSigningError as exc:
+        raise SigningError(f"pyHanko refused to sign: {exc}") from exc
+    except PdfError as exc:
+        raise SigningError(f"the PDF to sign cannot be processed ({exc})") from exc
+    return out.getvalue()
+
+
+def _stamp_style():
+    """The visible signature's look: two small grey lines at the bottom right of the signature block, in
+    the bundled Noto Sans (embedded, as PDF/A requires), no border, no background (no transparency)."""
+    from pyhanko.pdf_utils import layout
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    from letter_pdf import assets
+
+    return TextStampStyle(
+        stamp_text="Digitally signed by %(signer)s\n%(ts)s",
+        timestamp_format="%Y-%m-%d %H:%M %Z",
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(assets.fonts_dir() / STAMP_FONT), font_size=7),
+            font_size=7,
+            leading=8,
+            text_color=(0.35, 0.35, 0.35),
+        ),
+        border_width=0,
+        background=None,
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MAX,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins.uniform(1),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------- PDF/A
+
+
+_PDFAID = re.compile(rb"""pdfaid:(part|conformance)\s*=\s*["']([^"']*)["']|<pdfaid:(part|conformance)>([^<]*)</pdfaid:\3>""")
+
+
+def _pdfa_claim(pdf: bytes) -> str | None:
+    """The PDF/A claim in the document's XMP (e.g. ``3A``), or ``None``."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        meta = reader.trailer["/Root"].get("/Metadata")
+        xmp = meta.get_object().get_data() if meta is not None else b""
+    except Exception:
+        return None
+    found = {}
+    for m in _PDFAID.finditer(xmp):
+        name = (m.group(1) or m.group(3)).decode()
+        found[name] = (m.group(2) or m.group(4) or b"").decode().strip()
+    if "part" not in found:
+        return None
+    return found["part"] + found.get("conformance", "")
+
+
+def _drop_pdfa_claim(writer) -> None:
+    """Remove the pdfaid part/conformance from the XMP, in the signature's own revision."""
+    from pyhanko.pdf_utils import generic
+
+    root = writer.root
+    if "/Metadata" not in root:
+        return
+    old = root["/Metadata"]
+    xmp = _PDFAID.sub(b"", old.data)
+    new = generic.StreamObject(
+        {generic.pdf_name("/Type"): generic.pdf_name("/Metadata"),
+         generic.pdf_name("/Subtype"): generic.pdf_name("/XML")},
+        stream_data=xmp,
+    )
+    root["/Metadata"] = writer.add_object(new)
+    writer.update_root()
+
+
+def pdfa_problems(pdf: bytes) -> list[str]:
+    """What in the signature field(s) of ``pdf`` breaks PDF/A-2/3 (ISO 19005-2 6.3, 6.2.11, 6.4): missing
+    appearance, annotation flags, unembedded fonts or transparency in the appearance. Empty when none."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    problems: list[str] = []
+    for number, page in enumerate(reader.pages, start=1):
+        for ref in page.get("/Annots") or ArrayObject():
+            annot = ref.get_object()
+            if annot.get("/Subtype") != "/Widget" or annot.get("/FT") != "/Sig":
+                continue
+            where = f"signature widget on page {number}"
+            flags = int(annot.get("/F", 0))
+            if not flags & 4 or flags & (1 | 2 | 32):
+                problems.append(f"{where}: annotation flags {flags} (Print must be set, Hidden/NoView unset)")
+            rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])]
+            zero_area = rect[0] == rect[2] or rect[1] == rect[3]
+            ap = annot.get("/AP")
+            if ap is None:
+                if not zero_area:
+                    problems.append(f"{where}: no appearance stream")
+                continue
+            ap = ap.get_object()
+            if set(ap.keys()) - {"/N"}:
+                problems.append(f"{where}: appearance has entries other than /N")
+            normal = ap.get("/N")
+            normal = normal.get_object() if normal is not None else None
+            if not isinstance(normal, StreamObject):
+                problems.append(f"{where}: the normal appearance is not a stream")
+                continue
+            problems += [f"{where}: {p}" for p in _resource_problems(normal, DictionaryObject, StreamObject)]
+    return problems
+
+
+def _resource_problems(xobject, DictionaryObject, StreamObject, depth: int = 0) -> list[str]:
+    problems: list[str] = []
+    if depth > 8:
+        return problems
+    if "/SMask" in xobject or "/Group" in xobject and xobject["/Group"].get_object().get("/S") == "/Transparency":
+        problems.append("transparency in the appearance")
+    resources = xobject.get("/Resources")
+    resources = resources.get_object() if resources is not None else DictionaryObject()
+    for font_ref in (resources.get("/Font") or DictionaryObject()).values():
+        font = font_ref.get_object()
+        descendants = [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]
+        for f in descendants:
+            fd = f.get("/FontDescriptor")
+            fd = fd.get_object() if fd is not None else DictionaryObject()
+            if not any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                problems.append(f"font {f.get('/BaseFont')} is not embedded")
+        if "/ToUnicode" not in font:
+            problems.append(f"font {font.get('/BaseFont')} has no ToUnicode map")
+    for gs_ref in (resources.get("/ExtGState") or DictionaryObject()).values():
+        gs = gs_ref.get_object()
+        if float(gs.get("/CA", 1)) < 1 or float(gs.get("/ca", 1)) < 1 or gs.get("/SMask", "/None") != "/None":
+            problems.append("transparency in the appearance")
+    for x_ref in (resources.get("/XObject") or DictionaryObject()).values():
+        x = x_ref.get_object()
+        if isinstance(x, StreamObject):
+            problems += _resource_problems(x, DictionaryObject, StreamObject, depth + 1)
+    return problems

@@ -1,0 +1,256 @@
+"""Signing (issue 5, "The proof" and "Bad input"): PAdES B-B/B-T, certification, the visible field, PDF/A.
+
+Every signature made here is checked with pyHanko's own validator against the test's throw-away CA.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pikepdf
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
+
+import pki
+from letter_pdf import sign
+from letter_pdf.cli import main
+from letter_pdf.errors import SigningError
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return pki.make_world(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def unsigned() -> bytes:
+    return pki.sample_pdf()
+
+
+def options(world, **kwargs) -> sign.SignOptions:
+    return sign.SignOptions(key=kwargs.pop("key", world.p12), passphrase=kwargs.pop("passphrase", pki.PASSPHRASE),
+                            **kwargs)
+
+
+@pytest.fixture(scope="module")
+def signed(world, unsigned) -> sign.Signed:
+    """B-B, visible on the sample's signature block."""
+    return sign.sign(unsigned, options(world), field_box=pki.SAMPLE_BOX)
+
+
+def validate(pdf: bytes, world):
+    reader = PdfFileReader(io.BytesIO(pdf))
+    sigs = reader.embedded_regular_signatures
+    assert len(sigs) == 1
+    vc = lambda: ValidationContext(trust_roots=[world.ca.asn1_cert()], allow_fetching=False)  # noqa: E731
+    return sigs[0], validate_pdf_signature(sigs[0], signer_validation_context=vc(), ts_validation_context=vc())
+
+
+def test_signed_package_validates_with_pyhanko(signed, world):
+    emb, status = validate(signed.pdf, world)
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.modification_level == ModificationLevel.NONE
+    assert status.bottom_line
+    assert emb.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+    assert status.timestamp_validity is None  # B-B: no timestamp
+    assert status.signing_cert.subject.native["common_name"] == "Maria Ковальчук, Test Coalition"
+    assert signed.signer == "Maria Ковальчук, Test Coalition"
+    assert signed.notes[0] == "signed by Maria Ковальчук, Test Coalition"
+
+
+def test_signing_is_one_incremental_update(signed, unsigned, world):
+    assert signed.pdf.startswith(unsigned)  # the assembled bytes are kept as they are
+    emb, _ = validate(signed.pdf, world)
+    reader = PdfFileReader(io.BytesIO(signed.pdf))
+    original = PdfFileReader(io.BytesIO(unsigned))
+    assert reader.xrefs.total_revisions == original.xrefs.total_revisions + 1
+    assert emb.signed_revision == reader.xrefs.total_revisions - 1
+
+
+def test_visible_field_sits_on_the_signature_block(signed):
+    reader = PdfReader(io.BytesIO(signed.pdf))
+    page_index, x0, y0, x1, y1 = pki.SAMPLE_BOX
+    widgets = [
+        (i, a.get_object()) for i, page in enumerate(reader.pages) for a in page.get("/Annots", [])
+        if a.get_object().get("/FT") == "/Sig"
+    ]
+    assert len(widgets) == 1
+    index, widget = widgets[0]
+    assert index == page_index == 1
+    assert [float(v) for v in widget["/Rect"]] == [round(v) for v in (x0, y0, x1, y1)]
+    with pikepdf.open(io.BytesIO(signed.pdf)) as pdf:  # the text drawn, as its /ActualText spans say
+        appearance = next(a for a in pdf.pages[1].Annots if a.get("/FT") == "/Sig").AP.N
+        spans = [str(op.operands[1].ActualText) for op in pikepdf.parse_content_stream(appearance)
+                 if str(op.operator) == "BDC" and "/ActualText" in op.operands[1]]
+    assert spans[0] == "Digitally signed by Maria Ковальчук, Test Coalition"
+    assert spans[1].endswith(" UTC") and spans[1][:2] == "20"
+
+
+def test_pdfa_claim_is_kept_and_the_widget_conforms(signed, unsigned):
+    assert sign.pdfa_problems(signed.pdf) == []
+    assert signed.pdfa_kept is True
+    with pikepdf.open(io.BytesIO(signed.pdf)) as pdf, pikepdf.open(io.BytesIO(unsigned)) as before:
+        assert pdf.open_metadata().pdfa_status == "3A"
+        # the signature revision leaves Info and XMP exactly as assembled (PDF/A needs them to agree)
+        assert pdf.Root.Metadata.read_bytes() == before.Root.Metadata.read_bytes()
+        assert dict(pdf.docinfo.items()) == dict(before.docinfo.items())
+        widget = next(a for a in pdf.pages[1].Annots if a.get("/FT") == "/Sig")
+        assert int(widget.F) & 4  # printable
+        font = next(iter(widget.AP.N.Resources.Font.values()))
+        assert "/FontFile2" in font.DescendantFonts[0].FontDescriptor
+        assert "/ToUnicode" in font
+        assert "/ExtGState" not in widget.AP.N.Resources  # no transparency
+
+
+def test_a_non_conforming_appearance_drops_the_pdfa_claim(world, unsigned, monkeypatch):
+    from pyhanko.stamp import TextStampStyle
+
+    # pyHanko's default stamp: Courier, not embedded, with a border -> not PDF/A
+    monkeypatch.setattr(sign, "_stamp_style", lambda: TextStampStyle(stamp_text="%(signer)s"))
+    result = sign.sign(unsigned, options(world), field_box=pki.SAMPLE_BOX)
+    assert result.pdfa_kept is False
+    assert any("PDF/A-3A claim removed" in n and "not embedded" in n for n in result.notes), result.notes
+    assert any("not embedded" in p for p in sign.pdfa_problems(result.pdf))
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        assert pdf.open_metadata().pdfa_status == ""
+    _, status = validate(result.pdf, world)  # the claim is dropped in the signed revision itself
+    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
+def test_invisible_signature(world, unsigned):
+    result = sign.sign(unsigned, options(world, visible=False), field_box=pki.SAMPLE_BOX)
+    _, status = validate(result.pdf, world)
+    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    reader = PdfReader(io.BytesIO(result.pdf))
+    widget = next(a.get_object() for p in reader.pages for a in p.get("/Annots", []) if a.get_object().get("/FT") == "/Sig")
+    rect = [float(v) for v in widget["/Rect"]]
+    assert rect[0] == rect[2] and rect[1] == rect[3]  # zero area: nothing drawn
+    assert result.pdfa_kept is True and "(invisible signature)" in result.notes[0]
+
+
+def test_certification_allows_no_changes(world, unsigned):
+    result = sign.sign(unsigned, options(world, certify=True), field_box=pki.SAMPLE_BOX)
+    emb, status = validate(result.pdf, world)
+    assert status.bottom_line and status.docmdp_ok
+    assert emb.docmdp_level.name == "NO_CHANGES"
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        assert "/DocMDP" in pdf.Root.Perms
+    assert result.notes[0].startswith("certified (no changes allowed) by ")
+
+
+def test_timestamp_from_a_local_rfc3161_server(world, unsigned):
+    with pki.LocalTSA(world.tsa, world.ca) as tsa:
+        result = sign.sign(unsigned, options(world, timestamp_url=tsa.url), field_box=pki.SAMPLE_BOX)
+        assert tsa.requests >= 1
+    _, status = validate(result.pdf, world)
+    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    ts = status.timestamp_validity
+    assert ts is not None and ts.intact and ts.valid and ts.trusted  # PAdES B-T
+    assert result.timestamped and "with a timestamp" in result.notes[0]
+
+
+def test_unreachable_timestamp_server_fails_within_the_timeout(world, unsigned):
+    url = pki.closed_loopback_url()
+    started = time.monotonic()
+    with pytest.raises(SigningError, match="timestamp server .* cannot be used"):
+        sign.sign(unsigned, options(world, timestamp_url=url, timeout=2), field_box=pki.SAMPLE_BOX)
+    assert time.monotonic() - started < 4
+
+
+def test_timestamp_url_must_be_http(world, unsigned):
+    with pytest.raises(SigningError, match="http:// or https://"):
+        sign.sign(unsigned, options(world, timestamp_url="file:///etc/passwd"), field_box=None)
+
+
+@pytest.mark.parametrize(
+    ("key", "passphrase", "message"),
+    [
+        ("p12", b"wrong", "wrong passphrase"),
+        ("p12", None, "needs a passphrase"),
+        ("expired_p12", pki.PASSPHRASE, "the certificate expired on"),
+        ("not_yet_valid_p12", pki.PASSPHRASE, "not valid before"),
+        ("key_only_p12", pki.PASSPHRASE, "a private key but no certificate"),
+        ("ca_pem", None, "not a PKCS#12 key file"),
+        ("truncated", pki.PASSPHRASE, "not a PKCS#12 key file"),
+        ("missing", None, "does not exist"),
+    ],
+)
+def test_bad_keys_are_one_line_signing_errors(world, unsigned, key, passphrase, message, tmp_path):
+    if key == "truncated":
+        path = tmp_path / "truncated.p12"
+        path.write_bytes(world.p12.read_bytes()[:700])
+    elif key == "missing":
+        path = tmp_path / "nope.p12"
+    else:
+        path = getattr(world, key)
+    with pytest.raises(SigningError, match=message) as info:
+        sign.sign(unsigned, sign.SignOptions(key=path, passphrase=passphrase), field_box=None)
+    text = str(info.value)
+    assert "\n" not in text and str(path) in text
+    assert pki.PASSPHRASE.decode() not in text
+
+
+def test_passphrase_from_environment_prompt_or_none(world, monkeypatch):
+    monkeypatch.delenv(sign.PASSPHRASE_ENV, raising=False)
+    assert sign.resolve_passphrase(world.p12_open, None) is None  # no passphrase needed, none asked
+    asked = []
+    assert sign.resolve_passphrase(world.p12, lambda prompt: asked.append(prompt) or "typed") == b"typed"
+    assert asked == ["Passphrase for signer.p12"]
+    with pytest.raises(SigningError, match=sign.PASSPHRASE_ENV):
+        sign.resolve_passphrase(world.p12, None)  # no terminal: a clear error, not a hang
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, "from env")
+    assert sign.resolve_passphrase(world.p12, lambda prompt: pytest.fail("must not prompt")) == b"from env"
+
+
+def test_signing_options_repr_hides_the_passphrase(world):
+    assert pki.PASSPHRASE.decode() not in repr(options(world))
+
+
+# ------------------------------------------------------------------------------------------ the CLI
+
+
+@pytest.fixture
+def letter_file(tmp_path):
+    path = tmp_path / "letter.md"
+    path.write_text("---\ntitle: x\n---\nBody\n", encoding="utf-8")
+    return path
+
+
+def test_cli_wrong_passphrase_exits_1_and_writes_nothing(world, letter_file, monkeypatch, capsys):
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, "wrong")
+    out = letter_file.with_name("out.pdf")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", str(letter_file), "-o", str(out), "--sign", str(world.p12)])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "wrong passphrase" in err and "wrong" not in err.replace("wrong passphrase", "")
+    assert not out.exists() and list(letter_file.parent.iterdir()) == [letter_file]
+
+
+def test_cli_without_terminal_or_environment_says_how_to_give_the_passphrase(world, letter_file, monkeypatch, capsys):
+    monkeypatch.delenv(sign.PASSPHRASE_ENV, raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", str(letter_file), "--sign", str(world.p12)])  # pytest's stdin is not a terminal
+    assert exit_info.value.code == 1
+    assert sign.PASSPHRASE_ENV in capsys.readouterr().err
+    assert not letter_file.with_suffix(".pdf").exists()
+
+
+@pytest.mark.parametrize("flag", [["--certify"], ["--invisible-signature"], ["--timestamp-url", "http://127.0.0.1:9/"]])
+def test_cli_signing_flags_need_a_key(letter_file, flag, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", str(letter_file), *flag])
+    assert exit_info.value.code == 1
+    assert "needs a key to sign with" in capsys.readouterr().err
+
+
+def test_cli_has_no_passphrase_option():
+    from letter_pdf.cli import build
+
+    assert not [p for p in build.params if "pass" in p.name]
