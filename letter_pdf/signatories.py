@@ -1,0 +1,432 @@
+"""Signatory lists (CSV as spreadsheets write it, or YAML) -> validated ``tuple[Signatory, ...]``.
+
+Reading is in two steps so that ``lint`` and ``import`` can see the raw cells: ``read_text`` decodes the
+bytes (UTF-8 with or without BOM, UTF-16 with BOM, or a legacy encoding only when it is recognised with
+confidence), ``read_table`` splits CSV into rows with their physical line numbers, and ``validate_rows``
+turns rows into ``Signatory`` objects, collecting every problem into ``Problems``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from letter_pdf import countries
+from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
+from letter_pdf.model import Signatory
+
+log = logging.getLogger("letter_pdf")
+
+COLUMNS: tuple[str, ...] = ("name", "country", "kind", "role", "group")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_BYTES = 50 * 1024 * 1024
+
+# Accepted spellings of ``kind`` (casefolded) in the languages of the letters we typeset.
+KIND_WORDS: dict[str, str] = {
+    **{w: "organisation" for w in (
+        "organisation", "organization", "org", "organisations", "organizations", "ngo", "ong", "нко",
+        "organisme", "organizacja", "organización", "organizacion", "organização", "organizzazione",
+        "järjestö", "organisaatio", "организация", "організація", "o",
+    )},
+    **{w: "individual" for w in (
+        "individual", "individuals", "person", "personne", "individu", "particulier", "persona", "pessoa",
+        "osoba", "henkilö", "yksityishenkilö", "einzelperson", "privatperson", "частное лицо", "лицо",
+        "физическое лицо", "персона", "особа", "фізична особа", "i", "p",
+    )},
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One raw CSV record: its cells by column and the physical line where it starts."""
+
+    line: int
+    cells: dict[str, str]
+    extra: tuple[str, ...] = ()  # cells beyond the header's columns
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    delimiter: str
+    encoding: str
+    header_line: int = 1
+
+
+# --- decoding -----------------------------------------------------------------------------------------
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is not text (NUL bytes outside UTF-16, or many control bytes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > max(2, len(sample) // 100)
+
+
+def decode(data: bytes, *, where: str) -> tuple[str, str]:
+    """``(text, encoding)``. UTF-8 (BOM optional) and UTF-16 with BOM are taken as they are; another
+    encoding only when charset-normalizer is confident and every plausible reading agrees (logged as a
+    warning). Otherwise a ``SignatoryError`` says how to re-save the file as UTF-8."""
+    if not data.strip():
+        raise SignatoryError("the file is empty", where=where, hint="add a header line 'name,country' and one row per signatory")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise SignatoryError("the file says it is UTF-16 but is not valid UTF-16", where=where,
+                                 hint=_RESAVE) from exc
+    if looks_binary(data):
+        raise SignatoryError("this is not a text file", where=where,
+                             hint="give a CSV (UTF-8) or YAML file; export a spreadsheet with 'Save as CSV UTF-8'")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    text, encoding = _guess(data)
+    if text is None:
+        line = data[:bad].count(b"\n") + 1
+        raise SignatoryError(
+            f"the file is not UTF-8 (line {line} has bytes that are not UTF-8"
+            + (f"; it may be {encoding}, but that is not certain" if encoding else "")
+            + ")",
+            where=where, hint=_RESAVE,
+        )
+    log.warning("%s: the file is not UTF-8; read it as %s (check the names, and re-save as UTF-8 to be sure)",
+                where, encoding)
+    return text, encoding
+
+
+_RESAVE = ("re-save it as UTF-8: in Excel 'File > Save As > CSV UTF-8', in LibreOffice tick 'Edit filter "
+           "settings' and choose 'Unicode (UTF-8)'")
+
+
+def _guess(data: bytes) -> tuple[str | None, str | None]:
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data, cp_isolation=None, threshold=0.2)
+    best = results.best()
+    if best is None:
+        return None, None
+    plausible = [r for r in results if r.chaos <= 0.1 and r.encoding not in ("utf_8", "ascii")]
+    texts = {str(r) for r in plausible}
+    if best.chaos <= 0.1 and len(texts) == 1:
+        return str(best), best.encoding
+    # Several encodings read differently: accept only a clear winner on the language-coherence measure.
+    ranked = sorted(plausible, key=lambda r: r.coherence, reverse=True)
+    if ranked and ranked[0].coherence >= 0.5 and ranked[0].chaos <= 0.02 and (
+        len(ranked) == 1 or ranked[0].coherence - ranked[1].coherence >= 0.2
+        or all(str(r) == str(ranked[0]) for r in ranked[1:] if r.coherence >= ranked[0].coherence - 0.2)
+    ):
+        return str(ranked[0]), ranked[0].encoding
+    return None, best.encoding
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Read and decode a signatory file: ``(text, encoding)``."""
+    path = Path(path)
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SignatoryError(f"the file is too large ({size // 1_000_000} MB)", where=where,
+                                 hint="a signatory list is at most 50 MB")
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SignatoryError("the signatory file does not exist", where=where,
+                             hint="check the path (it is relative to the letter's folder)") from exc
+    except IsADirectoryError as exc:
+        raise SignatoryError("this is a folder, not a signatory file", where=where) from exc
+    except OSError as exc:
+        raise SignatoryError(f"cannot read the file ({exc.strerror})", where=where) from exc
+    return decode(data, where=where)
+
+
+# --- CSV ----------------------------------------------------------------------------------------------
+
+
+def sniff_delimiter(text: str) -> str:
+    """``,``, ``;`` or tab: whichever occurs most in the first line outside quotes (``,`` when none)."""
+    first = text.split("\n", 1)[0]
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for ch in first:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def parse_csv(text: str, *, where: str, delimiter: str | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
+    """Split CSV text into ``(delimiter, [(start line, cells), ...])``, skipping blank lines.
+
+    Line numbers are physical lines of the file, so a quoted field that spans lines is counted right.
+    """
+    delimiter = delimiter or sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    previous_end = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise SignatoryError(
+                f"malformed CSV ({exc})", where=f"{where}:{previous_end + 1}",
+                hint='put a name that contains quotes or the delimiter in double quotes, and double inner quotes ("")',
+            ) from exc
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if cells and any(c.strip() for c in cells):
+            records.append((start, cells))
+    return delimiter, records
+
+
+def _header_key(cell: str) -> str:
+    return cell.replace("\ufeff", "").strip().casefold()
+
+
+def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
+    """Parse CSV text with a header row. Unknown columns and a missing ``name`` column are errors."""
+    delimiter, records = parse_csv(text, where=where)
+    if not records:
+        raise SignatoryError("the file has no rows", where=where, hint="add a header line 'name,country' and one row per signatory")
+    header_line, header_cells = records[0]
+    header = tuple(_header_key(c) for c in header_cells)
+    # Spreadsheets add empty columns at the right; ignore them when they stay empty.
+    while header and header[-1] == "":
+        header = header[:-1]
+    problems: list[LetterPdfError] = []
+    for column in header:
+        if column not in COLUMNS:
+            near = difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.5)
+            problems.append(SignatoryError(
+                f"unknown column '{column}'" if column else "a column has no heading",
+                where=f"{where}:{header_line}",
+                hint=(f"did you mean '{near[0]}'? " if near else "")
+                + f"the columns are: {', '.join(COLUMNS)} ('letter-pdf signatories import' maps other headings)",
+            ))
+    duplicates = {c for c in header if header.count(c) > 1 and c}
+    for column in sorted(duplicates):
+        problems.append(SignatoryError(f"column '{column}' appears twice", where=f"{where}:{header_line}"))
+    if "name" not in header:
+        problems.append(SignatoryError(
+            "there is no 'name' column", where=f"{where}:{header_line}",
+            hint="the first line must be a header such as 'name,country,kind,role,group'",
+        ))
+    if problems:
+        raise problems[0] if len(problems) == 1 else Problems(problems)
+    rows = []
+    for line, cells in records[1:]:
+        values = dict(zip(header, cells))
+        extra = tuple(cells[len(header):])
+        rows.append(Row(line=line, cells=values, extra=extra))
+    return Table(header=header, rows=tuple(rows), delimiter=delimiter, encoding=encoding, header_line=header_line)
+
+
+# --- validation -----------------------------------------------------------------------------------------
+
+_EDGE_SPACE = " \t\r\n"
+
+
+def clean_name(raw: str) -> str:
+    """NFC, outer ASCII spaces removed; otherwise exactly as given (other oddities are lint's business)."""
+    return unicodedata.normalize("NFC", raw).strip(_EDGE_SPACE)
+
+
+def parse_kind(raw: str) -> str | None:
+    value = unicodedata.normalize("NFC", raw).strip().casefold()
+    if not value:
+        return "organisation"
+    return KIND_WORDS.get(value)
+
+
+def _bad_characters(name: str) -> str | None:
+    for ch in name:
+        if ch in "\r\n\u2028\u2029":
+            return "a line break"
+        if ch == "\t":
+            return "a tab"
+        cat = unicodedata.category(ch)
+        if cat == "Cc" or ch in BIDI_CONTROLS:
+            return f"an invisible control character, U+{ord(ch):04X} {unicodedata.name(ch, 'CONTROL')}"
+    return None
+
+
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def make_signatory(values: dict, *, where: str, line: int | None, problems: list[LetterPdfError]) -> Signatory | None:
+    """Validate one record (CSV row or YAML item); append problems and return ``None`` when invalid."""
+    count = len(problems)
+    name_raw = values.get("name")
+    name = clean_name(str(name_raw)) if name_raw is not None else ""
+    if not name:
+        problems.append(SignatoryError("the name is empty", where=where,
+                                       hint="fill in the name or delete the row"))
+    else:
+        bad = _bad_characters(name)
+        if bad:
+            problems.append(SignatoryError(
+                f"the name '{' '.join(name.split())}' contains {bad}", where=where,
+                hint="run 'letter-pdf signatories lint --fix' to remove it"))
+    codes: tuple[str, ...] = ()
+    raw_country = values.get("country")
+    if isinstance(raw_country, (list, tuple)):
+        raw_country = "/".join(str(c) for c in raw_country)
+    if raw_country is not None and str(raw_country).strip():
+        try:
+            codes = countries.resolve_many(str(raw_country))
+        except SignatoryError as exc:
+            problems.append(SignatoryError(exc.message, where=where, hint=exc.hint))
+    kind = parse_kind(str(values.get("kind") or ""))
+    if kind is None:
+        problems.append(SignatoryError(
+            f"unknown kind '{values.get('kind')}'", where=where,
+            hint="write 'organisation' (the default) or 'individual'"))
+    role = values.get("role")
+    role = unicodedata.normalize("NFC", str(role)).strip(_EDGE_SPACE) or None if role is not None else None
+    group = values.get("group")
+    group = unicodedata.normalize("NFC", str(group)).strip(_EDGE_SPACE) or None if group is not None else None
+    if len(problems) > count:
+        return None
+    return Signatory(name=name, countries=codes, kind=kind, role=role, group=group, line=line)  # type: ignore[arg-type]
+
+
+def validate_rows(table: Table, *, where: str) -> tuple[Signatory, ...]:
+    problems: list[LetterPdfError] = []
+    result: list[Signatory] = []
+    width = len(table.header)
+    for row in table.rows:
+        here = f"{where}:{row.line}"
+        if any(cell.strip() for cell in row.extra):
+            problems.append(SignatoryError(
+                f"the row has {width + len(row.extra)} fields but the header has {width}", where=here,
+                hint='a name that contains the delimiter must be in double quotes, e.g. "Committee, Ltd"'))
+            continue
+        signatory = make_signatory(row.cells, where=here, line=row.line, problems=problems)
+        if signatory is not None:
+            result.append(signatory)
+    if problems:
+        raise problems[0] if len(problems) == 1 else Problems(problems)
+    if not result:
+        raise SignatoryError("the list has a header but no signatories", where=where,
+                             hint="add one row per signatory under the header")
+    return tuple(result)
+
+
+# --- YAML ---------------------------------------------------------------------------------------------
+
+
+def from_records(records: list, *, where: str, lines: list[int | None] | None = None) -> tuple[Signatory, ...]:
+    """Validate a YAML list of signatories (mappings with the CSV's fields, or plain name strings)."""
+    if not isinstance(records, list):
+        raise SignatoryError("the signatories must be a list", where=where,
+                             hint="write one '- name: ...' item per signatory, or the path of a CSV file")
+    problems: list[LetterPdfError] = []
+    result: list[Signatory] = []
+    for i, item in enumerate(records, 1):
+        line = lines[i - 1] if lines and i - 1 < len(lines) else None
+        here = f"{where}:{line}" if line else f"{where}, item {i}"
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict):
+            problems.append(SignatoryError("an item is neither a name nor a mapping", where=here,
+                                           hint="write '- name: ...' with optional country, kind, role, group"))
+            continue
+        keys = {str(k).strip().casefold(): v for k, v in item.items()}
+        unknown = [k for k in keys if k not in COLUMNS]
+        for key in unknown:
+            near = difflib.get_close_matches(key, COLUMNS, n=1, cutoff=0.5)
+            problems.append(SignatoryError(
+                f"unknown field '{key}'", where=here,
+                hint=(f"did you mean '{near[0]}'? " if near else "") + f"the fields are: {', '.join(COLUMNS)}"))
+        if unknown:
+            continue
+        for key, value in keys.items():
+            if value is not None and not isinstance(value, (str, int, float)) and not (
+                key == "country" and isinstance(value, list)
+            ):
+                problems.append(SignatoryError(f"field '{key}' must be text", where=here))
+                break
+        else:
+            signatory = make_signatory(keys, where=here, line=line or i, problems=problems)
+            if signatory is not None:
+                result.append(signatory)
+    if problems:
+        raise problems[0] if len(problems) == 1 else Problems(problems)
+    if not result:
+        raise SignatoryError("the list of signatories is empty", where=where, hint="add at least one signatory")
+    return tuple(result)
+
+
+def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        here = f"{where}:{mark.line + 1}" if mark else where
+        raise SignatoryError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", where=here,
+                             hint="each item is '- name: ...' on its own line, indented consistently") from exc
+    if isinstance(data, dict) and "signatories" in data:
+        data = data["signatories"]
+        node = next((v for k, v in node.value if k.value == "signatories"), None) if node else None
+    lines = [item.start_mark.line + 1 for item in node.value] if isinstance(node, yaml.SequenceNode) else None
+    return from_records(data, where=where, lines=lines)
+
+
+# --- entry points -------------------------------------------------------------------------------------
+
+
+def load_signatories(path: Path) -> tuple[Signatory, ...]:
+    """Load and validate a signatory list: ``.csv``/``.tsv``/``.txt`` (CSV) or ``.yaml``/``.yml``."""
+    path = Path(path)
+    where = path.name
+    suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES + YAML_SUFFIXES:
+        raise SignatoryError(
+            f"unknown signatory file type '{path.suffix or '(none)'}'", where=where,
+            hint="use a .csv (or .tsv, .txt) or .yaml file; 'letter-pdf signatories import' converts pasted lists")
+    text, encoding = read_text(path)
+    if suffix in YAML_SUFFIXES:
+        return _load_yaml(text, where=where)
+    table = read_table(text, where=where, encoding=encoding)
+    return validate_rows(table, where=where)
+
+
+def to_csv(signatories: tuple[Signatory, ...] | list[Signatory]) -> str:
+    """The signatories as CSV text (UTF-8 when encoded; ``\\n`` line ends; only the columns in use)."""
+    columns = ["name", "country", "kind"]
+    if any(s.role for s in signatories):
+        columns.append("role")
+    if any(s.group for s in signatories):
+        columns.append("group")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for s in signatories:
+        values = {"name": s.name, "country": "/".join(s.countries), "kind": s.kind,
+                  "role": s.role or "", "group": s.group or ""}
+        writer.writerow([values[c] for c in columns])
+    return out.getvalue()
+
+

@@ -1,0 +1,117 @@
+"""Ordering by the Unicode Collation Algorithm with CLDR tailorings, and grouping with counts."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from letter_pdf.arrange import Section, arrange, sort_names
+from letter_pdf.model import Signatory
+from letter_pdf.signatories import load_signatories
+
+# Expectations written from the CLDR collation rules (root + the language's tailoring), not from the code.
+POLISH = ["Apfel", "Arka", "az", "Ąb", "b", "Cyfra", "Ćma", "Ewa", "Ęby", "Lublin", "Lwów", "Łódź", "Nowak",
+          "Ńa", "Osa", "Óz", "Sopot", "Świt", "Zorza", "Źdźbło", "Żaba"]
+RUSSIAN = ["«Мемориал»", "Абрам", "Борис", "Ёж", "Ежи", "елка", "ёлка", "Ольга", "Юрий", "Яков",
+           "Amnesty", "Zorro"]  # Cyrillic before Latin in Russian ([reorder Cyrl]); ё = е at the first level
+FINNISH = ["Aalto", "Vesi", "Über", "Yksi", "Zebra", "Åbo", "Äiti", "Öljy"]  # å ä ö after z; ü as y
+GERMAN = ["Aalto", "Åbo", "Äiti", "Apfel", "Öljy", "Zebra"]  # root: Ä with A, Ö with O
+ENGLISH_MIXED = ["Amnesty International", "émigré", "Emmaüs International", "Zorro", "Борис", "Ольга"]
+UKRAINIAN = ["Гора", "Ґанок", "Дім", "Игорь", "Іван", "Їжак"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("pl", POLISH), ("ru", RUSSIAN), ("fi", FINNISH), ("sv", FINNISH), ("de", GERMAN), ("en", ENGLISH_MIXED),
+     ("uk", UKRAINIAN), ("pl-PL", POLISH)],
+)
+def test_collation(lang, expected):
+    shuffled = expected[:]
+    random.Random(7).shuffle(shuffled)
+    assert sort_names(shuffled, lang) == expected
+
+
+def test_not_code_point_order():
+    # Python's sorted() puts "Ärger" after "Zebra" and lowercase after uppercase; the UCA does not.
+    assert sort_names(["Zebra", "Ärger", "apple", "Banana"], "de") == ["apple", "Ärger", "Banana", "Zebra"]
+    assert sorted(["Zebra", "Ärger", "apple", "Banana"]) != ["apple", "Ärger", "Banana", "Zebra"]
+
+
+def test_polish_l_stroke_with_nfd_input():
+    import unicodedata
+
+    names = [unicodedata.normalize("NFD", n) for n in ["Łódź", "Lwów", "Ćma", "Cyfra"]]
+    assert [unicodedata.normalize("NFC", n) for n in sort_names(names, "pl")] == ["Cyfra", "Ćma", "Lwów", "Łódź"]
+
+
+SIGS = (
+    Signatory("Zeta Foundation", ("PL",)),
+    Signatory("Alpha Committee", ("FR",)),
+    Signatory("Danny Sriskandarajah", (), "individual", "Secretary General, CIVICUS"),
+    Signatory("Łączy nas Fundacja", ("PL",), group="Partners"),
+    Signatory("Both Lands", ("FR", "CH"), group="Partners"),
+    Signatory("Amnesty International", ()),
+)
+
+
+def names(section: Section) -> list[str]:
+    return [s.name for s in section.entries]
+
+
+def test_none_as_given_individuals_apart():
+    sections = arrange(SIGS, order="as-given", group_by="none", lang="en")
+    assert [(s.heading, s.count) for s in sections] == [(None, 5), ("Individuals", 1)]
+    assert names(sections[0]) == ["Zeta Foundation", "Alpha Committee", "Łączy nas Fundacja", "Both Lands",
+                                  "Amnesty International"]
+    assert sections[1].entries[0].role == "Secretary General, CIVICUS"
+
+
+def test_alphabetical_polish():
+    sections = arrange(SIGS, order="alphabetical", group_by="none", lang="pl")
+    assert names(sections[0]) == ["Alpha Committee", "Amnesty International", "Both Lands", "Łączy nas Fundacja",
+                                  "Zeta Foundation"]
+    assert sections[1].heading == "Osoby prywatne"
+
+
+def test_group_by_kind():
+    sections = arrange(SIGS, order="as-given", group_by="kind", lang="fr")
+    assert [(s.heading, s.count) for s in sections] == [("Organisations", 5), ("Personnes", 1)]
+
+
+def test_group_by_country_in_letter_language():
+    sections = arrange(SIGS, order="alphabetical", group_by="country", lang="fr")
+    assert [(s.heading, s.count) for s in sections] == [
+        ("France", 1), ("France / Suisse", 1), ("Pologne", 2), ("Autres", 1), ("Personnes", 1)]
+    assert names(sections[2]) == ["Łączy nas Fundacja", "Zeta Foundation"]
+
+
+def test_group_by_group_keeps_first_appearance_and_others_last():
+    sections = arrange(SIGS, order="as-given", group_by="group", lang="en")
+    # groups in order of first appearance; entries without a group under "Other", last
+    assert [(s.heading, s.count) for s in sections] == [("Partners", 2), ("Other", 4)]
+    assert "Danny Sriskandarajah" in names(sections[1])
+
+
+def test_every_entry_exactly_once(resources):
+    sigs = load_signatories(resources / "foreign-agents-signatories.csv")
+    for group_by in ("none", "kind", "country", "group"):
+        for order in ("as-given", "alphabetical"):
+            sections = arrange(sigs, order=order, group_by=group_by, lang="ru")
+            flat = [s for sec in sections for s in sec.entries]
+            assert sorted(flat, key=id) == sorted(sigs, key=id) and len(flat) == 65
+            assert all(sec.count == len(sec.entries) for sec in sections)
+
+
+def test_sample_alphabetical_russian_puts_cyrillic_first(resources):
+    sigs = load_signatories(resources / "foreign-agents-signatories.csv")
+    first = arrange(sigs, order="alphabetical", group_by="none", lang="ru")[0]
+    assert names(first)[0].startswith("Автономная некоммерческая организация")
+    en = arrange(sigs, order="alphabetical", group_by="none", lang="en")[0]
+    assert names(en)[0].startswith("Action des chrétiens") and names(en)[-1].startswith("Общественная")
+
+
+def test_bad_values():
+    with pytest.raises(ValueError):
+        arrange(SIGS, order="random", group_by="none", lang="en")
+    assert arrange((), order="as-given", group_by="none", lang="en") == ()

@@ -1,0 +1,63 @@
+"""Country names in any CLDR language and ISO codes -> codes; codes -> names in the letter's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from letter_pdf import countries
+from letter_pdf.errors import SignatoryError
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("PL", "PL"), ("pl", "PL"), ("Poland", "PL"), ("Pologne", "PL"), ("Polska", "PL"), ("Polen", "PL"),
+        ("Pays-Bas", "NL"), ("Niederlande", "NL"), ("Netherlands", "NL"), ("The Netherlands", "NL"),
+        ("Россия", "RU"), ("Russie", "RU"), ("Russian Federation", "RU"), ("UK", "GB"), ("United Kingdom", "GB"),
+        ("USA", "US"), ("Irlande", "IE"), ("Norvège", "NO"), ("norvege", "NO"), ("Allemagne", "DE"),
+        ("Finlande", "FI"), ("Suomi", "FI"), ("Україна", "UA"), ("Kenya", "KE"), ("Schweiz", "CH"),
+        ("Suisse", "CH"), ("  Spain ", "ES"), ("Côte d’Ivoire", "CI"),
+    ],
+)
+def test_resolve_names_in_many_languages(text, code):
+    assert countries.resolve(text) == code
+
+
+def test_resolve_rarer_language_loads_all_of_cldr():
+    # Welsh is not among the languages searched first: the whole of CLDR is searched.
+    assert countries.resolve("Gwlad Pwyl") == "PL"  # Welsh
+
+
+def test_resolve_many_separators_and_region():
+    assert countries.resolve_many("France/Switzerland") == ("FR", "CH")
+    assert countries.resolve_many("FR; CH") == ("FR", "CH")
+    assert countries.resolve_many("Northern Ireland, UK") == ("GB",)
+    assert countries.resolve_many("FR/France") == ("FR",)
+
+
+def test_unknown_country_gives_closest_match():
+    with pytest.raises(SignatoryError) as info:
+        countries.resolve("Polnad")
+    assert "Polnad" in str(info.value)
+    assert "Poland (PL)" in info.value.hint
+
+
+@pytest.mark.parametrize("text", ["ZZ", "EU", "Atlantis", ""])
+def test_not_countries(text):
+    with pytest.raises(SignatoryError):
+        countries.resolve(text)
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "name"),
+    [("PL", "en", "Poland"), ("PL", "fr", "Pologne"), ("PL", "pl", "Polska"), ("NL", "de", "Niederlande"),
+     ("RU", "ru", "Россия"), ("NL", "pt-BR", "Países Baixos"), ("GB", "xx-unknown", "United Kingdom"),
+     ("fi", "fi", "Suomi")],
+)
+def test_display_name(code, lang, name):
+    assert countries.display_name(code, lang) == name
+
+
+def test_lookup_reports_language():
+    assert countries.lookup("Pologne") == ("PL", "fr")
+    assert countries.lookup("PL") == ("PL", "code")

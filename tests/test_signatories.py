@@ -1,0 +1,176 @@
+"""Loading signatory lists as spreadsheets and people write them (CSV, YAML), and every way they go wrong."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from letter_pdf.errors import Problems, SignatoryError
+from letter_pdf.signatories import from_records, load_signatories, to_csv
+
+
+def write(tmp_path, text: str | bytes, name: str = "signatories.csv"):
+    path = tmp_path / name
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    path.write_bytes(text)
+    return path
+
+
+def problems_of(excinfo) -> list[str]:
+    error = excinfo.value
+    return [str(p) for p in error.problems] if isinstance(error, Problems) else [str(error)]
+
+
+def test_sample_resource_loads_65(resources, sample_rows):
+    sigs = load_signatories(resources / "foreign-agents-signatories.csv")
+    assert len(sigs) == 65
+    assert [s.name for s in sigs] == [unicodedata.normalize("NFC", r["name"]) for r in sample_rows]
+    danny = next(s for s in sigs if s.name == "Danny Sriskandarajah")
+    assert danny.kind == "individual" and danny.countries == ()
+    assert next(s for s in sigs if "joint program FIDH" in s.name).countries == ("FR", "CH")
+    assert sigs[0].line == 2 and sigs[-1].line == 66
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_spreadsheet_dialects(tmp_path, bom, delimiter, newline):
+    d = delimiter
+    lines = [f"Name{d}Country{d}Kind{d}Role", f'"Committee, Ltd; (CAJ)"{d}"Northern Ireland, UK"{d}{d}',
+             f"Fundacja im. Stefana Batorego{d}Polska{d}organization{d}",
+             f'Danny Sriskandarajah{d}{d}individual{d}"Secretary General, CIVICUS"']
+    path = write(tmp_path, bom + newline.join(lines).encode() + newline.encode())
+    sigs = load_signatories(path)
+    assert [s.name for s in sigs] == ["Committee, Ltd; (CAJ)", "Fundacja im. Stefana Batorego", "Danny Sriskandarajah"]
+    assert [s.countries for s in sigs] == [("GB",), ("PL",), ()]
+    assert [s.kind for s in sigs] == ["organisation", "organisation", "individual"]
+    assert sigs[2].role == "Secretary General, CIVICUS"
+    assert [s.line for s in sigs] == [2, 3, 4]
+
+
+def test_names_nfc_and_exact(tmp_path):
+    nfd = unicodedata.normalize("NFD", "Emmaüs International")
+    path = write(tmp_path, f'name\n{nfd}\n"  A <b>&amp; {{{{x}}}} ""quoted""  "\n')
+    sigs = load_signatories(path)
+    assert sigs[0].name == "Emmaüs International" and unicodedata.is_normalized("NFC", sigs[0].name)
+    assert sigs[1].name == 'A <b>&amp; {{x}} "quoted"'
+
+
+def test_line_numbers_count_multiline_fields(tmp_path):
+    path = write(tmp_path, 'name,country\n"Two\nline name",FR\n\nGood,PL\nBad,Atlantis\n')
+    with pytest.raises(Problems) as info:
+        load_signatories(path)
+    lines = problems_of(info)
+    assert lines[0].startswith("signatories.csv:2: the name 'Two line name' contains a line break")
+    assert lines[1].startswith("signatories.csv:6: unknown country 'Atlantis'")
+
+
+def test_all_problems_collected_with_lines(tmp_path):
+    path = write(tmp_path, "name,country,kind\nOk,FR,\n,PL,\nX,Polnad,\nY,FR,robot\nZ,FR,,extra\n")
+    with pytest.raises(Problems) as info:
+        load_signatories(path)
+    lines = problems_of(info)
+    assert len(lines) == 4
+    assert lines[0].startswith("signatories.csv:3: the name is empty")
+    assert lines[1].startswith("signatories.csv:4: unknown country 'Polnad'") and "Poland (PL)" in lines[1]
+    assert lines[2].startswith("signatories.csv:5: unknown kind 'robot'")
+    assert lines[3].startswith("signatories.csv:6: the row has 4 fields but the header has 3")
+
+
+def test_unknown_column_named_with_suggestion(tmp_path):
+    path = write(tmp_path, "name,contry\nA,FR\n")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert "unknown column 'contry'" in str(info.value) and "did you mean 'country'" in str(info.value)
+
+
+def test_no_name_column(tmp_path):
+    path = write(tmp_path, "organisation,country\nA,FR\n")
+    with pytest.raises(Problems) as info:
+        load_signatories(path)
+    assert any("there is no 'name' column" in p for p in problems_of(info))
+
+
+def test_windows_1251_decoded_with_warning(tmp_path, caplog):
+    text = ("name,country\nОбщественная правозащитная организация «Солдатские матери Санкт-Петербурга»,Россия\n"
+            "Благотворительный фонд развития города Тюмени,RU\n")
+    path = write(tmp_path, text.encode("cp1251"))
+    with caplog.at_level("WARNING", logger="letter_pdf"):
+        sigs = load_signatories(path)
+    assert sigs[0].name == "Общественная правозащитная организация «Солдатские матери Санкт-Петербурга»"
+    assert sigs[1].countries == ("RU",)
+    assert "cp1251" in caplog.text and "not UTF-8" in caplog.text
+
+
+def test_uncertain_legacy_encoding_refused(tmp_path):
+    path = write(tmp_path, "name,country\nMałopolskie Towarzystwo Oświatowe,PL\n".encode("cp1250"))
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    message = str(info.value)
+    assert "not UTF-8" in message and "line 2" in message and "CSV UTF-8" in message
+
+
+def test_utf16_with_bom(tmp_path):
+    path = write(tmp_path, "name\tcountry\r\nKoalicja Karat\tPologne\r\n".encode("utf-16"))
+    sigs = load_signatories(path)
+    assert sigs[0].name == "Koalicja Karat" and sigs[0].countries == ("PL",)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"", "the file is empty"), (b"  \n\n", "the file is empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a text file"),
+     (b"name,country\n", "no signatories"), (b'name\n"unclosed\n', "malformed CSV")],
+)
+def test_bad_files(tmp_path, data, message):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, data))
+    assert message in str(info.value)
+
+
+def test_missing_file_and_bad_suffix(tmp_path):
+    with pytest.raises(SignatoryError, match="does not exist"):
+        load_signatories(tmp_path / "none.csv")
+    with pytest.raises(SignatoryError, match="unknown signatory file type"):
+        load_signatories(write(tmp_path, "name\nA\n", "list.xlsx"))
+
+
+def test_control_character_refused(tmp_path):
+    with pytest.raises(SignatoryError, match="U\\+202E"):
+        load_signatories(write(tmp_path, "name\nEvil\u202eCorp\n"))
+
+
+def test_yaml_file_with_line_numbers(tmp_path):
+    path = write(tmp_path, "- name: Koalicja Karat\n  country: Pologne\n- Amnesty International\n"
+                           "- name: Two Lands\n  country: [France, CH]\n- name: Bad\n  country: Nowhereland\n",
+                 "signatories.yaml")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert str(info.value).startswith("signatories.yaml:6: unknown country 'Nowhereland'")
+    path.write_text("- name: Koalicja Karat\n  country: Pologne\n- Amnesty International\n"
+                    "- name: Two Lands\n  country: [France, CH]\n  group: Europe\n", encoding="utf-8")
+    sigs = load_signatories(path)
+    assert [(s.name, s.countries, s.line) for s in sigs] == [
+        ("Koalicja Karat", ("PL",), 1), ("Amnesty International", (), 3), ("Two Lands", ("FR", "CH"), 4)]
+    assert sigs[2].group == "Europe"
+
+
+def test_from_records_inline():
+    sigs = from_records([{"name": "A", "country": "FR", "kind": "individual", "role": "Director, A"}, "B"],
+                        where="letter.md, field 'signatories'")
+    assert sigs[0].kind == "individual" and sigs[0].role == "Director, A" and sigs[1].name == "B"
+    with pytest.raises(Problems) as info:
+        from_records([{"name": "A", "contry": "FR"}, {"name": ""}], where="letter.md, field 'signatories'")
+    lines = problems_of(info)
+    assert "item 1: unknown field 'contry'" in lines[0] and "did you mean 'country'" in lines[0]
+    assert "item 2: the name is empty" in lines[1]
+    with pytest.raises(SignatoryError, match="must be a list"):
+        from_records({"name": "A"}, where="x")
+
+
+def test_to_csv_roundtrip(tmp_path, resources):
+    sigs = load_signatories(resources / "foreign-agents-signatories.csv")
+    path = write(tmp_path, to_csv(sigs))
+    again = load_signatories(path)
+    assert [(s.name, s.countries, s.kind, s.role) for s in again] == [(s.name, s.countries, s.kind, s.role) for s in sigs]
