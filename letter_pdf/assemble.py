@@ -1,0 +1,1060 @@
+"""The delivery package: cover(s), the letter and its signatory list, and enclosures merged into one PDF.
+
+The letter's own PDF (PDF/A-3a, tagged, from ``typeset``) is the base document: its catalog, structure tree,
+XMP and Info metadata, output intent and language stay as they are. The generated cover (ours, tagged too) is
+inserted before it with its structure tree grafted into the letter's, so the package stays PDF/A-3a when it
+has no external files. External PDFs (``cover_pdfs``, enclosures) are untrusted:
+
+* each one is first read completely in a child process under a memory limit, a CPU limit and a wall-clock
+  timeout, with a cap on pages, objects and decompressed bytes (``preflight``); a file that is not a PDF, is
+  truncated or damaged beyond repair, is encrypted, or exceeds a limit is refused with ``AssemblyError``;
+* only its pages are copied, never its catalog (so no document JavaScript, OpenAction, embedded files or
+  form), and on each page every action, additional action, associated file, form field, file attachment and
+  multimedia annotation is dropped; links to web pages are rebuilt as plain URI links.
+
+External pages carry no tags into the package (pypdf cannot merge structure trees of foreign documents and
+we do not try), so with any external file the claim becomes PDF/A-3b — and only if every external file
+itself claims PDF/A and passes our checks (fonts embedded, no device CMYK against the letter's sRGB output
+intent, no LZW, no PostScript, no transfer functions, PDF 1.7 or older). Otherwise the PDF/A claim is
+removed from the XMP metadata, and ``notes`` says why. A PDF/UA claim is removed as soon as any untagged
+page is added.
+
+The result is reproducible: the file identifier is derived from the inputs, and no time is written other
+than the letter's own creation date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from letter_pdf.errors import AssemblyError
+from letter_pdf.model import Annex, Letter
+
+log = logging.getLogger("letter_pdf")
+
+# Limits for external PDFs. A legitimate enclosure (a report, a translation, a scanned letterhead) is far
+# below each of them; a file above any of them is refused with the limit named in the message.
+MAX_FILE_BYTES = 100 * 1024 * 1024  # on disk
+MAX_PAGES = 2000  # per file
+MAX_OBJECTS = 500_000  # indirect objects reachable from the pages
+MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decompressed stream
+MAX_DECODED_BYTES = 1024 * 1024 * 1024  # all decompressed streams of one file
+MAX_RATIO = 500  # decompressed/compressed for a stream above 16 MiB: a decompression bomb
+CPU_SECONDS = 30  # CPU time of the child process that reads one file
+WALL_SECONDS = 60  # wall-clock time of the same
+MEMORY_BYTES = 1536 * 1024 * 1024  # address space of the same
+
+KINDS = ("cover", "cover-pdf", "letter", "annex")
+RELATIONSHIPS = ("Source", "Data", "Alternative", "Supplement", "Unspecified")
+
+_WEB_SCHEMES = ("http://", "https://", "mailto:")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded as a PDF/A-3 associated file of the whole document (catalog ``/AF``)."""
+
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
+    description: str = ""
+    relationship: str = "Data"  # AFRelationship: Source, Data, Alternative, Supplement, Unspecified
+    modified: dt.datetime | None = None  # default: the letter's creation date
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the package, in order. ``label_prefix`` is ``None`` for the letter (labelled 1..N)."""
+
+    kind: str  # 'cover' | 'cover-pdf' | 'letter' | 'annex'
+    title: str
+    pdf: bytes
+    source: Path | None = None
+    label_prefix: str | None = None  # "A" for the first enclosure (pages A-1, A-2, ...)
+    trusted: bool = False  # made by letter-pdf itself (letter, generated cover)
+
+
+@dataclass(frozen=True)
+class PartPages:
+    """Where a part landed in the package."""
+
+    kind: str
+    title: str
+    first_page: int  # 0-based
+    pages: int
+    label_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class Assembled:
+    pdf: bytes
+    pages: int
+    letter_page_offset: int  # pages before the letter's first page
+    notes: tuple[str, ...] = ()
+    pdfa: bool = False
+    pdfa_level: str | None = None  # e.g. "3A", "3B"; None when the claim was removed
+    parts: tuple[PartPages, ...] = ()
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the sandboxed preflight learned about an external PDF."""
+
+    pages: int
+    sizes: tuple[tuple[float, float], ...]  # width, height in points of each page (as displayed)
+    version: str
+    pdfa: str | None  # the file's own claim, e.g. "2B"
+    pdfa_problems: tuple[str, ...]  # why its content would break the package's PDF/A claim
+    repairs: tuple[str, ...]  # what pypdf had to repair while reading
+    tagged: bool
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Words used in bookmarks, page labels and notes, per language (English for any other).
+
+_WORDS = {
+    "en": {"cover": "Cover", "letter": "Letter", "enclosure": "Enclosure"},
+    "fr": {"cover": "Page de garde", "letter": "Lettre", "enclosure": "Annexe"},
+    "de": {"cover": "Deckblatt", "letter": "Brief", "enclosure": "Anlage"},
+    "es": {"cover": "Portada", "letter": "Carta", "enclosure": "Anexo"},
+    "ru": {"cover": "Титульный лист", "letter": "Письмо", "enclosure": "Приложение"},
+    "uk": {"cover": "Титульна сторінка", "letter": "Лист", "enclosure": "Додаток"},
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return _WORDS.get((lang or "en").split("-")[0].lower(), _WORDS["en"])
+
+
+def annex_letter(index: int) -> str:
+    """A, B, ..., Z, AA, AB, ... for the 0-based enclosure ``index``."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Preflight of an untrusted PDF, in a child process with limits.
+
+
+def _refuse(path: Path, reason: str, hint: str | None = None) -> AssemblyError:
+    return AssemblyError(reason, where=path, hint=hint)
+
+
+def read_external(path: Path) -> bytes:
+    """Read an external PDF's bytes, refusing files that are missing, not regular files or too large."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _refuse(path, f"cannot read the file ({exc.strerror})", "check the path") from exc
+    if not path.is_file():
+        raise _refuse(path, "is not a file")
+    if size > MAX_FILE_BYTES:
+        raise _refuse(
+            path,
+            f"is {size / 1048576:.0f} MiB; the limit for a merged PDF is {MAX_FILE_BYTES // 1048576} MiB",
+            "reduce it (e.g. `qpdf --compress-streams=y` or a lower image resolution) or send it separately",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _refuse(path, f"cannot read the file ({exc.strerror})") from exc
+    _check_envelope(path, data)
+    return data
+
+
+def _check_envelope(path: Path, data: bytes) -> None:
+    """Cheap checks before any parsing: a PDF header, and an end-of-file marker (else: truncated)."""
+    if b"%PDF-" not in data[:1024]:
+        start = data[:8]
+        kind = _guess_kind(start)
+        raise _refuse(path, f"is not a PDF file{f' (it looks like {kind})' if kind else ''}",
+                      "export or print it to PDF first")
+    if b"%%EOF" not in data[-2048:]:
+        raise _refuse(path, "is truncated (no end-of-file marker): the copy or download was cut short",
+                      "get the complete file again")
+
+
+def _guess_kind(start: bytes) -> str | None:
+    for magic, kind in ((b"PK\x03\x04", "a ZIP or Office document"), (b"\xd0\xcf\x11\xe0", "an old Office document"),
+                        (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"{\\rtf", "an RTF document"),
+                        (b"<", "an HTML or XML file")):
+        if start.startswith(magic):
+            return kind
+    return None
+
+
+def _limit_child() -> None:  # runs in the child between fork and exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
+    os.setsid()
+
+
+def preflight(path: Path, data: bytes) -> Inspection:
+    """Read ``data`` completely in a child process with limits; refuse it or return what it contains."""
+    key = (str(path), hashlib.sha256(data).hexdigest())
+    if key not in _INSPECTED:
+        if len(_INSPECTED) >= 64:
+            _INSPECTED.pop(next(iter(_INSPECTED)))
+        _INSPECTED[key] = _preflight_child(Path(path), data)
+    return _INSPECTED[key]
+
+
+_INSPECTED: dict[tuple[str, str], Inspection] = {}  # the same file is read once per process (pipeline + assemble)
+
+
+def _preflight_child(path: Path, data: bytes) -> Inspection:
+    cmd = [sys.executable, "-c", "from letter_pdf.assemble import _preflight_main; _preflight_main()"]
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT")}
+    try:
+        proc = subprocess.run(
+            cmd, input=data, capture_output=True, timeout=WALL_SECONDS, env=env,
+            preexec_fn=_limit_child if os.name == "posix" else None,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise _refuse(path, f"takes more than {WALL_SECONDS} s to read (malformed or hostile)",
+                      "rebuild it, e.g. `qpdf in.pdf out.pdf`, or leave it out") from exc
+    if proc.returncode != 0:
+        if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+            raise _refuse(path, f"takes more than {CPU_SECONDS} s of computing to read (malformed or hostile)",
+                          "rebuild it, e.g. `qpdf in.pdf out.pdf`, or leave it out")
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        if "MemoryError" in tail[0] or proc.returncode in (-signal.SIGSEGV, -signal.SIGABRT):
+            raise _refuse(path, f"needs more than {MEMORY_BYTES // 1048576} MiB of memory to read (malformed or hostile)",
+                          "rebuild it, e.g. `qpdf in.pdf out.pdf`, or leave it out")
+        raise _refuse(path, f"cannot be read safely ({tail[0][:200]})")
+    try:
+        report = json.loads(proc.stdout)
+    except ValueError as exc:
+        raise _refuse(path, "cannot be read safely (no report from the reader)") from exc
+    if report.get("error"):
+        raise _refuse(path, report["error"], report.get("hint"))
+    return Inspection(
+        pages=report["pages"],
+        sizes=tuple(tuple(s) for s in report["sizes"]),
+        version=report["version"],
+        pdfa=report["pdfa"],
+        pdfa_problems=tuple(report["pdfa_problems"]),
+        repairs=tuple(report["repairs"]),
+        tagged=report["tagged"],
+    )
+
+
+def _preflight_main() -> None:
+    """Child process: read a PDF from stdin, write a JSON report to stdout (exit 0 unless killed)."""
+    data = sys.stdin.buffer.read()
+    try:
+        report = _inspect(data)
+    except _Refused as refused:
+        report = {"error": refused.args[0], "hint": refused.args[1] if len(refused.args) > 1 else None}
+    sys.stdout.write(json.dumps(report))
+
+
+class _Refused(Exception):
+    pass
+
+
+class _RepairLog(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        if len(self.messages) < 20:
+            self.messages.append(record.getMessage()[:200])
+
+
+def _pypdf_limits():
+    import pypdf
+
+    return pypdf.apply_configuration(
+        maximum_declared_stream_length=MAX_STREAM_BYTES,
+        zlib_maximum_output_length=MAX_STREAM_BYTES,
+        lzw_maximum_output_length=MAX_STREAM_BYTES,
+        run_length_maximum_output_length=MAX_STREAM_BYTES,
+        jbig2_maximum_output_length=MAX_STREAM_BYTES,
+        brotli_maximum_output_length=MAX_STREAM_BYTES,
+        array_based_stream_maximum_output_length=MAX_STREAM_BYTES,
+        image_maximum_buffer_size=MAX_STREAM_BYTES,
+        page_tree_maximum_entries=MAX_PAGES * 4,
+        outline_maximum_entries=10_000,
+    )
+
+
+_CMYK_OP = re.compile(rb"(?:^|[\s\]])(?:[-+]?[\d.]+\s+){4}[kK](?=[\s\[/]|$)")
+_INLINE_CMYK = re.compile(rb"/(?:CS|ColorSpace)\s*/(?:CMYK|DeviceCMYK)\b")
+_FONT_SUBTYPES = ("/Type1", "/MMType1", "/TrueType", "/CIDFontType0", "/CIDFontType2")
+_STANDARD_BLEND = {"/Normal", "/Compatible", "/Multiply", "/Screen", "/Overlay", "/Darken", "/Lighten",
+                   "/ColorDodge", "/ColorBurn", "/HardLight", "/SoftLight", "/Difference", "/Exclusion",
+                   "/Hue", "/Saturation", "/Color", "/Luminosity"}
+
+
+def _inspect(data: bytes) -> dict:
+    """Parse every object reachable from the pages and decode every stream, within the limits."""
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+
+    handler = _RepairLog()
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.addHandler(handler)
+    pypdf_log.setLevel(logging.WARNING)
+    try:
+        with _pypdf_limits():
+            try:
+                reader = PdfReader(io.BytesIO(data), strict=False)
+                if reader.is_encrypted:
+                    raise _Refused("is encrypted (password-protected)",
+                                   "remove the password first, e.g. `qpdf --decrypt --password=PASSWORD in.pdf out.pdf`")
+                pages = list(reader.pages)
+            except _Refused:
+                raise
+            except FileNotDecryptedError as exc:
+                raise _Refused("is encrypted (password-protected)",
+                               "remove the password first, e.g. `qpdf --decrypt --password=PASSWORD in.pdf out.pdf`") from exc
+            except LimitReachedError as exc:
+                raise _Refused(f"exceeds a safety limit while reading ({exc})", "rebuild it, e.g. `qpdf in.pdf out.pdf`") from exc
+            except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+                raise _Refused(f"is damaged and cannot be repaired ({type(exc).__name__}: {str(exc)[:120]})",
+                               "re-export it from the program that made it") from exc
+            if not pages:
+                raise _Refused("has no pages")
+            if len(pages) > MAX_PAGES:
+                raise _Refused(f"has {len(pages)} pages; the limit is {MAX_PAGES}", "split it into several enclosures")
+
+            problems: set[str] = set()
+            sizes = []
+            decoded_total = 0
+            seen: set[tuple[int, int]] = set()
+            try:
+                version = reader.pdf_header.replace("%PDF-", "")[:3]
+                if version > "1.7":
+                    problems.add(f"it is PDF {version}, newer than PDF/A-3 allows")
+                for page in pages:
+                    box = page.mediabox
+                    w, h = float(box.width), float(box.height)
+                    if int(page.get("/Rotate", 0) or 0) % 180:
+                        w, h = h, w
+                    sizes.append((round(w, 2), round(h, 2)))
+                stack: list[tuple[str, object]] = [("/Page", p) for p in pages]
+                while stack:
+                    key, obj = stack.pop()
+                    if isinstance(obj, IndirectObject):
+                        ref = (obj.idnum, obj.generation)
+                        if ref in seen:
+                            continue
+                        seen.add(ref)
+                        if len(seen) > MAX_OBJECTS:
+                            raise _Refused(f"has more than {MAX_OBJECTS} objects on its pages", "rebuild it or leave it out")
+                        obj = obj.get_object()
+                    if isinstance(obj, DictionaryObject):
+                        _check_dict(obj, problems)
+                        if isinstance(obj, StreamObject):
+                            filters = obj.get("/Filter")
+                            names = [str(f) for f in filters] if isinstance(filters, ArrayObject) else [str(filters)] if filters else []
+                            if "/LZWDecode" in names:
+                                problems.add("it uses LZW compression")
+                            if not names or any(n in ("/FlateDecode", "/LZWDecode", "/RunLengthDecode", "/ASCIIHexDecode", "/ASCII85Decode") for n in names) and not any(
+                                n in ("/DCTDecode", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode") for n in names
+                            ):
+                                raw = len(obj._data) if getattr(obj, "_data", None) is not None else 0
+                                content = obj.get_data()
+                                decoded_total += len(content)
+                                if decoded_total > MAX_DECODED_BYTES:
+                                    raise _Refused(
+                                        f"expands to more than {MAX_DECODED_BYTES // 1048576} MiB when decompressed (a decompression bomb?)",
+                                        "rebuild it or leave it out")
+                                if len(content) > 16 * 1048576 and raw and len(content) / raw > MAX_RATIO:
+                                    raise _Refused(
+                                        f"has a stream that expands {len(content) // raw}-fold to {len(content) // 1048576} MiB (a decompression bomb)",
+                                        "rebuild it or leave it out")
+                                if key == "/Contents" or obj.get("/Subtype") == "/Form" or "/PatternType" in obj:
+                                    if _CMYK_OP.search(content) or _INLINE_CMYK.search(content):
+                                        problems.add("it paints in device CMYK, which the letter's sRGB output intent does not cover")
+                                del content
+                        for k, v in obj.items():
+                            if k in ("/Parent", "/P", "/Pg", "/Dest", "/D") and key != "/Page" or k == "/Parent":
+                                continue
+                            stack.append((k, v))
+                    elif isinstance(obj, ArrayObject):
+                        stack.extend((key, v) for v in obj)
+                    elif isinstance(obj, NameObject) and obj == "/DeviceCMYK" and key not in ("/DefaultCMYK",):
+                        problems.add("it paints in device CMYK, which the letter's sRGB output intent does not cover")
+                claim = _pdfa_claim(reader)
+                tagged = "/StructTreeRoot" in reader.trailer["/Root"]
+                outline_ok = reader.outline is not None  # parse it now, under the limits
+            except _Refused:
+                raise
+            except LimitReachedError as exc:
+                if "decompress" in str(exc).lower():
+                    raise _Refused(f"has a stream that expands beyond {MAX_STREAM_BYTES // 1048576} MiB when decompressed "
+                                   "(a decompression bomb)", "rebuild it or leave it out") from exc
+                raise _Refused(f"exceeds a safety limit while reading ({exc})", "rebuild it or leave it out") from exc
+            except MemoryError:
+                raise
+            except Exception as exc:  # pypdf raises many kinds on broken input
+                raise _Refused(f"is damaged and cannot be repaired ({type(exc).__name__}: {str(exc)[:120]})",
+                               "re-export it from the program that made it") from exc
+    finally:
+        pypdf_log.removeHandler(handler)
+    del outline_ok
+    if claim is None:
+        problems.add("it does not claim PDF/A itself")
+    return {
+        "pages": len(pages),
+        "sizes": sizes,
+        "version": version,
+        "pdfa": claim,
+        "pdfa_problems": sorted(problems),
+        "repairs": handler.messages,
+        "tagged": tagged,
+    }
+
+
+def _check_dict(obj, problems: set[str]) -> None:
+    subtype = obj.get("/Subtype")
+    if obj.get("/Type") == "/Font" or subtype in _FONT_SUBTYPES:
+        if subtype in _FONT_SUBTYPES:
+            descriptor = obj.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else None
+            if not descriptor or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                name = str(obj.get("/BaseFont", "?")).lstrip("/")
+                problems.add(f"font {name} is not embedded")
+    if subtype == "/PS" or obj.get("/Subtype2") == "/PS":
+        problems.add("it contains PostScript")
+    if "/OPI" in obj or ("/Ref" in obj and subtype == "/Form"):
+        problems.add("it references content outside the file")
+    if subtype == "/Image":
+        if "/Alternates" in obj:
+            problems.add("an image has alternates")
+        if obj.get("/Interpolate") is True or str(obj.get("/Interpolate")) == "True":
+            problems.add("an image asks for interpolation")
+    if obj.get("/Type") == "/ExtGState" or any(k in obj for k in ("/TR", "/TR2", "/HTP")):
+        if "/TR" in obj or obj.get("/TR2", "/Default") != "/Default" or "/HTP" in obj:
+            problems.add("it uses transfer functions")
+        bm = obj.get("/BM")
+        if bm is not None:
+            modes = [str(m) for m in bm] if isinstance(bm, list) else [str(bm)]
+            if any(m not in _STANDARD_BLEND for m in modes):
+                problems.add("it uses a non-standard blend mode")
+
+
+_PDFAID_PART = re.compile(rb"pdfaid:part(?:=[\"']|>)\s*(\d)")
+_PDFAID_CONF = re.compile(rb"pdfaid:conformance(?:=[\"']|>)\s*([A-Za-z])")
+
+
+def _pdfa_claim(reader) -> str | None:
+    meta = reader.trailer["/Root"].get("/Metadata")
+    if meta is None:
+        return None
+    xmp = meta.get_object().get_data()
+    part = _PDFAID_PART.search(xmp)
+    if not part:
+        return None
+    conf = _PDFAID_CONF.search(xmp)
+    return part.group(1).decode() + (conf.group(1).decode().upper() if conf else "")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Copying pages: trusted parts as they are, untrusted parts cleaned.
+
+# Keys never copied from an external page or anything under it: actions, additional actions, associated
+# files and embedded file streams, private application data, structure references (no tags are merged).
+_EXTERNAL_EXCLUDED = ("/Annots", "/AA", "/A", "/AF", "/EF", "/B", "/PieceInfo", "/StructParents",
+                      "/StructParent", "/Thumb", "/Dur", "/PresSteps", "/JS", "/OpenAction")
+_MULTIMEDIA = {"/Sound", "/Movie", "/Screen", "/RichMedia", "/3D", "/Projection"}
+_ANNOT_EXCLUDED = ("/A", "/AA", "/AF", "/EF", "/FS", "/P", "/Popup", "/IRT", "/Parent", "/StructParent",
+                   "/RichMediaContent", "/JS")
+
+
+@dataclass
+class _Removed:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        if n:
+            self.counts[what] = self.counts.get(what, 0) + n
+
+    def text(self) -> str:
+        return ", ".join(f"{what} ({n})" if n > 1 else what for what, n in self.counts.items())
+
+
+def _catalog_removals(reader, removed: _Removed) -> None:
+    root = reader.trailer["/Root"]
+    if "/OpenAction" in root:
+        removed.add("opening action")
+    if "/AA" in root:
+        removed.add("document actions")
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else {}
+    if "/JavaScript" in names:
+        removed.add("document JavaScript")
+    if "/EmbeddedFiles" in names or "/AF" in root:
+        removed.add("embedded files")
+    form = root.get("/AcroForm")
+    if form is not None:
+        form = form.get_object()
+        removed.add("form" + (" with XFA" if "/XFA" in form else ""))
+
+
+def _action_kind(action) -> str:
+    try:
+        action = action.get_object()
+        return str(action.get("/S", "/unknown")).lstrip("/")
+    except Exception:
+        return "unknown"
+
+
+def _copy_external_page(writer, reader, page, index: int, removed: _Removed):
+    """Insert a cleaned copy of an untrusted ``page`` at ``index``; return the new page and its link annotations
+    still to resolve (internal links are resolved once all pages of the part are in)."""
+    from pypdf.generic import NameObject
+
+    if "/AA" in page:
+        removed.add("page actions")
+    if "/AF" in page:
+        removed.add("embedded files")
+    new = writer.insert_page(page, index, excluded_keys=_EXTERNAL_EXCLUDED) if index < len(writer.pages) else \
+        writer.add_page(page, excluded_keys=_EXTERNAL_EXCLUDED)
+    pending = []
+    annots = page.get("/Annots")
+    kept = []
+    for ref in (annots.get_object() if annots is not None else []):
+        annot = ref.get_object()
+        subtype = annot.get("/Subtype")
+        if "/AA" in annot:
+            removed.add("annotation actions")
+        if subtype == "/Widget" or "/FT" in annot:
+            removed.add("form fields")
+            continue
+        if subtype == "/FileAttachment":
+            removed.add("embedded files")
+            continue
+        if subtype in _MULTIMEDIA:
+            removed.add("multimedia")
+            continue
+        if subtype == "/Popup":
+            continue
+        if subtype == "/Link":
+            link, dest = _clean_link(annot, removed)
+            if link is not None:
+                kept.append(link)
+                if dest is not None:
+                    pending.append((new, link, dest))
+            continue
+        flags = int(annot.get("/F", 0) or 0)
+        if flags & (1 | 2 | 32) or "/AP" not in annot:  # invisible, hidden, no-view, or no appearance
+            removed.add("hidden annotations")
+            continue
+        if "/A" in annot:
+            removed.add(f"{_action_kind(annot['/A'])} actions")
+        clone = annot.clone(writer, False, _ANNOT_EXCLUDED)
+        clone[NameObject("/F")] = _number((flags | 4) & ~(1 | 2 | 32 | 256))
+        kept.append(clone)
+    if kept:
+        from pypdf.generic import ArrayObject
+
+        arr = ArrayObject()
+        for annot in kept:
+            annot[NameObject("/P")] = new.indirect_reference
+            ref = getattr(annot, "indirect_reference", None)
+            arr.append(ref if ref is not None else writer._add_object(annot))
+        new[NameObject("/Annots")] = arr
+    return new, pending
+
+
+def _number(n: int):
+    from pypdf.generic import NumberObject
+
+    return NumberObject(n)
+
+
+def _clean_link(annot, removed: _Removed):
+    """A new, plain link annotation for a web link or an internal link; ``None`` for anything else."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    rect = annot.get("/Rect")
+    try:
+        rect = ArrayObject(FloatObject(float(v)) for v in rect.get_object()[:4])
+    except Exception:
+        return None, None
+    base = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"),
+        NameObject("/Subtype"): NameObject("/Link"),
+        NameObject("/Rect"): rect,
+        NameObject("/Border"): ArrayObject([_number(0), _number(0), _number(0)]),
+        NameObject("/F"): _number(4),
+    })
+    action = annot.get("/A")
+    if action is not None:
+        action = action.get_object()
+        kind = str(action.get("/S", ""))
+        if "/Next" in action:
+            removed.add("chained actions")
+        if kind == "/URI":
+            uri = action.get("/URI")
+            uri = uri.get_object() if uri is not None else None
+            text = str(uri) if uri is not None else ""
+            if text.lower().startswith(_WEB_SCHEMES) and len(text) < 4096 and not any(c in text for c in "\x00\r\n"):
+                base[NameObject("/A")] = DictionaryObject({
+                    NameObject("/Type"): NameObject("/Action"),
+                    NameObject("/S"): NameObject("/URI"),
+                    NameObject("/URI"): TextStringObject(text),
+                })
+                return base, None
+            removed.add("links that are not web links")
+            return None, None
+        if kind == "/GoTo" and action.get("/D") is not None:
+            return base, action.get("/D")  # resolved later, within this part
+        removed.add(f"{kind.lstrip('/') or 'unknown'} actions")
+        return None, None
+    if annot.get("/Dest") is not None:
+        return base, annot.get("/Dest")
+    return None, None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Outlines.
+
+
+def _read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, list]]:
+    """The outline of ``reader`` as (title, page index, children), without any actions."""
+    out = []
+    if depth > 20:
+        return out
+    items = reader.outline if items is None else items
+    last = None
+    for item in items:
+        if isinstance(item, list):
+            if last is not None:
+                last[2].extend(_read_outline(reader, item, depth + 1))
+            continue
+        try:
+            page = reader.get_destination_page_number(item)
+        except Exception:
+            page = None
+        title = " ".join(str(getattr(item, "title", "") or "").split())[:300]
+        last = (title, page, [])
+        out.append(last)
+    return out
+
+
+def _add_outline(writer, items, offset: int, parent=None) -> None:
+    for title, page, children in items:
+        target = offset + page if page is not None and page >= 0 else offset
+        node = writer.add_outline_item(title or "—", target, parent=parent)
+        if children:
+            _add_outline(writer, children, offset, node)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Structure tree grafting for our own tagged cover.
+
+
+def _number_tree(node, out: dict, depth=0) -> None:
+    node = node.get_object()
+    nums = node.get("/Nums")
+    if nums is not None:
+        nums = nums.get_object()
+        for i in range(0, len(nums) - 1, 2):
+            out[int(nums[i])] = nums[i + 1]
+    if depth < 20:
+        for kid in node.get("/Kids", []) or []:
+            _number_tree(kid, out, depth + 1)
+
+
+def _graft_structure(writer, reader, new_pages) -> bool:
+    """Move the structure tree of ``reader`` (whose pages were copied as ``new_pages``) into the writer's
+    tree, in front of the letter's own content. Return False (and leave the pages untagged) when either tree
+    is not of the simple shape we know (one root element)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject
+
+    root = writer._root_object
+    try:
+        target_tree = root["/StructTreeRoot"].get_object()
+        source_tree = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
+        target_kids = target_tree["/K"].get_object()
+        source_kids = source_tree["/K"].get_object()
+        if not isinstance(target_kids, ArrayObject):
+            target_kids = ArrayObject([target_tree.raw_get("/K")])
+        if not isinstance(source_kids, ArrayObject):
+            source_kids = ArrayObject([source_tree.raw_get("/K")])
+        if len(target_kids) != 1 or len(source_kids) != 1:
+            return False
+        if "/RoleMap" in source_tree or "/ClassMap" in source_tree or "/IDTree" in source_tree:
+            return False
+        target_doc = target_kids[0]
+        source_doc = source_kids[0]
+        source_parents: dict[int, object] = {}
+        _number_tree(source_tree["/ParentTree"], source_parents)
+        target_parents: dict[int, object] = {}
+        _number_tree(target_tree["/ParentTree"], target_parents)
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return False
+    translated = writer._id_translated.setdefault(id(reader), {})
+    # The cover's root element becomes the letter's: its children are re-parented on cloning.
+    translated[source_doc.idnum] = target_doc.idnum
+    translated[source_tree.indirect_reference.idnum] = target_tree.indirect_reference.idnum
+    next_key = max(target_parents, default=-1) + 1
+    remap: dict[int, int] = {}
+    for old_key in sorted(source_parents):
+        value = source_parents[old_key]
+        target_parents[next_key] = value.clone(writer) if not isinstance(value, IndirectObject) else \
+            value.get_object().clone(writer).indirect_reference
+        remap[old_key] = next_key
+        next_key += 1
+    new_children = [kid.clone(writer) for kid in source_doc.get_object()["/K"].get_object()] \
+        if isinstance(source_doc.get_object()["/K"].get_object(), ArrayObject) else \
+        [source_doc.get_object()["/K"].clone(writer)]
+    doc = target_doc.get_object()
+    doc_kids = doc["/K"].get_object() if "/K" in doc else ArrayObject()
+    if not isinstance(doc_kids, ArrayObject):
+        doc_kids = ArrayObject([doc.raw_get("/K")])
+    doc[NameObject("/K")] = ArrayObject([*new_children, *doc_kids])
+    for original, page in zip(reader.pages, new_pages):
+        if "/StructParents" in original:  # pypdf drops it when copying a page
+            page[NameObject("/StructParents")] = NumberObject(remap[int(original["/StructParents"])])
+        for annot in page.get("/Annots", []) or []:
+            annot = annot.get_object()
+            if "/StructParent" in annot:
+                annot[NameObject("/StructParent")] = NumberObject(remap.get(int(annot["/StructParent"]), 0))
+    nums = ArrayObject()
+    for key in sorted(target_parents):
+        nums.append(NumberObject(key))
+        nums.append(target_parents[key])
+    target_tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
+    target_tree[NameObject("/ParentTreeNextKey")] = NumberObject(next_key)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Metadata.
+
+
+def _set_xmp_claim(writer, level: str | None, drop_ua: bool) -> None:
+    """Rewrite the XMP's pdfaid claim to ``level`` (e.g. "3B") or remove it (None); remove pdfuaid if asked."""
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    meta_ref = writer._root_object.get("/Metadata")
+    if meta_ref is None:
+        return
+    xmp = meta_ref.get_object().get_data().decode("utf-8")
+    if level is None:
+        xmp = re.sub(r'\s*pdfaid:(?:part|conformance|amd|rev)="[^"]*"', "", xmp)
+        xmp = re.sub(r"\s*<pdfaid:(part|conformance|amd|rev)>[^<]*</pdfaid:\1>", "", xmp)
+    else:
+        xmp = re.sub(r'pdfaid:part="[^"]*"', f'pdfaid:part="{level[0]}"', xmp)
+        xmp = re.sub(r"<pdfaid:part>[^<]*</pdfaid:part>", f"<pdfaid:part>{level[0]}</pdfaid:part>", xmp)
+        xmp = re.sub(r'pdfaid:conformance="[^"]*"', f'pdfaid:conformance="{level[1:]}"', xmp)
+        xmp = re.sub(r"<pdfaid:conformance>[^<]*</pdfaid:conformance>",
+                     f"<pdfaid:conformance>{level[1:]}</pdfaid:conformance>", xmp)
+    if drop_ua:
+        xmp = re.sub(r'\s*pdfuaid:(?:part|amd|rev)="[^"]*"', "", xmp)
+        xmp = re.sub(r"\s*<pdfuaid:(part|amd|rev)>[^<]*</pdfuaid:\1>", "", xmp)
+    stream = DecodedStreamObject()
+    stream.set_data(xmp.encode("utf-8"))
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+
+
+def _pdf_date(when: dt.datetime) -> str:
+    when = when.astimezone(dt.UTC)
+    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def _embed(writer, attachments: tuple[Attachment, ...], default_time: str) -> None:
+    """Embed ``attachments`` as PDF/A-3 associated files: name tree, catalog /AF, /AFRelationship, /Params."""
+    from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject,
+                               TextStringObject, create_string_object)
+
+    if not attachments:
+        return
+    names = [a.name for a in attachments]
+    if len(set(names)) != len(names):
+        raise AssemblyError("two embedded files have the same name", where=", ".join(sorted(names)))
+    af = ArrayObject()
+    tree = []
+    for a in sorted(attachments, key=lambda x: x.name):
+        if a.relationship not in RELATIONSHIPS:
+            raise AssemblyError(f"unknown AFRelationship '{a.relationship}'", where=a.name,
+                                hint=f"use one of: {', '.join(RELATIONSHIPS)}")
+        stream = DecodedStreamObject()
+        stream.set_data(a.data)
+        stream = stream.flate_encode(level=9)
+        stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+        stream[NameObject("/Subtype")] = NameObject("/" + _name_escape(a.mime))
+        stream[NameObject("/Params")] = DictionaryObject({
+            NameObject("/ModDate"): create_string_object(_pdf_date(a.modified) if a.modified else default_time),
+            NameObject("/Size"): NumberObject(len(a.data)),
+            NameObject("/CheckSum"): ByteStringObject(hashlib.md5(a.data).digest()),  # noqa: S324 (PDF spec)
+        })
+        ref = writer._add_object(stream)
+        spec = DictionaryObject({
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject(a.name),
+            NameObject("/UF"): TextStringObject(a.name),
+            NameObject("/Desc"): TextStringObject(a.description or a.name),
+            NameObject("/AFRelationship"): NameObject("/" + a.relationship),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): ref, NameObject("/UF"): ref}),
+        })
+        spec_ref = writer._add_object(spec)
+        af.append(spec_ref)
+        tree += [TextStringObject(a.name), spec_ref]
+    root = writer._root_object
+    names_dict = root.get("/Names")
+    names_dict = names_dict.get_object() if names_dict is not None else DictionaryObject()
+    names_dict[NameObject("/EmbeddedFiles")] = writer._add_object(DictionaryObject({NameObject("/Names"): ArrayObject(tree)}))
+    if "/Names" not in root:
+        root[NameObject("/Names")] = writer._add_object(names_dict)
+    root[NameObject("/AF")] = af
+
+
+def _name_escape(mime: str) -> str:
+    """A MIME type as a PDF name body (pypdf writes '/' inside a name as #2F)."""
+    if not re.fullmatch(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+", mime):
+        raise AssemblyError(f"'{mime}' is not a MIME type", hint="use e.g. application/json")
+    return mime
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Paper names for notes.
+
+_PAPERS = {"A4": (595.28, 841.89), "US Letter": (612, 792), "US Legal": (612, 1008), "A3": (841.89, 1190.55),
+           "A5": (419.53, 595.28)}
+
+
+def paper_name(width: float, height: float) -> str:
+    for name, (w, h) in _PAPERS.items():
+        if abs(width - w) < 3 and abs(height - h) < 3:
+            return f"{name} portrait"
+        if abs(width - h) < 3 and abs(height - w) < 3:
+            return f"{name} landscape"
+    return f"{width / 72 * 25.4:.0f} × {height / 72 * 25.4:.0f} mm"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The assembly.
+
+
+def parts_for(*, letter: Letter, letter_pdf: bytes, cover_pdf: bytes | None, cover_pdfs: Iterable[Path],
+              annexes: Iterable[Annex]) -> list[Part]:
+    """The parts of the package in order, reading (and checking) the external files."""
+    w = words(letter.lang)
+    parts: list[Part] = []
+    if cover_pdf is not None:
+        parts.append(Part("cover", w["cover"], cover_pdf, trusted=True))
+    for path in cover_pdfs:
+        parts.append(Part("cover-pdf", Path(path).stem, read_external(Path(path)), source=Path(path)))
+    parts.append(Part("letter", letter.title, letter_pdf, source=letter.source, trusted=True))
+    for i, annex in enumerate(annexes):
+        if annex.path is None:
+            continue  # an enclosure sent separately: listed, not merged
+        parts.append(Part("annex", annex.title, read_external(annex.path), source=annex.path,
+                          label_prefix=annex_letter(i)))
+    return parts
+
+
+def assemble(
+    *,
+    letter: Letter,
+    letter_pdf: bytes,
+    cover_pdf: bytes | None,
+    cover_pdfs: tuple[Path, ...],
+    annexes: tuple[Annex, ...],
+    attachments: tuple[Attachment, ...] = (),
+) -> Assembled:
+    """Merge the package; refuse unsafe external files with ``AssemblyError`` (nothing is written here)."""
+    parts = parts_for(letter=letter, letter_pdf=letter_pdf, cover_pdf=cover_pdf, cover_pdfs=cover_pdfs,
+                      annexes=annexes)
+    return assemble_parts(parts, lang=letter.lang, attachments=attachments)
+
+
+def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[Attachment, ...] = ()) -> Assembled:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+
+    w = words(lang)
+    notes: list[str] = []
+    inspections = {id(p): preflight(p.source or Path(p.title), p.pdf) for p in parts if not p.trusted}
+    letter_part = next(p for p in parts if p.kind == "letter")
+
+    with _pypdf_limits():
+        letter_reader = PdfReader(io.BytesIO(letter_part.pdf))
+        letter_claim = _pdfa_claim(letter_reader)
+        letter_outline = _read_outline(letter_reader)
+        writer = PdfWriter(clone_from=letter_reader)
+        if "/Outlines" in writer._root_object:
+            del writer._root_object["/Outlines"]
+        if "/PageLabels" in writer._root_object:
+            del writer._root_object["/PageLabels"]
+        letter_pages = len(letter_reader.pages)
+        letter_size = tuple(float(x) for x in (letter_reader.pages[0].mediabox.width, letter_reader.pages[0].mediabox.height))
+
+        tagged_ok = True
+        claim_problems: list[str] = []
+        placed: list[tuple[Part, int, int, list]] = []  # part, first page, pages, outline
+        position = 0
+        for part in parts:
+            if part.kind == "letter":
+                placed.append((part, position, letter_pages, letter_outline))
+                position += letter_pages
+                continue
+            reader = PdfReader(io.BytesIO(part.pdf), strict=not part.trusted)
+            n = len(reader.pages)
+            new_pages = []
+            if part.trusted:
+                for i, page in enumerate(reader.pages):
+                    new_pages.append(writer.insert_page(page, position + i))
+                if not _graft_structure(writer, reader, new_pages):
+                    tagged_ok = False
+                    for page in new_pages:
+                        page.pop("/StructParents", None)
+                outline = []
+            else:
+                inspection = inspections[id(part)]
+                removed = _Removed()
+                _catalog_removals(reader, removed)
+                pending = []
+                for i, page in enumerate(reader.pages):
+                    new, links = _copy_external_page(writer, reader, page, position + i, removed)
+                    new_pages.append(new)
+                    pending += links
+                _resolve_links(writer, reader, new_pages, pending, removed)
+                outline = _read_outline(reader)
+                name = part.source.name if part.source else part.title
+                if removed.counts:
+                    notes.append(f"{name}: removed {removed.text()}")
+                if inspection.repairs:
+                    notes.append(f"{name}: was damaged and repaired while reading ({inspection.repairs[0]}); check its pages")
+                odd = sorted({paper_name(*s) for s in inspection.sizes if abs(s[0] - letter_size[0]) > 3 or abs(s[1] - letter_size[1]) > 3})
+                if odd:
+                    notes.append(f"{name}: page size {', '.join(odd)} differs from the letter's "
+                                 f"({paper_name(*letter_size)}); kept as it is")
+                tagged_ok = False
+                if inspection.pdfa_problems:
+                    claim_problems.append(f"{name}: {'; '.join(inspection.pdfa_problems)}")
+            placed.append((part, position, n, outline))
+            position += n
+
+        total = position
+        letter_offset = next(first for part, first, _n, _o in placed if part.kind == "letter")
+
+        # Bookmarks: one per part, each part's own outline under it (the letter's items stay top-level:
+        # they are the letter and its signatory list).
+        for part, first, n, outline in placed:
+            if part.kind == "letter":
+                if letter_outline:
+                    _add_outline(writer, letter_outline, first)
+                else:
+                    writer.add_outline_item(w["letter"], first)
+                continue
+            title = part.title if part.kind != "annex" else f"{part.label_prefix}. {part.title}"
+            node = writer.add_outline_item(title, first)
+            _add_outline(writer, outline, first, node)
+
+        # Page labels: covers "Cover" (one page) or "Cover-1", "Cover-2"...; the letter 1..N; enclosures A-1...
+        cover_pages = letter_offset
+        if cover_pages == 1:
+            writer.set_page_label(0, 0, prefix=w["cover"])
+        elif cover_pages > 1:
+            writer.set_page_label(0, cover_pages - 1, style="/D", prefix=f"{w['cover']}-", start=1)
+        writer.set_page_label(letter_offset, letter_offset + letter_pages - 1, style="/D", start=1)
+        for part, first, n, _outline in placed:
+            if part.kind == "annex":
+                writer.set_page_label(first, first + n - 1, style="/D", prefix=f"{part.label_prefix}-", start=1)
+
+        # The archival claim.
+        level = letter_claim
+        if level and not tagged_ok and level.endswith(("A", "U")):
+            level = level[0] + "B"
+        if level and claim_problems:
+            notes.append("the package is not PDF/A: " + " | ".join(claim_problems)
+                         + " (convert these files to PDF/A first, e.g. `ocrmypdf --output-type pdfa in.pdf out.pdf`)")
+            level = None
+        elif level and level != letter_claim:
+            notes.append(f"the package is PDF/A-{level[0]}{level[1:].lower()}, not -{letter_claim[0]}{letter_claim[1:].lower()}: "
+                         "merged PDFs carry no accessibility tags")
+        drop_ua = not tagged_ok
+        if level != letter_claim or drop_ua:
+            _set_xmp_claim(writer, level, drop_ua)
+
+        info = letter_reader.metadata or {}
+        created = info.get("/CreationDate") or info.get("/ModDate")
+        default_time = str(created) if created else "D:19700101000000+00'00'"
+        _embed(writer, tuple(attachments), default_time)
+
+        # Metadata: the letter's Info as it was (pypdf must not add its own producer).
+        if writer._info is not None:
+            meta = writer._info.get_object()
+            for key in list(meta.keys()):
+                if key not in info:
+                    del meta[key]
+            for key, value in info.items():
+                meta[NameObject(key)] = value
+
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part.kind.encode() + b"\0" + hashlib.sha256(part.pdf).digest())
+        for a in sorted(attachments, key=lambda x: x.name):
+            digest.update(a.name.encode() + b"\0" + hashlib.sha256(a.data).digest())
+        ident = ByteStringObject(digest.digest()[:16])
+        writer._ID = ArrayObject([ident, ident])
+
+        buffer = io.BytesIO()
+        writer.write(buffer)
+    pdf = buffer.getvalue()
+    infos = tuple(PartPages(p.kind, p.title, first, n, p.label_prefix) for p, first, n, _o in placed)
+    return Assembled(pdf=pdf, pages=total, letter_page_offset=letter_offset, notes=tuple(notes),
+                     pdfa=level is not None, pdfa_level=level, parts=infos)
+
+
+def _resolve_links(writer, reader, new_pages, pending, removed: _Removed) -> None:
+    """Point internal links of an external part at its own copied pages; drop those that lead elsewhere."""
+    from pypdf.generic import ArrayObject, NameObject
+
+    by_ref = {}
+    for i, page in enumerate(reader.pages):
+        by_ref[page.indirect_reference.idnum] = new_pages[i]
+    named = None
+    for page, link, dest in pending:
+        target = None
+        try:
+            dest = dest.get_object()
+            if isinstance(dest, (str, bytes)) or not isinstance(dest, list):
+                if named is None:
+                    named = reader.named_destinations
+                d = named.get(str(dest))
+                page_no = reader.get_destination_page_number(d) if d is not None else None
+                target = new_pages[page_no] if page_no is not None and page_no >= 0 else None
+            elif dest and hasattr(dest[0], "idnum"):
+                target = by_ref.get(dest[0].idnum)
+        except Exception:
+            target = None
+        if target is None:
+            removed.add("links to other documents")
+            annots = page["/Annots"]
+            for i, ref in enumerate(list(annots)):
+                if ref.get_object() is link:
+                    del annots[i]
+                    break
+            continue
+        link[NameObject("/Dest")] = ArrayObject([target.indirect_reference, NameObject("/Fit")])
