@@ -1,0 +1,194 @@
+"""``letter-pdf verify`` (issue 5): exit 0 only for an intact, valid signature over the entire file.
+
+The signed files are made with the test's own CA; every tampering case (one flipped byte, bytes appended,
+an incremental update) must make ``verify`` fail with exit status 1 and a reason.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+import pki
+from letter_pdf import sign, verify
+from letter_pdf.cli import main
+from letter_pdf.errors import VerificationError
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return pki.make_world(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def unsigned(world) -> Path:
+    path = world.folder / "unsigned.pdf"
+    path.write_bytes(pki.sample_pdf())
+    return path
+
+
+def _sign(world, unsigned: Path, name: str, **kwargs) -> Path:
+    opts = sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE, **kwargs)
+    path = world.folder / name
+    path.write_bytes(sign.sign_pdf(unsigned.read_bytes(), opts, field_box=pki.SAMPLE_BOX))
+    return path
+
+
+@pytest.fixture(scope="module")
+def signed(world, unsigned) -> Path:
+    return _sign(world, unsigned, "signed.pdf")
+
+
+@pytest.fixture(scope="module")
+def certified(world, unsigned) -> Path:
+    return _sign(world, unsigned, "certified.pdf", certify=True)
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(["verify", *map(str, args)])
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+def fields(out: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+
+def test_signed_file_verifies_and_is_trusted(signed, world, capsys):
+    code, out, err = run(capsys, signed, "--trust", world.ca_pem)
+    assert code == 0, err
+    f = fields(out)
+    assert f["signer"] == "Maria Ковальчук, Test Coalition"
+    assert f["intact"] == "yes" and f["valid"] == "yes" and f["trusted"] == "yes"
+    assert f["coverage"] == "entire file" and f["modification level"] == "none"
+    assert f["timestamped"] == "no" and "no timestamp" in f["signing time"]
+    assert out.rstrip().endswith("signature OK") and err == ""
+
+
+def test_without_trust_anchor_trust_is_not_checked(signed, capsys):
+    code, out, _ = run(capsys, signed)
+    assert code == 0
+    assert fields(out)["trusted"] == "not checked (no --trust given)"
+
+
+def test_a_foreign_trust_anchor_fails(signed, world, capsys):
+    code, out, err = run(capsys, signed, "--trust", world.other_ca_pem)
+    assert code == 1
+    assert fields(out)["trusted"] == "no"
+    assert "does not chain to a trusted certificate" in err
+
+
+def _flip_inside_signed_range(data: bytes) -> bytes:
+    """Flip one byte inside the first content stream: inside the signed byte range, structure intact."""
+    start = data.index(b"stream\n", data.index(b"/Contents")) + len(b"stream\n") + 20
+    byte_range = [int(v) for v in re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", data).groups()]
+    assert byte_range[0] <= start < byte_range[0] + byte_range[1]
+    return data[:start] + bytes([data[start] ^ 0x01]) + data[start + 1:]
+
+
+def test_one_flipped_byte_fails(signed, tmp_path, capsys):
+    tampered = tmp_path / "flipped.pdf"
+    tampered.write_bytes(_flip_inside_signed_range(signed.read_bytes()))
+    code, out, err = run(capsys, tampered)
+    assert code == 1
+    assert fields(out)["intact"] == "no"
+    assert "the signed content was changed" in err
+
+
+def test_appended_bytes_fail(signed, tmp_path, capsys):
+    tampered = tmp_path / "appended.pdf"
+    tampered.write_bytes(signed.read_bytes() + b"\n% appended after signing\n")
+    code, out, err = run(capsys, tampered)
+    assert code == 1
+    f = fields(out)
+    assert f["intact"] == "yes" and f["valid"] == "yes"  # what pyHanko says on its own ...
+    assert f["coverage"] == "entire revision"  # ... and why it is still not the signed file
+    assert "does not cover the entire file" in err
+
+
+def _incremental_update(data: bytes) -> bytes:
+    """Add a sticky note to the first page and change the title, in a new revision after the signature."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    info = writer.trailer["/Info"]
+    info[generic.pdf_name("/Title")] = generic.TextStringObject("Changed after signing")
+    writer.update_container(info)
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    note = writer.add_object(generic.DictionaryObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
+        generic.pdf_name("/Subtype"): generic.pdf_name("/Text"),
+        generic.pdf_name("/Rect"): generic.ArrayObject([generic.NumberObject(v) for v in (50, 50, 70, 70)]),
+        generic.pdf_name("/Contents"): generic.TextStringObject("added later"),
+    }))
+    page[generic.pdf_name("/Annots")] = generic.ArrayObject([*page.get("/Annots", []), note])
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_incremental_update_after_signing_fails(signed, tmp_path, capsys):
+    tampered = tmp_path / "updated.pdf"
+    tampered.write_bytes(_incremental_update(signed.read_bytes()))
+    code, out, err = run(capsys, tampered)
+    assert code == 1
+    assert fields(out)["coverage"] == "entire revision"
+    assert "something was added after signing" in err
+
+
+def test_incremental_update_of_a_certified_file_breaks_its_certification(certified, tmp_path, capsys):
+    code, out, _ = run(capsys, certified)
+    assert code == 0 and fields(out)["certification signature"] == "yes"
+    tampered = tmp_path / "updated-certified.pdf"
+    tampered.write_bytes(_incremental_update(certified.read_bytes()))
+    code, out, err = run(capsys, tampered)
+    assert code == 1
+    assert "the certification signature does not allow" in err
+
+
+def test_timestamped_signature_reports_its_timestamp(world, unsigned, capsys):
+    with pki.LocalTSA(world.tsa, world.ca) as tsa:
+        path = _sign(world, unsigned, "timestamped.pdf", timestamp_url=tsa.url)
+    code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 0, err
+    f = fields(out)
+    assert f["timestamped"] == "yes" and "from the RFC 3161 timestamp" in f["signing time"]
+    report = verify.verify_pdf(path, trust=(world.ca_pem,))
+    assert report.timestamped and report.ok and report.signing_time is not None
+
+
+def test_report_fields(signed, world):
+    report = verify.verify_pdf(signed, trust=(world.ca_pem,))
+    assert (report.intact, report.valid, report.trusted, report.ok) == (True, True, True, True)
+    assert report.coverage == "entire file" and report.modification_level == "none"
+    assert report.signatures == 1 and report.reasons == () and not report.certified
+
+
+def test_unsigned_pdf_is_an_error(unsigned, capsys):
+    code, _, err = run(capsys, unsigned)
+    assert code == 1 and "the PDF has no signature" in err
+    with pytest.raises(VerificationError):
+        verify.verify_pdf(unsigned)
+
+
+def test_not_a_pdf_is_an_error(world, capsys):
+    code, _, err = run(capsys, world.ca_pem)
+    assert code == 1 and "not a PDF file" in err and err.count("\n") == 1
+
+
+def test_a_bad_trust_file_is_an_error(signed, world, capsys):
+    code, _, err = run(capsys, signed, "--trust", signed)
+    assert code == 1 and "not a certificate" in err
+
+
+def test_truncated_file_fails(signed, tmp_path, capsys):
+    tampered = tmp_path / "truncated.pdf"
+    tampered.write_bytes(signed.read_bytes()[:-2000])
+    code, _, err = run(capsys, tampered)
+    assert code == 1 and err.startswith("error: ") and "internal error" not in err
