@@ -1,0 +1,362 @@
+"""typeset.py: HTML -> PDF/A-3a with only the font set's fonts, a fetcher that reads only the letter's
+folder and the bundled assets, WeasyPrint's failures as typed errors, metadata, anchors, reproducibility.
+
+The HTML here is our own small pages (the templates are tested with render.py); each PDF is built once
+per module and asserted on many times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import io
+import logging
+import os
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from letter_pdf import typeset as ts
+from letter_pdf.errors import FontCoverageError, ResourceError
+from letter_pdf.fonts import FontSet
+from letter_pdf.model import Letter, Party
+from tests.test_fonts import CYRILLIC_NAMES, DEJAVU, LATIN_NAMES, needs_dejavu
+
+pytestmark = pytest.mark.slow
+
+CREATED = dt.datetime(2026, 11, 29, 0, 0, tzinfo=dt.UTC)
+NAMES = [*CYRILLIC_NAMES, *LATIN_NAMES, "Lǫ́ngr Sámi s̈ ъ"]  # the last has marks without a precomposed form
+
+
+def make_letter(folder: Path, **kwargs) -> Letter:
+    folder.mkdir(parents=True, exist_ok=True)
+    defaults = dict(
+        source=folder / "letter.md",
+        title="Joint letter on freedom of association",
+        body="x",
+        body_line=10,
+        date=CREATED.date(),
+        lang="en",
+        subject="Protect civil society organisations",
+        keywords=("civil society", "NGOs"),
+        sender=Party(name="Example Coalition"),
+    )
+    defaults.update(kwargs)
+    return Letter(**defaults)
+
+
+def page(body: str, *, css: str = "", lang: str = "en") -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>t</title><style>'
+        "body { font-family: var(--body-font); font-size: 11pt }"
+        "h1, h2 { font-family: var(--heading-font) }"
+        f"{css}</style></head><body>{body}</body></html>"
+    )
+
+
+def build(html: str, letter: Letter, font_set: FontSet | None = None, created=CREATED) -> ts.Typeset:
+    return ts.typeset(html, letter=letter, font_set=font_set or FontSet.for_letter(letter), created=created)
+
+
+def pdf_fonts(data: bytes) -> dict[str, bool]:
+    """Every font on every page (Type0 descendants too): BaseFont without subset tag -> embedded?"""
+    found: dict[str, bool] = {}
+    for pg in PdfReader(io.BytesIO(data)).pages:
+        for font in (pg["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            targets = [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]
+            for target in targets:
+                name = str(target["/BaseFont"]).lstrip("/")
+                name = re.sub(r"^[A-Z]{6}\+", "", name)
+                descriptor = target.get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor is not None else {}
+                found[name] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return found
+
+
+def assert_only_set_fonts(data: bytes, font_set: FontSet) -> None:
+    fonts = pdf_fonts(data)
+    assert fonts, "no fonts in the PDF"
+    prefixes = [f.replace(" ", "-") for f in font_set.families]
+    for name, embedded in fonts.items():
+        assert embedded, f"{name} is not embedded"
+        assert any(name == p or name.startswith(p + "-") for p in prefixes), f"{name} is not one of {prefixes}"
+
+
+def text_of(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return unicodedata.normalize("NFC", "\n".join(p.extract_text() for p in reader.pages))
+
+
+# --- one letter with every alphabet, hyphenation, a heading, anchors --------------------------------
+
+
+@pytest.fixture(scope="module")
+def names_pdf(tmp_path_factory):
+    letter = make_letter(tmp_path_factory.mktemp("names"))
+    body = "<h1>Signatories</h1>" + "".join(f"<p class=n>{html_lib.escape(n)}</p>" for n in NAMES)
+    # a narrow column forces automatic hyphenation (which inserts U+2010)
+    body += '<div style="width: 25mm; hyphens: auto" lang="en"><p>internationalisation incomprehensibilities ' \
+            "extraordinarily characteristically</p></div>"
+    body += '<div id="signature-block" style="height: 40px">signature</div>'
+    return letter, build(page(body, css=".n { hyphens: manual }"), letter)
+
+
+def pdfium_lines(data: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    return [unicodedata.normalize("NFC", line.strip()) for line in text.splitlines()]
+
+
+def test_extended_cyrillic_and_latin_names_round_trip_exactly(names_pdf):
+    _, result = names_pdf
+    exact = pdfium_lines(result.pdf)
+    # pypdf adds a space after a combining mark that has no precomposed form ('s\u0308'): its lines are
+    # compared with runs of spaces collapsed; pdfium's are compared exactly.
+    collapsed = [" ".join(line.split()) for line in text_of(result.pdf).splitlines()]
+    for name in NAMES:
+        nfc = unicodedata.normalize("NFC", name)
+        assert nfc in exact, name
+        assert nfc in collapsed, name
+
+
+def test_only_the_bundled_fonts_are_used_embedded_and_subset(names_pdf):
+    letter, result = names_pdf
+    assert_only_set_fonts(result.pdf, FontSet.for_letter(letter))
+    names = set(pdf_fonts(result.pdf))
+    assert {"Noto-Serif", "Noto-Sans-Bold"} <= names  # body text and the h1
+
+
+def test_hyphenation_happened_with_a_glyph_from_our_fonts(names_pdf):
+    _, result = names_pdf
+    text = text_of(result.pdf)
+    assert re.search(r"\w[\u2010-]\n", text), "no hyphenated line end"
+
+
+def test_pdfa_3a_claim_tags_language_and_title(names_pdf):
+    import pikepdf
+
+    _, result = names_pdf
+    with pikepdf.open(io.BytesIO(result.pdf)) as doc:
+        meta = doc.open_metadata()
+        assert meta.pdfa_status == "3A"
+        assert "/StructTreeRoot" in doc.Root and bool(doc.Root.MarkInfo.Marked)
+        assert str(doc.Root.Lang) == "en"
+        assert bool(doc.Root.ViewerPreferences.DisplayDocTitle)
+        assert "/OutputIntents" in doc.Root
+        # Info and XMP agree
+        info = doc.docinfo
+        assert str(info.Title) == meta["dc:title"] == "Joint letter on freedom of association"
+        assert str(info.Author) == "Example Coalition" and meta["dc:creator"] == ["Example Coalition"]
+        assert str(info.Subject) == meta["dc:description"] == "Protect civil society organisations"
+        assert str(info.Keywords) == meta["pdf:Keywords"] == "civil society, NGOs"
+        assert str(info.CreationDate) == str(info.ModDate) == "D:20261129000000Z"
+        assert meta["xmp:CreateDate"] == meta["xmp:ModifyDate"] == "2026-11-29T00:00:00Z"
+
+
+def test_page_count(names_pdf):
+    _, result = names_pdf
+    assert result.pages == len(PdfReader(io.BytesIO(result.pdf)).pages) >= 1
+
+
+# --- anchors: CSS px, top-left -> PDF points, bottom-left ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def anchor_pdf(tmp_path_factory):
+    letter = make_letter(tmp_path_factory.mktemp("anchors"))
+    css = (
+        "@page { size: 200mm 100mm; margin: 10mm } body { margin: 0 }"
+        "#signature-block { margin: 20px 0 0 40px; width: 100px; height: 50px; background: black }"
+        "#later { break-before: page; margin-top: 96px; width: 96px; height: 48px; background: black }"
+    )
+    body = '<div id="signature-block"></div><div id="later"></div>'
+    return build(page(body, css=css), letter)
+
+
+def test_anchor_rectangles_are_in_pdf_points_from_the_bottom_left(anchor_pdf):
+    mm = 72 / 25.4
+    page_h = 100 * mm
+    reader = PdfReader(io.BytesIO(anchor_pdf.pdf))
+    assert float(reader.pages[0].mediabox.height) == pytest.approx(page_h, abs=0.01)
+    idx, x0, y0, x1, y1 = anchor_pdf.anchors["signature-block"]
+    assert idx == 0
+    assert x0 == pytest.approx(10 * mm + 30, abs=0.01)  # margin 10 mm + 40 px = 30 pt
+    assert x1 - x0 == pytest.approx(75, abs=0.01)  # 100 px
+    assert y1 == pytest.approx(page_h - 10 * mm - 15, abs=0.01)  # top: 20 px = 15 pt below the margin
+    assert y1 - y0 == pytest.approx(37.5, abs=0.01)  # 50 px
+    idx, x0, y0, x1, y1 = anchor_pdf.anchors["later"]
+    assert idx == 1 and (x1 - x0, y1 - y0) == (pytest.approx(72), pytest.approx(36))
+    assert y1 == pytest.approx(page_h - 10 * mm - 72, abs=0.01)
+
+
+def test_anchor_rectangle_matches_the_drawn_box(anchor_pdf):
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(anchor_pdf.pdf)
+    image = doc[0].render(scale=1).to_pil().convert("L")  # 1 px = 1 pt
+    _, x0, y0, x1, y1 = anchor_pdf.anchors["signature-block"]
+    height = image.height
+
+    def pixel(x, y):  # PDF points (bottom-left) -> image pixel (top-left)
+        return image.getpixel((int(x), int(height - y)))
+
+    assert pixel((x0 + x1) / 2, (y0 + y1) / 2) < 50  # inside: black
+    assert pixel(x0 + 2, y1 - 2) < 50 and pixel(x1 - 2, y0 + 2) < 50
+    assert pixel(x0 - 3, (y0 + y1) / 2) > 200 and pixel((x0 + x1) / 2, y1 + 3) > 200  # just outside: white
+    assert pixel(x1 + 3, (y0 + y1) / 2) > 200 and pixel((x0 + x1) / 2, y0 - 3) > 200
+
+
+# --- reproducibility -----------------------------------------------------------------------------
+
+
+def test_rebuilds_are_byte_identical_also_after_another_letter(tmp_path, names_pdf):
+    letter, first = names_pdf
+    body = "".join(f"<p>{html_lib.escape(n)}</p>" for n in NAMES)
+    other = build(page("<p>Something else entirely, <b>in bold</b>.</p>"), make_letter(tmp_path / "other"))
+    again = build(page("<h1>Signatories</h1>" + body), letter)
+    assert other.pdf != again.pdf
+    twice = build(page("<h1>Signatories</h1>" + body), letter)
+    assert again.pdf == twice.pdf
+    # and the module's PDF, built minutes earlier, is rebuilt identically
+    assert build(first_html(), letter).pdf == first.pdf
+
+
+def first_html() -> str:
+    body = "<h1>Signatories</h1>" + "".join(f"<p class=n>{html_lib.escape(n)}</p>" for n in NAMES)
+    body += '<div style="width: 25mm; hyphens: auto" lang="en"><p>internationalisation incomprehensibilities ' \
+            "extraordinarily characteristically</p></div>"
+    body += '<div id="signature-block" style="height: 40px">signature</div>'
+    return page(body, css=".n { hyphens: manual }")
+
+
+def test_source_date_epoch_gives_the_same_bytes_as_the_same_created_time(tmp_path, monkeypatch):
+    letter = make_letter(tmp_path)
+    html = page("<p>Reproducible</p>")
+    epoch = 1_700_000_000
+    created = dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    plain = build(html, letter, created=created)
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # typeset restores the environment
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
+    with_env = build(html, letter, created=created)
+    assert os.environ["SOURCE_DATE_EPOCH"] == str(epoch)
+    assert plain.pdf == with_env.pdf
+    later = build(html, letter, created=created + dt.timedelta(days=1))
+    assert later.pdf != plain.pdf
+    assert PdfReader(io.BytesIO(later.pdf)).metadata["/CreationDate"] == "D:20231115221320Z"
+
+
+# --- user fonts and glyphs no font has ------------------------------------------------------------
+
+
+@needs_dejavu
+def test_a_user_font_typesets_georgian_and_is_embedded_under_its_own_family(tmp_path):
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    shutil.copy(DEJAVU, folder / "DejaVuSans.ttf")
+    letter = make_letter(folder, fonts=(folder / "DejaVuSans.ttf",))
+    fs = FontSet.for_letter(letter)
+    result = build(page("<p>ქართული ასოციაცია</p><p>Ґанна</p>", lang="ka"), letter, fs)
+    assert "ქართული ასოციაცია" in text_of(result.pdf)
+    assert_only_set_fonts(result.pdf, fs)
+    assert any(name.startswith(fs.faces[-1].family.replace(" ", "-")) for name in pdf_fonts(result.pdf))
+
+
+def test_a_glyph_no_font_has_fails_instead_of_falling_back_to_an_installed_font(tmp_path):
+    # DejaVu (installed here) has Georgian: without isolation fontconfig would silently use it.
+    letter = make_letter(tmp_path)
+    with pytest.raises(FontCoverageError) as info:
+        build(page("<p>Template text ქა</p>"), letter)
+    assert "U+10E5 GEORGIAN LETTER KHAR 'ქ'" in str(info.value) and "'fonts:'" in str(info.value)
+
+
+def test_weasyprint_messages_go_to_the_letter_pdf_logger_only(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    letter = make_letter(tmp_path)
+    with pytest.raises(FontCoverageError):
+        build(page("<p>ქ</p>"), letter)
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
+    assert any(r.name == "letter_pdf" and r.levelno == logging.DEBUG and ".notdef" in r.getMessage()
+               for r in caplog.records)
+    assert logging.getLogger("weasyprint").propagate  # restored
+
+
+# --- resources: only the letter's folder and the bundled assets ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def res_folder(tmp_path_factory):
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("res")
+    folder = root / "letter"
+    (folder / "img").mkdir(parents=True)
+    Image.new("RGB", (4, 4), "red").save(folder / "img" / "logo.png")
+    Image.new("RGB", (4, 4), "blue").save(root / "outside.png")
+    (folder / "escape.png").symlink_to(root / "outside.png")
+    (folder / "inside-link.png").symlink_to(folder / "img" / "logo.png")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
+    (folder / "style.css").write_text("p { color: green }", encoding="utf-8")
+    return folder
+
+
+def images_in(data: bytes) -> int:
+    count = 0
+    for pg in PdfReader(io.BytesIO(data)).pages:
+        xobjects = pg["/Resources"].get("/XObject") or {}
+        count += sum(1 for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image")
+    return count
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<img src="img/logo.png" alt="logo">',
+        '<img src="inside-link.png" alt="logo">',  # a symlink that stays inside the folder
+        '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8Dw'
+        'HwAFBQIAX8jx0gAAAABJRU5ErkJggg==" alt="dot">',
+    ],
+)
+def test_allowed_images_are_embedded(res_folder, markup):
+    result = build(page(f"<p>{markup}</p>"), make_letter(res_folder))
+    assert images_in(result.pdf) == 1
+
+
+def test_a_stylesheet_in_the_folder_is_allowed(res_folder):
+    html = page("<p>x</p>").replace("</head>", '<link rel="stylesheet" href="style.css"></head>')
+    build(html, make_letter(res_folder))
+
+
+@pytest.mark.parametrize(
+    "markup,expected",
+    [
+        ('<img src="http://example.com/x.png">', "'http' resources are not allowed"),
+        ('<img src="https://example.com/x.png">', "'https' resources are not allowed"),
+        ('<img src="ftp://example.com/x.png">', "'ftp' resources are not allowed"),
+        ('<img src="file:///etc/hostname">', "outside the letter's folder"),
+        ('<img src="../outside.png">', "outside the letter's folder"),
+        ('<img src="escape.png">', "symbolic link"),
+        ('<img src="img/missing.png">', "does not exist"),
+        ('<img src="data:text/html,<b>x</b>">', "'data:' resources of type 'text/html'"),
+        ('<link rel="stylesheet" href="https://example.com/s.css">', "'https' resources are not allowed"),
+        ('<style>@import url("file:///etc/ssl/openssl.cnf");</style>', "outside the letter's folder"),
+        ('<p style="background: url(../outside.png)">x</p>', "outside the letter's folder"),
+        ('<img src="broken.png">', "Failed to load image"),
+    ],
+)
+def test_refused_or_failed_resources_fail_the_build(res_folder, markup, expected):
+    html = page(markup) if not markup.startswith(("<link", "<style")) else page("<p>x</p>").replace(
+        "</head>", markup + "</head>"
+    )
+    with pytest.raises(ResourceError) as info:
+        build(html, make_letter(res_folder))
+    message = str(info.value)
+    assert expected in message, message
+    assert "\n" not in message and "Traceback" not in message
