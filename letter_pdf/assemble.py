@@ -222,7 +222,8 @@ _INSPECTED: dict[tuple[str, str], Inspection] = {}  # the same file is read once
 
 
 def _preflight_child(path: Path, data: bytes) -> Inspection:
-    cmd = [sys.executable, "-c", "from letter_pdf.assemble import _preflight_main; _preflight_main()"]
+    limits = {name: globals()[name] for name in _CHILD_LIMITS}
+    cmd = [sys.executable, "-c", "from letter_pdf.assemble import _preflight_main; _preflight_main()", json.dumps(limits)]
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT")}
     try:
         proc = subprocess.run(
@@ -260,12 +261,16 @@ def _preflight_child(path: Path, data: bytes) -> Inspection:
 
 def _preflight_main() -> None:
     """Child process: read a PDF from stdin, write a JSON report to stdout (exit 0 unless killed)."""
+    globals().update({k: int(v) for k, v in json.loads(sys.argv[1]).items() if k in _CHILD_LIMITS})
     data = sys.stdin.buffer.read()
     try:
         report = _inspect(data)
     except _Refused as refused:
         report = {"error": refused.args[0], "hint": refused.args[1] if len(refused.args) > 1 else None}
     sys.stdout.write(json.dumps(report))
+
+
+_CHILD_LIMITS = ("MAX_PAGES", "MAX_OBJECTS", "MAX_STREAM_BYTES", "MAX_DECODED_BYTES", "MAX_RATIO")
 
 
 class _Refused(Exception):
@@ -660,7 +665,7 @@ def _read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, li
 def _add_outline(writer, items, offset: int, parent=None) -> None:
     for title, page, children in items:
         target = offset + page if page is not None and page >= 0 else offset
-        node = writer.add_outline_item(title or "—", target, parent=parent)
+        node = writer.add_outline_item(title=title or "—", page_number=target, parent=parent)
         if children:
             _add_outline(writer, children, offset, node)
 
@@ -965,10 +970,10 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
                 if letter_outline:
                     _add_outline(writer, letter_outline, first)
                 else:
-                    writer.add_outline_item(w["letter"], first)
+                    writer.add_outline_item(title=w["letter"], page_number=first)
                 continue
             title = part.title if part.kind != "annex" else f"{part.label_prefix}. {part.title}"
-            node = writer.add_outline_item(title, first)
+            node = writer.add_outline_item(title=title, page_number=first)
             _add_outline(writer, outline, first, node)
 
         # Page labels: covers "Cover" (one page) or "Cover-1", "Cover-2"...; the letter 1..N; enclosures A-1...

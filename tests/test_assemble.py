@@ -1,0 +1,358 @@
+"""assemble(): the merged package, read back with pypdf and pikepdf.
+
+The parts are made here: the letter and the cover with WeasyPrint as PDF/A-3a (as ``typeset`` makes them),
+enclosures with WeasyPrint (PDF/A-3b, or plain), hostile PDFs with pypdf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zlib
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject, StreamObject,
+                           TextStringObject)
+
+from letter_pdf import assemble
+from letter_pdf.assemble import Attachment, AssemblyError
+from letter_pdf.model import Annex, Letter
+
+LETTER_HTML = """<html lang="en"><head><title>Joint letter on association</title>
+<meta name="author" content="Example Coalition"><meta name="description" content="Protect civil society">
+<meta name="keywords" content="association, civil society"></head>
+<body><h1>Joint letter</h1><p>Text with a <a href="https://example.org/">link</a>.</p>
+<h1 style="break-before: page">Signatories</h1><p>Organisation One</p></body></html>"""
+COVER_HTML = """<html lang="en"><head><title>Cover</title></head>
+<body><h1>Cover</h1><p>To the Minister</p></body></html>"""
+REPORT_HTML = """<html lang="en"><head><title>A report</title></head>
+<body><h1>Report</h1><p>One</p><h2 style="break-before: page">Findings</h2><p>Two</p></body></html>"""
+PLAIN_HTML = """<html><head><title>Plain</title><style>@page { size: letter }</style></head>
+<body><p>Plain, not PDF/A, US Letter</p></body></html>"""
+
+
+def weasy(html: str, variant: str | None = "pdf/a-3a") -> bytes:
+    import weasyprint
+
+    return weasyprint.HTML(string=html).write_pdf(pdf_variant=variant, pdf_identifier=b"0" * 16)
+
+
+def _action(kind: str, **entries) -> DictionaryObject:
+    d = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    for key, value in entries.items():
+        d[NameObject("/" + key)] = value
+    return d
+
+
+def _rect(*v) -> ArrayObject:
+    return ArrayObject(NumberObject(x) for x in v)
+
+
+def hostile_pdf() -> bytes:
+    """One US Letter page carrying every kind of active content the issue names, and one web link."""
+    w = PdfWriter()
+    page = w.add_blank_page(612, 792)
+    js = _action("/JavaScript", JS=TextStringObject("app.alert('names')"))
+    ef = DecodedStreamObject()
+    ef.set_data(b"MZ not really an exe")
+    ef[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    spec = DictionaryObject({NameObject("/Type"): NameObject("/Filespec"), NameObject("/F"): TextStringObject("evil.exe"),
+                             NameObject("/EF"): DictionaryObject({NameObject("/F"): w._add_object(ef)})})
+    spec_ref = w._add_object(spec)
+    w._root_object[NameObject("/Names")] = DictionaryObject({
+        NameObject("/JavaScript"): DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("a"), w._add_object(js)])}),
+        NameObject("/EmbeddedFiles"): DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("evil.exe"), spec_ref])}),
+    })
+    w._root_object[NameObject("/OpenAction")] = _action("/JavaScript", JS=TextStringObject("app.alert('open')"))
+    w._root_object[NameObject("/AA")] = DictionaryObject({NameObject("/WC"): _action("/JavaScript", JS=TextStringObject("1"))})
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): _action("/JavaScript", JS=TextStringObject("app.alert('page')"))})
+
+    def annot(subtype: str, rect, **entries):
+        d = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject(subtype),
+                              NameObject("/Rect"): _rect(*rect)})
+        for key, value in entries.items():
+            d[NameObject("/" + key)] = value
+        return w._add_object(d)
+
+    launch = annot("/Link", (0, 0, 50, 50), A=_action("/Launch", F=TextStringObject("calc.exe")))
+    submit = annot("/Link", (0, 60, 50, 110), A=_action("/SubmitForm", F=TextStringObject("https://evil.example/")))
+    web = annot("/Link", (0, 120, 50, 170), A=_action("/URI", URI=TextStringObject("https://example.org/report"),
+                                                       Next=_action("/JavaScript", JS=TextStringObject("app.alert('next')"))))
+    file_uri = annot("/Link", (0, 180, 50, 230), A=_action("/URI", URI=TextStringObject("file:///etc/passwd")))
+    widget = annot("/Widget", (100, 100, 200, 120), FT=NameObject("/Tx"), T=TextStringObject("name"),
+                   AA=DictionaryObject({NameObject("/K"): _action("/JavaScript", JS=TextStringObject("app.alert('key')"))}))
+    attachment = annot("/FileAttachment", (300, 300, 320, 320), FS=spec_ref)
+    media = annot("/RichMedia", (300, 400, 400, 500))
+    page[NameObject("/Annots")] = ArrayObject([launch, submit, web, file_uri, widget, attachment, media])
+    w._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([widget])})
+    buffer = io.BytesIO()
+    w.write(buffer)
+    return buffer.getvalue()
+
+
+def bomb_pdf(megabytes: int = 200, streams: int = 1) -> bytes:
+    w = PdfWriter()
+    page = w.add_blank_page(100, 100)
+    refs = []
+    packed = zlib.compress(b"\0" * (megabytes * 1024 * 1024), 9)
+    for _ in range(streams):
+        s = StreamObject()
+        s._data = packed
+        s[NameObject("/Filter")] = NameObject("/FlateDecode")
+        refs.append(w._add_object(s))
+    page[NameObject("/Contents")] = ArrayObject(refs)
+    buffer = io.BytesIO()
+    w.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path | bytes]:
+    folder = tmp_path_factory.mktemp("parts")
+    made = {"letter": weasy(LETTER_HTML), "cover": weasy(COVER_HTML)}
+    for name, data in (("report.pdf", weasy(REPORT_HTML, "pdf/a-3b")), ("plain.pdf", weasy(PLAIN_HTML, None)),
+                       ("hostile.pdf", hostile_pdf())):
+        (folder / name).write_bytes(data)
+        made[name] = folder / name
+    made["folder"] = folder
+    return made
+
+
+def letter_model(folder: Path) -> Letter:
+    return Letter(source=folder / "letter.md", title="Joint letter on association", body="", body_line=1,
+                  date=dt.date(2026, 11, 29))
+
+
+def build(files, *, cover=True, cover_pdfs=(), annexes=(), attachments=()):
+    return assemble.assemble(letter=letter_model(files["folder"]), letter_pdf=files["letter"],
+                             cover_pdf=files["cover"] if cover else None, cover_pdfs=tuple(cover_pdfs),
+                             annexes=tuple(annexes), attachments=tuple(attachments))
+
+
+@pytest.fixture(scope="module")
+def package(files):
+    """Cover, hostile cover PDF, letter (2 pages), report (PDF/A, 2 pages), a paper-only enclosure, plain (1 page)."""
+    return build(files, cover_pdfs=[files["hostile.pdf"]],
+                 annexes=[Annex("Report on the law", files["report.pdf"]), Annex("Sent by post"),
+                          Annex("Plain annex", files["plain.pdf"])],
+                 attachments=[Attachment("manifest.json", b'{"a": 1}\n', "application/json", "the manifest", "Data")])
+
+
+def outline(reader: PdfReader, items=None, depth=0) -> list[tuple[int, str, int]]:
+    out = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            out += outline(reader, item, depth + 1)
+        else:
+            out.append((depth, item.title, reader.get_destination_page_number(item)))
+    return out
+
+
+def test_pages_are_the_sum_of_the_parts_in_order(package):
+    reader = PdfReader(io.BytesIO(package.pdf))
+    assert len(reader.pages) == package.pages == 1 + 1 + 2 + 2 + 1
+    assert package.letter_page_offset == 2
+    assert [(p.kind, p.first_page, p.pages) for p in package.parts] == [
+        ("cover", 0, 1), ("cover-pdf", 1, 1), ("letter", 2, 2), ("annex", 4, 2), ("annex", 6, 1)]
+    assert "Organisation One" in reader.pages[3].extract_text()
+    assert "Plain, not PDF/A" in reader.pages[6].extract_text()
+
+
+def test_page_labels(package):
+    reader = PdfReader(io.BytesIO(package.pdf))
+    # The paper-only enclosure is B: labels follow the enclosure list, as the cover shows it.
+    assert reader.page_labels == ["Cover-1", "Cover-2", "1", "2", "A-1", "A-2", "C-1"]
+
+
+def test_single_cover_page_is_labelled_cover(files):
+    reader = PdfReader(io.BytesIO(build(files).pdf))
+    assert reader.page_labels == ["Cover", "1", "2"]
+
+
+def test_bookmarks_one_per_part_with_their_own_outlines(package):
+    reader = PdfReader(io.BytesIO(package.pdf))
+    assert outline(reader) == [
+        (0, "Cover", 0),
+        (0, "hostile", 1),
+        (0, "Joint letter", 2),
+        (0, "Signatories", 3),
+        (0, "A. Report on the law", 4),
+        (1, "Report", 4),
+        (2, "Findings", 5),
+        (0, "C. Plain annex", 6),
+    ]
+
+
+def test_metadata_is_the_letters(package):
+    reader = PdfReader(io.BytesIO(package.pdf))
+    meta = reader.metadata
+    assert meta.title == "Joint letter on association"
+    assert meta.author == "Example Coalition"
+    assert meta.subject == "Protect civil society"
+    assert meta["/Keywords"] == "association, civil society"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    with pikepdf.open(io.BytesIO(package.pdf)) as pdf:
+        xmp = pdf.open_metadata()
+        assert xmp["dc:title"] == "Joint letter on association"
+        assert xmp["pdf:Producer"] == str(meta["/Producer"])
+
+
+ACTIVE_KEYS = {"/JS", "/AA", "/OpenAction", "/AcroForm", "/RichMediaContent", "/FT"}
+ACTIVE_TYPES = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/Widget",
+                "/FileAttachment", "/RichMedia"}
+
+
+def active_content(data: bytes) -> list[str]:
+    found = []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                continue
+            found += [f"{k} in {obj.objgen}" for k in obj.keys() if k in ACTIVE_KEYS]
+            found += [f"{obj.get(k)} in {obj.objgen}" for k in ("/S", "/Subtype") if str(obj.get(k)) in ACTIVE_TYPES]
+            if obj.get("/S") == "/URI" and "/Next" in obj:
+                found.append(f"chained action in {obj.objgen}")
+            if obj.get("/Type") == "/EmbeddedFile" and obj.read_bytes().startswith(b"MZ"):
+                found.append("the hostile embedded file")
+    return found
+
+
+def test_hostile_cover_pdf_comes_out_clean(package, files):
+    assert active_content(files["hostile.pdf"].read_bytes())  # the check sees what it looks for
+    assert active_content(package.pdf) == []
+    reader = PdfReader(io.BytesIO(package.pdf))
+    assert "/OpenAction" not in reader.trailer["/Root"]
+    assert set(reader.attachments) == {"manifest.json"}
+    annots = [a.get_object() for a in reader.pages[1].get("/Annots", [])]
+    assert [a["/A"]["/URI"] for a in annots] == ["https://example.org/report"]  # the web link stays, alone
+    note = next(n for n in package.notes if n.startswith("hostile.pdf: removed"))
+    for what in ("opening action", "document JavaScript", "embedded files", "form fields", "page actions",
+                 "Launch actions", "SubmitForm actions", "multimedia", "chained actions", "links that are not web links"):
+        assert what in note
+
+
+def test_letter_links_are_kept(package):
+    reader = PdfReader(io.BytesIO(package.pdf))
+    annots = [a.get_object() for a in reader.pages[2]["/Annots"]]
+    assert [a["/A"]["/URI"] for a in annots] == ["https://example.org/"]
+
+
+def test_other_page_sizes_kept_and_noted(package):
+    reader = PdfReader(io.BytesIO(package.pdf))
+    assert [round(float(reader.pages[i].mediabox.width)) for i in (0, 1, 2, 6)] == [595, 612, 595, 612]
+    assert any("plain.pdf: page size US Letter portrait differs from the letter's (A4 portrait)" in n for n in package.notes)
+
+
+def test_no_pdfa_claim_when_a_part_is_not_pdfa(package):
+    assert not package.pdfa and package.pdfa_level is None
+    with pikepdf.open(io.BytesIO(package.pdf)) as pdf:
+        assert pdf.open_metadata().pdfa_status == ""
+    note = next(n for n in package.notes if n.startswith("the package is not PDF/A"))
+    assert "plain.pdf: it does not claim PDF/A itself" in note and "hostile.pdf" in note
+
+
+def test_pdfa_3b_with_a_pdfa_enclosure(files):
+    result = build(files, annexes=[Annex("Report", files["report.pdf"])])
+    assert result.pdfa_level == "3B"
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        assert pdf.open_metadata().pdfa_status == "3B"
+    assert any("PDF/A-3b" in n and "tags" in n for n in result.notes)
+
+
+def test_pdfa_3a_kept_with_generated_cover_whose_tags_are_grafted(files):
+    result = build(files)
+    assert result.pdfa_level == "3A" and result.notes == ()
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        assert pdf.open_metadata().pdfa_status == "3A"
+        tree = pdf.Root.StructTreeRoot
+        nums = tree.ParentTree.Nums
+        keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+        assert len(keys) == len(set(keys)) and int(tree.ParentTreeNextKey) == max(keys) + 1
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        for page in pdf.pages:  # every page's marked content maps to elements on that very page
+            elements = parents[int(page.obj.StructParents)]
+            assert all(e.Pg.objgen == page.obj.objgen for e in elements)
+        document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
+        first = document.K[0]
+        assert first.S == "/H1" and first.Pg.objgen == pdf.pages[0].obj.objgen  # the cover comes first
+        assert all(kid.P.objgen == document.objgen for kid in document.K)
+
+
+def test_letter_alone_keeps_everything(files):
+    result = build(files, cover=False)
+    assert result.pages == 2 and result.letter_page_offset == 0 and result.pdfa_level == "3A"
+    assert PdfReader(io.BytesIO(result.pdf)).page_labels == ["1", "2"]
+
+
+def test_attachments_are_pdfa3_associated_files(package):
+    reader = PdfReader(io.BytesIO(package.pdf))
+    assert reader.attachments["manifest.json"] == [b'{"a": 1}\n']
+    root = reader.trailer["/Root"]
+    (spec,) = [s.get_object() for s in root["/AF"]]
+    assert spec["/AFRelationship"] == "/Data" and spec["/UF"] == "manifest.json" and spec["/Desc"] == "the manifest"
+    stream = spec["/EF"]["/F"].get_object()
+    assert stream["/Subtype"] == "/application/json"
+    assert stream["/Params"]["/Size"] == 9 and str(stream["/Params"]["/ModDate"]).startswith("D:")
+
+
+def test_same_inputs_same_bytes(files, package):
+    again = build(files, cover_pdfs=[files["hostile.pdf"]],
+                  annexes=[Annex("Report on the law", files["report.pdf"]), Annex("Sent by post"),
+                           Annex("Plain annex", files["plain.pdf"])],
+                  attachments=[Attachment("manifest.json", b'{"a": 1}\n', "application/json", "the manifest", "Data")])
+    assert again.pdf == package.pdf
+    other = build(files, cover=False)
+    ids = [PdfReader(io.BytesIO(x)).trailer["/ID"][0] for x in (package.pdf, other.pdf)]
+    assert ids[0] != ids[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"PK\x03\x04 a word document", "is not a PDF file (it looks like a ZIP or Office document)"),
+        ("truncated", "is truncated"),
+        ("encrypted", "is encrypted (password-protected) — remove the password first, e.g. `qpdf --decrypt"),
+        (b"%PDF-1.4\n" + bytes(range(256)) * 20 + b"\n%%EOF\n", "is damaged and cannot be repaired"),
+        ("bomb", "expands beyond 64 MiB when decompressed (a decompression bomb)"),
+    ],
+)
+def test_refused_files(files, tmp_path, content, reason):
+    if content == "truncated":
+        data = files["report.pdf"].read_bytes()
+        content = data[: len(data) // 2]
+    elif content == "encrypted":
+        w = PdfWriter()
+        w.add_blank_page(100, 100)
+        w.encrypt("secret")
+        buffer = io.BytesIO()
+        w.write(buffer)
+        content = buffer.getvalue()
+    elif content == "bomb":
+        content = bomb_pdf(200)
+    bad = tmp_path / "enclosure.pdf"
+    bad.write_bytes(content)
+    with pytest.raises(AssemblyError) as error:
+        build(files, annexes=[Annex("Bad", bad)])
+    assert str(error.value).startswith(f"{bad}: ") and reason in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_limits_bound_pages_and_time(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(assemble, "MAX_PAGES", 1)
+    with pytest.raises(AssemblyError, match=r"report.pdf: has 2 pages; the limit is 1"):
+        build(files, annexes=[Annex("Report", files["report.pdf"])])
+    monkeypatch.setattr(assemble, "MAX_PAGES", 2000)
+    # 60 streams of 15 MiB of zeros: under every size and ratio limit, but slow to decompress: the clock stops it.
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(bomb_pdf(15, streams=60))
+    monkeypatch.setattr(assemble, "WALL_SECONDS", 0.5)
+    with pytest.raises(AssemblyError, match=r"slow.pdf: takes more than 0.5 s to read"):
+        build(files, annexes=[Annex("Slow", slow)])
+
+
+def test_missing_file_is_refused(files, tmp_path):
+    with pytest.raises(AssemblyError, match="missing.pdf: cannot read the file"):
+        build(files, annexes=[Annex("Missing", tmp_path / "missing.pdf")])
