@@ -247,15 +247,17 @@ def signature_facts(path: Path) -> list[dict]:
     except Exception as exc:  # a signature we cannot validate is still recorded as sent
         log.warning("cannot examine the signature of %s: %s", path, exc)
         return [{"note": f"signed; the signature could not be examined ({exc})"}]
-    items = report if isinstance(report, (list, tuple)) else getattr(report, "signatures", None) or [report]
+    items = report if isinstance(report, (list, tuple)) else [report]
     out = []
     for item in items:
         entry = {}
-        for key in ("signer", "signing_time", "timestamped", "intact", "valid", "trusted", "coverage",
-                    "covers_entire_file"):
+        for key in ("signer", "signing_time", "timestamped", "intact", "valid", "coverage", "modification_level",
+                    "certified", "signatures", "ok", "reasons"):
             value = item.get(key) if isinstance(item, dict) else getattr(item, key, None)
             if isinstance(value, (dt.datetime, dt.date)):
                 value = value.isoformat()
+            elif isinstance(value, (list, tuple)):
+                value = [str(v) for v in value]
             elif value is not None and not isinstance(value, (str, int, bool)):
                 value = str(value)
             if value is not None:
@@ -338,6 +340,7 @@ class Diff:
     changed: list[tuple[dict, dict]]
     text: list[str]  # unified diff lines of the letter's text
     notes: list[str]
+    sending: list[tuple[str, Any, Any]] = dataclasses.field(default_factory=list)  # to whom, how, when
 
     @property
     def same(self) -> bool:
@@ -395,7 +398,8 @@ class Archive:
 
     def _create(self) -> None:
         if self.root.is_dir() and not self.exists():
-            strangers = sorted(p.name for p in self.root.iterdir() if p.name not in _EXPECTED_TOP)
+            strangers = sorted(p.name for p in self.root.iterdir()
+                               if p.name not in _EXPECTED_TOP and not p.name.startswith(TMP_PREFIX))
             if strangers:
                 raise ArchiveError(f"the folder is not a letter-pdf archive (it holds {strangers[0]!r})",
                                    where=self.root, hint="give a new or empty folder, or an existing archive")
@@ -800,9 +804,8 @@ class Archive:
                     "signers", "cc", "enclosures"):
             if la.get(key) != lb.get(key) and (la or lb):
                 fields.append((key, la.get(key), lb.get(key)))
-        for key in ("recipient", "channel", "sent_at", "ref"):
-            if a.get(key) != b.get(key):
-                fields.append((f"sent {key}", a.get(key), b.get(key)))
+        sending = [(key.replace("_", " "), a.get(key), b.get(key)) for key in ("recipient", "channel", "sent_at", "ref")
+                   if a.get(key) != b.get(key)]
         sa, sb = record_signatories(a), record_signatories(b)
         added, removed, changed = [], [], []
         if sa is None or sb is None:
@@ -822,7 +825,7 @@ class Archive:
         if ta is not None and tb is not None and ta != tb:
             text = list(difflib.unified_diff(ta.splitlines(), tb.splitlines(), f"record {old}", f"record {new}",
                                              lineterm="", n=1))
-        return Diff(old, new, fields, added, removed, changed, text, notes)
+        return Diff(old, new, fields, added, removed, changed, text, notes, sending)
 
     # ------------------------------------------------------------------------------------------- verify
 
@@ -976,10 +979,11 @@ def describe(record: dict, digest: str) -> list[str]:
         f"Sent at:       {record.get('sent_at') or 'not given'}",
         f"Recipient:     {record.get('recipient')}",
         f"Channel:       {record.get('channel')}",
-        f"Reference:     {record.get('ref') or '-'}",
+        f"Sending ref:   {record.get('ref') or '-'}",
         f"Note:          {record.get('note') or '-'}",
         f"Letter:        {letter.get('title') or 'unknown'}" + ("" if letter.get("known") else " (letter details unknown)"),
         f"Letter date:   {letter.get('date') or 'unknown'}",
+        f"Letter ref:    {letter.get('reference') or '-'}",
         f"Version:       {letter.get('version')} (same letter by {letter.get('same_letter_by')})",
         f"PDF:           {pdf.get('file_name')}, {pdf.get('pages')} page(s), {pdf.get('size')} bytes",
         f"PDF SHA-256:   {pdf.get('sha256')}",

@@ -1,0 +1,517 @@
+"""The archive of sent versions: record, read back, export, diff, verify, and survive crashes and races."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_letter
+from letter_pdf import archive as A
+from letter_pdf.cli import cli
+from letter_pdf.errors import ArchiveError
+
+ROWS_V1 = [
+    {"name": "Amnesty International", "country": "GB", "kind": "organisation"},
+    {"name": "Правозащитный центр «Мемориал»", "country": "RU", "kind": "organisation"},
+    {"name": "Олена Ковальчук", "country": "UA", "kind": "individual", "role": "Director, Example Fund"},
+]
+ROWS_V2 = [
+    {"name": "Amnesty International", "country": "GB", "kind": "organisation"},
+    {"name": "Олена Ковальчук", "country": "UA/PL", "kind": "individual", "role": "Director, Example Fund"},
+    {"name": "Human Rights Watch", "country": "US", "kind": "organisation"},
+]
+BODY_V1 = "We write to you about the draft law.\n\nWe ask you to withdraw it.\n"
+BODY_V2 = "We write to you about the draft law.\n\nWe urge you to withdraw it at once.\n"
+REF = {"reference": "EC/2026/117"}
+
+
+def _built(folder: Path, *, rows, body, front=None) -> Path:
+    """A letter built into a PDF by letter-pdf, carrying its manifest."""
+    from letter_pdf import manifest as M
+    from letter_pdf.letter import load_letter
+
+    path = write_letter(folder, rows=rows, body=body, front=front)
+    letter = load_letter(path)
+    from weasyprint import HTML
+    import io
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = HTML(string=f"<h1>{letter.title}</h1><p>{body}</p>").write_pdf()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata({"/Title": letter.title})
+    man = M.build_manifest(letter, sources=M.collect_sources(letter), embedded=["letter.md"])
+    writer.add_attachment(M.MANIFEST_NAME, M.canonical_json(man))
+    writer.add_attachment("letter.md", path.read_bytes())
+    out = folder / "letter.pdf"
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    out.write_bytes(buffer.getvalue())
+    return out
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory) -> dict[str, Path]:
+    """Version 1 and 2 of one letter, another letter, and a PDF made by another tool (no manifest)."""
+    base = tmp_path_factory.mktemp("letters")
+    from weasyprint import HTML
+
+    plain = base / "plain" / "scan.pdf"
+    plain.parent.mkdir()
+    plain.write_bytes(HTML(string="<p>A letter made elsewhere</p>").write_pdf())
+    return {
+        "v1": _built(base / "v1", rows=ROWS_V1, body=BODY_V1, front=REF),
+        "v2": _built(base / "v2", rows=ROWS_V2, body=BODY_V2, front=REF),
+        "other": _built(base / "other", rows=ROWS_V1, body=BODY_V1, front={"title": "Another letter"}),
+        "plain": plain,
+    }
+
+
+def run(*args: str, archive: Path | None = None):
+    argv = [str(a) for a in args] + (["--archive-dir", str(archive)] if archive is not None else [])
+    return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+
+def record(archive: Path, pdf: Path, to: str = "The Minister", via: str = "email", *extra: str):
+    result = run("archive", "record", pdf, "--to", to, "--via", via, *extra, archive=archive)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def filled(pdfs, tmp_path_factory) -> Path:
+    """An archive with five records: v1 by email, v1 by post, v2, another letter, a PDF without manifest."""
+    archive = tmp_path_factory.mktemp("store") / "archive"
+    record(archive, pdfs["v1"], "President of the Russian Federation", "email", "--sent-at", "2026-11-29T10:00:00+03:00")
+    record(archive, pdfs["v1"], "President of the Russian Federation", "post", "--ref", "RR 1234 5678 9GB")
+    record(archive, pdfs["v2"], "President of the Russian Federation", "email", "--note", "after 2 new signatures")
+    record(archive, pdfs["other"], "Ministry of Justice", "portal")
+    record(archive, pdfs["plain"], "Ministry of Justice", "hand")
+    return archive
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ------------------------------------------------------------------------------------------ recording
+
+
+def test_record_counts_versions_per_letter(filled):
+    rows = A.Archive(filled).list()
+    assert [r["number"] for r in rows] == [1, 2, 3, 4, 5]
+    assert [r["version"] for r in rows] == [1, 1, 2, 1, 1]  # same PDF again = same version
+    assert [r["channel"] for r in rows] == ["email", "post", "email", "portal", "hand"]
+    assert rows[0]["sent_at"] == "2026-11-29T10:00:00+03:00"
+    assert rows[0]["pages"] == 1 and rows[0]["signatories"] == 3
+    assert rows[4]["signatories"] is None and rows[4]["title"] is None
+
+
+def test_record_keeps_the_exact_bytes_and_the_chain(filled, pdfs):
+    store = A.Archive(filled)
+    previous = A.GENESIS
+    for number in range(1, 6):
+        rec, digest = store.get(number)
+        assert digest == hashlib.sha256(store.record_file(number).read_bytes()).hexdigest()
+        assert rec["previous"] == previous
+        previous = digest
+    rec, _ = store.get(3)
+    assert store.read_object(rec["pdf"]["object"]) == pdfs["v2"].read_bytes()
+    assert rec["pdf"]["sha256"] == hashlib.sha256(pdfs["v2"].read_bytes()).hexdigest()
+    assert rec["letter"]["title"] == "Joint letter on freedom of association"
+    assert rec["letter"]["reference"] == "EC/2026/117"
+    assert [s["name"] for s in rec["manifest"]["signatories"]] == [r["name"] for r in ROWS_V2]
+    assert rec["manifest"]["sources"]["signatories"]["sha256"] == hashlib.sha256(
+        (pdfs["v2"].parent / "signatories.csv").read_bytes()).hexdigest()
+    assert rec["stored_sources"][0]["name"] == "letter.md"
+    assert store.read_object(rec["stored_sources"][0]["object"]) == (pdfs["v2"].parent / "letter.md").read_bytes()
+    assert rec["note"] == "after 2 new signatures" and rec["pdf"]["signed"] is False
+    # the same PDF twice is stored once
+    assert len(list((filled / "objects").rglob("*.pdf"))) == 4
+
+
+def test_record_output_and_a_pdf_without_manifest(pdfs, tmp_path):
+    archive = tmp_path / "a"
+    result = record(archive, pdfs["plain"], "Someone", "fax")
+    assert "recorded as number 1" in result.stdout
+    assert "letter details are unknown" in result.stderr
+    assert A.Archive(archive).head()[1] in result.stdout
+
+
+def test_archive_beside_the_pdf_by_default_and_from_the_environment(pdfs, tmp_path, monkeypatch):
+    pdf = tmp_path / "sent" / "letter.pdf"
+    pdf.parent.mkdir()
+    pdf.write_bytes(pdfs["v1"].read_bytes())
+    monkeypatch.delenv(A.ENV_VAR, raising=False)
+    assert run("archive", "record", pdf, "--to", "X", "--via", "post").exit_code == 0
+    assert A.Archive(pdf.parent / "archive").head()[0] == 1
+    monkeypatch.setenv(A.ENV_VAR, str(tmp_path / "env-archive"))
+    assert run("archive", "record", pdf, "--to", "X", "--via", "post").exit_code == 0
+    assert A.Archive(tmp_path / "env-archive").head()[0] == 1
+
+
+# -------------------------------------------------------------------------------------------- reading
+
+
+def test_list_table(filled):
+    result = run("archive", "list", archive=filled)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["No", "Sent", "at", "Recipient", "Via", "Title", "Ver", "Pages", "Signatories",
+                                "PDF", "SHA-256"]
+    assert len(lines) == 6
+    assert "2026-11-29T10:00:00+03:00" in lines[1] and "email" in lines[1]
+    assert "Another letter" in lines[4] and "portal" in lines[4]
+
+
+def test_show_has_everything_and_every_signatory(filled, pdfs):
+    result = run("archive", "show", "3", archive=filled)
+    assert result.exit_code == 0
+    out = result.stdout
+    for row in ROWS_V2:
+        assert row["name"] in out
+    assert hashlib.sha256(pdfs["v2"].read_bytes()).hexdigest() in out
+    assert "Version:       2" in out and "EC/2026/117" in out and "after 2 new signatures" in out
+    assert "Director, Example Fund" in out and "UA, PL" in out
+    assert run("archive", "show", "99", archive=filled).exit_code == 1
+
+
+def test_export_plain_and_bagit(filled, pdfs, tmp_path):
+    import bagit
+
+    result = run("archive", "export", "3", tmp_path / "out", archive=filled)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "record-3.pdf").read_bytes() == pdfs["v2"].read_bytes()
+    exported = (tmp_path / "out" / "record-3.json").read_bytes()
+    assert hashlib.sha256(exported).hexdigest() == A.Archive(filled).get(3)[1]
+    assert (tmp_path / "out" / "record-3-sources" / "letter.md").is_file()
+
+    result = run("archive", "export", "3", tmp_path / "bag", "--bagit", archive=filled)
+    assert result.exit_code == 0, result.stderr
+    bag = bagit.Bag(str(tmp_path / "bag"))
+    bag.validate()  # raises BagValidationError when anything is wrong
+    assert set(bag.payload_files()) == {"data/record-3.pdf", "data/record-3.json", "data/record-3-sources/letter.md"}
+    assert "sha512" in bag.algorithms and "sha256" in bag.algorithms
+    assert "chain hash" in bag.info["External-Identifier"]
+    # a tampered bag no longer validates
+    (tmp_path / "bag" / "data" / "record-3.pdf").write_bytes(b"%PDF-1.7 changed")
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(tmp_path / "bag")).validate()
+    # an existing, non-empty folder is refused and left alone
+    result = run("archive", "export", "3", tmp_path / "out", archive=filled)
+    assert result.exit_code == 1 and "not empty" in result.stderr
+
+
+def test_diff_signatories_and_text(filled):
+    result = run("archive", "diff", "1", "3", archive=filled)
+    assert result.exit_code == 0
+    out = result.stdout.splitlines()
+    assert "Signatories: 1 added, 1 removed, 1 changed" in out
+    assert "+ Human Rights Watch (US; organisation)" in out
+    assert "- Правозащитный центр «Мемориал» (RU; organisation)" in out
+    assert ("~ Олена Ковальчук (UA; individual; Director, Example Fund) -> "
+            "Олена Ковальчук (UA, PL; individual; Director, Example Fund)") in out
+    assert "-We ask you to withdraw it." in out
+    assert "+We urge you to withdraw it at once." in out
+    same = run("archive", "diff", "1", "2", archive=filled)
+    assert "records 1 and 2: the same letter (text, fields and signatories)" in same.stdout
+    assert "sent channel: email -> post" in same.stdout
+    unknown = run("archive", "diff", "4", "5", archive=filled)
+    assert unknown.exit_code == 0 and "signatories are unknown" in unknown.stderr
+
+
+# -------------------------------------------------------------------------------------------- verify
+
+
+@pytest.fixture
+def copy(filled, tmp_path) -> Path:
+    import shutil
+
+    target = tmp_path / "copy"
+    shutil.copytree(filled, target)
+    return target
+
+
+def _verify(archive: Path, *extra: str):
+    return run("archive", "verify", *extra, archive=archive)
+
+
+def _writable(path: Path) -> Path:
+    path.chmod(0o644)
+    return path
+
+
+def test_verify_clean_and_head(copy):
+    result = _verify(copy)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    head = run("archive", "head", archive=copy).stdout.strip()
+    assert head == hashlib.sha256((copy / "records" / "00000005.json").read_bytes()).hexdigest()
+    assert f"chain head {head}" in result.stdout
+    assert _verify(copy, "--head", head).exit_code == 0
+
+
+def test_verify_head_after_more_records_and_a_foreign_head(copy, pdfs):
+    head = run("archive", "head", archive=copy).stdout.strip()
+    record(copy, pdfs["v2"], "Another recipient", "courier")
+    result = _verify(copy, "--head", head)
+    assert result.exit_code == 0 and "is record 5; 1 record(s) added since" in result.stdout
+    result = _verify(copy, "--head", "ab" * 32)
+    assert result.exit_code == 1 and "does not lead to" in result.stdout
+
+
+def test_verify_detects_a_flipped_byte(copy):
+    obj = next((copy / "objects").rglob("*.pdf"))
+    data = bytearray(obj.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    _writable(obj).write_bytes(bytes(data))
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert "stored file has changed" in result.stdout and obj.name in result.stdout
+
+
+def test_verify_detects_a_deleted_file(copy):
+    obj = next((copy / "objects").rglob("*.pdf"))
+    obj.unlink()
+    result = _verify(copy)
+    assert result.exit_code == 1 and "stored file is missing" in result.stdout
+
+
+def test_verify_detects_a_deleted_record(copy):
+    (copy / "records" / "00000003.json").unlink()
+    result = _verify(copy)
+    assert result.exit_code == 1 and "record 3 is missing" in result.stdout
+
+
+def test_verify_detects_an_added_file(copy):
+    (copy / "objects" / "sha256" / "notes.txt").write_text("hello")
+    (copy / "records" / "00000006.json.bak").write_text("{}")
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert result.stdout.count("unexpected file") == 2
+
+
+def test_verify_detects_an_edited_record(copy):
+    path = copy / "records" / "00000002.json"
+    rec = json.loads(path.read_text())
+    rec["recipient"] = "Someone else"
+    _writable(path).write_bytes(A.canonical_json(rec))  # re-encoded exactly as letter-pdf would
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert "broken chain: record 3" in result.stdout
+    assert "record 2 has changed since it was recorded" in result.stdout
+
+
+def test_verify_detects_an_edited_last_record_and_a_rewritten_chain(copy):
+    head = run("archive", "head", archive=copy).stdout.strip()
+    path = copy / "records" / "00000005.json"
+    rec = json.loads(path.read_text())
+    rec["channel"] = "post"
+    _writable(path).write_bytes(A.canonical_json(rec))
+    result = _verify(copy)
+    assert result.exit_code == 1 and "record 5 has changed since it was recorded" in result.stdout
+    # someone who also rebuilds the index is still caught by the head kept outside the archive
+    assert run("archive", "reindex", archive=copy).exit_code == 0
+    assert _verify(copy).exit_code == 0
+    assert _verify(copy, "--head", head).exit_code == 1
+
+
+def test_verify_detects_a_hand_formatted_record(copy):
+    path = copy / "records" / "00000001.json"
+    rec = json.loads(path.read_text())
+    _writable(path).write_text(json.dumps(rec, indent=4))
+    result = _verify(copy)
+    assert result.exit_code == 1 and "record 1 has been edited" in result.stdout
+
+
+# --------------------------------------------------------------------------------------------- bad input
+
+
+def test_bad_input_leaves_the_archive_unchanged(copy, pdfs, tmp_path):
+    before = snapshot(copy)
+    not_pdf = tmp_path / "letter.pdf"
+    not_pdf.write_text("just text")
+    cases = [
+        (not_pdf, "not a PDF file"),
+        (tmp_path / "missing.pdf", "no such file"),
+        (tmp_path, "is a folder"),
+    ]
+    for pdf, message in cases:
+        result = run("archive", "record", pdf, "--to", "X", "--via", "email", archive=copy)
+        assert result.exit_code == 1 and message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    result = run("archive", "record", pdfs["v1"], "--to", "X", "--via", "email", "--sent-at", "yesterday",
+                 archive=copy)
+    assert result.exit_code == 1 and "--sent-at" in result.stderr
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog")
+    result = run("archive", "record", truncated, "--to", "X", "--via", "email", archive=copy)
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert snapshot(copy) == before
+
+
+def test_damaged_index_is_refused_and_left_as_it_was(copy, pdfs):
+    (copy / "index.sqlite").write_bytes(b"this is not a database" * 100)
+    before = snapshot(copy)
+    result = run("archive", "record", pdfs["v1"], "--to", "X", "--via", "email", archive=copy)
+    assert result.exit_code == 1 and "index is damaged" in result.stderr and "reindex" in result.stderr
+    assert snapshot(copy) == before
+    assert run("archive", "list", archive=copy).exit_code == 1
+    assert _verify(copy).exit_code == 1
+    assert run("archive", "reindex", archive=copy).exit_code == 0
+    assert _verify(copy).exit_code == 0
+    assert len(A.Archive(copy).list()) == 5
+
+
+def test_unwritable_archive_folder(pdfs, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    result = run("archive", "record", pdfs["v1"], "--to", "X", "--via", "email", archive=blocker / "archive")
+    assert result.exit_code == 1 and "cannot create the archive" in result.stderr
+    assert blocker.read_text() == "a file where a folder should be"
+    stranger = tmp_path / "documents"
+    stranger.mkdir()
+    (stranger / "cv.docx").write_text("x")
+    result = run("archive", "record", pdfs["v1"], "--to", "X", "--via", "email", archive=stranger)
+    assert result.exit_code == 1 and "not a letter-pdf archive" in result.stderr
+    assert sorted(p.name for p in stranger.iterdir()) == ["cv.docx"]
+    assert run("archive", "list", archive=tmp_path / "nowhere").exit_code == 1
+
+
+def test_index_behind_the_records_is_caught_up(copy):
+    db = sqlite3.connect(copy / "index.sqlite")
+    db.execute("DELETE FROM records WHERE number >= 4")
+    db.commit()
+    db.close()
+    result = _verify(copy)
+    assert result.exit_code == 0 and "index is 2 record(s) behind" in result.stderr
+    assert [r["number"] for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
+
+
+# ------------------------------------------------------------------------------------ crashes and races
+
+RECORD_CMD = [sys.executable, "-m", "letter_pdf", "archive", "record"]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop(A.ENV_VAR, None)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1]) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _assert_clean(archive: Path, expected: int | None = None) -> None:
+    report = A.Archive(archive).verify()
+    assert report.ok, [str(f) for f in report.errors]
+    numbers = A.Archive(archive).record_numbers()
+    assert numbers == list(range(1, len(numbers) + 1))
+    if expected is not None:
+        assert len(numbers) == expected
+
+
+CRASH_SCRIPT = r"""
+import os, sys
+name, count, when = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+calls = {"n": 0}
+real = getattr(os, name)
+def crashing(*args, **kwargs):
+    calls["n"] += 1
+    if calls["n"] == count and when == "before":
+        os._exit(9)
+    result = real(*args, **kwargs)
+    if calls["n"] == count and when == "after":
+        os._exit(9)
+    return result
+setattr(os, name, crashing)
+from letter_pdf.cli import main
+sys.argv = ["letter-pdf"] + sys.argv[4:]
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.slow
+def test_a_crash_at_every_write_step_leaves_a_clean_archive(pdfs, tmp_path):
+    """Die (os._exit) before and after each link and fsync of a record: whole record or none, verify clean."""
+    archive = tmp_path / "archive"
+    record(archive, pdfs["v1"])
+    committed = 1
+    for name, counts in (("link", range(1, 4)), ("fsync", range(1, 7))):
+        for count in counts:
+            for when in ("before", "after"):
+                proc = subprocess.run(
+                    [sys.executable, "-c", CRASH_SCRIPT, name, str(count), when, "archive", "record",
+                     str(pdfs["v2"]), "--to", "X", "--via", "post", "--archive-dir", str(archive)],
+                    env=_env(), capture_output=True, text=True, timeout=60)
+                if proc.returncode == 0:
+                    committed += 1
+                else:
+                    assert proc.returncode == 9, proc.stderr
+                    committed = len(A.Archive(archive).record_numbers())
+                _assert_clean(archive, committed)
+    record(archive, pdfs["other"])  # the next writer cleans up and carries on
+    _assert_clean(archive, committed + 1)
+    assert not [p for p in archive.rglob(A.TMP_PREFIX + "*")]
+
+
+@pytest.mark.slow
+def test_killing_recording_processes_at_random_moments(pdfs, tmp_path):
+    archive = tmp_path / "archive"
+    record(archive, pdfs["v1"])
+    started = time.monotonic()
+    subprocess.run(RECORD_CMD + [str(pdfs["v2"]), "--to", "X", "--via", "post", "--archive-dir", str(archive)],
+                   env=_env(), check=True, capture_output=True)
+    full = time.monotonic() - started
+    rng = random.Random(20261129)
+    finished = 0
+    for attempt in range(25):
+        proc = subprocess.Popen(
+            RECORD_CMD + [str(pdfs["v1" if attempt % 2 else "v2"]), "--to", f"Recipient {attempt}", "--via", "email",
+                          "--archive-dir", str(archive)],
+            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5 * full, 1.1 * full))
+        proc.send_signal(signal.SIGKILL)
+        finished += proc.wait() == 0
+        _assert_clean(archive)
+    total = len(A.Archive(archive).record_numbers())
+    # a process killed after its commit point (the record file's rename) has recorded in full
+    assert 2 + finished <= total <= 2 + 25
+    recipients = [r["recipient"] for r in A.Archive(archive).list()][2:]
+    assert len(set(recipients)) == len(recipients) == total - 2
+    record(archive, pdfs["other"])
+    _assert_clean(archive, total + 1)
+    assert [r["number"] for r in A.Archive(archive).list()] == list(range(1, total + 2))
+
+
+@pytest.mark.slow
+def test_several_processes_recording_at_once(pdfs, tmp_path):
+    archive = tmp_path / "archive"
+    procs = [
+        subprocess.Popen(RECORD_CMD + [str(pdfs[("v1", "v2", "other")[i % 3]]), "--to", f"Recipient {i}",
+                                       "--via", "courier", "--archive-dir", str(archive)],
+                         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(6)
+    ]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in outputs]
+    _assert_clean(archive, 6)
+    recipients = sorted(r["recipient"] for r in A.Archive(archive).list())
+    assert recipients == sorted(f"Recipient {i}" for i in range(6))
+    numbers = sorted(int(out.split("recorded as number ")[1].split()[0]) for out, _ in outputs)
+    assert numbers == [1, 2, 3, 4, 5, 6]
+
+
+def test_library_errors_are_archive_errors(tmp_path):
+    with pytest.raises(ArchiveError, match="unknown channel"):
+        A.Archive(tmp_path / "a").record(tmp_path / "x.pdf", recipient="X", channel="pigeon")
+    with pytest.raises(ArchiveError, match="recipient is missing"):
+        A.Archive(tmp_path / "a").record(tmp_path / "x.pdf", recipient=" ", channel="post")
+    assert not (tmp_path / "a").exists()

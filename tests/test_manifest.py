@@ -1,0 +1,110 @@
+"""The manifest each PDF carries: deterministic, complete, and read back from the PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from letter_pdf import manifest as M
+from letter_pdf.letter import load_letter
+
+ROWS = [
+    {"name": "Amnesty International", "country": "GB", "kind": "organisation"},
+    {"name": "Правозащитный центр «Мемориал»", "country": "RU", "kind": "organisation"},
+    {"name": "Олена Ковальчук", "country": "UA", "kind": "individual", "role": "Director, Example Fund"},
+    {"name": "Org <b>&amp;</b> \"Quotes\"", "country": "PL/DE", "kind": "organisation"},
+]
+
+
+@pytest.fixture
+def letter(make_letter):
+    return load_letter(make_letter(rows=ROWS, body="First paragraph.\n\n*Second* paragraph.\n"))
+
+
+def _pdf_with(attachments: dict[str, bytes]) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    for name, data in attachments.items():
+        writer.add_attachment(name, data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_manifest_records_the_letter_signatories_and_source_hashes(letter):
+    manifest = M.build_manifest(letter, sources=M.collect_sources(letter))
+    assert manifest["format"] == M.FORMAT
+    assert manifest["letter"]["title"] == letter.title
+    assert manifest["letter"]["date"] == "2026-11-29"
+    assert manifest["letter"]["body"] == letter.body
+    assert [s["name"] for s in manifest["signatories"]] == [r["name"] for r in ROWS]
+    assert manifest["signatories"][2] == {
+        "name": "Олена Ковальчук", "countries": ["UA"], "kind": "individual",
+        "role": "Director, Example Fund", "group": None,
+    }
+    assert manifest["signatories"][3]["countries"] == ["PL", "DE"]
+    assert manifest["counts"] == {"organisation": 3, "individual": 1}
+    files = manifest["sources"]
+    assert set(files) == {"letter", "signatories"}
+    assert files["letter"] == {
+        "path": "letter.md",
+        "sha256": hashlib.sha256(letter.source.read_bytes()).hexdigest(),
+        "size": letter.source.stat().st_size,
+    }
+    assert files["signatories"]["sha256"] == hashlib.sha256(letter.signatories_path.read_bytes()).hexdigest()
+
+
+def test_manifest_is_deterministic_and_holds_no_machine_paths(letter, tmp_path):
+    first = M.canonical_json(M.build_manifest(letter, sources=M.collect_sources(letter)))
+    second = M.canonical_json(M.build_manifest(letter, sources=M.collect_sources(letter)))
+    assert first == second
+    assert str(tmp_path).encode() not in first
+    assert json.loads(first)["sources"]["letter"]["path"] == "letter.md"
+
+
+def test_manifest_changes_when_a_source_changes(letter):
+    before = M.build_manifest(letter, sources=M.collect_sources(letter))
+    letter.signatories_path.write_text(letter.signatories_path.read_text() + "Late Signer,FR,organisation,,\n")
+    after = M.build_manifest(letter, sources=M.collect_sources(letter))
+    assert before["sources"]["signatories"]["sha256"] != after["sources"]["signatories"]["sha256"]
+    assert before["sources"]["letter"] == after["sources"]["letter"]
+
+
+def test_extra_sources_and_paths_outside_the_folder_keep_only_the_file_name(letter, tmp_path):
+    annex = tmp_path / "elsewhere" / "report.pdf"
+    annex.parent.mkdir()
+    annex.write_bytes(b"%PDF-1.7 not really")
+    sources = M.collect_sources(letter, extra={"annex-1": annex})
+    manifest = M.build_manifest(letter, sources=sources)
+    assert manifest["sources"]["annex-1"]["path"] == "report.pdf"
+    assert manifest["sources"]["annex-1"]["sha256"] == hashlib.sha256(annex.read_bytes()).hexdigest()
+
+
+def test_read_manifest_from_a_pdf_path_and_bytes(letter, tmp_path):
+    manifest = M.build_manifest(letter, sources=M.collect_sources(letter))
+    data = _pdf_with({M.MANIFEST_NAME: M.canonical_json(manifest), "letter.md": letter.source.read_bytes()})
+    path = tmp_path / "sent.pdf"
+    path.write_bytes(data)
+    assert M.read_manifest(path) == manifest
+    assert M.read_manifest(data) == manifest
+    assert M.read_attachments(data)["letter.md"] == letter.source.read_bytes()
+
+
+def test_read_manifest_of_a_pdf_without_one_or_with_a_foreign_or_broken_one():
+    assert M.read_manifest(_pdf_with({})) is None
+    assert M.read_manifest(_pdf_with({M.MANIFEST_NAME: b"{not json"})) is None
+    assert M.read_manifest(_pdf_with({M.MANIFEST_NAME: b'{"format": "something-else/1"}'})) is None
+
+
+def test_to_attachment_is_json_data_for_pdfa3(letter):
+    pytest.importorskip("letter_pdf.assemble", reason="assemble.py (the package engineer's) has not landed yet")
+    manifest = M.build_manifest(letter, sources=M.collect_sources(letter))
+    attachment = M.to_attachment(manifest)
+    assert attachment.name == M.MANIFEST_NAME
+    assert attachment.mime == "application/json"
+    assert attachment.relationship.strip("/") == "Data"
+    assert json.loads(attachment.data) == manifest
