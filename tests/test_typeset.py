@@ -24,7 +24,7 @@ from letter_pdf import typeset as ts
 from letter_pdf.errors import FontCoverageError, ResourceError
 from letter_pdf.fonts import FontSet
 from letter_pdf.model import Letter, Party
-from tests.test_fonts import CYRILLIC_NAMES, DEJAVU, LATIN_NAMES, needs_dejavu
+from test_fonts import CYRILLIC_NAMES, DEJAVU, LATIN_NAMES, needs_dejavu
 
 pytestmark = pytest.mark.slow
 
