@@ -253,6 +253,12 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
         spec = fields.SigFieldSpec(FIELD_NAME, on_page=page, box=tuple(round(v) for v in (x0, y0, x1, y1)))
     else:
         spec = fields.SigFieldSpec(FIELD_NAME)
+    try:
+        fields.append_signature_field(writer, spec)  # the field first, so that it can be tagged
+    except (PdfError, IndexError) as exc:
+        raise SigningError(f"cannot add the signature field ({exc})") from exc
+    if box is not None:
+        _tag_widget(writer, key.name)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
@@ -273,7 +279,6 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
         signer=key.signer,
         timestamper=timestamper,
         stamp_style=_stamp_style(),
-        new_field_spec=spec,
     )
     out = io.BytesIO()
     try:
@@ -292,6 +297,62 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
     except PdfError as exc:
         raise SigningError(f"the PDF to sign cannot be processed ({exc})") from exc
     return out.getvalue()
+
+
+def _tag_widget(writer, signer: str) -> None:
+    """Put the visible signature's widget into the structure tree (a ``Form`` element with alternate text
+    under the document element), so that the tagged letter stays fully tagged for screen readers.
+    Skipped when the PDF has no structure tree or one this code does not know how to extend."""
+    from pyhanko.pdf_utils import generic
+
+    name = generic.pdf_name
+    root = writer.root
+    try:
+        tree_ref = root.raw_get("/StructTreeRoot")
+        tree = tree_ref.get_object()
+        parent_tree_ref = tree.raw_get("/ParentTree")
+        parent_tree = parent_tree_ref.get_object()
+        if "/Nums" not in parent_tree:  # a parent tree split into /Kids: leave it alone
+            log.info("signature widget not tagged: the parent tree has /Kids")
+            return
+        kids = tree["/K"]
+        document_ref = kids.raw_get(0) if isinstance(kids, generic.ArrayObject) else tree.raw_get("/K")
+        document = document_ref.get_object()
+        field_ref = next(f for f in root["/AcroForm"]["/Fields"] if f.get_object().get("/T") == FIELD_NAME)
+        widget = field_ref.get_object()
+        page_ref = widget.raw_get("/P")
+    except (KeyError, StopIteration, AttributeError, IndexError) as exc:
+        log.info("signature widget not tagged: %s", exc)
+        return
+    nums = parent_tree["/Nums"]
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    next_key = max([int(tree.get("/ParentTreeNextKey", 0)), *(k + 1 for k in keys)])
+    element = generic.DictionaryObject({
+        name("/Type"): name("/StructElem"),
+        name("/S"): name("/Form"),
+        name("/P"): document_ref,
+        name("/Pg"): page_ref,
+        name("/Alt"): generic.TextStringObject(f"Digital signature of {signer}"),
+        name("/K"): generic.DictionaryObject({
+            name("/Type"): name("/OBJR"), name("/Obj"): field_ref, name("/Pg"): page_ref,
+        }),
+    })
+    element_ref = writer.add_object(element)
+    document_kids = document.get("/K")
+    if isinstance(document_kids, generic.ArrayObject):
+        document_kids.append(element_ref)
+    else:
+        document[name("/K")] = generic.ArrayObject([document_kids, element_ref] if document_kids is not None
+                                                    else [element_ref])
+    nums.append(generic.NumberObject(next_key))
+    nums.append(element_ref)
+    tree[name("/ParentTreeNextKey")] = generic.NumberObject(next_key + 1)
+    widget[name("/StructParent")] = generic.NumberObject(next_key)
+    for ref in (document_ref, parent_tree_ref, tree_ref, field_ref):
+        if isinstance(ref, generic.IndirectObject):
+            writer.mark_update(ref)
+    if not isinstance(tree_ref, generic.IndirectObject) or not isinstance(document_ref, generic.IndirectObject):
+        writer.update_root()
 
 
 def _stamp_style():

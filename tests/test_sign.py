@@ -254,3 +254,106 @@ def test_cli_has_no_passphrase_option():
     from letter_pdf.cli import build
 
     assert not [p for p in build.params if "pass" in p.name]
+
+
+# ------------------------------------------------------------------------------ end to end: build --sign
+
+
+@pytest.fixture(scope="module")
+def built(world, tmp_path_factory):
+    """One letter built and signed through the public API (visible B-B)."""
+    import letter_pdf
+    from conftest import write_letter
+
+    folder = tmp_path_factory.mktemp("e2e")
+    letter = write_letter(folder / "letter")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+        result = letter_pdf.build(letter, output=folder / "signed.pdf", sign=world.p12)
+    return letter, result
+
+
+@pytest.mark.slow
+def test_built_letter_is_signed_over_the_entire_file(built, world):
+    from letter_pdf import verify
+
+    _, result = built
+    report = verify.verify_pdf(result.output, trust=(world.ca_pem,))
+    assert report.ok, report.reasons
+    assert (report.intact, report.valid, report.trusted, report.coverage) == (True, True, True, "entire file")
+    assert report.signer == "Maria Ковальчук, Test Coalition"
+    assert "signed by Maria Ковальчук, Test Coalition" in result.notes
+
+
+@pytest.mark.slow
+def test_built_letter_has_its_visible_signature_on_the_signature_block_page(built):
+    _, result = built
+    reader = PdfReader(result.output)
+    pages = [i for i, page in enumerate(reader.pages) for a in page.get("/Annots", [])
+             if a.get_object().get("/FT") == "/Sig"]
+    assert len(pages) == 1
+    page = reader.pages[pages[0]]
+    assert "Yours sincerely," in page.extract_text()  # the block is kept with the closing line
+    widget = next(a.get_object() for a in page["/Annots"] if a.get_object().get("/FT") == "/Sig")
+    x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+    box = page.mediabox
+    assert float(box.left) <= x0 < x1 <= float(box.right) and float(box.bottom) <= y0 < y1 <= float(box.top)
+    assert "/N" in widget["/AP"]
+
+
+@pytest.mark.slow
+def test_built_letter_keeps_a_true_pdfa_claim(built):
+    _, result = built
+    with pikepdf.open(result.output) as pdf:
+        claim = pdf.open_metadata().pdfa_status
+    assert claim.startswith("3")
+    assert sign.pdfa_problems(result.output.read_bytes()) == []
+    assert not any("PDF/A" in n and "removed" in n for n in result.notes)
+
+
+@pytest.mark.slow
+def test_cli_build_certified_invisible_then_verify(built, world, tmp_path, monkeypatch, capsys):
+    letter, _ = built
+    out = tmp_path / "certified.pdf"
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+    with pytest.raises(SystemExit) as info:
+        main(["build", str(letter), "-o", str(out), "--sign", str(world.p12), "--certify", "--invisible-signature"])
+    captured = capsys.readouterr()
+    assert info.value.code in (0, None), captured.err
+    assert str(out) in captured.out
+    assert "certified (no changes allowed) by Maria Ковальчук" in captured.err
+    with pytest.raises(SystemExit) as info:
+        main(["verify", str(out), "--trust", str(world.ca_pem)])
+    captured = capsys.readouterr()
+    assert info.value.code in (0, None), captured.err
+    assert "certification signature: yes" in captured.out and "coverage: entire file" in captured.out
+
+
+@pytest.mark.slow
+def test_cli_build_with_unreachable_timestamp_server_writes_nothing(built, world, tmp_path, monkeypatch, capsys):
+    letter, _ = built
+    out = tmp_path / "never.pdf"
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+    with pytest.raises(SystemExit) as info:
+        main(["build", str(letter), "-o", str(out), "--sign", str(world.p12), "--timestamp-url",
+              pki.closed_loopback_url()])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "timestamp server" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_visible_signature_is_tagged_for_screen_readers(signed):
+    with pikepdf.open(io.BytesIO(signed.pdf)) as pdf:
+        tree = pdf.Root.StructTreeRoot
+        widget = next(a for a in pdf.pages[1].Annots if a.get("/FT") == "/Sig")
+        key = int(widget.StructParent)
+        nums = list(tree.ParentTree.Nums)
+        element = dict(zip(nums[::2], nums[1::2]))[key]
+        assert element.S == "/Form" and str(element.Alt) == "Digital signature of Maria Ковальчук, Test Coalition"
+        assert element.K.Type == "/OBJR" and element.K.Obj.objgen == widget.objgen
+        assert element.K.Pg.objgen == pdf.pages[1].objgen
+        assert int(tree.ParentTreeNextKey) == key + 1
+        assert any(kid.objgen == element.objgen for kid in element.P.K)  # reachable from the document element
+        assert int(pdf.Root.AcroForm.SigFlags) == 3
+        assert sum(1 for p in pdf.pages for a in p.get("/Annots", []) if a.get("/FT") == "/Sig") == 1
