@@ -360,15 +360,19 @@ def _label_strings(lang: str) -> Iterator[tuple[str, str]]:
     if isinstance(strings, Mapping):
         yield from ((str(k), str(v)) for k, v in strings.items())
     else:
-        yield from ((f"#{i}", str(s)) for i, s in enumerate(strings, 1))
+        yield from ((f"#{i}", str(text)) for i, text in enumerate(strings, 1))
 
 
 def _date_strings(letter: Letter) -> Iterator[str]:
+    """The date as printed (``labels.date_text``), or its CLDR long form until labels.py exists."""
+    date_text = _optional("labels", "date_text")
     try:
+        if date_text is not None:
+            yield date_text(letter.date, letter.lang)
+            return
         from babel.dates import format_date
 
-        for fmt in ("long", "medium"):
-            yield format_date(letter.date, fmt, locale=letter.lang.replace("-", "_"))
+        yield format_date(letter.date, "long", locale=letter.lang.replace("-", "_"))
     except Exception:  # an unknown locale is letter.py's and labels.py's to report, not ours
         return
 

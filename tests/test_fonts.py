@@ -211,3 +211,10 @@ def test_unreadable_or_non_font_files_are_resource_errors(tmp_path):
 def test_describe_char():
     assert fonts.describe_char("ა") == "U+10D0 GEORGIAN LETTER AN 'ა'"
     assert fonts.describe_char("\ue000").startswith("U+E000 <Co>")
+
+
+def test_the_date_in_the_letters_language_is_checked(tmp_path):
+    letter = make_letter(tmp_path, lang="ka")
+    errors = check_coverage(letter, FontSet.for_letter(letter))
+    assert any("the date" in str(e) and "GEORGIAN" in str(e) for e in errors), errors
+    assert check_coverage(make_letter(tmp_path, lang="uk"), FontSet.bundled()) == []
