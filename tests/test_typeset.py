@@ -146,6 +146,8 @@ def test_pdfa_3a_claim_tags_language_and_title(names_pdf):
     with pikepdf.open(io.BytesIO(result.pdf)) as doc:
         meta = doc.open_metadata()
         assert meta.pdfa_status == "3A"
+        assert doc.check_pdf_syntax() == []  # qpdf's structural check
+        assert len(doc.trailer.ID) == 2  # PDF/A requires a file identifier
         assert "/StructTreeRoot" in doc.Root and bool(doc.Root.MarkInfo.Marked)
         assert str(doc.Root.Lang) == "en"
         assert bool(doc.Root.ViewerPreferences.DisplayDocTitle)
