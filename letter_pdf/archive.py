@@ -154,6 +154,15 @@ def parse_sent_at(value: str | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _check_sending(recipient: str, channel: str, sent_at: str | None) -> tuple[str, str | None]:
+    recipient = unicodedata.normalize("NFC", (recipient or "").strip())
+    if not recipient:
+        raise ArchiveError("the recipient is missing", hint='say to whom it was sent: --to "Name"')
+    if channel not in CHANNELS:
+        raise ArchiveError(f"unknown channel '{channel}'", hint=f"use one of: {', '.join(CHANNELS)}")
+    return recipient, parse_sent_at(sent_at)
+
+
 def locate(archive_dir: str | Path | None = None, *, beside: str | Path | None = None) -> Path:
     """Where the archive is: ``archive_dir``, else ``$LETTER_PDF_ARCHIVE``, else ``archive/`` beside the file
     ``beside`` (the letter or the PDF), else ``archive/`` in the current folder."""
@@ -543,12 +552,7 @@ class Archive:
         file_name: str | None = None,
     ) -> tuple[dict, str]:
         """Store the PDF and a record of its sending; return (record, chain hash). Nothing is changed on error."""
-        recipient = unicodedata.normalize("NFC", (recipient or "").strip())
-        if not recipient:
-            raise ArchiveError("the recipient is missing", hint='say to whom it was sent: --to "Name"')
-        if channel not in CHANNELS:
-            raise ArchiveError(f"unknown channel '{channel}'", hint=f"use one of: {', '.join(CHANNELS)}")
-        sent = parse_sent_at(sent_at)
+        recipient, sent = _check_sending(recipient, channel, sent_at)
         facts = inspect_pdf(pdf)
         signatures = signature_facts(Path(pdf)) if facts.signed else []
         manifest = facts.manifest
@@ -641,6 +645,31 @@ class Archive:
             raise ArchiveError(f"the archive's index is damaged ({exc})", where=self.root / INDEX,
                                hint="run 'letter-pdf archive verify', then 'letter-pdf archive reindex'") from exc
         return record, digest
+
+    def preflight(self, *, recipient: str, channel: str, sent_at: str | None = None) -> None:
+        """Check, without writing anything, that a record could be made (``build --archive`` asks first)."""
+        _check_sending(recipient, channel, sent_at)
+        if self.root.exists() and not self.root.is_dir():
+            raise ArchiveError("exists and is not a folder", where=self.root)
+        if self.root.is_dir():
+            if not self.exists():
+                strangers = sorted(p.name for p in self.root.iterdir()
+                                   if p.name not in _EXPECTED_TOP and not p.name.startswith(TMP_PREFIX))
+                if strangers:
+                    raise ArchiveError(f"the folder is not a letter-pdf archive (it holds {strangers[0]!r})",
+                                       where=self.root, hint="give a new or empty folder, or an existing archive")
+            if not os.access(self.root, os.W_OK):
+                raise ArchiveError("the archive folder is not writable", where=self.root,
+                                   hint="choose a writable folder with --archive-dir, or fix its permissions")
+            if (self.root / INDEX).exists():
+                self._connect(write=False).close()
+        else:
+            parent = self.root.parent
+            while not parent.exists() and parent != parent.parent:
+                parent = parent.parent
+            if not parent.is_dir() or not os.access(parent, os.W_OK):
+                raise ArchiveError("cannot create the archive here", where=self.root,
+                                   hint="choose a writable folder with --archive-dir")
 
     def reindex(self) -> int:
         """Rebuild the index from the record files (the truth); return the number of records indexed."""

@@ -94,6 +94,26 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     _setup_logging(verbose)
 
 
+def _record_options(func):
+    """``build``'s options for the manifest and the archive (issue 6), passed on to ``BuildOptions``."""
+    options = [
+        click.option("--embed-sources", is_flag=True,
+                     help="Embed the letter file and its signatory list in the PDF (PDF/A-3 attachments)."),
+        click.option("--archive", is_flag=True, help="Record the PDF in the archive of sent versions (needs --to, --via)."),
+        click.option("--to", help="With --archive: to whom it is sent."),
+        click.option("--via", type=click.Choice(["email", "post", "courier", "hand", "fax", "portal"]),
+                     help="With --archive: how it is sent."),
+        click.option("--ref", help="With --archive: a reference for this sending."),
+        click.option("--note", help="With --archive: a note kept with the record."),
+        click.option("--sent-at", help="With --archive: when it was sent (ISO date or time)."),
+        click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="With --archive: the archive folder.  [default: $LETTER_PDF_ARCHIVE, else archive/ beside LETTER]"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @click.argument("letter", type=EXISTING_FILE)
 @click.option("-o", "--output", type=OUT_FILE, help="Where to write the PDF.  [default: beside LETTER, same name]")
@@ -104,9 +124,10 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @click.option("--timestamp-url", metavar="URL", help="Add an RFC 3161 timestamp from this server (PAdES B-T).")
 @click.option("--certify", is_flag=True, help="Certify the PDF: no changes allowed after signing.")
 @click.option("--invisible-signature", is_flag=True, help="Sign without a visible field on the signature block.")
+@_record_options
 @boundary
 def build(letter: Path, output: Path | None, paper: str | None, sign_key: Path | None, timestamp_url: str | None,
-          certify: bool, invisible_signature: bool) -> None:
+          certify: bool, invisible_signature: bool, **record_options) -> None:
     """Build LETTER (Markdown with front matter) into a PDF.
 
     \b
@@ -115,6 +136,7 @@ def build(letter: Path, output: Path | None, paper: str | None, sign_key: Path |
       letter-pdf build letter.md -o out/letter.pdf --paper letter
       letter-pdf build letter.md --sign key.p12
       letter-pdf build letter.md --sign key.p12 --timestamp-url http://tsa.example/tsr --certify
+      letter-pdf build letter.md --archive --to "The Minister" --via email --embed-sources
     """
     from letter_pdf import pipeline
 
@@ -122,10 +144,14 @@ def build(letter: Path, output: Path | None, paper: str | None, sign_key: Path |
         output=output, paper=paper,
         sign=sign_key, timestamp_url=timestamp_url, certify=certify, invisible_signature=invisible_signature,
         passphrase_prompt=_ask_passphrase if sys.stdin.isatty() else None,
+        **record_options,
     ))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{result.output}  ({result.pages} page(s), {result.signatories} signatories)")
+    if result.archived:
+        number, digest, root = result.archived
+        click.echo(f"recorded as number {number} in {root}; chain head: {digest}")
 
 
 @cli.command()

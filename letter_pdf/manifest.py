@@ -84,10 +84,17 @@ def display_path(path: Path, folder: Path) -> str:
         return Path(path).name
 
 
-def collect_sources(letter: Letter, *, extra: Mapping[str, Path] | None = None) -> dict[str, Path]:
+def collect_sources(
+    letter: Letter,
+    *,
+    cover_pdfs: Iterable[Path] | None = None,
+    annexes: Iterable[Path] | None = None,
+    extra: Mapping[str, Path] | None = None,
+) -> dict[str, Path]:
     """Every file the build reads for this letter, by role: ``letter``, ``signatories``, ``logo``,
-    ``signature-1``..., ``font-1``..., ``cover-pdf-1``..., ``annex-1``...; ``extra`` adds the build's own
-    (``--cover-pdf``, ``--annex``) under the roles given."""
+    ``signature-1``..., ``font-1``..., ``cover-pdf-1``..., ``annex-1``.... ``cover_pdfs`` and ``annexes``
+    (the PDFs actually merged, front matter and command line together) replace the letter's own lists when
+    given; ``extra`` adds files under the roles given."""
     sources: dict[str, Path] = {"letter": letter.source}
     if letter.signatories_path is not None:
         sources["signatories"] = letter.signatories_path
@@ -97,13 +104,33 @@ def collect_sources(letter: Letter, *, extra: Mapping[str, Path] | None = None) 
         sources[f"signature-{number}"] = signer.signature
     for number, font in enumerate(letter.fonts, start=1):
         sources[f"font-{number}"] = font
-    for number, cover in enumerate(letter.cover_pdfs, start=1):
-        sources[f"cover-pdf-{number}"] = cover
-    for number, annex in enumerate((a for a in letter.enclosures if a.path), start=1):
-        sources[f"annex-{number}"] = annex.path
+    covers = letter.cover_pdfs if cover_pdfs is None else tuple(cover_pdfs)
+    for number, cover in enumerate(covers, start=1):
+        sources[f"cover-pdf-{number}"] = Path(cover)
+    annex_paths = tuple(a.path for a in letter.enclosures if a.path) if annexes is None else tuple(annexes)
+    for number, annex in enumerate(annex_paths, start=1):
+        sources[f"annex-{number}"] = Path(annex)
     for role, path in (extra or {}).items():
         sources[role] = Path(path)
     return sources
+
+
+def attachments_for(
+    letter: Letter,
+    *,
+    embed_sources: bool = False,
+    cover_pdfs: Iterable[Path] | None = None,
+    annexes: Iterable[Path] | None = None,
+) -> tuple:
+    """What ``pipeline.build`` hands to ``assemble``: the manifest (``Data``) and, with ``embed_sources``,
+    the letter file and its signatory list (``Source``)."""
+    sources = source_attachments(letter) if embed_sources else []
+    manifest = build_manifest(
+        letter,
+        sources=collect_sources(letter, cover_pdfs=cover_pdfs, annexes=annexes),
+        embedded=[a.name for a in sources],
+    )
+    return (to_attachment(manifest), *sources)
 
 
 def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Iterable[str] = ()) -> dict:

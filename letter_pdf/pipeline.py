@@ -29,6 +29,15 @@ class BuildOptions:
     certify: bool = False  # certification signature: no changes allowed after signing
     invisible_signature: bool = False
     passphrase_prompt: Callable[[str], str] | None = None  # asks for the key's passphrase (the CLI: no echo)
+    # the manifest and the archive of sent versions (issue 6)
+    embed_sources: bool = False  # also embed the letter file and its signatory list (PDF/A-3, /Source)
+    archive: bool = False  # record the written PDF in the archive (needs ``to`` and ``via``)
+    archive_dir: Path | None = None  # default: $LETTER_PDF_ARCHIVE, else archive/ beside the letter
+    to: str | None = None  # recipient, as recorded
+    via: str | None = None  # channel: email, post, courier, hand, fax, portal
+    ref: str | None = None
+    note: str | None = None
+    sent_at: str | None = None  # ISO date or time
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class BuildResult:
     pages: int
     signatories: int
     notes: tuple[str, ...] = field(default=())  # summary lines: what was removed, converted or dropped
+    archived: tuple[int, str, Path] | None = None  # with --archive: (record number, chain hash, archive folder)
 
 
 def creation_time(letter: Letter) -> dt.datetime:
@@ -101,6 +111,33 @@ def _signature_box(typeset_result, page_offset: int = 0):
     return (page + page_offset, *rect)
 
 
+def _prepare_archive(options: BuildOptions, letter_path: Path):
+    """With ``archive``, check the sending details and the archive before any work; else refuse stray options."""
+    from letter_pdf.errors import ArchiveError
+
+    if not options.archive:
+        for name in ("to", "via", "ref", "note", "sent_at", "archive_dir"):
+            if getattr(options, name):
+                raise ArchiveError(f"--{name.replace('_', '-')} is for recording the letter", hint="add --archive")
+        return None
+    from letter_pdf import archive
+
+    if not options.to or not options.via:
+        raise ArchiveError("--archive needs --to and --via", hint='e.g. --to "The Minister" --via email')
+    store = archive.Archive(archive.locate(options.archive_dir, beside=letter_path))
+    store.preflight(recipient=options.to, channel=options.via, sent_at=options.sent_at)
+    return store
+
+
+def _record(store, target: Path, options: BuildOptions) -> tuple[int, str, Path] | None:
+    """Record the PDF just written (the step after the write); ``None`` without ``archive``."""
+    if store is None:
+        return None
+    record, digest = store.record(target, recipient=options.to, channel=options.via, ref=options.ref,
+                                  note=options.note, sent_at=options.sent_at)
+    return record["number"], digest, store.root
+
+
 def default_output(letter_path: Path) -> Path:
     return Path(letter_path).with_suffix(".pdf")
 
@@ -135,6 +172,7 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
     options = options or BuildOptions()
     _validate_options(options)
     signing = _prepare_signing(options)
+    archive_store = _prepare_archive(options, Path(letter_path))
     letter, font_set = prepare(letter_path)
     paper = options.paper or letter.paper
     html = render.render_letter(letter, paper=paper, font_set=font_set)
@@ -142,4 +180,6 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
     target = Path(options.output) if options.output else default_output(letter.source)
     pdf, sign_notes = _sign_last(result.pdf, signing, letter=letter, field_box=_signature_box(result))
     output.write_atomic(target, pdf)
-    return BuildResult(output=target, pages=result.pages, signatories=len(letter.signatories), notes=sign_notes)
+    archived = _record(archive_store, target, options)
+    return BuildResult(output=target, pages=result.pages, signatories=len(letter.signatories), notes=sign_notes,
+                       archived=archived)
