@@ -1,0 +1,185 @@
+"""Localised fixed strings of the letter ("Page 1 of 3", "Signatories", "Enclosures", ...).
+
+Every label exists in English; other languages fall back to English key by key, so a half-translated
+language still prints a complete letter. ``lang`` is a BCP 47 tag: ``de-AT`` finds ``de``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+
+FALLBACK = "en"
+
+# Placeholders are str.format fields; ``page_of`` must keep both {page} and {pages} (the stylesheet turns
+# them into page counters).
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "page_of": "Page {page} of {pages}",
+        "signatories": "Signatories",
+        "enclosures": "Enclosures",
+        "cc": "cc",
+        "our_ref": "Our ref.",
+        "your_ref": "Your ref.",
+        "subject": "Subject",
+        "date": "Date",
+        "organisations": "Organisations",
+        "individuals": "Individuals",
+        "signature_of": "Signature of {name}",
+        "logo_of": "Logo of {name}",
+    },
+    "fr": {
+        "page_of": "Page {page} sur {pages}",
+        "signatories": "Signataires",
+        "enclosures": "Pièces jointes",
+        "cc": "Copie à",
+        "our_ref": "Notre réf.",
+        "your_ref": "Votre réf.",
+        "subject": "Objet",
+        "date": "Date",
+        "organisations": "Organisations",
+        "individuals": "Personnes physiques",
+        "signature_of": "Signature de {name}",
+        "logo_of": "Logo de {name}",
+    },
+    "de": {
+        "page_of": "Seite {page} von {pages}",
+        "signatories": "Unterzeichnende",
+        "enclosures": "Anlagen",
+        "cc": "Kopie an",
+        "our_ref": "Unser Zeichen",
+        "your_ref": "Ihr Zeichen",
+        "subject": "Betreff",
+        "date": "Datum",
+        "organisations": "Organisationen",
+        "individuals": "Einzelpersonen",
+        "signature_of": "Unterschrift von {name}",
+        "logo_of": "Logo von {name}",
+    },
+    "es": {
+        "page_of": "Página {page} de {pages}",
+        "signatories": "Firmantes",
+        "enclosures": "Anexos",
+        "cc": "c. c.",
+        "our_ref": "N/ref.",
+        "your_ref": "S/ref.",
+        "subject": "Asunto",
+        "date": "Fecha",
+        "organisations": "Organizaciones",
+        "individuals": "Personas a título individual",
+        "signature_of": "Firma de {name}",
+        "logo_of": "Logotipo de {name}",
+    },
+    "pl": {
+        "page_of": "Strona {page} z {pages}",
+        "signatories": "Sygnatariusze",
+        "enclosures": "Załączniki",
+        "cc": "Do wiadomości",
+        "our_ref": "Nasz znak",
+        "your_ref": "Wasz znak",
+        "subject": "Dotyczy",
+        "date": "Data",
+        "organisations": "Organizacje",
+        "individuals": "Osoby indywidualne",
+        "signature_of": "Podpis: {name}",
+        "logo_of": "Logo: {name}",
+    },
+    "ru": {
+        "page_of": "Страница {page} из {pages}",
+        "signatories": "Подписавшие",
+        "enclosures": "Приложения",
+        "cc": "Копия",
+        "our_ref": "Наш исх. №",
+        "your_ref": "На ваш №",
+        "subject": "Тема",
+        "date": "Дата",
+        "organisations": "Организации",
+        "individuals": "Частные лица",
+        "signature_of": "Подпись: {name}",
+        "logo_of": "Логотип: {name}",
+    },
+    "uk": {
+        "page_of": "Сторінка {page} з {pages}",
+        "signatories": "Підписанти",
+        "enclosures": "Додатки",
+        "cc": "Копія",
+        "our_ref": "Наш вих. №",
+        "your_ref": "На ваш №",
+        "subject": "Тема",
+        "date": "Дата",
+        "organisations": "Організації",
+        "individuals": "Окремі особи",
+        "signature_of": "Підпис: {name}",
+        "logo_of": "Логотип: {name}",
+    },
+    "fi": {
+        "page_of": "Sivu {page}/{pages}",
+        "signatories": "Allekirjoittajat",
+        "enclosures": "Liitteet",
+        "cc": "Tiedoksi",
+        "our_ref": "Viitteemme",
+        "your_ref": "Viitteenne",
+        "subject": "Asia",
+        "date": "Päiväys",
+        "organisations": "Järjestöt",
+        "individuals": "Yksityishenkilöt",
+        "signature_of": "Allekirjoitus: {name}",
+        "logo_of": "Logo: {name}",
+    },
+}
+
+KEYS: tuple[str, ...] = tuple(LABELS[FALLBACK])
+
+
+def _languages(lang: str) -> list[str]:
+    """``de-AT`` -> ``["de-at", "de"]``: the tag and its prefixes, most specific first."""
+    parts = lang.replace("_", "-").lower().split("-")
+    return ["-".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def _table(lang: str) -> dict[str, str]:
+    for candidate in _languages(lang):
+        if candidate in LABELS:
+            return LABELS[candidate]
+    return LABELS[FALLBACK]
+
+
+def label(key: str, lang: str, **values: object) -> str:
+    """The label ``key`` in ``lang`` (English when that language lacks it), with ``values`` filled in."""
+    if key not in LABELS[FALLBACK]:
+        raise KeyError(f"no label '{key}' (known: {', '.join(KEYS)})")
+    template = _table(lang).get(key) or LABELS[FALLBACK][key]
+    return template.format(**values) if values else template
+
+
+def template(key: str, lang: str) -> str:
+    """The raw label with its ``{placeholders}`` unfilled (for the stylesheet's page counters)."""
+    return _table(lang).get(key) or LABELS[FALLBACK][key]
+
+
+def all_strings(lang: str) -> list[str]:
+    """Every label in ``lang`` as it can be printed, placeholders left out (for the glyph preflight)."""
+    out = []
+    for key in KEYS:
+        text = template(key, lang)
+        literal = "".join(part for part, _field, _spec, _conv in string.Formatter().parse(text))
+        out.append(literal)
+    return out
+
+
+def locale(lang: str) -> Locale:
+    """The Babel locale for ``lang``; English when CLDR does not know the tag."""
+    for candidate in (lang, *_languages(lang)[1:]):
+        try:
+            return Locale.parse(candidate.replace("_", "-"), sep="-")
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse(FALLBACK)
+
+
+def date_text(date: dt.date, lang: str) -> str:
+    """The letter's date as printed: CLDR long format in ``lang`` ("29 November 2026", "29. November 2026")."""
+    return format_date(date, format="long", locale=locale(lang))
