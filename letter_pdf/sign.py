@@ -145,6 +145,7 @@ def load_key(options: SignOptions, *, now: dt.datetime | None = None) -> _Key:
     if private_key.public_key().public_bytes(der, spki) != cert.public_key().public_bytes(der, spki):
         raise SigningError("the certificate in the file does not belong to its private key", where=path,
                            hint="export the matching key and certificate together")
+    _check_key_usage(cert, path)
     now = now or dt.datetime.now(dt.UTC)
     if now > cert.not_valid_after_utc:
         raise SigningError(f"the certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}", where=path,
@@ -171,6 +172,20 @@ def load_key(options: SignOptions, *, now: dt.datetime | None = None) -> _Key:
         cert_registry=SimpleCertificateStore.from_certs([as_asn1(c) for c in extra or ()]),
     )
     return _Key(signer=signer, name=_common_name(cert))
+
+
+def _check_key_usage(cert, path: Path) -> None:
+    """A certificate that restricts its key to other uses (e.g. a TLS or encryption certificate) must not
+    sign: verifiers would reject the signature."""
+    from cryptography import x509
+
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return
+    if not (usage.digital_signature or usage.content_commitment):
+        raise SigningError("the certificate is not for signing (its key usage allows neither digitalSignature "
+                           "nor nonRepudiation)", where=path, hint="use a document-signing certificate")
 
 
 def _common_name(cert) -> str:

@@ -65,7 +65,7 @@ def _load_trust(paths: tuple[Path, ...]):
 def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     """Check the signatures of ``path``; raise ``VerificationError`` when it is not a PDF or is not signed."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import KeyUsageConstraints, validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     path = Path(path)
@@ -89,11 +89,15 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
         # no fetching: trust only what the user gave; with nothing given, trust is reported as not checked
         return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
 
+    # like common PDF viewers, accept a signing certificate with either digitalSignature or nonRepudiation
+    # (pyHanko alone insists on nonRepudiation)
+    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
     reasons: list[str] = []
     statuses = []
     for emb in signatures:
         try:
-            status = validate_pdf_signature(emb, signer_validation_context=context(), ts_validation_context=context())
+            status = validate_pdf_signature(emb, signer_validation_context=context(), ts_validation_context=context(),
+                                            key_usage_settings=usage)
         except Exception as exc:  # a structurally broken signature is a failed verification, not a crash
             raise VerificationError(f"the signature '{emb.field_name}' cannot be checked "
                                     f"({type(exc).__name__}: {exc})", where=path) from exc

@@ -88,8 +88,12 @@ def issue(
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
     tsa: bool = False,
+    usage: str = "sign",
 ) -> Identity:
-    """A leaf certificate signed by ``ca``: a document signer, or a timestamping unit with ``tsa=True``."""
+    """A leaf certificate signed by ``ca``: a document signer, or a timestamping unit with ``tsa=True``.
+
+    ``usage``: "sign" (digitalSignature + nonRepudiation), "digital" (digitalSignature only) or "encipher"
+    (keyEncipherment only: a certificate not meant for signing)."""
     key = _key()
     builder = (
         x509.CertificateBuilder()
@@ -102,7 +106,8 @@ def issue(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=not tsa, key_encipherment=False, data_encipherment=False,
+                digital_signature=usage != "encipher", content_commitment=usage == "sign" and not tsa,
+                key_encipherment=usage == "encipher", data_encipherment=False,
                 key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
             ),
             critical=True,
@@ -216,6 +221,8 @@ class World:
     expired_p12: Path
     not_yet_valid_p12: Path
     key_only_p12: Path
+    digital_only_p12: Path  # digitalSignature without nonRepudiation: still a signing certificate
+    encipher_p12: Path  # keyEncipherment only: not a signing certificate
 
 
 def make_world(folder: Path, signer_name: str = "Maria Ковальчук, Test Coalition") -> World:
@@ -237,6 +244,10 @@ def make_world(folder: Path, signer_name: str = "Maria Ковальчук, Test 
         expired_p12=write_p12(folder / "expired.p12", expired, ca=ca, passphrase=PASSPHRASE),
         not_yet_valid_p12=write_p12(folder / "future.p12", future, ca=ca, passphrase=PASSPHRASE),
         key_only_p12=write_p12(folder / "key-only.p12", None, ca=None, passphrase=PASSPHRASE, key_only=signer.key),
+        digital_only_p12=write_p12(folder / "digital-only.p12", issue(ca, "Digital Signer", usage="digital"), ca=ca,
+                                   passphrase=PASSPHRASE),
+        encipher_p12=write_p12(folder / "encipher.p12", issue(ca, "TLS Server", usage="encipher"), ca=ca,
+                               passphrase=PASSPHRASE),
     )
 
 

@@ -176,6 +176,7 @@ def test_timestamp_url_must_be_http(world, unsigned):
         ("expired_p12", pki.PASSPHRASE, "the certificate expired on"),
         ("not_yet_valid_p12", pki.PASSPHRASE, "not valid before"),
         ("key_only_p12", pki.PASSPHRASE, "a private key but no certificate"),
+        ("encipher_p12", pki.PASSPHRASE, "the certificate is not for signing"),
         ("ca_pem", None, "not a PKCS#12 key file"),
         ("truncated", pki.PASSPHRASE, "not a PKCS#12 key file"),
         ("missing", None, "does not exist"),

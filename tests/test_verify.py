@@ -71,6 +71,15 @@ def test_signed_file_verifies_and_is_trusted(signed, world, capsys):
     assert out.rstrip().endswith("signature OK") and err == ""
 
 
+def test_a_digital_signature_only_certificate_is_accepted(world, unsigned, capsys):
+    opts = sign.SignOptions(key=world.digital_only_p12, passphrase=pki.PASSPHRASE)
+    path = world.folder / "digital-only.pdf"
+    path.write_bytes(sign.sign_pdf(unsigned.read_bytes(), opts, field_box=None))
+    code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 0, err
+    assert fields(out)["signer"] == "Digital Signer" and fields(out)["trusted"] == "yes"
+
+
 def test_without_trust_anchor_trust_is_not_checked(signed, capsys):
     code, out, _ = run(capsys, signed)
     assert code == 0
