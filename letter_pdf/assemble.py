@@ -860,6 +860,61 @@ def paper_name(width: float, height: float) -> str:
 # The assembly.
 
 
+def with_command_line(letter: Letter, cover_pdfs: Iterable[Path] = (), annexes: Iterable[Path] = ()) -> Letter:
+    """``letter`` with the command line's ``--cover-pdf`` and ``--annex`` files added after the front matter's.
+
+    A file already listed in the front matter is not added twice (its front-matter title is kept); a new
+    enclosure is titled by its file name without the extension.
+    """
+    from dataclasses import replace
+
+    def same(a: Path, b: Path) -> bool:
+        return Path(a).resolve() == Path(b).resolve()
+
+    covers = list(letter.cover_pdfs)
+    for path in cover_pdfs:
+        if not any(same(path, known) for known in covers):
+            covers.append(Path(path))
+    enclosures = list(letter.enclosures)
+    for path in annexes:
+        if not any(e.path is not None and same(path, e.path) for e in enclosures):
+            enclosures.append(Annex(title=Path(path).stem, path=Path(path)))
+    if covers == list(letter.cover_pdfs) and enclosures == list(letter.enclosures):
+        return letter
+    return replace(letter, cover_pdfs=tuple(covers), enclosures=tuple(enclosures))
+
+
+def check_externals(letter: Letter) -> dict[Path, Inspection]:
+    """Read and preflight every external PDF of ``letter`` (cover PDFs, enclosures) before any typesetting.
+
+    Raises the one ``AssemblyError``, or ``Problems`` with one per refused file.
+    """
+    from letter_pdf.errors import Problems
+
+    found: dict[Path, Inspection] = {}
+    problems: list[AssemblyError] = []
+    paths = [*letter.cover_pdfs, *(e.path for e in letter.enclosures if e.path is not None)]
+    for path in dict.fromkeys(paths):
+        try:
+            found[path] = preflight(path, read_external(path))
+        except AssemblyError as error:
+            problems.append(error)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise Problems(problems)
+    return found
+
+
+def enclosure_entries(letter: Letter, inspections: dict[Path, Inspection] | None = None) -> list[dict]:
+    """The enclosures as the cover lists them: letter (A, B, ...), title, pages (None: sent separately)."""
+    inspections = inspections if inspections is not None else check_externals(letter)
+    return [
+        {"letter": annex_letter(i), "title": e.title, "pages": inspections[e.path].pages if e.path is not None else None}
+        for i, e in enumerate(letter.enclosures)
+    ]
+
+
 def parts_for(*, letter: Letter, letter_pdf: bytes, cover_pdf: bytes | None, cover_pdfs: Iterable[Path],
               annexes: Iterable[Annex]) -> list[Part]:
     """The parts of the package in order, reading (and checking) the external files."""
