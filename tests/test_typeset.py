@@ -362,3 +362,30 @@ def test_refused_or_failed_resources_fail_the_build(res_folder, markup, expected
     message = str(info.value)
     assert expected in message, message
     assert "\n" not in message and "Traceback" not in message
+
+
+# --- a real letter: letter.py -> render.py -> typeset ------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "joint-letter"
+
+
+def test_the_bundled_example_typesets_with_bundled_fonts_and_a_signature_anchor(tmp_path):
+    render = pytest.importorskip("letter_pdf.render", reason="render.py has not landed yet")
+    from letter_pdf.fonts import check_coverage
+    from letter_pdf.letter import load_letter
+
+    folder = shutil.copytree(EXAMPLE, tmp_path / "example")
+    letter = load_letter(folder / "letter.md")
+    fs = FontSet.for_letter(letter)
+    assert check_coverage(letter, fs) == []
+    result = build(render.render_letter(letter, paper=letter.paper, font_set=fs), letter, fs)
+    assert_only_set_fonts(result.pdf, fs)
+    reader = PdfReader(io.BytesIO(result.pdf))
+    assert result.pages == len(reader.pages) >= 2
+    index, x0, y0, x1, y1 = result.anchors["signature-block"]
+    box = reader.pages[index].mediabox
+    assert 0 <= x0 < x1 <= float(box.width) and 0 <= y0 < y1 <= float(box.height)
+    text = " ".join(text_of(result.pdf).split())
+    assert letter.signers[0].name in text
+    for sig in letter.signatories:
+        assert " ".join(sig.name.split()) in text, sig.name
