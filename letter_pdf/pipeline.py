@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from letter_pdf import fonts, letter as letter_module, output, render, typeset
+from letter_pdf import assemble, fonts, letter as letter_module, output, render, typeset
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import PAPERS, Letter
 
@@ -29,6 +29,10 @@ class BuildOptions:
     certify: bool = False  # certification signature: no changes allowed after signing
     invisible_signature: bool = False
     passphrase_prompt: Callable[[str], str] | None = None  # asks for the key's passphrase (the CLI: no echo)
+    # the delivery package (issue 4): cover page, cover PDFs, enclosures
+    cover: bool | None = None  # False: no generated cover page (--no-cover); None: as the front matter says
+    cover_pdfs: tuple[Path, ...] = ()  # --cover-pdf, placed after the front matter's cover_pdfs
+    annexes: tuple[Path, ...] = ()  # --annex, appended after the front matter's enclosures
     # the manifest and the archive of sent versions (issue 6)
     embed_sources: bool = False  # also embed the letter file and its signatory list (PDF/A-3, /Source)
     archive: bool = False  # record the written PDF in the archive (needs ``to`` and ``via``)
@@ -164,7 +168,14 @@ def check(letter_path: Path) -> list[LetterPdfError]:
         font_set = fonts.FontSet.for_letter(letter)
     except LetterPdfError as one:
         return [one]
-    return list(fonts.check_coverage(letter, font_set))
+    problems: list[LetterPdfError] = list(fonts.check_coverage(letter, font_set))
+    try:
+        assemble.check_externals(letter)  # cover PDFs and enclosures: readable, safe, within the limits
+    except Problems as many:
+        problems += many.problems
+    except LetterPdfError as one:
+        problems.append(one)
+    return problems
 
 
 def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult:
@@ -174,12 +185,28 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
     signing = _prepare_signing(options)
     archive_store = _prepare_archive(options, Path(letter_path))
     letter, font_set = prepare(letter_path)
+    letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)
+    externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     paper = options.paper or letter.paper
     html = render.render_letter(letter, paper=paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
+    package = _assemble(letter, result.pdf, options, paper=paper, font_set=font_set, externals=externals)
     target = Path(options.output) if options.output else default_output(letter.source)
-    pdf, sign_notes = _sign_last(result.pdf, signing, letter=letter, field_box=_signature_box(result))
+    pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
+                                 field_box=_signature_box(result, package.letter_page_offset))
     output.write_atomic(target, pdf)
     archived = _record(archive_store, target, options)
-    return BuildResult(output=target, pages=result.pages, signatories=len(letter.signatories), notes=sign_notes,
-                       archived=archived)
+    return BuildResult(output=target, pages=package.pages, signatories=len(letter.signatories),
+                       notes=package.notes + sign_notes, archived=archived)
+
+
+def _assemble(letter: Letter, letter_pdf: bytes, options: BuildOptions, *, paper: str, font_set, externals,
+              attachments: tuple = ()) -> assemble.Assembled:
+    """The delivery package: generated cover, cover PDFs, the letter, enclosures (issue 4)."""
+    cover_pdf = None
+    if options.cover if options.cover is not None else letter.cover.enabled:
+        cover_html = render.render_cover(letter, paper=paper, font_set=font_set,
+                                         enclosures=assemble.enclosure_entries(letter, externals))
+        cover_pdf = typeset.typeset(cover_html, letter=letter, font_set=font_set, created=creation_time(letter)).pdf
+    return assemble.assemble(letter=letter, letter_pdf=letter_pdf, cover_pdf=cover_pdf, cover_pdfs=letter.cover_pdfs,
+                             annexes=letter.enclosures, attachments=attachments)
