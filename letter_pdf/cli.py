@@ -114,10 +114,30 @@ def _record_options(func):
     return func
 
 
+def _package_options(func):
+    """``build``'s options for the delivery package (issue 4), passed on to ``BuildOptions``."""
+    options = [
+        click.option("--cover/--no-cover", "cover", default=None,
+                     help="Put a generated cover page first (recipient, subject, date, counts, enclosures).  "
+                          "[default: yes, unless the front matter says 'cover: false']"),
+        click.option("--cover-pdf", "cover_pdfs", type=EXISTING_FILE, multiple=True, metavar="FILE",
+                     help="Put this PDF before the letter, e.g. your letterhead page; repeatable."),
+        click.option("--annex", "annexes", type=EXISTING_FILE, multiple=True, metavar="FILE",
+                     help="Append this PDF as an enclosure, titled by its file name; repeatable."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @click.argument("letter", type=EXISTING_FILE)
 @click.option("-o", "--output", type=OUT_FILE, help="Where to write the PDF.  [default: beside LETTER, same name]")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size.  [default: the letter's, else a4]")
+@click.option("--order", type=click.Choice(["as-given", "alphabetical"]),
+              help="Order of the signatory list.  [default: the letter's 'order', else as-given]")
+@click.option("--group-by", type=click.Choice(["none", "kind", "country", "group"]),
+              help="Group the signatory list under headings.  [default: the letter's 'group-by', else none]")
 @click.option("--sign", "sign_key", type=EXISTING_FILE, metavar="KEY.p12",
               help="Sign the finished PDF (PAdES) with this PKCS#12 key; passphrase from "
                    "LETTER_PDF_P12_PASSPHRASE or asked for.")
@@ -125,8 +145,10 @@ def _record_options(func):
 @click.option("--certify", is_flag=True, help="Certify the PDF: no changes allowed after signing.")
 @click.option("--invisible-signature", is_flag=True, help="Sign without a visible field on the signature block.")
 @_record_options
+@_package_options
 @boundary
-def build(letter: Path, output: Path | None, paper: str | None, sign_key: Path | None, timestamp_url: str | None,
+def build(letter: Path, output: Path | None, paper: str | None, order: str | None, group_by: str | None,
+          sign_key: Path | None, timestamp_url: str | None,
           certify: bool, invisible_signature: bool, **record_options) -> None:
     """Build LETTER (Markdown with front matter) into a PDF.
 
@@ -134,14 +156,17 @@ def build(letter: Path, output: Path | None, paper: str | None, sign_key: Path |
     Examples:
       letter-pdf build letter.md
       letter-pdf build letter.md -o out/letter.pdf --paper letter
+      letter-pdf build letter.md --order alphabetical --group-by country
       letter-pdf build letter.md --sign key.p12
       letter-pdf build letter.md --sign key.p12 --timestamp-url http://tsa.example/tsr --certify
       letter-pdf build letter.md --archive --to "The Minister" --via email --embed-sources
+      letter-pdf build letter.md --cover-pdf letterhead.pdf --annex translation.pdf --annex report.pdf
+      letter-pdf build letter.md --no-cover
     """
     from letter_pdf import pipeline
 
     result = pipeline.build(letter, pipeline.BuildOptions(
-        output=output, paper=paper,
+        output=output, paper=paper, order=order, group_by=group_by,
         sign=sign_key, timestamp_url=timestamp_url, certify=certify, invisible_signature=invisible_signature,
         passphrase_prompt=_ask_passphrase if sys.stdin.isatty() else None,
         **record_options,
