@@ -515,3 +515,25 @@ def test_library_errors_are_archive_errors(tmp_path):
     with pytest.raises(ArchiveError, match="recipient is missing"):
         A.Archive(tmp_path / "a").record(tmp_path / "x.pdf", recipient=" ", channel="post")
     assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.slow
+def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path):
+    import pki
+    from letter_pdf import sign
+
+    world = pki.make_world(tmp_path / "pki", signer_name="Maria Ковальчук, Test Coalition")
+    options = sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE, visible=False)
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(sign.sign(pdfs["v1"].read_bytes(), options, field_box=None).pdf)
+    archive = tmp_path / "archive"
+    record(archive, signed, "The Minister", "email")
+    rec, digest = A.Archive(archive).get(1)
+    assert rec["pdf"]["signed"] is True
+    (signature,) = rec["signatures"]
+    assert "Maria Ковальчук" in signature["signer"]
+    assert signature["signing_time"].startswith(str(pki.NOW.year))
+    assert signature["intact"] is True and signature["coverage"] == "entire file"
+    assert rec["letter"]["title"] == "Joint letter on freedom of association"  # the manifest survives signing
+    out = run("archive", "show", "1", archive=archive).stdout
+    assert "Signature 1:" in out and "Maria Ковальчук" in out
