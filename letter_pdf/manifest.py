@@ -63,17 +63,16 @@ def signatory_entry(signatory: Signatory) -> dict:
     }
 
 
+def printed_sections(letter: Letter):
+    """The signatory list as the letter prints it: ``arrange.Section``s (heading, count, entries) in order."""
+    from letter_pdf import arrange
+
+    return arrange.arrange(letter.signatories, order=letter.order, group_by=letter.group_by, lang=letter.lang)
+
+
 def printed_signatories(letter: Letter) -> tuple[Signatory, ...]:
     """The signatories in the order the letter prints them (``order``, ``group_by``)."""
-    try:  # the renderer owns the printed order; use its function when it has one
-        from letter_pdf import render
-
-        ordered = getattr(render, "printed_signatories", None)
-        if ordered is not None:
-            return tuple(ordered(letter))
-    except ImportError:  # pragma: no cover - render.py is part of the package
-        pass
-    return letter.signatories
+    return tuple(s for section in printed_sections(letter) for s in section.entries)
 
 
 def display_path(path: Path, folder: Path) -> str:
@@ -138,7 +137,8 @@ def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Ite
 
     ``embedded`` lists the names of the source files embedded in the PDF (``--embed-sources``).
     """
-    printed = printed_signatories(letter)
+    sections = printed_sections(letter)
+    printed = [s for section in sections for s in section.entries]
     files = {}
     for role, path in sorted(sources.items()):
         digest, size = sha256_file(path)
@@ -169,6 +169,7 @@ def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Ite
             "enclosures": [a.title for a in letter.enclosures],
         },
         "signatories": [signatory_entry(s) for s in printed],
+        "sections": [{"heading": section.heading, "count": section.count} for section in sections],
         "counts": counts,
         "sources": files,
         "embedded_sources": sorted(embedded),

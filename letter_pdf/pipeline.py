@@ -190,7 +190,11 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
     paper = options.paper or letter.paper
     html = render.render_letter(letter, paper=paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
-    package = _assemble(letter, result.pdf, options, paper=paper, font_set=font_set, externals=externals)
+    from letter_pdf import manifest  # the manifest (and, with embed_sources, the sources) rides in the PDF
+
+    attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources)
+    package = _assemble(letter, result.pdf, options, paper=paper, font_set=font_set, externals=externals,
+                        attachments=attachments)
     target = Path(options.output) if options.output else default_output(letter.source)
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))

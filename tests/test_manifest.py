@@ -41,12 +41,13 @@ def test_manifest_records_the_letter_signatories_and_source_hashes(letter):
     assert manifest["letter"]["title"] == letter.title
     assert manifest["letter"]["date"] == "2026-11-29"
     assert manifest["letter"]["body"] == letter.body
-    assert [s["name"] for s in manifest["signatories"]] == [r["name"] for r in ROWS]
-    assert manifest["signatories"][2] == {
+    # as printed: organisations in the given order, then individuals under their own heading
+    assert [s["name"] for s in manifest["signatories"]] == [ROWS[i]["name"] for i in (0, 1, 3, 2)]
+    assert manifest["signatories"][3] == {
         "name": "Олена Ковальчук", "countries": ["UA"], "kind": "individual",
         "role": "Director, Example Fund", "group": None,
     }
-    assert manifest["signatories"][3]["countries"] == ["PL", "DE"]
+    assert manifest["signatories"][2]["countries"] == ["PL", "DE"]
     assert manifest["counts"] == {"organisation": 3, "individual": 1}
     files = manifest["sources"]
     assert set(files) == {"letter", "signatories"}
@@ -108,3 +109,16 @@ def test_to_attachment_is_json_data_for_pdfa3(letter):
     assert attachment.mime == "application/json"
     assert attachment.relationship.strip("/") == "Data"
     assert json.loads(attachment.data) == manifest
+
+
+def test_signatories_in_printed_order_with_sections(make_letter):
+    rows = [
+        {"name": "Zeta Foundation", "country": "DE", "kind": "organisation"},
+        {"name": "Jan Nowak", "country": "PL", "kind": "individual", "role": "Lawyer"},
+        {"name": "Alpha Network", "country": "FR", "kind": "organisation"},
+    ]
+    letter = load_letter(make_letter(rows=rows, front={"order": "alphabetical"}))
+    manifest = M.build_manifest(letter, sources=M.collect_sources(letter))
+    assert [s["name"] for s in manifest["signatories"]] == ["Alpha Network", "Zeta Foundation", "Jan Nowak"]
+    assert [section["count"] for section in manifest["sections"]] == [2, 1]
+    assert manifest["sections"][1]["heading"]  # individuals are printed under their own heading
