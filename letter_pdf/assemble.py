@@ -210,7 +210,8 @@ def _limit_child() -> None:  # runs in the child between fork and exec
 
 def preflight(path: Path, data: bytes) -> Inspection:
     """Read ``data`` completely in a child process with limits; refuse it or return what it contains."""
-    key = (str(path), hashlib.sha256(data).hexdigest())
+    limits = tuple(globals()[name] for name in (*_CHILD_LIMITS, "CPU_SECONDS", "WALL_SECONDS", "MEMORY_BYTES"))
+    key = (str(path), hashlib.sha256(data).hexdigest(), limits)
     if key not in _INSPECTED:
         if len(_INSPECTED) >= 64:
             _INSPECTED.pop(next(iter(_INSPECTED)))
@@ -218,7 +219,7 @@ def preflight(path: Path, data: bytes) -> Inspection:
     return _INSPECTED[key]
 
 
-_INSPECTED: dict[tuple[str, str], Inspection] = {}  # the same file is read once per process (pipeline + assemble)
+_INSPECTED: dict[tuple, Inspection] = {}  # the same file is read once per process (pipeline + assemble)
 
 
 def _preflight_child(path: Path, data: bytes) -> Inspection:
@@ -404,7 +405,10 @@ def _inspect(data: bytes) -> dict:
                     elif isinstance(obj, NameObject) and obj == "/DeviceCMYK" and key not in ("/DefaultCMYK",):
                         problems.add("it paints in device CMYK, which the letter's sRGB output intent does not cover")
                 claim = _pdfa_claim(reader)
-                tagged = "/StructTreeRoot" in reader.trailer["/Root"]
+                root = reader.trailer["/Root"]
+                tagged = "/StructTreeRoot" in root
+                if "/OCProperties" in root:
+                    problems.add("it has optional content (layers)")
                 outline_ok = reader.outline is not None  # parse it now, under the limits
             except _Refused:
                 raise
@@ -992,15 +996,21 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
             else:
                 inspection = inspections[id(part)]
                 removed = _Removed()
-                _catalog_removals(reader, removed)
-                pending = []
-                for i, page in enumerate(reader.pages):
-                    new, links = _copy_external_page(writer, reader, page, position + i, removed)
-                    new_pages.append(new)
-                    pending += links
-                _resolve_links(writer, reader, new_pages, pending, removed)
-                outline = _read_outline(reader)
                 name = part.source.name if part.source else part.title
+                try:
+                    _catalog_removals(reader, removed)
+                    pending = []
+                    for i, page in enumerate(reader.pages):
+                        new, links = _copy_external_page(writer, reader, page, position + i, removed)
+                        new_pages.append(new)
+                        pending += links
+                    _resolve_links(writer, reader, new_pages, pending, removed)
+                    outline = _read_outline(reader)
+                except MemoryError:
+                    raise
+                except Exception as exc:  # pypdf raises many kinds on odd input the preflight let through
+                    raise _refuse(part.source or Path(name), f"cannot be merged ({type(exc).__name__}: {str(exc)[:120]})",
+                                  "rebuild it, e.g. `qpdf in.pdf out.pdf`, or re-export it") from exc
                 if removed.counts:
                     notes.append(f"{name}: removed {removed.text()}")
                 if inspection.repairs:
