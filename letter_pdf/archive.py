@@ -210,28 +210,36 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
         raise ArchiveError(f"cannot read the file ({exc.strerror})", where=path) from exc
     if b"%PDF-" not in data[:1024]:
         raise ArchiveError("not a PDF file", where=path, hint="record the PDF file that was sent")
-    try:
-        import io
+    import io
 
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            pages = None
-        else:
-            pages = len(reader.pages)
-        title = None
-        with contextlib.suppress(Exception):
-            title = reader.metadata.title if reader.metadata else None
-        attachments = {} if pages is None else read_attachments(reader)
-        signed = _has_signature(reader)
+    from letter_pdf.assemble import _pypdf_limits  # the same bounds as for any other untrusted PDF
+
+    manifest = manifest_note = None
+    attachments: dict[str, bytes] = {}
+    try:
+        with _pypdf_limits():
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                pages = None
+            else:
+                pages = len(reader.pages)
+            title = None
+            with contextlib.suppress(Exception):
+                title = reader.metadata.title if reader.metadata else None
+            if pages is not None:
+                attachments = read_attachments(reader, [MANIFEST_NAME])
+                if MANIFEST_NAME in attachments:
+                    manifest = parse_manifest(attachments[MANIFEST_NAME])
+                if manifest is not None:  # the sources embedded with --embed-sources
+                    names = [n for n in manifest.get("embedded_sources") or [] if isinstance(n, str)]
+                    attachments.update(read_attachments(reader, names))
+            signed = _has_signature(reader)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ArchiveError(f"the PDF is damaged and cannot be read ({exc})", where=path,
                            hint="record the PDF file exactly as it was sent") from exc
-    manifest = manifest_note = None
-    if MANIFEST_NAME in attachments:
-        manifest = parse_manifest(attachments[MANIFEST_NAME])
-        if manifest is None:
-            manifest_note = f"the PDF's {MANIFEST_NAME} is unreadable; the letter details are unknown"
-    else:
+    if MANIFEST_NAME in attachments and manifest is None:
+        manifest_note = f"the PDF's {MANIFEST_NAME} is unreadable; the letter details are unknown"
+    elif manifest is None:
         manifest_note = "the PDF carries no letter-pdf manifest; the letter details are unknown"
     return PdfFacts(path, data, sha256_bytes(data), pages, str(title) if title else None, manifest,
                     manifest_note, attachments, signed)

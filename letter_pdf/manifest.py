@@ -223,13 +223,17 @@ def _reader(pdf: str | Path | bytes):
     return PdfReader(str(pdf))
 
 
-def read_attachments(pdf) -> dict[str, bytes]:
-    """Every embedded file of ``pdf`` (a path, bytes or an open ``PdfReader``), by name (the first one of a name)."""
+def read_attachments(pdf, names: Iterable[str] | None = None) -> dict[str, bytes]:
+    """The embedded files of ``pdf`` (a path, bytes or an open ``PdfReader``) by name (the first one of a
+    name); only those in ``names`` when given (the others are not decompressed)."""
     from pypdf import PdfReader
 
     reader = pdf if isinstance(pdf, PdfReader) else _reader(pdf)
+    attachments = reader.attachments
+    wanted = list(attachments.keys()) if names is None else [n for n in names if n in attachments]
     out: dict[str, bytes] = {}
-    for name, contents in reader.attachments.items():
+    for name in wanted:
+        contents = attachments[name]
         if contents:
             out[name] = contents[0]
     return out
@@ -238,15 +242,15 @@ def read_attachments(pdf) -> dict[str, bytes]:
 def parse_manifest(data: bytes) -> dict | None:
     """A manifest from its JSON bytes; ``None`` when it is not a letter-pdf manifest."""
     if len(data) > MAX_MANIFEST_BYTES:
-        log.warning("the embedded manifest is too large (%d bytes); ignored", len(data))
+        log.info("the embedded manifest is too large (%d bytes); ignored", len(data))
         return None
     try:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        log.warning("the embedded manifest is not valid JSON (%s); ignored", exc)
+        log.info("the embedded manifest is not valid JSON (%s); ignored", exc)
         return None
     if not isinstance(value, dict) or not str(value.get("format", "")).startswith("letter-pdf-manifest/"):
-        log.warning("the embedded %s is not a letter-pdf manifest; ignored", MANIFEST_NAME)
+        log.info("the embedded %s is not a letter-pdf manifest; ignored", MANIFEST_NAME)
         return None
     return value
 
@@ -254,7 +258,7 @@ def parse_manifest(data: bytes) -> dict | None:
 def read_manifest(pdf) -> dict | None:
     """The manifest embedded in ``pdf`` (a path, bytes or a ``PdfReader``), or ``None`` when it has none.
 
-    A damaged or foreign manifest counts as none (logged as a warning).
+    A damaged or foreign manifest counts as none (logged at info level).
     """
-    data = read_attachments(pdf).get(MANIFEST_NAME)
+    data = read_attachments(pdf, [MANIFEST_NAME]).get(MANIFEST_NAME)
     return None if data is None else parse_manifest(data)

@@ -538,3 +538,21 @@ def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path):
     assert rec["letter"]["title"] == "Joint letter on freedom of association"  # the manifest survives signing
     out = run("archive", "show", "1", archive=archive).stdout
     assert "Signature 1:" in out and "Maria Ковальчук" in out
+
+
+def test_a_pdf_with_a_broken_manifest_is_recorded_with_a_note(tmp_path):
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_attachment("letter-pdf-manifest.json", b"{broken")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    pdf = tmp_path / "odd.pdf"
+    pdf.write_bytes(buffer.getvalue())
+    result = record(tmp_path / "archive", pdf, "X", "post")
+    assert "letter-pdf-manifest.json is unreadable" in result.stderr
+    rec, _ = A.Archive(tmp_path / "archive").get(1)
+    assert rec["manifest"] is None and rec["pdf"]["pages"] == 1 and rec["letter"]["known"] is False
