@@ -479,6 +479,175 @@ def archive_reindex(archive_dir) -> None:
     click.echo(f"index rebuilt: {count} record(s)")
 
 
+# --- signatories -------------------------------------------------------------------------------------
+
+LANG_OPTION = click.option("--lang", default="en", show_default=True, metavar="LANG",
+                           help="Language of country names, headings and plurals (BCP 47, e.g. fr, pt-BR).")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _write_csv(target: Path, text: str, *, source: Path) -> None:
+    from letter_pdf.errors import OutputError
+    from letter_pdf.output import write_atomic
+
+    if _same_file(source, target):
+        raise OutputError("the output would overwrite the input", where=target, hint="choose another file with -o")
+    # with a BOM, so that Excel opens the UTF-8 file with the right characters
+    write_atomic(target, ("\ufeff" + text).encode("utf-8"))
+
+
+@cli.group()
+def signatories() -> None:
+    """Import, check, count and compare signatory lists.
+
+    \b
+    Examples:
+      letter-pdf signatories import pasted.txt -o signatories.csv
+      letter-pdf signatories lint signatories.csv
+      letter-pdf signatories stats signatories.csv --lang fr
+      letter-pdf signatories diff old.csv new.csv
+    """
+
+
+@signatories.command("import")
+@click.argument("source", metavar="INPUT", type=EXISTING_FILE)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file to write, or - for standard output.  [default: signatories.csv beside INPUT]")
+@boundary
+def signatories_import(source: Path, output: Path | None) -> None:
+    """Turn a pasted list (bullets, numbers, several per line, countries in parentheses) or a table
+    with other column names into a signatory CSV; print what it was unsure about.
+
+    \b
+    Examples:
+      letter-pdf signatories import pasted.txt
+      letter-pdf signatories import from-the-web.txt -o signatories.csv
+      letter-pdf signatories import export.tsv -o -
+    """
+    from letter_pdf import importer, signatories as signatory_files
+
+    result = importer.import_file(source)
+    text = signatory_files.to_csv(result.signatories)
+    target = output if output is not None else source.parent / "signatories.csv"
+    if str(target) == "-":
+        click.echo(text, nl=False)
+    else:
+        _write_csv(target, text, source=source)
+    sigs = result.signatories
+    individuals = sum(1 for s in sigs if s.kind == "individual")
+    click.echo(f"{source}: {len(sigs)} rows ({len(sigs) - individuals} organisations, {individuals} "
+               f"individual{'' if individuals == 1 else 's'})"
+               f" read as a {result.mode}"
+               + (f" (columns: {', '.join(f'{k} = {v!r}' for k, v in result.columns.items())})" if result.columns else ""),
+               err=True)
+    click.echo(f"countries recognised for {result.with_country} of {len(sigs)} rows "
+               f"({len(result.country_codes)} countries: {', '.join(result.country_codes) or 'none'}); "
+               f"{len(sigs) - result.with_country} without a country", err=True)
+    info = [n for n in result.notes if not n.check]
+    unsure = [n for n in result.notes if n.check]
+    for note in info:
+        click.echo(f"  {source.name}:{note.line}: {note.message}", err=True)
+    if unsure:
+        click.echo(f"{len(unsure)} entr{'y' if len(unsure) == 1 else 'ies'} to check:", err=True)
+        for note in unsure:
+            click.echo(f"  {source.name}:{note.line}: {note.message}", err=True)
+    if str(target) != "-":
+        click.echo(f"wrote {target}", err=True)
+
+
+@signatories.command("lint")
+@click.argument("file", type=EXISTING_FILE)
+@LANG_OPTION
+@click.option("--fix", is_flag=True, help="Write the safe fixes (trim, normalise, split merged entries, ISO codes) to a new file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where --fix writes.  [default: FILE's name + .fixed.csv]")
+@boundary
+def signatories_lint(file: Path, lang: str, fix: bool, output: Path | None) -> None:
+    """Check FILE for duplicates, probable duplicates, merged entries, invisible characters and
+    unknown countries; exit 1 when there is an error (warnings do not stop a build).
+
+    \b
+    Examples:
+      letter-pdf signatories lint signatories.csv
+      letter-pdf signatories lint signatories.csv --fix -o cleaned.csv
+    """
+    from letter_pdf import lint
+
+    report = lint.lint_file(file, lang=lang)
+    for finding in report.findings:
+        click.echo(str(finding))
+    click.echo(f"{file}: {len(report.signatories)} signatories, {report.errors} error(s), "
+               f"{report.warnings} warning(s)", err=True)
+    if fix:
+        text, changes = lint.fix_file(file)
+        target = output or file.with_name(file.stem + ".fixed.csv")
+        if changes:
+            _write_csv(target, text, source=file)
+            for change in changes:
+                click.echo(f"fixed {change}", err=True)
+            click.echo(f"wrote {len(changes)} fix(es) to {target} ({file} is unchanged)", err=True)
+        else:
+            click.echo("nothing to fix safely; no file written", err=True)
+    if report.errors:
+        raise click.exceptions.Exit(ExitCode.ERROR)
+
+
+@signatories.command("stats")
+@click.argument("file", type=EXISTING_FILE)
+@LANG_OPTION
+@boundary
+def signatories_stats(file: Path, lang: str) -> None:
+    """Count the signatories of FILE: organisations, individuals, countries, as the letter prints them.
+
+    \b
+    Examples:
+      letter-pdf signatories stats signatories.csv
+      letter-pdf signatories stats signatories.csv --lang ru
+    """
+    from collections import Counter
+
+    from letter_pdf import countries, counts
+    from letter_pdf.signatories import load_signatories
+
+    sigs = load_signatories(file)
+    numbers = counts.Counts.of(sigs)
+    click.echo(counts.summary(numbers, lang))
+    click.echo(counts.on_behalf(numbers, lang))
+    per_country = Counter(code for s in sigs for code in s.countries)
+    for code, n in sorted(per_country.items(), key=lambda item: (-item[1], countries.display_name(item[0], lang))):
+        click.echo(f"  {n:5d}  {countries.display_name(code, lang)} ({code})")
+    without = sum(1 for s in sigs if not s.countries)
+    if without:
+        click.echo(f"  {without:5d}  (no country given)")
+
+
+@signatories.command("diff")
+@click.argument("old", type=EXISTING_FILE)
+@click.argument("new", type=EXISTING_FILE)
+@boundary
+def signatories_diff(old: Path, new: Path) -> None:
+    """List the signatories added, removed and changed from OLD to NEW (a rename is one change).
+
+    \b
+    Example:
+      letter-pdf signatories diff signatories-monday.csv signatories.csv
+    """
+    from letter_pdf import compare
+    from letter_pdf.signatories import load_signatories
+
+    diff = compare.compare(load_signatories(old), load_signatories(new))
+    for line in compare.lines(diff):
+        click.echo(line)
+    click.echo(f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed, "
+               f"{diff.unchanged} unchanged", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``letter-pdf`` and ``python -m letter_pdf``; ``argv`` lets tests drive it in-process."""
     cli.main(args=argv, prog_name="letter-pdf")

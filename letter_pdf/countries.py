@@ -74,6 +74,7 @@ class _Index:
 
     def __init__(self) -> None:
         self.names: dict[str, tuple[str, str]] = {}
+        self.languages: dict[str, set[str]] = {}  # normalised name -> every language it is the name in
         self.loaded: set[str] = set()
         self.complete = False
         for alias, code in ALIASES.items():
@@ -89,7 +90,10 @@ class _Index:
             return
         for code, name in territories.items():
             if code in CODES:
-                self.names.setdefault(_key(name), (code, lang))
+                key = _key(name)
+                self.names.setdefault(key, (code, lang))
+                if self.names[key][0] == code:
+                    self.languages.setdefault(key, set()).add(lang)
 
     def load_common(self) -> None:
         for lang in COMMON_LANGUAGES:
@@ -131,6 +135,15 @@ def lookup(text: str, *, thorough: bool = True) -> tuple[str, str] | None:
         index.load_all()
         found = index.names.get(key)
     return found
+
+
+def languages_of(text: str) -> frozenset[str]:
+    """The languages (among the common ones) in which ``text`` is a country's name; empty for codes,
+    aliases such as ``UK`` and unknown names."""
+    text = unicodedata.normalize("NFC", text).strip()
+    if len(text) == 2 and text.isascii():
+        return frozenset()
+    return frozenset(_index().languages.get(_key(text), ()))
 
 
 def closest(text: str) -> str | None:

@@ -6,15 +6,16 @@ call ``build`` and ``check`` here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from letter_pdf import assemble, fonts, letter as letter_module, output, render, typeset
+from letter_pdf import assemble, fonts, letter as letter_module, lint, output, render, typeset
 from letter_pdf.errors import InputError, LetterPdfError, Problems
-from letter_pdf.model import PAPERS, Letter
+from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class BuildOptions:
 
     output: Path | None = None
     paper: str | None = None
+    order: str | None = None  # signatory list: as-given | alphabetical (issue 3)
+    group_by: str | None = None  # signatory list: none | kind | country | group (issue 3)
     # signing (issue 5): always the last step before the write
     sign: Path | None = None  # PKCS#12 key file (.p12/.pfx) with its certificate
     timestamp_url: str | None = None  # RFC 3161 server: PAdES B-T instead of B-B
@@ -69,6 +72,10 @@ def creation_time(letter: Letter) -> dt.datetime:
 def _validate_options(options: BuildOptions) -> None:
     if options.paper is not None and options.paper not in PAPERS:
         raise InputError(f"unknown paper size '{options.paper}'", hint=f"use one of: {', '.join(PAPERS)}")
+    if options.order is not None and options.order not in ORDERS:
+        raise InputError(f"unknown order '{options.order}'", hint=f"use one of: {', '.join(ORDERS)}")
+    if options.group_by is not None and options.group_by not in GROUPINGS:
+        raise InputError(f"unknown grouping '{options.group_by}'", hint=f"use one of: {', '.join(GROUPINGS)}")
 
 
 def _prepare_signing(options: BuildOptions):
@@ -150,7 +157,7 @@ def prepare(letter_path: Path) -> tuple[Letter, fonts.FontSet]:
     """Load and validate everything, and preflight the fonts; raise on the first stage that fails."""
     letter = letter_module.load_letter(Path(letter_path))
     font_set = fonts.FontSet.for_letter(letter)
-    problems = fonts.check_coverage(letter, font_set)
+    problems = [*fonts.check_coverage(letter, font_set), *lint.letter_problems(letter)]
     if problems:
         raise problems[0] if len(problems) == 1 else Problems(problems)
     return letter, font_set
@@ -169,6 +176,7 @@ def check(letter_path: Path) -> list[LetterPdfError]:
     except LetterPdfError as one:
         return [one]
     problems: list[LetterPdfError] = list(fonts.check_coverage(letter, font_set))
+    problems += lint.letter_problems(letter)  # signatory list: duplicates etc. (warnings are logged)
     try:
         assemble.check_externals(letter)  # cover PDFs and enclosures: readable, safe, within the limits
     except Problems as many:
@@ -186,6 +194,8 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
     archive_store = _prepare_archive(options, Path(letter_path))
     letter, font_set = prepare(letter_path)
     letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)
+    letter = dataclasses.replace(letter, order=options.order or letter.order,
+                                 group_by=options.group_by or letter.group_by)
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     paper = options.paper or letter.paper
     html = render.render_letter(letter, paper=paper, font_set=font_set)

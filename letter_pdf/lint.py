@@ -1,0 +1,442 @@
+"""Checks of a signatory list (``letter-pdf signatories lint`` and ``letter-pdf check``), and safe fixes.
+
+Errors stop a build (exact duplicates, rows that do not load); warnings do not (probable duplicates,
+bullets or two entries in one name, invisible characters, country names in several languages).
+Nothing is changed silently: ``fix_file`` returns the fixed rows and one line per change, and the CLI
+writes them to a new file.
+
+Probable duplicates are names that are the same once case, accents, punctuation, Unicode normalisation,
+legal forms (``e.V.``, ``Ltd``), acronyms (``HRHF``, ``(RSF)``) and country words (``Kenya``) are set aside,
+or that differ by a typo or two; two entries from different countries are never duplicates (national
+sections share names: ``Human Rights House Foundation`` in Norway and in Switzerland).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from letter_pdf import countries, importer
+from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
+from letter_pdf.model import Signatory
+from letter_pdf.signatories import (
+    BIDI_CONTROLS, COLUMNS, YAML_SUFFIXES, load_signatories, make_signatory, read_table, read_text,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" or "warning"
+    code: str  # duplicate, probable-duplicate, bullet, two-entries, invisible, spaces, row, mixed-languages
+    where: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.severity}: {self.message}"
+        return f"{text} — {self.hint}" if self.hint else text
+
+    def as_error(self) -> SignatoryError:
+        return SignatoryError(f"{self.severity}: {self.message}", where=self.where, hint=self.hint)
+
+log = logging.getLogger("letter_pdf")
+
+ZERO_WIDTH = {"\u200b": "ZERO WIDTH SPACE", "\u2060": "WORD JOINER", "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
+              "\u00ad": "SOFT HYPHEN", "\u200e": "LEFT-TO-RIGHT MARK", "\u200f": "RIGHT-TO-LEFT MARK",
+              "\u180e": "MONGOLIAN VOWEL SEPARATOR"}
+JOINERS = {"\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER"}  # legitimate in some scripts
+BULLET_CHARS = "•‣◦▪●■►➢◆◇"
+LEGAL_FORMS = {"ev", "e v", "ltd", "limited", "inc", "ry", "r y", "gmbh", "ggmbh", "ngo", "asbl", "vzw", "aisbl",
+               "ong", "ano", "ано", "нко", "ооо", "ао", "ло", "ро", "rf", "sa", "ab", "as", "cic", "plc", "llc",
+               "the", "la", "le", "les", "der", "die", "das", "de", "el", "of", "for", "and", "et", "und", "i"}
+_STROKES = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ħ": "h", "ı": "i",
+                          "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ß": "ss", "þ": "th", "ð": "d"})
+
+
+# --- name keys ----------------------------------------------------------------------------------------
+
+
+def fold(name: str) -> str:
+    """Case, accents, punctuation, spacing and Unicode normalisation set aside: ``"emmaus international"``."""
+    text = unicodedata.normalize("NFKD", name.translate(_STROKES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch not in ZERO_WIDTH and ch not in JOINERS)
+    text = text.casefold().replace("ё", "е")
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    return " ".join(text.split())
+
+
+_PARENS = re.compile(r"\([^()]*\)")
+_ACRONYM = re.compile(r"^[A-ZÀ-ÖØ-ÞА-ЯЁ&]{2,9}$")
+
+
+def _country_words(tokens: list[str]) -> set[str]:
+    codes = set()
+    for token in tokens:
+        if len(token) < 4:
+            continue
+        found = countries.lookup(token, thorough=False)
+        if found and found[1] not in ("code",):
+            codes.add(found[0])
+    return codes
+
+
+@dataclass(frozen=True)
+class _Entry:
+    signatory: Signatory
+    where: str
+    folded: str
+    core: tuple[str, ...]  # sorted tokens without parentheses, legal forms, country words and acronyms
+    lands: frozenset[str]  # declared countries + countries named in the name
+
+
+def _entry(signatory: Signatory, where: str) -> _Entry:
+    name = signatory.name
+    lands = set(signatory.countries)
+    for inner in re.findall(r"\(([^()]*)\)", name):
+        found = importer._countries_of(inner)
+        if found:
+            lands.update(found)
+    bare = _PARENS.sub(" ", name)
+    raw_tokens = [t for t in re.split(r"[^\w&]+", bare) if t]
+    words = [t for t in raw_tokens if fold(t) and fold(t) not in LEGAL_FORMS and len(fold(t)) > 1]
+    in_name = _country_words([fold(t) for t in words])
+    lands.update(in_name)
+    words = [t for t in words if not (countries.lookup(fold(t), thorough=False) or ("", ""))[0] in in_name
+             or len(fold(t)) < 4]
+    plain = [t for t in words if not _ACRONYM.match(t)]
+    kept = plain if plain else words
+    core = tuple(sorted(fold(t) for t in kept))
+    return _Entry(signatory, where, fold(name), core, frozenset(lands))
+
+
+def _compatible(a: _Entry, b: _Entry) -> bool:
+    return not a.lands or not b.lands or a.lands == b.lands
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (returning ``limit + 1``) once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def probable_duplicate(a: Signatory, b: Signatory) -> str | None:
+    """Why ``a`` and ``b`` are probably the same signatory, or ``None``."""
+    return _why(_entry(a, ""), _entry(b, ""))
+
+
+def _why(a: _Entry, b: _Entry) -> str | None:
+    if not _compatible(a, b) or re.sub(r"\D", "", a.folded) != re.sub(r"\D", "", b.folded):
+        return None  # different countries, or different numbers ("Local Group 12" and "13")
+    if a.folded == b.folded:
+        return "the same name apart from case, accents, punctuation or spacing"
+    if a.core == b.core and (len(a.core) >= 2 or (a.core and len(a.core[0]) >= 5)):
+        return "the same name apart from an acronym, a legal form or a country word"
+    limit = 1 if len(a.folded) < 12 else 2
+    if min(len(a.folded), len(b.folded)) >= 8 and _distance(a.folded, b.folded, limit) <= limit:
+        return "a name that differs by a letter or two (a typo?)"
+    return None
+
+
+def duplicate_pairs(entries: list[_Entry]) -> list[tuple[_Entry, _Entry, str]]:
+    """Pairs of probable duplicates, each once, compared only within blocks (fast on 10,000 names)."""
+    blocks: dict[tuple, list[int]] = defaultdict(list)
+    for i, e in enumerate(entries):
+        blocks[("f", e.folded)].append(i)
+        if e.core:
+            blocks[("c", e.core)].append(i)
+        blocks[("h", e.folded[:6])].append(i)
+        blocks[("t", e.folded[-6:])].append(i)
+    seen: set[tuple[int, int]] = set()
+    pairs = []
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > 400:
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                i, j = members[x], members[y]
+                if (i, j) in seen:
+                    continue
+                seen.add((i, j))
+                a, b = entries[i], entries[j]
+                if a.signatory.name == b.signatory.name:
+                    continue  # exact duplicates are reported separately
+                why = _why(a, b)
+                if why:
+                    pairs.append((a, b, why))
+    pairs.sort(key=lambda p: (p[0].signatory.line or 0, p[1].signatory.line or 0))
+    return pairs
+
+
+# --- checks -------------------------------------------------------------------------------------------
+
+
+def _where(base: str, signatory: Signatory) -> str:
+    return f"{base}:{signatory.line}" if signatory.line else base
+
+
+def _looks_like_two(name: str) -> str | None:
+    """A reason when ``name`` looks like two entries run together."""
+    for match in re.finditer(r"\(([^()]*)\)", name):
+        rest = name[match.end():].strip(" ,;")
+        if rest and rest[:1].isupper() and len(rest.split()) >= 1 and importer._countries_of(match[1]):
+            return f"a country '({match[1]})' in the middle, followed by '{rest[:30]}'"
+    return None
+
+
+def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[Finding]:
+    """Check loaded signatories: duplicates, bullets, two entries in one, invisible characters, spacing."""
+    del lang  # the checks do not depend on the language yet; kept for a stable signature
+    findings: list[Finding] = []
+    signatories = tuple(signatories)
+    by_name: dict[tuple, list[Signatory]] = defaultdict(list)
+    for s in signatories:
+        by_name[(s.name, frozenset(s.countries))].append(s)
+        here = _where(where, s)
+        findings.extend(_name_findings(s.name, here))
+    for (name, _codes), same in by_name.items():
+        if len(same) > 1:
+            lines = ", ".join(str(s.line) for s in same if s.line)
+            for s in same[1:]:
+                findings.append(Finding("error", "duplicate", _where(where, s),
+                                        f"'{name}' is listed more than once" + (f" (lines {lines})" if lines else ""),
+                                        "delete the extra rows"))
+    firsts = {id(same[0]) for same in by_name.values()}
+    entries = [_entry(s, _where(where, s)) for s in signatories if id(s) in firsts]
+    for a, b, why in duplicate_pairs(entries):
+        findings.append(Finding(
+            "warning", "probable-duplicate", b.where,
+            f"'{b.signatory.name}' may be the same as '{a.signatory.name}' (line {a.signatory.line}): {why}",
+            "keep one of them, or ignore this if they are different signatories"))
+    findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
+    return findings
+
+
+def _line_of(where: str) -> int:
+    match = re.search(r":(\d+)$", where)
+    return int(match[1]) if match else 0
+
+
+def _name_findings(name: str, here: str) -> list[Finding]:
+    findings = []
+    bullets = [ch for ch in name if ch in BULLET_CHARS]
+    if bullets:
+        findings.append(Finding("warning", "bullet", here, f"the name '{name}' contains a bullet '{bullets[0]}'",
+                                "it may be several entries: 'lint --fix' splits them"))
+    elif (reason := _looks_like_two(name)) is not None:
+        findings.append(Finding("warning", "two-entries", here, f"'{name}' looks like two entries: {reason}",
+                                "'lint --fix' splits them"))
+    hidden = sorted({ZERO_WIDTH.get(ch) or JOINERS.get(ch) for ch in name if ch in ZERO_WIDTH or ch in JOINERS})
+    if hidden:
+        findings.append(Finding("warning", "invisible", here,
+                                f"'{name}' contains invisible characters: {', '.join(hidden)}",
+                                "'lint --fix' removes them (joiners are kept: they matter in some scripts)"))
+    bidi = [ch for ch in name if ch in BIDI_CONTROLS]
+    if bidi:
+        findings.append(Finding("error", "invisible", here,
+                                f"'{name}' contains a bidirectional override U+{ord(bidi[0]):04X}",
+                                "it can reorder what is printed; 'lint --fix' removes it"))
+    if name != name.strip() or "\u00a0" in name[:1] + name[-1:]:
+        findings.append(Finding("warning", "spaces", here, f"the name '{name}' starts or ends with a (no-break) space",
+                                "'lint --fix' trims it"))
+    elif re.search(r"\s{2,}|[\u00a0\u2000-\u200a\u202f\u205f\u3000]", name):
+        findings.append(Finding("warning", "spaces", here, f"the name '{name}' has double or unusual spaces",
+                                "'lint --fix' makes them single spaces"))
+    return findings
+
+
+def _mixed_languages(cells: list[tuple[int, str]], where: str) -> list[Finding]:
+    """One warning when the country names of the source are not all in one language."""
+    named = []
+    for line, cell in cells:
+        for part in re.split(r"\s*[/;]\s*", cell.strip()):
+            langs = countries.languages_of(part) if part else frozenset()
+            if langs:
+                named.append((line, part, langs))
+    if not named:
+        return []
+    common = frozenset.intersection(*(langs for _, _, langs in named))
+    if common:
+        return []
+    tally: dict[str, int] = defaultdict(int)
+    for _, _, langs in named:
+        for lang in langs:
+            tally[lang] += 1
+    main = max(tally, key=lambda k: (tally[k], k == "en"))
+    others = [(line, part) for line, part, langs in named if main not in langs]
+    shown = ", ".join(f"'{part}' (line {line})" for line, part in others[:5]) + (" ..." if len(others) > 5 else "")
+    from babel import Locale
+
+    return [Finding(
+        "warning", "mixed-languages", where,
+        f"country names are in several languages: most are in {Locale.parse(main).english_name}, but not {shown}",
+        "the letter prints every country in its own language anyway; 'lint --fix' writes ISO codes")]
+
+
+# --- files --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    signatories: tuple[Signatory, ...]  # the rows that loaded
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+
+def lint_file(path: Path, *, lang: str = "en") -> Report:
+    """Every check on a signatory file: rows that do not load are errors; then ``lint`` on the rest,
+    and whether the source's country names mix languages."""
+    path = Path(path)
+    where = path.name
+    if path.suffix.lower() in YAML_SUFFIXES:
+        try:
+            sigs = load_signatories(path)
+        except Problems as many:
+            return Report(tuple(_from_error(p) for p in many.problems), ())
+        return Report(tuple(lint(sigs, lang=lang, where=where)), sigs)
+    text, encoding = read_text(path)
+    table = read_table(text, where=where, encoding=encoding)
+    findings: list[Finding] = []
+    problems: list[LetterPdfError] = []
+    loaded: list[Signatory] = []
+    width = len(table.header)
+    for row in table.rows:
+        here = f"{where}:{row.line}"
+        if any(cell.strip() for cell in row.extra):
+            problems.append(SignatoryError(f"the row has {width + len(row.extra)} fields but the header has {width}",
+                                           where=here, hint="a name that contains the delimiter must be in double quotes"))
+            continue
+        raw = row.cells.get("name", "")
+        if raw != raw.strip(" \t") and raw.strip():
+            findings.append(Finding("warning", "spaces", here, f"the name '{raw.strip()}' has spaces around it",
+                                    "'lint --fix' trims them"))
+        if not unicodedata.is_normalized("NFC", raw):
+            findings.append(Finding("warning", "normalisation", here,
+                                    f"the name '{raw.strip()}' is not in Unicode NFC (accents stored as separate marks)",
+                                    "it is normalised when printed; 'lint --fix' writes it normalised"))
+        signatory = make_signatory(row.cells, where=here, line=row.line, problems=problems)
+        if signatory is not None:
+            loaded.append(signatory)
+    findings.extend(_from_error(p) for p in problems)
+    findings.extend(lint(loaded, lang=lang, where=where))
+    findings.extend(_mixed_languages([(r.line, r.cells.get("country", "")) for r in table.rows
+                                      if r.cells.get("country", "").strip()], where))
+    findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
+    return Report(tuple(findings), tuple(loaded))
+
+
+def _from_error(error: LetterPdfError) -> Finding:
+    return Finding("error", "row", error.where or "", error.message, error.hint)
+
+
+# --- fixes --------------------------------------------------------------------------------------------
+
+
+def fix_name(name: str) -> str:
+    """The safe fixes of one name: NFC, invisible characters and bidi overrides removed, spaces trimmed
+    and made single (joiners are kept)."""
+    text = unicodedata.normalize("NFC", name)
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
+                   if ch not in ZERO_WIDTH and ch not in BIDI_CONTROLS)
+    text = re.sub(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
+    return text.strip()
+
+
+def fix_file(path: Path) -> tuple[str, list[str]]:
+    """``(fixed CSV text, changes)``: names fixed, merged entries split, countries as ISO codes.
+    Rows that cannot be fixed safely (an unknown country) are written as they are."""
+    path = Path(path)
+    where = path.name
+    if path.suffix.lower() in YAML_SUFFIXES:
+        records = [{"name": s.name, "country": "/".join(s.countries), "kind": s.kind, "role": s.role or "",
+                    "group": s.group or "", "line": s.line} for s in load_signatories(path)]
+        header = list(COLUMNS)
+    else:
+        text, encoding = read_text(path)
+        table = read_table(text, where=where, encoding=encoding)
+        header = [c for c in table.header if c]
+        records = [{**{c: row.cells.get(c, "") for c in header}, "line": row.line} for row in table.rows]
+    if "country" not in header:
+        header.insert(1, "country")
+    changes: list[str] = []
+    out: list[dict[str, str]] = []
+    for record in records:
+        line = record.pop("line")
+        here = f"{where}:{line}"
+        name = record.get("name", "")
+        fixed = fix_name(name)
+        if fixed != name:
+            changes.append(f"{here}: name {name!r} -> {fixed!r}")
+        country = record.get("country", "")
+        if country.strip():
+            try:
+                codes = "/".join(countries.resolve_many(country))
+                if codes != country:
+                    changes.append(f"{here}: country '{country}' -> '{codes}'")
+                country = codes
+            except LetterPdfError:
+                pass
+        pieces = _split_merged(fixed, line)
+        if len(pieces) > 1 and not country.strip():
+            changes.append(f"{here}: split '{fixed}' into {len(pieces)} rows: "
+                           + "; ".join(f"'{p.name}'" + (f" ({'/'.join(p.countries)})" if p.countries else "") for p in pieces))
+            for piece in pieces:
+                out.append({**record, "name": piece.name, "country": "/".join(piece.countries)})
+            continue
+        out.append({**record, "name": fixed, "country": country})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(out)
+    return buffer.getvalue(), changes
+
+
+def _split_merged(name: str, line: int) -> list[Signatory]:
+    if not any(ch in name for ch in BULLET_CHARS) and not _looks_like_two(name):
+        return [Signatory(name=name, line=line)]
+    text = re.sub(r"(\([^()]*\))\s*,?\s+(?=[^\s(])", lambda m: m[1] + " • " if importer._countries_of(m[1][1:-1]) else m[0], name)
+    result = importer.parse_list(text)
+    return list(result.signatories) or [Signatory(name=name, line=line)]
+
+
+# --- the letter's own list (``letter-pdf check`` and ``build``) ---------------------------------------------
+
+
+def letter_findings(letter) -> list[Finding]:
+    """Findings on a loaded letter's signatories: the file's checks when they come from a file (so that
+    mixed-language country names are seen too), else the checks of the inline list."""
+    if letter.signatories_path is not None and Path(letter.signatories_path).is_file():
+        return list(lint_file(letter.signatories_path, lang=letter.lang).findings)
+    return lint(letter.signatories, lang=letter.lang, where=f"{Path(letter.source).name}, field 'signatories'")
+
+
+def letter_problems(letter) -> list[SignatoryError]:
+    """The errors among ``letter_findings`` as ``SignatoryError`` (they stop a build); warnings are logged."""
+    errors = []
+    for finding in letter_findings(letter):
+        if finding.severity == "error":
+            errors.append(finding.as_error())
+        else:
+            log.warning("%s", finding)
+    return errors

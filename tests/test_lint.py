@@ -1,0 +1,172 @@
+"""Checks of signatory lists: duplicates that are, duplicates that are not, merged entries, invisible
+characters, countries; the safe fixes; the lint command; the same checks in `letter-pdf check`."""
+
+from __future__ import annotations
+
+import pytest
+
+from letter_pdf import lint
+from letter_pdf.cli import main
+from letter_pdf.model import Signatory
+from letter_pdf.signatories import load_signatories
+
+
+def S(name, *codes, kind="organisation", line=None):
+    return Signatory(name=name, countries=tuple(codes), kind=kind, line=line)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (S("Human Rights House Foundation", "NO"), S("Human Rights House Foundation HRHF", "NO")),
+        (S("Human Rights House Foundation"), S("Human Rights House Foundation HRHF")),
+        (S("Kenya Human Rights Commission", "KE"), S("Human Rights Commission (Kenya)")),
+        (S("Kenya Human Rights Commission", "KE"), S("Human Rights Commission", "KE")),
+        (S("Emmaüs International", "FR"), S("EMMAUS INTERNATIONAL", "FR")),
+        (S("Emmaüs International", "FR"), S("Emmau\u0308s International", "FR")),  # NFD
+        (S("Reporters sans frontières (RSF)", "FR"), S("Reporters sans frontières", "FR")),
+        (S("MEMORIAL Deutschland e.V.", "DE"), S("Memorial Deutschland", "DE")),
+        (S("Ligue des droits de l’Homme"), S("Ligue des droits de l'Homme")),
+        (S("Amnesty International"), S("Amnesty Internatinal")),
+        (S("Helsińska Fundacja Praw Człowieka"), S("Helsinska Fundacja Praw Czlowieka")),
+        (S("Солдатские матери Санкт-Петербурга", "RU"), S("Солдатские Матери Санкт Петербурга", "RU")),
+    ],
+)
+def test_probable_duplicates_found(a, b):
+    assert lint.probable_duplicate(a, b), (a.name, b.name)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (S("Human Rights House Foundation (Norway)"), S("Human Rights House Foundation (Switzerland)")),
+        (S("Human Rights House Foundation", "NO"), S("Human Rights House Foundation HRHF", "CH")),
+        (S("Finnish PEN", "FI"), S("English PEN", "GB")),
+        (S("Finnish PEN"), S("English PEN")),
+        (S("Bulgarian Helsinki Committee", "BG"), S("Netherlands Helsinki Committee", "NL")),
+        (S("Greenpeace Spain"), S("Greenpeace Norway")),
+        (S("Fundacja Edukacja dla Demokracji", "PL"), S("Fundacja im. Stefana Batorego", "PL")),
+        (S("Human Rights Watch"), S("Human Rights First")),
+        (S("Amnesty International", "FR"), S("Amnesty International", "BE")),
+        (S("Local Group 12"), S("Local Group 13")),
+        (S("Naisten Linja Suomessa ry", "FI"), S("Naiset liitto ry", "FI")),
+    ],
+)
+def test_distinct_signatories_not_merged(a, b):
+    assert lint.probable_duplicate(a, b) is None, (a.name, b.name)
+
+
+def test_sample_has_one_probable_duplicate_and_no_error(resources):
+    report = lint.lint_file(resources / "foreign-agents-signatories.csv")
+    assert report.errors == 0
+    assert [(f.code, f.where) for f in report.findings] == [("probable-duplicate", "foreign-agents-signatories.csv:35")]
+    assert "Human Rights Commission" in report.findings[0].message and "line 26" in report.findings[0].message
+
+
+def write(tmp_path, text, name="list.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MESSY = (
+    "name,country\n"
+    "Cordaid,Pays-Bas\n"            # 2
+    "Koalicja Karat,Polska\n"       # 3
+    "Cordaid,NL\n"                  # 4 exact duplicate
+    "Front Line Defenders (Irlande) Fundacja Edukacja dla Demokracji (Pologne),\n"  # 5 two entries
+    "Index on Censorship • Instytut Spraw Publicznych,\n"  # 6 bullet
+    "Zero\u200bwidth Org,Spain\n"   # 7 invisible
+    "\u00a0Nbsp Org,ES\n"           # 8 NBSP at the start
+    "Bad Land Org,Polnad\n"         # 9 unknown country
+)
+
+
+def test_messy_file_findings(tmp_path):
+    report = lint.lint_file(write(tmp_path, MESSY))
+    found = {(f.where.split(":")[-1], f.code, f.severity) for f in report.findings}
+    assert ("4", "duplicate", "error") in found
+    assert ("5", "two-entries", "warning") in found
+    assert ("6", "bullet", "warning") in found
+    assert ("7", "invisible", "warning") in found
+    assert ("8", "spaces", "warning") in found
+    assert ("9", "row", "error") in found
+    unknown = next(f for f in report.findings if f.code == "row")
+    assert "Polnad" in unknown.message and "Poland (PL)" in unknown.hint
+    mixed = next(f for f in report.findings if f.code == "mixed-languages")
+    assert "French" in mixed.message or "English" in mixed.message
+    assert report.errors == 2
+
+
+def test_one_language_is_not_mixed(tmp_path):
+    report = lint.lint_file(write(tmp_path, "name,country\nA,Pologne\nB,Pays-Bas\nC,France\nD,FR\nE,UK\n"))
+    assert not [f for f in report.findings if f.code == "mixed-languages"]
+
+
+def test_bidi_override_is_an_error(tmp_path):
+    report = lint.lint_file(write(tmp_path, "name\nEvil\u202eCorp\n"))
+    assert report.errors == 1 and "U+202E" in str(report.findings[0])
+
+
+def test_fix_file_lists_each_change_and_loads(tmp_path):
+    path = write(tmp_path, MESSY)
+    text, changes = lint.fix_file(path)
+    fixed = write(tmp_path, text, "fixed.csv")
+    assert any("split 'Front Line Defenders (Irlande) Fundacja" in c and "(IE)" in c for c in changes)
+    assert any(c.startswith("list.csv:2: country 'Pays-Bas' -> 'NL'") for c in changes)
+    assert any("'Zero\\u200bwidth Org' -> 'Zerowidth Org'" in c for c in changes)
+    rows = fixed.read_text(encoding="utf-8").splitlines()
+    assert "Front Line Defenders,IE" in rows and "Fundacja Edukacja dla Demokracji,PL" in rows
+    assert "Index on Censorship," in rows and "Instytut Spraw Publicznych," in rows
+    assert "Nbsp Org,ES" in rows and "Bad Land Org,Polnad" in rows  # an unknown country is left as it is
+    assert path.read_text(encoding="utf-8") == MESSY  # the input is untouched
+
+
+def run(args, capsys):
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_lint_exit_codes_and_fix(tmp_path, capsys, resources):
+    code, out, err = run(["signatories", "lint", str(resources / "foreign-agents-signatories.csv")], capsys)
+    assert code == 0 and "warning" in out and "0 error(s), 1 warning(s)" in err
+    path = write(tmp_path, MESSY)
+    code, out, err = run(["signatories", "lint", str(path)], capsys)
+    assert code == 1 and "list.csv:4: error: 'Cordaid' is listed more than once" in out
+    assert not (tmp_path / "list.fixed.csv").exists()
+    code, out, err = run(["signatories", "lint", str(path), "--fix"], capsys)
+    assert code == 1 and "wrote" in err and (tmp_path / "list.fixed.csv").is_file()
+    assert "fixed list.csv:5: split" in err
+    code, out, err = run(["signatories", "lint", str(path), "--fix", "-o", str(path)], capsys)
+    assert code == 1 and "overwrite the input" in err and path.read_text(encoding="utf-8") == MESSY
+
+
+def test_lint_runs_inside_check(make_letter, capsys):
+    letter = make_letter(rows=[{"name": "Cordaid", "country": "NL"}, {"name": "Cordaid", "country": "NL"},
+                               {"name": "Kenya Human Rights Commission", "country": "KE"},
+                               {"name": "Human Rights Commission", "country": "Kenya"}])
+    from letter_pdf import letter as letter_module
+
+    loaded = letter_module.load_letter(letter)
+    problems = lint.letter_problems(loaded)
+    assert [str(p) for p in problems] == [
+        "signatories.csv:3: error: 'Cordaid' is listed more than once (lines 2, 3) — delete the extra rows"]
+    findings = lint.letter_findings(loaded)
+    assert any(f.code == "probable-duplicate" and f.where == "signatories.csv:5" for f in findings)
+
+
+def test_lint_inline_list():
+    findings = lint.lint([S("A Org", line=1), S("A Org", line=2), S("B\u200b Org", line=3)], where="letter.md")
+    assert [(f.where, f.code) for f in findings] == [("letter.md:2", "duplicate"), ("letter.md:3", "invisible")]
+
+
+def test_lint_scales_to_10000_names(tmp_path):
+    sigs = [S(f"Organisation number {i} for human rights", "FR", line=i + 2) for i in range(10_000)]
+    sigs.append(S("Organisation number 17 for human rights", "FR", line=10_002))
+    findings = lint.lint(sigs, where="big.csv")
+    assert [f.code for f in findings] == ["duplicate"]
