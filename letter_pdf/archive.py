@@ -722,7 +722,15 @@ class Archive:
         return self._connect(write=False)
 
     def list(self) -> list[dict]:
-        """A summary of every record, oldest first (from the index)."""
+        """A summary of every record, oldest first (from the index; from the record files in a read-only copy
+        without one)."""
+        self._require()
+        if not (self.root / INDEX).exists() and not os.access(self.root, os.W_OK):
+            rows = []
+            for number in self.record_numbers():
+                record, digest = self._read_record_file(number)
+                rows.append(dict(zip(_COLUMNS, _index_row(record, digest))))
+            return rows
         db = self._reading_db()
         try:
             rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records ORDER BY number").fetchall()
@@ -963,7 +971,9 @@ class Archive:
             index_path = self.root / INDEX
             if index_path.exists():
                 try:
-                    db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)
+                    # read-write when possible: SQLite then rolls back a transaction a killed writer left open
+                    mode = "rw" if os.access(self.root, os.W_OK) and os.access(index_path, os.W_OK) else "ro"
+                    db = sqlite3.connect(f"file:{index_path}?mode={mode}", uri=True, timeout=30)
                     try:
                         check = db.execute("PRAGMA quick_check").fetchone()[0]
                         if check != "ok":

@@ -556,3 +556,23 @@ def test_a_pdf_with_a_broken_manifest_is_recorded_with_a_note(tmp_path):
     assert "letter-pdf-manifest.json is unreadable" in result.stderr
     rec, _ = A.Archive(tmp_path / "archive").get(1)
     assert rec["manifest"] is None and rec["pdf"]["pages"] == 1 and rec["letter"]["known"] is False
+
+
+HALF_TRANSACTION = r"""
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("DELETE FROM records")
+db.execute("INSERT INTO records SELECT * FROM records WHERE 0")
+for n in range(1000):
+    db.execute("INSERT INTO meta VALUES (?, ?)", (f"k{n}", "x" * 2000))
+os._exit(9)  # killed in the middle of an index transaction: a hot journal is left behind
+"""
+
+
+def test_an_index_transaction_cut_short_is_rolled_back(copy):
+    subprocess.run([sys.executable, "-c", HALF_TRANSACTION, str(copy / "index.sqlite")], timeout=60)
+    assert (copy / "index.sqlite-journal").exists()
+    _assert_clean(copy, 5)
+    assert [r["number"] for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
+    assert _verify(copy).exit_code == 0
