@@ -576,3 +576,21 @@ def test_an_index_transaction_cut_short_is_rolled_back(copy):
     _assert_clean(copy, 5)
     assert [r["number"] for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
     assert _verify(copy).exit_code == 0
+
+
+def test_build_archive_options_are_checked_before_any_work(make_letter, tmp_path):
+    letter = make_letter()
+    pdf = letter.with_suffix(".pdf")
+    result = run("build", letter, "--to", "The Minister")
+    assert result.exit_code == 1 and "--to is for recording the letter" in result.stderr and "--archive" in result.stderr
+    result = run("build", letter, "--archive", "--via", "email")
+    assert result.exit_code == 1 and "--archive needs --to and --via" in result.stderr
+    result = run("build", letter, "--archive", "--to", "X", "--via", "email", "--sent-at", "soon")
+    assert result.exit_code == 1 and "--sent-at 'soon' is not an ISO date" in result.stderr
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / A.MARKER).write_bytes(A.canonical_json({"format": A.ARCHIVE_FORMAT}))
+    (damaged / "index.sqlite").write_bytes(b"garbage" * 100)
+    result = run("build", letter, "--archive", "--to", "X", "--via", "email", "--archive-dir", damaged)
+    assert result.exit_code == 1 and "index is damaged" in result.stderr
+    assert not pdf.exists()  # refused before the PDF was built
