@@ -1,0 +1,179 @@
+"""The validated letter -> HTML (Jinja2, sandboxed, autoescaped), ready for ``typeset.typeset``.
+
+Templates and the stylesheet live in the bundled ``templates/`` folder. A letter may restyle itself:
+a ``letter.css`` (or ``letter.html.j2``, or any ``_*.html.j2`` partial) in the letter's own folder is used
+instead of the bundled file of the same name. Every value from the letter is data: autoescape is on,
+undefined names are errors, and templates run in Jinja's sandbox.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import jinja2.sandbox
+from markupsafe import Markup
+
+from letter_pdf import assets, body, countries, labels
+from letter_pdf.arrange import Section, arrange
+from letter_pdf.counts import Counts, on_behalf
+from letter_pdf.errors import ResourceError
+from letter_pdf.fonts import FontSet
+from letter_pdf.model import PAPERS, Letter, Signatory
+
+LETTER_TEMPLATE = "letter.html.j2"
+LETTER_CSS = "letter.css"
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+def environment(folder: Path | None = None) -> jinja2.sandbox.SandboxedEnvironment:
+    """The Jinja2 environment of letter-pdf's templates: sandboxed, autoescaping, strict about names.
+
+    With ``folder`` (a letter's folder), a template file there overrides the bundled one of that name.
+    """
+    bundled = jinja2.FileSystemLoader(str(assets.templates_dir()), encoding="utf-8")
+    loader: jinja2.BaseLoader = bundled
+    if folder is not None:
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder), encoding="utf-8"), bundled])
+    env = jinja2.sandbox.SandboxedEnvironment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["stylesheet"] = lambda name: stylesheet(env, name)
+    env.filters["css_string"] = css_string
+    return env
+
+
+def stylesheet(env: jinja2.Environment, name: str) -> Markup:
+    """The raw text of stylesheet ``name`` (not a template), safe to put inside ``<style>``."""
+    assert env.loader is not None
+    try:
+        source, _filename, _uptodate = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        raise ResourceError(f"stylesheet '{name}' not found", hint="check the templates folder") from None
+    return Markup(source.replace("</", "<\\/"))  # the CSS cannot close the <style> element
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string (for ``content:``), escaped so that it stays one string."""
+    out = []
+    for ch in str(text):
+        if ch in '"\\' or ord(ch) < 0x20 or ch in "<>&'":
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
+
+
+def page_counter_css(lang: str) -> Markup:
+    """The CSS ``content`` value of "Page 1 of 3" in ``lang``, with the page counters in their places."""
+    template = labels.template("page_of", lang)
+    parts = []
+    rest = template
+    while rest:
+        positions = [(rest.find(f), f) for f in ("{page}", "{pages}") if rest.find(f) >= 0]
+        if not positions:
+            parts.append(css_string(rest))
+            break
+        pos, field = min(positions)
+        if pos:
+            parts.append(css_string(rest[:pos]))
+        parts.append("counter(page)" if field == "{page}" else "counter(pages)")
+        rest = rest[pos + len(field) :]
+    return Markup(" ".join(parts))
+
+
+def country_text(signatory: Signatory, lang: str) -> str:
+    """The signatory's countries in ``lang``, joined with " / " ("" when none)."""
+    return " / ".join(countries.display_name(code, lang) for code in signatory.countries)
+
+
+def sections(letter: Letter) -> tuple[Section, ...]:
+    """The signatory list as printed: ordered and grouped as the letter asks."""
+    return arrange(letter.signatories, order=letter.order, group_by=letter.group_by, lang=letter.lang)
+
+
+def printed_signatories(letter: Letter) -> tuple[Signatory, ...]:
+    """The signatories in the order the letter prints them."""
+    return tuple(entry for section in sections(letter) for entry in section.entries)
+
+
+def _signatory_view(signatory: Signatory, lang: str) -> dict:
+    return {
+        "name": signatory.name,
+        "country": country_text(signatory, lang),
+        "role": signatory.role,
+        "kind": signatory.kind,
+    }
+
+
+def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
+    lang = letter.lang
+    counts = Counts.of(letter.signatories)
+    printed = [
+        {
+            "heading": section.heading,
+            "count": section.count,
+            "entries": [_signatory_view(entry, lang) for entry in section.entries],
+        }
+        for section in sections(letter)
+    ]
+    signers = [
+        {
+            "name": signer.name,
+            "role": signer.role,
+            "organisation": signer.organisation,
+            "image": signer.signature.resolve().as_uri() if signer.signature else None,
+            "alt": labels.label("signature_of", lang, name=signer.name),
+        }
+        for signer in letter.signers
+    ]
+    return {
+        "letter": letter,
+        "lang": lang,
+        "paper": paper,
+        "page_size": PAGE_SIZES[paper],
+        "running_title": letter.subject or letter.title,
+        "date_text": labels.date_text(letter.date, lang),
+        "body_html": body.markdown_to_html(letter.body, source=letter.source, first_line=letter.body_line),
+        "sections": printed,
+        "signers": signers,
+        "on_behalf": on_behalf(counts, lang) if counts.total else "",
+        "counts": counts,
+        "page_counter": page_counter_css(lang),
+        "t": {key: labels.template(key, lang) for key in labels.KEYS if "{" not in labels.template(key, lang)},
+        "logo": letter.logo.resolve().as_uri() if letter.logo else None,
+        "logo_alt": labels.label("logo_of", lang, name=letter.sender.name) if letter.sender else "",
+        "body_families": font_set.body_families,
+        "heading_families": font_set.heading_families,
+    }
+
+
+def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
+    """The letter as one HTML document (its stylesheet inside) for ``typeset.typeset``.
+
+    Raises ``ResourceError`` for a refused image in the body (naming ``letter.md:LINE``) or a template
+    in the letter's folder that cannot be used.
+    """
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
+    env = environment(letter.folder)
+    context = _context(letter, paper=paper, font_set=font_set)
+    try:
+        return env.get_template(LETTER_TEMPLATE).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ResourceError(
+            f"the template has an error: {exc.message}",
+            where=f"{exc.name or exc.filename}:{exc.lineno}",
+            hint="fix the template, or delete your copy to use the bundled one",
+        ) from None
+    except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
+        raise ResourceError(
+            f"the template cannot be used: {exc}",
+            where=LETTER_TEMPLATE,
+            hint="fix the template, or delete your copy to use the bundled one",
+        ) from None
