@@ -305,6 +305,8 @@ def _pypdf_limits():
     )
 
 
+pypdf_limits = _pypdf_limits  # for other readers of untrusted PDFs (archive.py)
+
 _CMYK_OP = re.compile(rb"(?:^|[\s\]])(?:[-+]?[\d.]+\s+){4}[kK](?=[\s\[/]|$)")
 _INLINE_CMYK = re.compile(rb"/(?:CS|ColorSpace)\s*/(?:CMYK|DeviceCMYK)\b")
 _FONT_SUBTYPES = ("/Type1", "/MMType1", "/TrueType", "/CIDFontType0", "/CIDFontType2")
