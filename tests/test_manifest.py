@@ -122,3 +122,46 @@ def test_signatories_in_printed_order_with_sections(make_letter):
     assert [s["name"] for s in manifest["signatories"]] == ["Alpha Network", "Zeta Foundation", "Jan Nowak"]
     assert [section["count"] for section in manifest["sections"]] == [2, 1]
     assert manifest["sections"][1]["heading"]  # individuals are printed under their own heading
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The same letter built end to end in two folders, with --embed-sources."""
+    import letter_pdf
+    from conftest import write_letter
+
+    outputs = []
+    for name in ("one", "two"):
+        path = write_letter(tmp_path_factory.mktemp(name) / "letter", rows=ROWS, body="A *short* letter.\n")
+        outputs.append(letter_pdf.build(path, cover=False, embed_sources=True).output)
+    return outputs
+
+
+@pytest.mark.slow
+def test_built_pdf_carries_its_manifest_and_sources_as_pdfa3_associated_files(built):
+    pdf = built[0]
+    letter = load_letter(pdf.with_suffix(".md"))
+    manifest = M.read_manifest(pdf)
+    expected = M.build_manifest(letter, sources=M.collect_sources(letter), embedded=["letter.md", "signatories.csv"])
+    assert manifest == expected
+    reader = PdfReader(pdf)
+    relations = {}
+    for spec in reader.trailer["/Root"]["/AF"]:
+        spec = spec.get_object()
+        relations[spec["/F"]] = (spec["/AFRelationship"], spec["/EF"]["/F"].get_object()["/Subtype"])
+    assert relations == {
+        M.MANIFEST_NAME: ("/Data", "/application/json"),
+        "letter.md": ("/Source", "/text/markdown"),
+        "signatories.csv": ("/Source", "/text/csv"),
+    }
+    files = M.read_attachments(pdf)
+    assert files["letter.md"] == pdf.with_suffix(".md").read_bytes()
+    assert files["signatories.csv"] == (pdf.parent / "signatories.csv").read_bytes()
+
+
+@pytest.mark.slow
+def test_the_same_letter_built_in_another_folder_gives_the_same_manifest(built):
+    one, two = (M.read_attachments(p)[M.MANIFEST_NAME] for p in built)
+    assert one == two
+    assert str(built[0].parent).encode() not in built[0].read_bytes()
+    assert built[0].read_bytes() == built[1].read_bytes()  # no machine path anywhere: byte-identical
