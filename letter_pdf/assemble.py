@@ -548,13 +548,17 @@ def _copy_external_page(writer, reader, page, index: int, removed: _Removed):
     pending = []
     annots = page.get("/Annots")
     kept = []
+    flattened: list[tuple[str, list[float]]] = []  # (XObject name, matrix) drawn over the page
     for ref in (annots.get_object() if annots is not None else []):
         annot = ref.get_object()
         subtype = annot.get("/Subtype")
         if "/AA" in annot:
             removed.add("annotation actions")
         if subtype == "/Widget" or "/FT" in annot:
-            removed.add("form fields")
+            if _flatten(writer, new, annot, flattened):
+                removed.add("form fields (their printed look is kept)")
+            else:
+                removed.add("form fields")
             continue
         if subtype == "/FileAttachment":
             removed.add("embedded files")
@@ -580,6 +584,8 @@ def _copy_external_page(writer, reader, page, index: int, removed: _Removed):
         clone = annot.clone(writer, False, _ANNOT_EXCLUDED)
         clone[NameObject("/F")] = _number((flags | 4) & ~(1 | 2 | 32 | 256))
         kept.append(clone)
+    if flattened:
+        _draw_over(writer, new, flattened)
     if kept:
         from pypdf.generic import ArrayObject
 
@@ -590,6 +596,84 @@ def _copy_external_page(writer, reader, page, index: int, removed: _Removed):
             arr.append(ref if ref is not None else writer._add_object(annot))
         new[NameObject("/Annots")] = arr
     return new, pending
+
+
+def _flatten(writer, new_page, annot, flattened: list) -> bool:
+    """Keep the visible appearance of a form field as page content (PDF 32000-1 12.5.5): its normal
+    appearance becomes a form XObject drawn into the annotation's rectangle. False when there is none."""
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    try:
+        flags = int(annot.get("/F", 0) or 0)
+        ap = annot.get("/AP")
+        normal = ap.get_object().get("/N") if ap is not None else None
+        if normal is None or flags & (1 | 2 | 32):
+            return False
+        normal = normal.get_object()
+        if not isinstance(normal, StreamObject):
+            state = annot.get("/AS")
+            if state is None or state not in normal:
+                return False
+            normal = normal[state].get_object()
+        if not isinstance(normal, StreamObject):
+            return False
+        x0, y0, x1, y1 = (float(v) for v in annot["/Rect"][:4])
+        x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+        bbox = [float(v) for v in normal.get("/BBox", [0, 0, x1 - x0, y1 - y0])[:4]]
+        a, b, c, d, e, f = (float(v) for v in normal.get("/Matrix", [1, 0, 0, 1, 0, 0])[:6])
+        corners = [(bx * a + by * c + e, bx * b + by * d + f) for bx in (bbox[0], bbox[2]) for by in (bbox[1], bbox[3])]
+        tx0, tx1 = min(p[0] for p in corners), max(p[0] for p in corners)
+        ty0, ty1 = min(p[1] for p in corners), max(p[1] for p in corners)
+        if tx1 - tx0 <= 0 or ty1 - ty0 <= 0:
+            return False
+        sx, sy = (x1 - x0) / (tx1 - tx0), (y1 - y0) / (ty1 - ty0)
+        form = normal.clone(writer, False, _ANNOT_EXCLUDED)
+        form = form.get_object()
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        if "/BBox" not in form:
+            from pypdf.generic import ArrayObject, FloatObject
+
+            form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in bbox)
+        resources = new_page.get("/Resources")
+        if resources is None:
+            resources = DictionaryObject()
+            new_page[NameObject("/Resources")] = resources
+        resources = resources.get_object()
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            xobjects = DictionaryObject()
+            resources[NameObject("/XObject")] = xobjects
+        xobjects = xobjects.get_object()
+        name = f"/LetterPdfField{len(flattened) + 1}"
+        while name in xobjects:
+            name += "x"
+        xobjects[NameObject(name)] = form.indirect_reference
+        flattened.append((name, [sx, 0, 0, sy, x0 - tx0 * sx, y0 - ty0 * sy]))
+        return True
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return False
+
+
+def _draw_over(writer, page, flattened: list) -> None:
+    """Draw the flattened fields over the page's own content (which is wrapped in q/Q first)."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+
+    def stream(data: bytes):
+        obj = DecodedStreamObject()
+        obj.set_data(data)
+        return writer._add_object(obj)
+
+    ops = b"".join(
+        b"q " + " ".join(f"{v:.6f}".rstrip("0").rstrip(".") or "0" for v in m).encode() + b" cm " + name.encode() + b" Do Q\n"
+        for name, m in flattened
+    )
+    contents = page.get("/Contents")
+    parts = []
+    if contents is not None:
+        contents_obj = contents.get_object()
+        parts = list(contents_obj) if isinstance(contents_obj, ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject([stream(b"q\n"), *parts, stream(b"\nQ\n" + ops)])
 
 
 def _number(n: int):

@@ -82,7 +82,17 @@ def hostile_pdf() -> bytes:
     web = annot("/Link", (0, 120, 50, 170), A=_action("/URI", URI=TextStringObject("https://example.org/report"),
                                                        Next=_action("/JavaScript", JS=TextStringObject("app.alert('next')"))))
     file_uri = annot("/Link", (0, 180, 50, 230), A=_action("/URI", URI=TextStringObject("file:///etc/passwd")))
-    widget = annot("/Widget", (100, 100, 200, 120), FT=NameObject("/Tx"), T=TextStringObject("name"),
+    look = DecodedStreamObject()  # the filled-in field as it is printed
+    look.set_data(b"BT /Helv 10 Tf 2 5 Td (Filled by Jane Doe) Tj ET")
+    look[NameObject("/Type")] = NameObject("/XObject")
+    look[NameObject("/Subtype")] = NameObject("/Form")
+    look[NameObject("/BBox")] = _rect(0, 0, 150, 20)
+    look[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({
+        NameObject("/Helv"): DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                                               NameObject("/BaseFont"): NameObject("/Helvetica")})})})
+    widget = annot("/Widget", (100, 100, 250, 120), FT=NameObject("/Tx"), T=TextStringObject("name"),
+                   V=TextStringObject("Filled by Jane Doe"), F=NumberObject(4),
+                   AP=DictionaryObject({NameObject("/N"): w._add_object(look)}),
                    AA=DictionaryObject({NameObject("/K"): _action("/JavaScript", JS=TextStringObject("app.alert('key')"))}))
     attachment = annot("/FileAttachment", (300, 300, 320, 320), FS=spec_ref)
     media = annot("/RichMedia", (300, 400, 400, 500))
@@ -228,6 +238,8 @@ def test_hostile_cover_pdf_comes_out_clean(package, files):
     assert set(reader.attachments) == {"manifest.json"}
     annots = [a.get_object() for a in reader.pages[1].get("/Annots", [])]
     assert [a["/A"]["/URI"] for a in annots] == ["https://example.org/report"]  # the web link stays, alone
+    assert "Filled by Jane Doe" in reader.pages[1].extract_text()  # the form field's printed look stays
+    assert "form fields (their printed look is kept)" in " ".join(package.notes)
     note = next(n for n in package.notes if n.startswith("hostile.pdf: removed"))
     for what in ("opening action", "document JavaScript", "embedded files", "form fields", "page actions",
                  "Launch actions", "SubmitForm actions", "multimedia", "chained actions", "links that are not web links"):
@@ -356,3 +368,19 @@ def test_limits_bound_pages_and_time(files, tmp_path, monkeypatch):
 def test_missing_file_is_refused(files, tmp_path):
     with pytest.raises(AssemblyError, match="missing.pdf: cannot read the file"):
         build(files, annexes=[Annex("Missing", tmp_path / "missing.pdf")])
+
+
+def test_command_line_files_join_the_front_matter_once(files):
+    folder = files["folder"]
+    letter = letter_model(folder)
+    letter = assemble.with_command_line(
+        Letter(**{**letter.__dict__, "enclosures": (Annex("Report on the law", files["report.pdf"]), Annex("By post"))}),
+        cover_pdfs=[files["hostile.pdf"], files["hostile.pdf"]],
+        annexes=[folder / "." / "report.pdf", files["plain.pdf"]],
+    )
+    assert letter.cover_pdfs == (files["hostile.pdf"],)
+    assert [(e.title, e.path) for e in letter.enclosures] == [
+        ("Report on the law", files["report.pdf"]), ("By post", None), ("plain", files["plain.pdf"])]
+    entries = assemble.enclosure_entries(letter)
+    assert [(e["letter"], e["pages"]) for e in entries] == [("A", 2), ("B", None), ("C", 1)]
+    assert [assemble.annex_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
