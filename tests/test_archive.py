@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from conftest import write_letter
 from letter_pdf import archive as A
@@ -584,3 +585,21 @@ def test_build_archive_options_are_checked_before_any_work(make_letter, tmp_path
     result = run("build", letter, "--archive", "--to", "X", "--via", "email", "--archive-dir", damaged)
     assert result.exit_code == 1 and "index is damaged" in result.stderr
     assert not pdf.exists()  # refused before the PDF was built
+
+
+def test_build_archive_builds_and_records_in_one_step(make_letter, monkeypatch):
+    monkeypatch.delenv(A.ENV_VAR, raising=False)
+    letter = make_letter(rows=ROWS_V1, front=REF)
+    result = run("build", letter, "--archive", "--to", "President of the Russian Federation", "--via", "post",
+                 "--ref", "RR 1", "--sent-at", "2026-11-30")
+    assert result.exit_code == 0, result.stderr
+    pdf = letter.with_suffix(".pdf")
+    store = A.Archive(letter.parent / "archive")  # beside the letter
+    number, digest = store.head()
+    assert number == 1 and f"recorded as number 1 in {store.root}; chain head: {digest}" in result.stdout
+    rec, _ = store.get(1)
+    assert rec["pdf"]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert rec["sent_at"] == "2026-11-30" and rec["ref"] == "RR 1" and rec["channel"] == "post"
+    assert rec["letter"]["reference"] == "EC/2026/117" and rec["letter"]["version"] == 1
+    assert [s["name"] for s in rec["manifest"]["signatories"]] == [ROWS_V1[i]["name"] for i in (0, 1, 2)]
+    assert rec["pdf"]["pages"] == len(PdfReader(pdf).pages)  # the whole package, cover included
