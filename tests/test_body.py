@@ -1,0 +1,143 @@
+"""body.markdown_to_html: Markdown to safe HTML; images only from the letter's folder; errors name file:line."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from letter_pdf.body import markdown_to_html
+from letter_pdf.errors import ResourceError
+
+
+def png(path: Path) -> Path:
+    """A valid 1x1 PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+@pytest.fixture
+def letter(tmp_path) -> Path:
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    png(folder / "map.png")
+    png(folder / "images" / "chart.png")
+    (folder / "letter.md").write_text("---\n---\n", encoding="utf-8")
+    return folder / "letter.md"
+
+
+def html(text: str, source: Path, first_line: int = 10) -> str:
+    return str(markdown_to_html(text, source=source, first_line=first_line))
+
+
+def test_paragraphs_emphasis_lists_quotes(letter):
+    out = html("One *two* **three**.\n\n- a\n- b\n\n1. x\n2. y\n\n> quoted\n\n~~gone~~", letter)
+    assert "<p>One <em>two</em> <strong>three</strong>.</p>" in out
+    assert "<ul>\n<li>a</li>\n<li>b</li>\n</ul>" in out
+    assert "<ol>\n<li>x</li>" in out
+    assert "<blockquote>\n<p>quoted</p>\n</blockquote>" in out
+    assert "<s>gone</s>" in out
+
+
+def test_headings_sit_below_the_letters_own(letter):
+    out = html("# Background\n\n## Detail\n\n###### Deep", letter)
+    assert "<h2>Background</h2>" in out and "<h3>Detail</h3>" in out and "<h6>Deep</h6>" in out
+    assert "<h1" not in out
+
+
+@pytest.mark.parametrize(
+    "markdown, literal",
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("Text <b onclick='x'>bold</b>", "&lt;b onclick='x'&gt;bold&lt;/b&gt;"),
+        ('<img src="file:///etc/passwd">', "&lt;img src=&quot;file:///etc/passwd&quot;&gt;"),
+        ("<link rel=stylesheet href=http://example.org/x.css>", "&lt;link rel=stylesheet"),
+        ("{{ 7*7 }} {% if x %}", "{{ 7*7 }} {% if x %}"),
+        ("Org B</li><li>Org C", "Org B&lt;/li&gt;&lt;li&gt;Org C"),
+    ],
+)
+def test_raw_html_and_template_syntax_are_text(letter, markdown, literal):
+    out = html(markdown, letter)
+    assert literal in out
+    assert "<script" not in out and "<b " not in out and "<img" not in out and "<link" not in out
+
+
+def test_web_links_stay_links_other_schemes_become_text(letter):
+    out = html(
+        "[site](https://example.org/a?b=1&c=2) [mail](mailto:info@example.org) "
+        "[js](javascript:alert(1)) [ftp](ftp://example.org/f) [local](annex.pdf) [frag](#top)",
+        letter,
+    )
+    assert '<a href="https://example.org/a?b=1&amp;c=2">site</a>' in out
+    assert '<a href="mailto:info@example.org">mail</a>' in out
+    assert out.count("<a ") == 2
+    for word in ("js", "ftp", "local", "frag"):
+        assert f" {word}" in out or f">{word}" in out
+    assert "javascript" not in out
+
+
+def test_local_images_inside_the_folder(letter):
+    out = html("![A map](map.png)\n\n![Chart](images/chart.png \"Title\")", letter)
+    folder = letter.parent.resolve()
+    assert f'src="{(folder / "map.png").as_uri()}"' in out
+    assert f'src="{(folder / "images" / "chart.png").as_uri()}"' in out
+    assert 'alt="A map"' in out
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("http://example.org/tracker.png", "refused"),
+        ("https://example.org/logo.png", "refused"),
+        ("file:///etc/passwd", "refused"),
+        ("data:image/png;base64,iVBORw0KGgo=", "refused"),
+        ("/etc/hosts.png", "absolute path"),
+        ("../outside.png", "outside the letter's folder"),
+        ("images/../../outside.png", "outside the letter's folder"),
+        ("missing.png", "does not exist"),
+        ("letter.md", "not an image"),
+    ],
+)
+def test_refused_images_name_the_line(letter, url, message):
+    (letter.parent.parent / "outside.png").write_bytes(b"x")
+    body = f"First paragraph.\n\nSecond paragraph starts here\nand the image is ![x]({url}) here.\n"
+    with pytest.raises(ResourceError) as info:
+        markdown_to_html(body, source=letter, first_line=7)
+    error = info.value
+    assert error.where == "letter.md:10"  # body line 4 -> file line 7 + 3
+    assert message in error.message
+    assert error.hint
+
+
+def test_symlink_out_of_the_folder_is_refused(letter, tmp_path):
+    secret = png(tmp_path / "secret.png")
+    os.symlink(secret, letter.parent / "innocent.png")
+    with pytest.raises(ResourceError, match="outside the letter's folder") as info:
+        markdown_to_html("![x](innocent.png)", source=letter, first_line=3)
+    assert info.value.where == "letter.md:3"
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "/etc/passwd", "../secret.pdf", "//host/share/x"])
+def test_links_out_of_the_folder_are_refused(letter, url):
+    with pytest.raises(ResourceError, match="points") as info:
+        markdown_to_html(f"Intro\n\n> quote with [a link]({url})", source=letter, first_line=20)
+    assert info.value.where == "letter.md:22"
+
+
+def test_image_in_a_table_cell_and_a_list_is_checked(letter):
+    with pytest.raises(ResourceError):
+        markdown_to_html("| a | b |\n|---|---|\n| ![x](http://e.org/x.png) | y |", source=letter, first_line=1)
+    with pytest.raises(ResourceError):
+        markdown_to_html("- item\n- ![x](../x.png)", source=letter, first_line=1)

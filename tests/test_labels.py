@@ -1,0 +1,70 @@
+"""labels: every fixed string in every supported language, English fallback, dates per language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from letter_pdf import labels
+
+LANGUAGES = ("en", "fr", "de", "es", "pl", "ru", "uk", "fi")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_has_every_label(lang):
+    assert set(labels.LABELS[lang]) == set(labels.KEYS)
+    assert all(text.strip() for text in labels.LABELS[lang].values())
+    page = labels.label("page_of", lang, page=2, pages=7)
+    assert "2" in page and "7" in page and "{" not in page
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_translations_are_not_english(lang):
+    assert labels.label("signatories", lang) != "Signatories"
+    assert labels.label("page_of", lang, page=1, pages=2) != "Page 1 of 2"
+
+
+def test_known_translations():
+    assert labels.label("page_of", "de", page=1, pages=3) == "Seite 1 von 3"
+    assert labels.label("page_of", "ru", page=1, pages=3) == "Страница 1 из 3"
+    assert labels.label("page_of", "fi", page=1, pages=3) == "Sivu 1/3"
+    assert labels.label("signatories", "uk") == "Підписанти"
+    assert labels.label("enclosures", "pl") == "Załączniki"
+    assert labels.label("signature_of", "fr", name="Jeanne <Dupont>") == "Signature de Jeanne <Dupont>"
+
+
+def test_regional_tags_and_fallback():
+    assert labels.label("signatories", "de-AT") == "Unterzeichnende"
+    assert labels.label("signatories", "pt_BR") == "Signatories"  # no Portuguese table: English
+    assert labels.label("cc", "xx") == "cc"
+
+
+def test_unknown_key_is_an_error():
+    with pytest.raises(KeyError, match="no label 'signatorie'"):
+        labels.label("signatorie", "en")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES + ("xx",))
+def test_all_strings_has_every_label_without_placeholders(lang):
+    strings = labels.all_strings(lang)
+    assert len(strings) == len(labels.KEYS)
+    assert not any("{" in s or "}" in s for s in strings)
+    assert labels.label("signatories", lang) in strings
+
+
+@pytest.mark.parametrize(
+    "lang, expected",
+    [
+        ("en", "November 29, 2026"),
+        ("en-GB", "29 November 2026"),
+        ("de", "29. November 2026"),
+        ("fr", "29 novembre 2026"),
+        ("pl", "29 listopada 2026"),
+        ("ru", "29 ноября 2026\u202fг."),  # CLDR: narrow no-break space
+        ("uk", "29 листопада 2026\u202fр."),
+        ("xx", "November 29, 2026"),
+    ],
+)
+def test_date_text(lang, expected):
+    assert labels.date_text(dt.date(2026, 11, 29), lang) == expected
