@@ -499,13 +499,21 @@ _ANNOT_EXCLUDED = ("/A", "/AA", "/AF", "/EF", "/FS", "/P", "/Popup", "/IRT", "/P
 @dataclass
 class _Removed:
     counts: dict[str, int] = field(default_factory=dict)
+    flattened: int = 0  # form fields whose printed look was kept as page content
 
     def add(self, what: str, n: int = 1) -> None:
         if n:
             self.counts[what] = self.counts.get(what, 0) + n
 
     def text(self) -> str:
-        return ", ".join(f"{what} ({n})" if n > 1 else what for what, n in self.counts.items())
+        out = []
+        for what, n in self.counts.items():
+            details = [str(n)] if n > 1 else []
+            if what == "form fields" and self.flattened:
+                details.append("what was filled in stays visible" if self.flattened == n
+                               else f"{self.flattened} kept visible")
+            out.append(f"{what} ({', '.join(details)})" if details else what)
+        return ", ".join(out)
 
 
 def _catalog_removals(reader, removed: _Removed) -> None:
@@ -555,10 +563,9 @@ def _copy_external_page(writer, reader, page, index: int, removed: _Removed):
         if "/AA" in annot:
             removed.add("annotation actions")
         if subtype == "/Widget" or "/FT" in annot:
+            removed.add("form fields")
             if _flatten(writer, new, annot, flattened):
-                removed.add("form fields (their printed look is kept)")
-            else:
-                removed.add("form fields")
+                removed.flattened += 1
             continue
         if subtype == "/FileAttachment":
             removed.add("embedded files")
@@ -1175,6 +1182,7 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         ident = ByteStringObject(digest.digest()[:16])
         writer._ID = ArrayObject([ident, ident])
 
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # the old outline
         buffer = io.BytesIO()
         writer.write(buffer)
     pdf = buffer.getvalue()

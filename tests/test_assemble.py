@@ -239,7 +239,7 @@ def test_hostile_cover_pdf_comes_out_clean(package, files):
     annots = [a.get_object() for a in reader.pages[1].get("/Annots", [])]
     assert [a["/A"]["/URI"] for a in annots] == ["https://example.org/report"]  # the web link stays, alone
     assert "Filled by Jane Doe" in reader.pages[1].extract_text()  # the form field's printed look stays
-    assert "form fields (their printed look is kept)" in " ".join(package.notes)
+    assert "form fields (what was filled in stays visible)" in " ".join(package.notes)
     note = next(n for n in package.notes if n.startswith("hostile.pdf: removed"))
     for what in ("opening action", "document JavaScript", "embedded files", "form fields", "page actions",
                  "Launch actions", "SubmitForm actions", "multimedia", "chained actions", "links that are not web links"):
