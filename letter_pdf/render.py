@@ -177,3 +177,49 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
             where=LETTER_TEMPLATE,
             hint="fix the template, or delete your copy to use the bundled one",
         ) from None
+
+
+COVER_TEMPLATE = "cover.html.j2"
+
+
+def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: list[dict] | None = None) -> str:
+    """The cover page of the delivery package as HTML (``cover.html.j2``; a copy in the letter's folder wins).
+
+    ``enclosures``: each ``{"letter": "A", "title": ..., "pages": int or None}`` (``assemble.enclosure_entries``).
+    """
+    from letter_pdf.counts import summary
+
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
+    counts = Counts.of(letter.signatories)
+    context = {
+        "letter": letter,
+        "lang": letter.lang,
+        "paper": paper,
+        "date_text": labels.date_text(letter.date, letter.lang),
+        "counts_text": summary(counts, letter.lang) if counts.total else "",
+        "channel": letter.cover.channel,
+        "note": letter.cover.note,
+        "enclosures": enclosures if enclosures is not None else
+        [{"letter": _enclosure_letter(i), "title": e.title, "pages": None} for i, e in enumerate(letter.enclosures)],
+        "body_families": font_set.body_families,
+        "heading_families": font_set.heading_families,
+    }
+    try:
+        return environment(letter.folder).get_template(COVER_TEMPLATE).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ResourceError(f"the template has an error: {exc.message}", where=f"{exc.name or exc.filename}:{exc.lineno}",
+                            hint="fix the template, or delete your copy to use the bundled one") from None
+    except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
+        raise ResourceError(f"the template cannot be used: {exc}", where=COVER_TEMPLATE,
+                            hint="fix the template, or delete your copy to use the bundled one") from None
+
+
+def _enclosure_letter(index: int) -> str:
+    """A, B, ..., Z, AA, AB, ... for the 0-based enclosure ``index`` (as the package's page labels)."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
