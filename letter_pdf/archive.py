@@ -914,7 +914,12 @@ class Archive:
             previous_number = 0
             for number in numbers:
                 where = f"{RECORDS}/{number:08d}.json"
-                data = self.record_file(number).read_bytes()
+                try:
+                    data = self.record_file(number).read_bytes()
+                except OSError as exc:
+                    err(where, f"record {number} cannot be read ({exc.strerror})")
+                    previous_hash, previous_number = None, number
+                    continue
                 digest = sha256_bytes(data)
                 hashes[number] = digest
                 try:
@@ -932,13 +937,19 @@ class Archive:
                     continue
                 want = GENESIS if number == 1 else (previous_hash if previous_number == number - 1 else None)
                 if want is not None and record.get("previous") != want:
-                    err(where, f"broken chain: record {number} does not carry the hash of record {number - 1} "
-                        "(record {0} has been changed, replaced or removed)".format(number - 1 if number > 1 else 1))
-                for obj, expected in [(record.get("pdf", {}).get("object"), record.get("pdf", {}).get("sha256"))] + [
-                    (s.get("object"), s.get("sha256")) for s in record.get("stored_sources", [])
-                ]:
-                    if not isinstance(obj, str) or not isinstance(expected, str):
-                        err(where, f"record {number} names no stored file")
+                    err(where, "broken chain: record 1 does not start the chain (its 'previous' is not 64 zeros)"
+                        if number == 1 else
+                        f"broken chain: record {number} does not carry the hash of record {number - 1} "
+                        f"(record {number - 1} has been changed or replaced)")
+                try:
+                    stored = [(record["pdf"]["object"], record["pdf"]["sha256"])]
+                    stored += [(s["object"], s["sha256"]) for s in record.get("stored_sources") or []]
+                except (KeyError, TypeError):
+                    err(where, f"record {number} is malformed (it names no stored file)")
+                    stored = []
+                for obj, expected in stored:
+                    if not isinstance(obj, str) or not isinstance(expected, str) or not _HASH.match(expected):
+                        err(where, f"record {number} is malformed (a stored file without its hash)")
                         continue
                     referenced[obj] = expected
                     if object_path(expected, obj.rsplit(".", 1)[-1]) != obj:

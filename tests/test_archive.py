@@ -610,3 +610,14 @@ def test_build_archive_builds_and_records_in_one_step(make_letter, monkeypatch):
     assert rec["letter"]["reference"] == "EC/2026/117" and rec["letter"]["version"] == 1
     assert [s["name"] for s in rec["manifest"]["signatories"]] == [ROWS_V1[i]["name"] for i in (0, 1, 2)]
     assert rec["pdf"]["pages"] == len(PdfReader(pdf).pages)  # the whole package, cover included
+
+
+def test_verify_reports_a_malformed_record_without_crashing(copy):
+    path = copy / "records" / "00000004.json"
+    rec = json.loads(path.read_text())
+    rec["pdf"] = "gone"
+    rec["stored_sources"] = [None]
+    _writable(path).write_bytes(A.canonical_json(rec))
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert "record 4 is malformed" in result.stdout and "broken chain: record 5" in result.stdout
