@@ -371,8 +371,9 @@ def _tag_widget(writer, signer: str) -> None:
 
 
 def _stamp_style():
-    """The visible signature's look: two small grey lines at the bottom right of the signature block, in
-    the bundled Noto Sans (embedded, as PDF/A requires), no border, no background (no transparency)."""
+    """The visible signature's look: one small grey line at the top right of the signature block — beside
+    the closing line, where the block has no ink in its single-signer and side-by-side layouts — in the
+    bundled Noto Sans (embedded, as PDF/A requires), no border, no background (no transparency)."""
     from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
@@ -381,19 +382,24 @@ def _stamp_style():
     from letter_pdf import assets
 
     return TextStampStyle(
-        stamp_text="Digitally signed by %(signer)s\n%(ts)s",
+        stamp_text="Digitally signed by %(signer)s, %(ts)s",
         timestamp_format="%Y-%m-%d %H:%M %Z",
         text_box_style=TextBoxStyle(
             font=GlyphAccumulatorFactory(str(assets.fonts_dir() / STAMP_FONT), font_size=7),
             font_size=7,
             leading=8,
             text_color=(0.35, 0.35, 0.35),
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MAX,
+                y_align=layout.AxisAlignment.ALIGN_MAX,
+                margins=layout.Margins(left=0, right=0, top=2, bottom=0),
+            ),
         ),
         border_width=0,
         background=None,
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MAX,
-            y_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MAX,
             margins=layout.Margins.uniform(1),
             inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
         ),

@@ -7,6 +7,7 @@ network except a timestamp server on 127.0.0.1 that the tests start and stop the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -258,6 +259,7 @@ SAMPLE_HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><tit
 <p style="break-before: page">Yours sincerely,</p><div style="height: 80pt">Signature block</div></body></html>"""
 
 
+@functools.cache
 def sample_pdf() -> bytes:
     """A small two-page PDF/A-3a made by WeasyPrint with the bundled Noto Sans (what typeset produces)."""
     import weasyprint

@@ -88,8 +88,8 @@ def test_visible_field_sits_on_the_signature_block(signed):
         appearance = next(a for a in pdf.pages[1].Annots if a.get("/FT") == "/Sig").AP.N
         spans = [str(op.operands[1].ActualText) for op in pikepdf.parse_content_stream(appearance)
                  if str(op.operator) == "BDC" and "/ActualText" in op.operands[1]]
-    assert spans[0] == "Digitally signed by Maria Ковальчук, Test Coalition"
-    assert spans[1].endswith(" UTC") and spans[1][:2] == "20"
+    assert len(spans) == 1 and spans[0].startswith("Digitally signed by Maria Ковальчук, Test Coalition, 20")
+    assert spans[0].endswith(" UTC")
 
 
 def test_pdfa_claim_is_kept_and_the_widget_conforms(signed, unsigned):
