@@ -73,6 +73,35 @@ result = letter_pdf.build(sys.argv[1], output=sys.argv[2])
 print(time.perf_counter() - t0, result.pages)
 """
 
+CHILD_STAGES = """
+import functools, json, sys, time
+t0 = time.perf_counter()
+import letter_pdf
+from letter_pdf import assemble, fonts, letter, lint, output, render, typeset
+times = {}
+def timed(module, name):
+    function = getattr(module, name)
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            key = f"{module.__name__.split('.')[-1]}.{name}"
+            times[key] = times.get(key, 0.0) + time.perf_counter() - start
+    setattr(module, name, wrapper)
+for module, name in [(letter, "load_letter"), (fonts, "check_coverage"), (lint, "letter_problems"),
+                     (render, "render_letter"), (render, "render_cover"), (typeset, "typeset"),
+                     (assemble, "assemble"), (output, "write_atomic")]:
+    timed(module, name)
+times["imports"] = time.perf_counter() - t0
+start = time.perf_counter()
+result = letter_pdf.build(sys.argv[1], output=sys.argv[2])
+times["total build"] = time.perf_counter() - start
+print(json.dumps(times))
+print(time.perf_counter() - t0, result.pages)
+"""
+
 CHILD_WEASYPRINT = """
 import sys, time
 t0 = time.perf_counter()
@@ -95,6 +124,8 @@ def runner(code: str, args: list[str]) -> None:
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         sys.exit(proc.returncode)
+    if code is CHILD_STAGES:
+        sys.stderr.write(proc.stdout.splitlines()[0] + "\n")
     seconds, pages = proc.stdout.split()[-2:]
     rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB
     print(json.dumps({"seconds": float(seconds), "pages": int(pages), "wall": wall, "rss": rss_kib * 1024}))
@@ -109,6 +140,16 @@ def measure(kind: str, args: list[str]) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def measure_stages(args: list[str]) -> dict:
+    proc = subprocess.run(
+        [PYTHON, __file__, "--runner", "stages", *args], capture_output=True, text=True, cwd=ROOT
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"stages run failed:\n{proc.stderr}")
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("{")][-1]
+    return dict(sorted(json.loads(line).items(), key=lambda kv: -kv[1]))
+
+
 def best(runs: list[dict]) -> dict:
     fastest = min(runs, key=lambda r: r["wall"])
     return {**fastest, "rss": max(r["rss"] for r in runs)}
@@ -118,11 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[65, 1000, 10000])
     parser.add_argument("--runs", type=int, default=1, help="runs per size and kind; the fastest is shown")
+    parser.add_argument("--stages", action="store_true", help="also print where the pipeline's time goes")
     parser.add_argument("--runner", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runner:
         kind, *rest = args.runner
-        runner(CHILD_PIPELINE if kind == "pipeline" else CHILD_WEASYPRINT, rest)
+        code = {"pipeline": CHILD_PIPELINE, "stages": CHILD_STAGES}.get(kind, CHILD_WEASYPRINT)
+        runner(code, rest)
         return 0
 
     sys.path.insert(0, str(ROOT))
@@ -146,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
             results[size] = (pipe, weasy, overhead)
             print(f"{size:>11} {pipe['pages']:>5} | {pipe['wall']:>10.2f} {pipe['rss'] / 2**20:>8.0f} | "
                   f"{weasy['wall']:>12.2f} {weasy['rss'] / 2**20:>8.0f} | {overhead:>+8.1%}", flush=True)
+            if args.stages:
+                stages = measure_stages([str(letter_path), str(letter_path.with_name("stages.pdf"))])
+                print("            stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()), flush=True)
+                outside = stages["total build"] - stages.get("typeset.typeset", 0.0)
+                print(f"            outside typeset (letter + cover): {outside:.2f} s = "
+                      f"{outside / stages['typeset.typeset']:+.1%} of typesetting", flush=True)
     print()
     worst = max(o for _, _, o in results.values())
     print(f"overhead (pipeline wall time / WeasyPrint alone - 1): worst {worst:+.1%}  (target <= +10%)")
