@@ -187,6 +187,8 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
 
     ``enclosures``: each ``{"letter": "A", "title": ..., "pages": int or None}`` (``assemble.enclosure_entries``).
     """
+    import re
+
     from letter_pdf.counts import summary
 
     if paper not in PAPERS:
@@ -204,9 +206,15 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
         [{"letter": _enclosure_letter(i), "title": e.title, "pages": None} for i, e in enumerate(letter.enclosures)],
         "body_families": font_set.body_families,
         "heading_families": font_set.heading_families,
+        "logo": letter.logo.resolve().as_uri() if letter.logo else None,
+        "logo_alt": labels.label("logo_of", letter.lang, name=letter.sender.name) if letter.sender else "",
     }
+    env = environment(letter.folder)
+    # The letter's CSS variables (colours, sizes; a restyled letter.css in the letter's folder included).
+    root = re.search(r":root\s*\{[^{}]*\}", str(stylesheet(env, LETTER_CSS)))
+    context["letter_variables"] = Markup(root.group(0)) if root else Markup("")
     try:
-        return environment(letter.folder).get_template(COVER_TEMPLATE).render(context)
+        return env.get_template(COVER_TEMPLATE).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise ResourceError(f"the template has an error: {exc.message}", where=f"{exc.name or exc.filename}:{exc.lineno}",
                             hint="fix the template, or delete your copy to use the bundled one") from None

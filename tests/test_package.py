@@ -197,3 +197,19 @@ def test_cover_values_are_data(tmp_path):
     cover = text_of(PdfReader(tmp_path / "inj.pdf"), 0)
     assert "By <b>post</b> & {{ 7*7 }}" in cover
     assert "{% if true %}x{% endif %} </style>" in cover
+
+
+def test_cover_follows_a_restyled_letter_and_can_be_replaced(tmp_path):
+    from letter_pdf import fonts, letter as letter_module, render
+
+    folder = tmp_path / "styled"
+    path = write_letter(folder)
+    bundled = (Path(render.assets.templates_dir()) / "letter.css").read_text(encoding="utf-8")
+    (folder / "letter.css").write_text(bundled.replace("--accent: #1f3a5f;", "--accent: #c80000;"), encoding="utf-8")
+    loaded = letter_module.load_letter(path)
+    html = render.render_cover(loaded, paper="a4", font_set=fonts.FontSet.bundled())
+    assert "--accent: #c80000;" in html and "var(--accent" in html
+    (folder / "cover.html.j2").write_text("<html><body><p>Our own cover for {{ letter.title }}</p></body></html>",
+                                          encoding="utf-8")
+    letter_pdf.build(path, output=tmp_path / "own.pdf")
+    assert text_of(PdfReader(tmp_path / "own.pdf"), 0) == "Our own cover for Joint letter on freedom of association"
