@@ -137,13 +137,44 @@ def lookup(text: str, *, thorough: bool = True) -> tuple[str, str] | None:
     return found
 
 
-def languages_of(text: str) -> frozenset[str]:
-    """The languages (among the common ones) in which ``text`` is a country's name; empty for codes,
-    aliases such as ``UK`` and unknown names."""
-    text = unicodedata.normalize("NFC", text).strip()
-    if len(text) == 2 and text.isascii():
+# A few languages for quick checks (lint runs inside every build: loading 60 languages takes 0.6 s).
+QUICK_LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "es", "ru", "pl", "uk", "it", "nl", "pt", "fi", "sv")
+
+
+@functools.lru_cache(maxsize=64)
+def _names_in(lang: str) -> dict[str, str]:
+    try:
+        territories = Locale.parse(lang.replace("-", "_")).territories
+    except (UnknownLocaleError, ValueError):
+        return {}
+    return {_key(name): code for code, name in territories.items() if code in CODES}
+
+
+def _quick_languages(lang: str | None) -> tuple[str, ...]:
+    base = (lang or "en").replace("_", "-").split("-")[0].lower()
+    return tuple(dict.fromkeys((base, *QUICK_LANGUAGES)))
+
+
+def quick_lookup(text: str, lang: str | None = None) -> str | None:
+    """The code of a country name in ``lang`` or one of ``QUICK_LANGUAGES`` (or an alias); ``None``
+    otherwise. Two-letter codes are not taken here: in a name they are usually acronyms."""
+    key = _key(unicodedata.normalize("NFC", text))
+    if key in ALIASES and len(key) > 2:
+        return ALIASES[key]
+    for language in _quick_languages(lang):
+        code = _names_in(language).get(key)
+        if code:
+            return code
+    return None
+
+
+def languages_of(text: str, lang: str | None = None) -> frozenset[str]:
+    """The languages (among ``lang`` and ``QUICK_LANGUAGES``) in which ``text`` is a country's name;
+    empty for codes, aliases such as ``UK`` and unknown names."""
+    key = _key(unicodedata.normalize("NFC", text))
+    if len(key) <= 2:
         return frozenset()
-    return frozenset(_index().languages.get(_key(text), ()))
+    return frozenset(language for language in _quick_languages(lang) if key in _names_in(language))
 
 
 def closest(text: str) -> str | None:
@@ -187,6 +218,22 @@ def resolve_many(text: str) -> tuple[str, ...]:
         if code not in codes:
             codes.append(code)
     return tuple(codes)
+
+
+@functools.lru_cache(maxsize=4096)
+def try_resolve_many(text: str, thorough: bool = True) -> tuple[str, ...] | None:
+    """Like ``resolve_many`` but ``None`` instead of an error (no hint is computed: fast).
+    ``thorough=False`` searches only the common languages (no second of loading all of CLDR)."""
+    codes: list[str] = []
+    for part in _SEPARATORS.split(text.strip()):
+        if not part:
+            continue
+        found = _lookup_part(part, thorough=False) or (_lookup_part(part, thorough=True) if thorough else None)
+        if found is None:
+            return None
+        if found[0] not in codes:
+            codes.append(found[0])
+    return tuple(codes) or None
 
 
 def _lookup_part(part: str, *, thorough: bool) -> tuple[str, str] | None:

@@ -141,7 +141,7 @@ def _split_person(entry: str) -> tuple[str, str] | None:
     return name, bare_role
 
 
-def _countries_of(text: str) -> tuple[str, ...] | None:
+def _countries_of(text: str, *, thorough: bool = True) -> tuple[str, ...] | None:
     """Codes when ``text`` is a country or a list of them (``France/Switzerland``), else ``None``."""
     text = text.strip()
     if not text or len(text) > 80:
@@ -149,10 +149,7 @@ def _countries_of(text: str) -> tuple[str, ...] | None:
     # an acronym like (ACAT) or (NJCM) is not a country; two-letter codes are only taken in upper case
     if len(text) == 2 and not text.isupper():
         return None
-    try:
-        return countries.resolve_many(text)
-    except LetterPdfError:
-        return None
+    return countries.try_resolve_many(text, thorough)
 
 
 def parse_entry(entry: str, line: int, notes: list[Note]) -> Signatory | None:

@@ -14,6 +14,7 @@ sections share names: ``Human Rights House Foundation`` in Norway and in Switzer
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -75,15 +76,35 @@ _PARENS = re.compile(r"\([^()]*\)")
 _ACRONYM = re.compile(r"^[A-ZÀ-ÖØ-ÞА-ЯЁ&]{2,9}$")
 
 
-def _country_words(tokens: list[str]) -> set[str]:
-    codes = set()
-    for token in tokens:
-        if len(token) < 4:
+@functools.lru_cache(maxsize=65536)
+def _fold_token(token: str) -> str:
+    return fold(token)
+
+
+@functools.lru_cache(maxsize=65536)
+def _token_country(folded: str, lang: str = "en") -> str | None:
+    """The country a single word names (``kenya`` -> ``KE``), or ``None``; two- and three-letter words
+    are not taken (they are acronyms more often than codes)."""
+    if len(folded) < 4:
+        return None
+    return countries.quick_lookup(folded, lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _quick_countries(text: str, lang: str = "en") -> tuple[str, ...] | None:
+    """Codes of ``(France/Switzerland)``-like text in a name (quick languages only), else ``None``."""
+    codes = []
+    for part in re.split(r"\s*[/;]\s*", text.strip()):
+        if not part:
             continue
-        found = countries.lookup(token, thorough=False)
-        if found and found[1] not in ("code",):
-            codes.add(found[0])
-    return codes
+        code = countries.quick_lookup(part, lang) or (
+            (part if part in countries.CODES else countries.ALIASES.get(part.casefold())) if part.isupper() else None)
+        if code is None and "," in part:
+            code = next((c for p in reversed(part.split(",")) if (c := countries.quick_lookup(p, lang))), None)
+        if code is None:
+            return None
+        codes.append(code)
+    return tuple(dict.fromkeys(codes)) or None
 
 
 @dataclass(frozen=True)
@@ -93,26 +114,26 @@ class _Entry:
     folded: str
     core: tuple[str, ...]  # sorted tokens without parentheses, legal forms, country words and acronyms
     lands: frozenset[str]  # declared countries + countries named in the name
+    digits: str  # the numbers in the name ("Local Group 12" and "13" are different)
 
 
-def _entry(signatory: Signatory, where: str) -> _Entry:
+def _entry(signatory: Signatory, where: str, lang: str = "en") -> _Entry:
     name = signatory.name
     lands = set(signatory.countries)
     for inner in re.findall(r"\(([^()]*)\)", name):
-        found = importer._countries_of(inner)
+        found = _quick_countries(inner, lang)
         if found:
             lands.update(found)
     bare = _PARENS.sub(" ", name)
-    raw_tokens = [t for t in re.split(r"[^\w&]+", bare) if t]
-    words = [t for t in raw_tokens if fold(t) and fold(t) not in LEGAL_FORMS and len(fold(t)) > 1]
-    in_name = _country_words([fold(t) for t in words])
+    tokens = [(t, _fold_token(t)) for t in re.split(r"[^\w&]+", bare) if t]
+    words = [(t, f) for t, f in tokens if f and f not in LEGAL_FORMS and len(f) > 1]
+    in_name = {code for _, f in words if (code := _token_country(f, lang))}
     lands.update(in_name)
-    words = [t for t in words if not (countries.lookup(fold(t), thorough=False) or ("", ""))[0] in in_name
-             or len(fold(t)) < 4]
-    plain = [t for t in words if not _ACRONYM.match(t)]
-    kept = plain if plain else words
-    core = tuple(sorted(fold(t) for t in kept))
-    return _Entry(signatory, where, fold(name), core, frozenset(lands))
+    words = [(t, f) for t, f in words if _token_country(f, lang) is None]
+    plain = [(t, f) for t, f in words if not _ACRONYM.match(t)]
+    core = tuple(sorted(f for _, f in (plain or words)))
+    folded = " ".join(f for f in (_fold_token(t) for t in re.split(r"\W+", name)) if f)
+    return _Entry(signatory, where, folded, core, frozenset(lands), re.sub(r"\D", "", folded))
 
 
 def _compatible(a: _Entry, b: _Entry) -> bool:
@@ -140,7 +161,7 @@ def probable_duplicate(a: Signatory, b: Signatory) -> str | None:
 
 
 def _why(a: _Entry, b: _Entry) -> str | None:
-    if not _compatible(a, b) or re.sub(r"\D", "", a.folded) != re.sub(r"\D", "", b.folded):
+    if a.digits != b.digits or not _compatible(a, b):
         return None  # different countries, or different numbers ("Local Group 12" and "13")
     if a.folded == b.folded:
         return "the same name apart from case, accents, punctuation or spacing"
@@ -159,13 +180,13 @@ def duplicate_pairs(entries: list[_Entry]) -> list[tuple[_Entry, _Entry, str]]:
         blocks[("f", e.folded)].append(i)
         if e.core:
             blocks[("c", e.core)].append(i)
-        blocks[("h", e.folded[:6])].append(i)
-        blocks[("t", e.folded[-6:])].append(i)
+        blocks[("h", e.folded[:10])].append(i)  # a typo is either after the first 10 letters
+        blocks[("t", e.folded[-10:])].append(i)  # or before the last 10
     seen: set[tuple[int, int]] = set()
     pairs = []
-    for members in blocks.values():
-        if len(members) < 2 or len(members) > 400:
-            continue
+    for key, members in blocks.items():
+        if len(members) < 2 or (key[0] in "ht" and len(members) > 100):
+            continue  # a huge block of names that only share their first or last letters: skip (speed)
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 i, j = members[x], members[y]
@@ -189,25 +210,24 @@ def _where(base: str, signatory: Signatory) -> str:
     return f"{base}:{signatory.line}" if signatory.line else base
 
 
-def _looks_like_two(name: str) -> str | None:
+def _looks_like_two(name: str, lang: str = "en") -> str | None:
     """A reason when ``name`` looks like two entries run together."""
     for match in re.finditer(r"\(([^()]*)\)", name):
         rest = name[match.end():].strip(" ,;")
-        if rest and rest[:1].isupper() and len(rest.split()) >= 1 and importer._countries_of(match[1]):
+        if rest and rest[:1].isupper() and _quick_countries(match[1], lang):
             return f"a country '({match[1]})' in the middle, followed by '{rest[:30]}'"
     return None
 
 
 def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[Finding]:
     """Check loaded signatories: duplicates, bullets, two entries in one, invisible characters, spacing."""
-    del lang  # the checks do not depend on the language yet; kept for a stable signature
     findings: list[Finding] = []
     signatories = tuple(signatories)
     by_name: dict[tuple, list[Signatory]] = defaultdict(list)
     for s in signatories:
         by_name[(s.name, frozenset(s.countries))].append(s)
         here = _where(where, s)
-        findings.extend(_name_findings(s.name, here))
+        findings.extend(_name_findings(s.name, here, lang))
     for (name, _codes), same in by_name.items():
         if len(same) > 1:
             lines = ", ".join(str(s.line) for s in same if s.line)
@@ -216,7 +236,7 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
                                         f"'{name}' is listed more than once" + (f" (lines {lines})" if lines else ""),
                                         "delete the extra rows"))
     firsts = {id(same[0]) for same in by_name.values()}
-    entries = [_entry(s, _where(where, s)) for s in signatories if id(s) in firsts]
+    entries = [_entry(s, _where(where, s), lang) for s in signatories if id(s) in firsts]
     for a, b, why in duplicate_pairs(entries):
         findings.append(Finding(
             "warning", "probable-duplicate", b.where,
@@ -231,13 +251,15 @@ def _line_of(where: str) -> int:
     return int(match[1]) if match else 0
 
 
-def _name_findings(name: str, here: str) -> list[Finding]:
-    findings = []
+def _name_findings(name: str, here: str, lang: str = "en") -> list[Finding]:
+    findings: list[Finding] = []
+    if not _SUSPECT.search(name):
+        return findings
     bullets = [ch for ch in name if ch in BULLET_CHARS]
     if bullets:
         findings.append(Finding("warning", "bullet", here, f"the name '{name}' contains a bullet '{bullets[0]}'",
                                 "it may be several entries: 'lint --fix' splits them"))
-    elif (reason := _looks_like_two(name)) is not None:
+    elif (reason := _looks_like_two(name, lang)) is not None:
         findings.append(Finding("warning", "two-entries", here, f"'{name}' looks like two entries: {reason}",
                                 "'lint --fix' splits them"))
     hidden = sorted({ZERO_WIDTH.get(ch) or JOINERS.get(ch) for ch in name if ch in ZERO_WIDTH or ch in JOINERS})
@@ -259,12 +281,18 @@ def _name_findings(name: str, here: str) -> list[Finding]:
     return findings
 
 
-def _mixed_languages(cells: list[tuple[int, str]], where: str) -> list[Finding]:
+_SUSPECT = re.compile(
+    "[" + re.escape(BULLET_CHARS + "".join(ZERO_WIDTH) + "".join(JOINERS) + "".join(BIDI_CONTROLS)) + "()]"
+    + r"|^\s|\s$|\s{2,}|[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
+
+
+def _mixed_languages(cells: list[tuple[int, str]], where: str, lang: str = "en") -> list[Finding]:
     """One warning when the country names of the source are not all in one language."""
     named = []
     for line, cell in cells:
         for part in re.split(r"\s*[/;]\s*", cell.strip()):
-            langs = countries.languages_of(part) if part else frozenset()
+            langs = countries.languages_of(part, lang) if part else frozenset()
             if langs:
                 named.append((line, part, langs))
     if not named:
@@ -341,7 +369,7 @@ def lint_file(path: Path, *, lang: str = "en") -> Report:
     findings.extend(_from_error(p) for p in problems)
     findings.extend(lint(loaded, lang=lang, where=where))
     findings.extend(_mixed_languages([(r.line, r.cells.get("country", "")) for r in table.rows
-                                      if r.cells.get("country", "").strip()], where))
+                                      if r.cells.get("country", "").strip()], where, lang))
     findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
     return Report(tuple(findings), tuple(loaded))
 
@@ -415,7 +443,7 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
 def _split_merged(name: str, line: int) -> list[Signatory]:
     if not any(ch in name for ch in BULLET_CHARS) and not _looks_like_two(name):
         return [Signatory(name=name, line=line)]
-    text = re.sub(r"(\([^()]*\))\s*,?\s+(?=[^\s(])", lambda m: m[1] + " • " if importer._countries_of(m[1][1:-1]) else m[0], name)
+    text = re.sub(r"(\([^()]*\))\s*,?\s+(?=[^\s(])", lambda m: m[1] + " • " if importer._countries_of(m[1][1:-1], thorough=False) else m[0], name)
     result = importer.parse_list(text)
     return list(result.signatories) or [Signatory(name=name, line=line)]
 

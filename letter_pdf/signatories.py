@@ -259,7 +259,12 @@ def parse_kind(raw: str) -> str | None:
     return KIND_WORDS.get(value)
 
 
+_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def _bad_characters(name: str) -> str | None:
+    if not _BAD.search(name):
+        return None
     for ch in name:
         if ch in "\r\n\u2028\u2029":
             return "a line break"
