@@ -387,6 +387,14 @@ def _index_row(record: dict, digest: str) -> tuple:
     )
 
 
+def _checked_row(record: Any, digest: str, path: Path) -> tuple:
+    try:
+        return _index_row(record, digest)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ArchiveError("the record is malformed", where=path,
+                           hint="run 'letter-pdf archive verify'") from exc
+
+
 class Archive:
     """One archive folder. ``Archive(path)`` touches nothing; ``record`` creates the folder when needed."""
 
@@ -496,6 +504,9 @@ class Archive:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ArchiveError(f"record {number} is damaged (not JSON)", where=path,
                                hint="run 'letter-pdf archive verify'") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("pdf"), dict) \
+                or not isinstance(record.get("letter"), dict):
+            raise ArchiveError(f"record {number} is malformed", where=path, hint="run 'letter-pdf archive verify'")
         return record, sha256_bytes(data)
 
     def _catch_up(self, db: sqlite3.Connection) -> None:
@@ -512,7 +523,7 @@ class Archive:
             if record.get("previous") != previous or record.get("number") != number:
                 raise ArchiveError(f"record {number} does not follow the one before it", where=self.record_file(number),
                                    hint="run 'letter-pdf archive verify'")
-            rows.append(_index_row(record, digest))
+            rows.append(_checked_row(record, digest, self.record_file(number)))
             previous = digest
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -693,7 +704,7 @@ class Archive:
                 for number in numbers:
                     record, digest = self._read_record_file(number)
                     db.execute(f"INSERT INTO records VALUES ({','.join('?' * len(_COLUMNS))})",
-                               _index_row(record, digest))
+                               _checked_row(record, digest, self.record_file(number)))
                 db.execute("COMMIT")
                 db.close()
                 with open(tmp, "rb") as f:
@@ -729,7 +740,7 @@ class Archive:
             rows = []
             for number in self.record_numbers():
                 record, digest = self._read_record_file(number)
-                rows.append(dict(zip(_COLUMNS, _index_row(record, digest))))
+                rows.append(dict(zip(_COLUMNS, _checked_row(record, digest, self.record_file(number)))))
             return rows
         db = self._reading_db()
         try:

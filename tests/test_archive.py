@@ -621,3 +621,7 @@ def test_verify_reports_a_malformed_record_without_crashing(copy):
     result = _verify(copy)
     assert result.exit_code == 1
     assert "record 4 is malformed" in result.stdout and "broken chain: record 5" in result.stdout
+    for command in (["show", "4"], ["list"], ["diff", "3", "4"], ["export", "4", str(copy.parent / "out")]):
+        result = run("archive", *command, archive=copy)
+        assert result.exit_code in (0, 1) and "internal error" not in result.stderr, command
+    assert run("archive", "show", "4", archive=copy).exit_code == 1
