@@ -96,6 +96,7 @@ def _prepare_signing(options: BuildOptions):
         certify=options.certify,
         visible=not options.invisible_signature,
     )
+    sign.check_options(sign_options)
     return sign_options, sign.load_key(sign_options)
 
 
@@ -194,6 +195,10 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
     archive_store = _prepare_archive(options, Path(letter_path))
     letter, font_set = prepare(letter_path)
     letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)
+    if options.annexes:  # their titles (file names) are printed too: check their glyphs like the rest
+        problems = fonts.check_coverage(letter, font_set)
+        if problems:
+            raise problems[0] if len(problems) == 1 else Problems(problems)
     letter = dataclasses.replace(letter, order=options.order or letter.order,
                                  group_by=options.group_by or letter.group_by)
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting

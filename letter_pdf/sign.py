@@ -234,6 +234,16 @@ def sign(pdf: bytes, options: SignOptions, *, field_box: FieldBox | None, key: _
                   notes=tuple(notes))
 
 
+def check_options(options: SignOptions) -> None:
+    """Refuse options that cannot work, before any work is done."""
+    url = options.timestamp_url
+    if url is not None and not re.match(r"https?://[^/\s]+", url):
+        raise SigningError(f"the timestamp URL must start with http:// or https:// (got {url!r})",
+                           hint="give the address of an RFC 3161 timestamp server, e.g. http://tsa.example.org/tsr")
+    if options.timeout <= 0:
+        raise SigningError("the timestamp timeout must be positive")
+
+
 def _writer_class():
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
@@ -284,10 +294,9 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
         location=options.location,
         contact_info=options.contact,
     )
+    check_options(options)
     timestamper = None
     if options.timestamp_url:
-        if not re.match(r"https?://", options.timestamp_url):
-            raise SigningError(f"the timestamp URL must start with http:// or https:// (got {options.timestamp_url!r})")
         timestamper = HTTPTimeStamper(options.timestamp_url, timeout=options.timeout)
     pdf_signer = signers.PdfSigner(
         meta,

@@ -163,9 +163,18 @@ def test_unreachable_timestamp_server_fails_within_the_timeout(world, unsigned):
     assert time.monotonic() - started < 4
 
 
-def test_timestamp_url_must_be_http(world, unsigned):
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "tsa.example.org", "http://"])
+def test_timestamp_url_must_be_http(world, unsigned, url):
     with pytest.raises(SigningError, match="http:// or https://"):
-        sign.sign(unsigned, options(world, timestamp_url="file:///etc/passwd"), field_box=None)
+        sign.sign(unsigned, options(world, timestamp_url=url), field_box=None)
+
+
+def test_cli_checks_the_timestamp_url_before_any_work(world, letter_file, monkeypatch, capsys):
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+    with pytest.raises(SystemExit) as exit_info:  # letter_file is not even a valid letter: never reached
+        main(["build", str(letter_file), "--sign", str(world.p12), "--timestamp-url", "tsa.example.org"])
+    assert exit_info.value.code == 1
+    assert "the timestamp URL must start with http://" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -310,6 +319,8 @@ def test_built_letter_keeps_a_true_pdfa_claim(built):
     assert claim.startswith("3")
     assert sign.pdfa_problems(result.output.read_bytes()) == []
     assert not any("PDF/A" in n and "removed" in n for n in result.notes)
+    with pikepdf.open(result.output) as pdf:
+        assert pdf.check_pdf_syntax() == []  # qpdf finds nothing wrong with the signed file's structure
 
 
 @pytest.mark.slow
