@@ -213,3 +213,11 @@ def test_cover_follows_a_restyled_letter_and_can_be_replaced(tmp_path):
                                           encoding="utf-8")
     letter_pdf.build(path, output=tmp_path / "own.pdf")
     assert text_of(PdfReader(tmp_path / "own.pdf"), 0) == "Our own cover for Joint letter on freedom of association"
+
+
+def test_annex_title_from_file_name_is_checked_for_glyphs(folder, tmp_path):
+    odd = tmp_path / "ანგარიში.pdf"  # Georgian: no bundled font has it
+    odd.write_bytes((folder / "extra-annex.pdf").read_bytes())
+    out = tmp_path / "odd.pdf"
+    code, _stdout, stderr = run_cli("build", str(folder / "letter.md"), "-o", str(out), "--annex", str(odd))
+    assert code == 1 and "U+10D0" in stderr and not out.exists()
