@@ -369,3 +369,16 @@ def test_visible_signature_is_tagged_for_screen_readers(signed):
         assert any(kid.objgen == element.objgen for kid in element.P.K)  # reachable from the document element
         assert int(pdf.Root.AcroForm.SigFlags) == 3
         assert sum(1 for p in pdf.pages for a in p.get("/Annots", []) if a.get("/FT") == "/Sig") == 1
+
+
+def test_cli_prompt_does_not_echo_the_passphrase():
+    from click.testing import CliRunner
+
+    from letter_pdf import cli
+
+    runner = CliRunner()
+    with runner.isolation(input="s3cret-typed\n") as (out, err, *_):
+        answer = cli._ask_passphrase("Passphrase for key.p12")
+        shown = out.getvalue() + (err.getvalue() if err is not None else b"")
+    assert answer == "s3cret-typed"
+    assert b"Passphrase for key.p12" in shown and b"s3cret-typed" not in shown
