@@ -44,7 +44,7 @@ class Finding:
         return f"{text} — {self.hint}" if self.hint else text
 
     def as_error(self) -> SignatoryError:
-        return SignatoryError(f"{self.severity}: {self.message}", where=self.where, hint=self.hint)
+        return SignatoryError(self.message, where=self.where, hint=self.hint)
 
 log = logging.getLogger("letter_pdf")
 

@@ -115,3 +115,55 @@ def test_bad_values():
     with pytest.raises(ValueError):
         arrange(SIGS, order="random", group_by="none", lang="en")
     assert arrange((), order="as-given", group_by="none", lang="en") == ()
+
+
+# --- through the build: the flags and the front matter reach the PDF --------------------------------------
+
+POLISH_ROWS = [{"name": n, "country": c} for n, c in [
+    ("Łódzka Fundacja Obywatelska", "PL"), ("Żółta Fundacja", "PL"), ("Lubelskie Stowarzyszenie", "PL"),
+    ("Zielona Sieć", "PL"), ("Ćwierć Wieku", "PL"), ("Cyfrowa Polska", "PL"), ("Ąkowa Grupa", "PL"),
+    ("Amnesty International Polska", "PL"), ("Kansalaisjärjestöjen ihmisoikeussäätiö", "FI"),
+    ("Общественная организация «Мемориал»", "RU")]] + [
+    {"name": "Jan Kowalski", "country": "", "kind": "individual", "role": "Dyrektor, Fundacja X"}]
+POLISH_ORDER = ["Amnesty International Polska", "Ąkowa Grupa", "Cyfrowa Polska", "Ćwierć Wieku",
+                "Lubelskie Stowarzyszenie", "Łódzka Fundacja Obywatelska", "Zielona Sieć", "Żółta Fundacja"]
+
+
+@pytest.fixture(scope="module")
+def built_polish(tmp_path_factory):
+    from conftest import write_letter
+
+    from letter_pdf import pipeline
+
+    folder = tmp_path_factory.mktemp("polish")
+    letter = write_letter(folder, front={"lang": "pl"}, rows=POLISH_ROWS)
+    result = pipeline.build(letter, pipeline.BuildOptions(order="alphabetical", group_by="country"))
+    import pypdf
+
+    reader = pypdf.PdfReader(result.output)
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+@pytest.mark.slow
+def test_build_orders_and_groups_by_polish_rules(built_polish):
+    text = built_polish
+    positions = [text.index(name) for name in POLISH_ORDER]
+    assert positions == sorted(positions), [n for _, n in sorted(zip(positions, POLISH_ORDER))]
+    # headings in Polish, per-country counts, individuals apart with their role
+    for heading in ("Finlandia", "Polska", "Rosja", "Osoby prywatne"):
+        assert heading.casefold() in text.casefold()
+    assert text.index("Kansalaisjärjestöjen") < text.index("Amnesty International Polska") < text.index("«Мемориал»")
+    assert "Dyrektor, Fundacja X" in text
+    assert "W imieniu 10 organizacji i 1 osoby prywatnej" in text
+
+
+def test_build_rejects_unknown_order_option(tmp_path):
+    from conftest import write_letter
+
+    from letter_pdf import pipeline
+    from letter_pdf.errors import InputError
+
+    letter = write_letter(tmp_path / "l")
+    with pytest.raises(InputError, match="unknown order 'random'"):
+        pipeline.build(letter, pipeline.BuildOptions(order="random"))
+    assert not (tmp_path / "l" / "letter.pdf").exists()

@@ -155,7 +155,7 @@ def test_lint_runs_inside_check(make_letter, capsys):
     loaded = letter_module.load_letter(letter)
     problems = lint.letter_problems(loaded)
     assert [str(p) for p in problems] == [
-        "signatories.csv:3: error: 'Cordaid' is listed more than once (lines 2, 3) — delete the extra rows"]
+        "signatories.csv:3: 'Cordaid' is listed more than once (lines 2, 3) — delete the extra rows"]
     findings = lint.letter_findings(loaded)
     assert any(f.code == "probable-duplicate" and f.where == "signatories.csv:5" for f in findings)
 
@@ -170,3 +170,16 @@ def test_lint_scales_to_10000_names(tmp_path):
     sigs.append(S("Organisation number 17 for human rights", "FR", line=10_002))
     findings = lint.lint(sigs, where="big.csv")
     assert [f.code for f in findings] == ["duplicate"]
+
+
+def test_cli_check_reports_lint(make_letter, capsys):
+    warn_only = make_letter(subdir="warn", rows=[{"name": "Kenya Human Rights Commission", "country": "KE"},
+                                                 {"name": "Human Rights Commission", "country": "Kenya"}])
+    code, out, err = run(["check", str(warn_only)], capsys)
+    assert code == 0, err
+    assert "signatories.csv:3: warning: 'Human Rights Commission' may be the same as" in err
+    dup = make_letter(subdir="dup", rows=[{"name": "Cordaid", "country": "NL"}, {"name": "Cordaid", "country": "NL"}])
+    code, out, err = run(["check", str(dup)], capsys)
+    assert code == 1 and "error: signatories.csv:3: 'Cordaid' is listed more than once" in err
+    code, out, err = run(["build", str(dup)], capsys)
+    assert code == 1 and "listed more than once" in err and not (dup.parent / "letter.pdf").exists()
