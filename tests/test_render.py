@@ -373,3 +373,15 @@ def test_stacked_signers(german):
     second = german.char_box(page, "Max Muster")
     assert second[1] > first[1] + 10 * MM  # below, not beside
     assert abs(second[0] - first[0]) < 1
+
+
+@pytest.mark.slow
+def test_signatory_list_in_two_columns(english):
+    def box(text):
+        return english.char_box(english.page_of(text)[0], text)
+
+    first, second = box("Emmaüs International"), box("Finnish PEN")
+    third, fourth = box("Foundation Max van der Stoel"), box("Free Press Unlimited")
+    assert abs(first[1] - second[1]) < 1 and second[0] > first[0] + 70 * MM  # one row, two columns
+    assert abs(third[1] - fourth[1]) < 1 and abs(third[0] - first[0]) < 1  # the next row starts on the left
+    assert abs(fourth[0] - second[0]) < 1
