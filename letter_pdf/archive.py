@@ -799,7 +799,8 @@ class Archive:
             raise ArchiveError(f"cannot write here ({exc.strerror})", where=parent) from exc
         try:
             stem = f"record-{number}"
-            files = {f"{stem}.pdf": pdf, f"{stem}.json": canonical_json(record)}
+            files = {f"{stem}.pdf": pdf, f"{stem}.json": canonical_json(record),
+                     "README.txt": _export_readme(record, digest, stem).encode("utf-8")}
             for name, data in sources:
                 files[f"{stem}-sources/{Path(name).name}"] = data
             for name, data in files.items():
@@ -1034,6 +1035,25 @@ class Archive:
                 head_checked = f"{wanted} is record {found[0]}" + (f"; {later} record(s) added since" if later else
                                                                     " (the latest)")
         return VerifyReport(records=len(numbers), head=head_hash, findings=findings, head_checked=head_checked)
+
+
+def _export_readme(record: dict, digest: str, stem: str) -> str:
+    letter = record.get("letter") or {}
+    pdf = record.get("pdf") or {}
+    return f"""\
+Record {record.get('number')} of a letter-pdf archive of sent letters.
+
+  {stem + '.pdf':<20} the PDF exactly as sent: {letter.get('title') or pdf.get('file_name')}, version {letter.get('version')},
+  {'':<20} sent to {record.get('recipient')} by {record.get('channel')}, at {record.get('sent_at') or 'a time not given'}
+  {'':<20} (recorded {record.get('recorded_at')})
+  {stem + '.json':<20} the record, byte for byte as stored in the archive
+
+Check them:
+  sha256sum {stem}.pdf    must print {pdf.get('sha256')}
+  sha256sum {stem}.json   must print {digest}
+The second is the record's chain hash: the archive's next record carries it as "previous", and
+'letter-pdf archive verify --head {digest}' run on the archive checks that the archive still leads to it.
+"""
 
 
 def describe(record: dict, digest: str) -> list[str]:

@@ -186,13 +186,15 @@ def test_export_plain_and_bagit(filled, pdfs, tmp_path):
     exported = (tmp_path / "out" / "record-3.json").read_bytes()
     assert hashlib.sha256(exported).hexdigest() == A.Archive(filled).get(3)[1]
     assert (tmp_path / "out" / "record-3-sources" / "letter.md").is_file()
+    readme = (tmp_path / "out" / "README.txt").read_text()
+    assert A.Archive(filled).get(3)[1] in readme and hashlib.sha256(pdfs["v2"].read_bytes()).hexdigest() in readme
 
     result = run("archive", "export", "3", tmp_path / "bag", "--bagit", archive=filled)
     assert result.exit_code == 0, result.stderr
     bag = bagit.Bag(str(tmp_path / "bag"))
     bag.validate()  # raises BagValidationError when anything is wrong
     assert set(bag.payload_files()) == {"data/record-3.pdf", "data/record-3.json", "data/record-3-sources/letter.md",
-                                        "data/record-3-sources/signatories.csv"}
+                                        "data/record-3-sources/signatories.csv", "data/README.txt"}
     assert "sha512" in bag.algorithms and "sha256" in bag.algorithms
     assert "chain hash" in bag.info["External-Identifier"]
     # a tampered bag no longer validates
