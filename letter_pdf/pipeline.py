@@ -145,8 +145,14 @@ def _record(store, target: Path, options: BuildOptions) -> tuple[int, str, Path]
     """Record the PDF just written (the step after the write); ``None`` without ``archive``."""
     if store is None:
         return None
-    record, digest = store.record(target, recipient=options.to, channel=options.via, ref=options.ref,
-                                  note=options.note, sent_at=options.sent_at)
+    from letter_pdf.errors import ArchiveError
+
+    try:
+        record, digest = store.record(target, recipient=options.to, channel=options.via, ref=options.ref,
+                                      note=options.note, sent_at=options.sent_at)
+    except ArchiveError as error:
+        raise ArchiveError(f"the PDF was written to {target} but not recorded: {error.message}", where=error.where,
+                           hint=error.hint or f"record it with 'letter-pdf archive record {target}'") from error
     return record["number"], digest, store.root
 
 
