@@ -27,7 +27,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import difflib
-import fcntl
+try:
+    import fcntl
+except ImportError:  # Windows: msvcrt's byte-range lock instead (exclusive only); untested here
+    fcntl = None
 import hashlib
 import json
 import logging
@@ -124,6 +127,21 @@ def _write_new(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     _fsync_dir(path.parent)
+
+
+def _lock(fd: int, exclusive: bool) -> None:
+    """Block until this process holds the archive's lock (released when ``fd`` is closed)."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        return
+    import msvcrt
+
+    while True:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            return
+        except OSError:  # LK_LOCK gives up after 10 s; keep waiting
+            continue
 
 
 def _norm(text: str) -> str:
@@ -458,7 +476,7 @@ class Archive:
             yield
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            _lock(fd, exclusive)
             yield
         finally:
             os.close(fd)  # closing releases the lock
