@@ -1103,6 +1103,21 @@ def describe(record: dict, digest: str) -> list[str]:
     else:
         lines.append("Signature:     none (not digitally signed)")
     manifest = record.get("manifest") or {}
+    content = manifest.get("letter") or {}
+    if content:
+        lines.append(f"Subject:       {content.get('subject') or '-'}")
+        sender = (content.get("sender") or {}).get("name")
+        addressee = content.get("recipient") or {}
+        lines.append(f"Sender:        {sender or '-'}")
+        lines.append("Addressed to:  " + (", ".join([addressee.get("name") or "-", *(addressee.get("address") or [])])))
+        for signer in content.get("signers") or []:
+            lines.append("Signed by:     " + ", ".join(x for x in (signer.get("name"), signer.get("role"),
+                                                                    signer.get("organisation")) if x))
+        body = content.get("body") or ""
+        lines.append(f"Letter text:   {len(body.splitlines())} line(s) of Markdown, kept in the record "
+                     "('archive diff' compares them)")
+        tool = (manifest.get("generator") or {}).get("version")
+        lines.append(f"Built with:    letter-pdf {tool}")
     for role, info in sorted((manifest.get("sources") or {}).items()):
         lines.append(f"Source {role}: {info.get('path')}  sha256 {info.get('sha256')}")
     for stored in record.get("stored_sources") or []:

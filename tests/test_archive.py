@@ -173,6 +173,7 @@ def test_show_has_everything_and_every_signatory(filled, pdfs):
         assert row["name"] in out
     assert hashlib.sha256(pdfs["v2"].read_bytes()).hexdigest() in out
     assert "Version:       2" in out and "EC/2026/117" in out and "after 2 new signatures" in out
+    assert "Subject:       Protect civil society organisations" in out and "Sender:        Example Coalition" in out
     assert "Director, Example Fund" in out and "UA, PL" in out
     assert run("archive", "show", "99", archive=filled).exit_code == 1
 
