@@ -1185,10 +1185,25 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # the old outline
         buffer = io.BytesIO()
         writer.write(buffer)
-    pdf = buffer.getvalue()
+    pdf = _compact(buffer.getvalue())
     infos = tuple(PartPages(p.kind, p.title, first, n, p.label_prefix) for p, first, n, _o in placed)
     return Assembled(pdf=pdf, pages=total, letter_page_offset=letter_offset, notes=tuple(notes),
                      pdfa=level is not None, pdfa_level=level, parts=infos)
+
+
+def _compact(pdf: bytes) -> bytes:
+    """Rewrite with object streams, as WeasyPrint wrote the letter (pypdf writes every object plainly, which
+    doubles a letter's size and makes a 1,000-name letter four times bigger). qpdf through pikepdf keeps every
+    object as it is, leaves the XMP stream unfiltered (PDF/A) and derives the second file identifier from the
+    content, so the output stays reproducible."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        out = io.BytesIO()
+        document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
+                      stream_decode_level=pikepdf.StreamDecodeLevel.none, deterministic_id=True,
+                      fix_metadata_version=False, linearize=False)
+    return out.getvalue()
 
 
 def _resolve_links(writer, reader, new_pages, pending, removed: _Removed) -> None:
