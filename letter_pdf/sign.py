@@ -129,11 +129,16 @@ def load_key(options: SignOptions, *, now: dt.datetime | None = None) -> _Key:
     data = _read_key(path)
     try:
         private_key, cert, extra = pkcs12.load_key_and_certificates(data, options.passphrase)
-    except Exception as exc:  # cryptography says ValueError for both a bad MAC and an unreadable bag
+    except Exception:  # cryptography says ValueError for both a bad MAC and an unreadable bag
         hint = f"check {PASSPHRASE_ENV} or the passphrase you typed"
         if options.passphrase is None:
             raise SigningError("the key file needs a passphrase", where=path, hint=hint) from None
-        raise SigningError("wrong passphrase for the key file (or the file is damaged)", where=path, hint=hint) from None
+        if not _opens_without_passphrase(data):
+            raise SigningError("wrong passphrase for the key file (or the file is damaged)", where=path,
+                               hint=hint) from None
+        # a file without a passphrase, while LETTER_PDF_P12_PASSPHRASE is set for another key: not an error
+        log.info("the key file has no passphrase; the one given is not needed")
+        private_key, cert, extra = pkcs12.load_key_and_certificates(data, None)
     if private_key is None:
         raise SigningError("the file holds certificates but no private key", where=path,
                            hint="export the signing key together with its certificate")

@@ -218,6 +218,13 @@ def test_passphrase_from_environment_prompt_or_none(world, monkeypatch):
     assert sign.resolve_passphrase(world.p12, lambda prompt: pytest.fail("must not prompt")) == b"from env"
 
 
+def test_a_passphrase_for_a_key_file_without_one_is_not_an_error(world, unsigned):
+    # e.g. LETTER_PDF_P12_PASSPHRASE is set for another key
+    result = sign.sign(unsigned, options(world, key=world.p12_open, passphrase=b"for another key"), field_box=None)
+    _, status = validate(result.pdf, world)
+    assert status.bottom_line
+
+
 def test_signing_options_repr_hides_the_passphrase(world):
     assert pki.PASSPHRASE.decode() not in repr(options(world))
 
