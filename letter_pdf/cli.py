@@ -229,9 +229,10 @@ def _ask_passphrase(prompt: str) -> str:
               help="A CA certificate (PEM or DER) to trust; repeat for several.")
 @boundary
 def verify_command(pdf: Path, trust: tuple[Path, ...]) -> None:
-    """Verify the signature of PDF: signer, time, intact, valid, trusted, coverage.
+    """Verify the signature of a signed PDF.
 
-    Exit status 0 only when the signature is intact, valid, covers the entire file (nothing was added
+    Prints the signer, the signing time (and whether it is timestamped), whether the signature is intact,
+    valid and trusted, whether it covers the entire file, and the modification level. Exit status 0 only when the signature is intact, valid, covers the entire file (nothing was added
     after signing) and, with --trust, chains to one of the given certificates.
 
     \b
