@@ -442,9 +442,10 @@ def test_a_crash_at_every_write_step_leaves_a_clean_archive(pdfs, tmp_path):
     record(archive, pdfs["v1"])
     committed = 1
     notes: list[str] = []
-    for name, counts in (("link", range(1, 4)), ("fsync", range(1, 6))):
+    # each link (the moves into place) before and after; each fsync before (after one = before the next step)
+    for name, counts, moments in (("link", range(1, 4), ("before", "after")), ("fsync", range(1, 6), ("before",))):
         for count in counts:
-            for when in ("before", "after"):
+            for when in moments:
                 proc = subprocess.run(
                     [sys.executable, "-c", CRASH_SCRIPT, name, str(count), when, "archive", "record",
                      str(pdfs["v2"]), "--to", "X", "--via", "post", "--archive-dir", str(archive)],
