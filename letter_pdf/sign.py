@@ -471,6 +471,12 @@ def pdfa_problems(pdf: bytes) -> list[str]:
 
     reader = PdfReader(io.BytesIO(pdf))
     problems: list[str] = []
+    rgb_intent = False  # DeviceRGB is allowed only with an RGB PDF/A output intent (6.2.4.3)
+    for intent in reader.trailer["/Root"].get("/OutputIntents") or ArrayObject():
+        intent = intent.get_object()
+        profile = intent.get("/DestOutputProfile")
+        if intent.get("/S") == "/GTS_PDFA1" and profile is not None and int(profile.get_object().get("/N", 0)) == 3:
+            rgb_intent = True
     for number, page in enumerate(reader.pages, start=1):
         for ref in page.get("/Annots") or ArrayObject():
             annot = ref.get_object()
@@ -496,6 +502,8 @@ def pdfa_problems(pdf: bytes) -> list[str]:
                 problems.append(f"{where}: the normal appearance is not a stream")
                 continue
             problems += [f"{where}: {p}" for p in _resource_problems(normal, DictionaryObject, StreamObject)]
+            if not rgb_intent and re.search(rb"(?<![A-Za-z])(rg|RG)(?![A-Za-z])", normal.get_data()):
+                problems.append(f"{where}: DeviceRGB colour without an RGB output intent")
     return problems
 
 

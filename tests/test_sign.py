@@ -123,6 +123,16 @@ def test_a_non_conforming_appearance_drops_the_pdfa_claim(world, unsigned, monke
     assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 
 
+def test_rgb_appearance_without_an_rgb_output_intent_drops_the_claim(world, unsigned):
+    with pikepdf.open(io.BytesIO(unsigned)) as pdf:  # a PDF/A claim without its output intent
+        del pdf.Root["/OutputIntents"]
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    result = sign.sign(buffer.getvalue(), options(world), field_box=pki.SAMPLE_BOX)
+    assert result.pdfa_kept is False
+    assert any("claim removed" in n and "DeviceRGB colour without an RGB output intent" in n for n in result.notes)
+
+
 def test_invisible_signature(world, unsigned):
     result = sign.sign(unsigned, options(world, visible=False), field_box=pki.SAMPLE_BOX)
     _, status = validate(result.pdf, world)
