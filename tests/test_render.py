@@ -385,3 +385,15 @@ def test_signatory_list_in_two_columns(english):
     assert abs(first[1] - second[1]) < 1 and second[0] > first[0] + 70 * MM  # one row, two columns
     assert abs(third[1] - fourth[1]) < 1 and abs(third[0] - first[0]) < 1  # the next row starts on the left
     assert abs(fourth[0] - second[0]) < 1
+
+
+@pytest.mark.slow
+def test_a_letter_with_only_the_required_keys(make_letter):
+    path = make_letter(rows=[], drop=("sender", "recipient", "opening", "closing", "subject", "place", "signatories"))
+    letter, html, result = build(path)
+    assert "letterhead-empty" in html and 'id="signature-block"' in html
+    assert '<section class="signatories">' not in html
+    text = squeeze(PdfReader(io.BytesIO(result.pdf)).pages[0].extract_text())
+    assert result.pages == 1
+    assert squeeze("Joint letter on freedom of association") in text  # the title stands in for the subject
+    assert "Page1of1" in text and "Signatories" not in text
