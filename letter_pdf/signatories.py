@@ -195,7 +195,8 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None) -> tuple[s
             ) from exc
         start = previous_end + 1
         previous_end = reader.line_num
-        if cells and any(c.strip() for c in cells):
+        # blank lines and spreadsheets' empty rows (",,,") are skipped; an explicit "" name is kept
+        if cells and (any(c.strip() for c in cells) or cells == [""]):
             records.append((start, cells))
     return delimiter, records
 

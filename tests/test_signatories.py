@@ -174,3 +174,11 @@ def test_to_csv_roundtrip(tmp_path, resources):
     path = write(tmp_path, to_csv(sigs))
     again = load_signatories(path)
     assert [(s.name, s.countries, s.kind, s.role) for s in again] == [(s.name, s.countries, s.kind, s.role) for s in sigs]
+
+
+def test_spreadsheet_empty_rows_skipped_but_empty_quoted_name_is_an_error(tmp_path):
+    sigs = load_signatories(write(tmp_path, "name,country\r\n,,\r\nA,FR\r\n,\r\n"))
+    assert [(s.name, s.line) for s in sigs] == [("A", 3)]
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, 'name\n""\nA\n'))
+    assert str(info.value).startswith("signatories.csv:2: the name is empty")
