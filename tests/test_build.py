@@ -271,6 +271,7 @@ def test_cli_default_output_is_beside_the_letter(make_letter):
 )
 def test_cli_bad_input_one_line_exit_1_no_file(make_letter, tmp_path, front, rows, expected):
     letter = make_letter(front=front, rows=rows)
+    (letter.parent / "missing.csv").unlink(missing_ok=True)  # the factory writes the CSV the letter names
     target = tmp_path / "out.pdf"
     code, out, err = run_cli("build", str(letter), "-o", str(target))
     assert code == 1
