@@ -152,7 +152,7 @@ def _countries_of(text: str, *, thorough: bool = True) -> tuple[str, ...] | None
     return countries.try_resolve_many(text, thorough)
 
 
-def parse_entry(entry: str, line: int, notes: list[Note]) -> Signatory | None:
+def parse_entry(entry: str, line: int, notes: list[Note], country_texts: list | None = None) -> Signatory | None:
     """One list entry -> a ``Signatory`` (or ``None`` for an empty one)."""
     text = clean_name(entry)
     text = text.strip(" ,;").strip()
@@ -164,6 +164,8 @@ def parse_entry(entry: str, line: int, notes: list[Note]) -> Signatory | None:
         found = _countries_of(match["inner"])
         if found:
             text, codes = match["name"].strip().rstrip(",;:").strip(), found
+            if country_texts is not None:
+                country_texts.extend((line, part) for part in re.split(r"\s*[/;,]\s*", match["inner"]) if part)
         else:
             near = _near_country(match["inner"])
             if near:
@@ -197,6 +199,7 @@ def _near_country(text: str) -> str | None:
 
 def parse_list(text: str) -> ImportResult:
     notes: list[Note] = []
+    country_texts: list[tuple[int, str]] = []
     result: list[Signatory] = []
     for number, raw_line in enumerate(text.splitlines(), 1):
         line = raw_line.strip()
@@ -207,9 +210,12 @@ def parse_list(text: str) -> ImportResult:
         if len(parts) > 1:
             notes.append(Note(number, f"split into {len(parts)} entries at the bullets", check=False))
         for part in parts:
-            signatory = parse_entry(part, number, notes)
+            signatory = parse_entry(part, number, notes, country_texts)
             if signatory is not None:
                 result.append(signatory)
+    note = _language_note(country_texts)
+    if note:
+        notes.append(note)
     return ImportResult(signatories=tuple(result), notes=tuple(notes), mode="list")
 
 
@@ -277,7 +283,31 @@ def import_text(text: str, *, where: str = "input") -> ImportResult:
 
 
 def import_file(path: Path) -> ImportResult:
-    """Import a pasted list or a table from ``path`` (decoded like a signatory file)."""
+    """Import a pasted list or a table from ``path`` (decoded like a signatory file); a YAML signatory
+    list is read as such."""
     path = Path(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        from letter_pdf.signatories import load_signatories
+
+        return ImportResult(signatories=load_signatories(path), mode="YAML list")
     text, _encoding = read_text(path)
     return import_text(text, where=path.name)
+
+
+def _language_note(found: list[tuple[int, str]]) -> Note | None:
+    """An information note when the source's country names are written in several languages."""
+    named = [(line, text, countries.languages_of(text)) for line, text in found]
+    named = [(line, text, langs) for line, text, langs in named if langs]
+    if not named or frozenset.intersection(*(langs for _, _, langs in named)):
+        return None
+    tally: dict[str, int] = {}
+    for _, _, langs in named:
+        for lang in langs:
+            tally[lang] = tally.get(lang, 0) + 1
+    from babel import Locale
+
+    main = max(tally, key=lambda k: (tally[k], k == "en"))
+    others = sorted({text for _, text, langs in named if main not in langs})
+    return Note(named[0][0], f"the country names are in several languages (mostly {Locale.parse(main).english_name}; "
+                             f"also {', '.join(others[:6])}{' ...' if len(others) > 6 else ''}): all stored as ISO codes",
+                check=False)

@@ -230,3 +230,18 @@ def test_export_import_roundtrip(tmp_path, entries):
 def test_csv_module_agrees_on_quoting():
     text = to_csv((Signatory('A "quoted", name'),))
     assert list(csv.reader(io.StringIO(text)))[1][0] == 'A "quoted", name'
+
+
+def test_mixed_language_country_names_noted():
+    result = import_text("A Org (Pologne)\nB Org (Spain)\nC Org (Pays-Bas)\n")
+    note = next(n for n in result.notes if "several languages" in n.message)
+    assert not note.check and "mostly French" in note.message and "Spain" in note.message
+    assert not [n for n in import_text("A Org (Pologne)\nB Org (Pays-Bas)\n").notes if "languages" in n.message]
+
+
+def test_yaml_input_read_as_yaml(tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- name: Koalicja Karat\n  country: Pologne\n- Amnesty International\n", encoding="utf-8")
+    result = import_file(path)
+    assert [(s.name, s.countries) for s in result.signatories] == [("Koalicja Karat", ("PL",)),
+                                                                    ("Amnesty International", ())]
