@@ -235,11 +235,11 @@ def _preflight_child(path: Path, data: bytes) -> Inspection:
         raise _refuse(path, f"takes more than {WALL_SECONDS} s to read (malformed or hostile)",
                       "rebuild it, e.g. `qpdf in.pdf out.pdf`, or leave it out") from exc
     if proc.returncode != 0:
-        if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        if proc.returncode in (-getattr(signal, "SIGXCPU", 24), -getattr(signal, "SIGKILL", 9)):
             raise _refuse(path, f"takes more than {CPU_SECONDS} s of computing to read (malformed or hostile)",
                           "rebuild it, e.g. `qpdf in.pdf out.pdf`, or leave it out")
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-        if "MemoryError" in tail[0] or proc.returncode in (-signal.SIGSEGV, -signal.SIGABRT):
+        if "MemoryError" in tail[0] or proc.returncode in (-signal.SIGSEGV, -signal.SIGABRT, -getattr(signal, "SIGBUS", 7)):
             raise _refuse(path, f"needs more than {MEMORY_BYTES // 1048576} MiB of memory to read (malformed or hostile)",
                           "rebuild it, e.g. `qpdf in.pdf out.pdf`, or leave it out")
         raise _refuse(path, f"cannot be read safely ({tail[0][:200]})")

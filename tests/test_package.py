@@ -14,7 +14,7 @@ from pypdf import PdfReader, PdfWriter
 
 import letter_pdf
 import letter_pdf.cli
-from test_assemble import REPORT_HTML, active_content, hostile_pdf, weasy
+from test_assemble import REPORT_HTML, active_content, bomb_pdf, hostile_pdf, weasy
 
 from conftest import write_letter
 
@@ -155,6 +155,7 @@ def _encrypted() -> bytes:
         (b"PK\x03\x04 not a pdf", "is not a PDF file"),
         ("truncated", "is truncated"),
         ("encrypted", "is encrypted (password-protected) — remove the password first, e.g. `qpdf --decrypt"),
+        ("bomb", "expands beyond 64 MiB when decompressed (a decompression bomb)"),
     ],
 )
 def test_cli_refused_enclosure_leaves_no_output(folder, tmp_path, content, message):
@@ -163,6 +164,8 @@ def test_cli_refused_enclosure_leaves_no_output(folder, tmp_path, content, messa
         content = data[: len(data) // 2]
     elif content == "encrypted":
         content = _encrypted()
+    elif content == "bomb":
+        content = bomb_pdf(100)
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(content)
     out = tmp_path / "out.pdf"
