@@ -302,7 +302,9 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
     check_options(options)
     timestamper = None
     if options.timestamp_url:
-        timestamper = HTTPTimeStamper(options.timestamp_url, timeout=options.timeout)
+        timestamper = _checked_timestamper(HTTPTimeStamper, TimestampRequestError)(
+            options.timestamp_url, timeout=options.timeout
+        )
     pdf_signer = signers.PdfSigner(
         meta,
         signer=key.signer,
@@ -314,7 +316,7 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
         pdf_signer.sign_pdf(writer, output=out)
     except TimestampRequestError as exc:
         cause = exc.__cause__
-        reason = f"{type(cause).__name__}: {cause}" if cause else str(exc)
+        reason = getattr(exc, "for_user", None) or (f"{type(cause).__name__}: {cause}" if cause else str(exc))
         if isinstance(cause, TimeoutError) or "Timeout" in type(cause).__name__:
             reason = f"no answer within {options.timeout:g} s"
         raise SigningError(
@@ -382,6 +384,39 @@ def _tag_widget(writer, signer: str) -> None:
             writer.mark_update(ref)
     if not isinstance(tree_ref, generic.IndirectObject) or not isinstance(document_ref, generic.IndirectObject):
         writer.update_root()
+
+
+def _checked_timestamper(base, request_error):
+    """pyHanko's HTTP client, plus: an answer that is not an RFC 3161 response, or a refusal, is a
+    ``TimestampRequestError`` (pyHanko lets the first through as a ValueError from asn1crypto)."""
+
+    def failure(message: str):
+        error = request_error(message)
+        error.for_user = message
+        return error
+
+    not_a_response = "the answer is not an RFC 3161 timestamp, or the server refused the request"
+
+    class CheckedTimeStamper(base):
+        async def async_request_tsa_response(self, req):
+            try:
+                response = await super().async_request_tsa_response(req)
+            except request_error:
+                raise
+            except Exception as exc:  # asn1crypto could not parse the answer
+                raise failure(not_a_response) from exc
+            try:
+                status = response["status"]["status"].native
+                if status in ("granted", "granted_with_mods"):
+                    response["time_stamp_token"].native  # parse it now: garbage fails here, not deep inside
+            except Exception as exc:
+                raise failure(not_a_response) from exc
+            if status not in ("granted", "granted_with_mods"):
+                text = response["status"]["status_string"].native
+                raise failure(f"the server refused the request: {status}" + (f", {' '.join(text)}" if text else ""))
+            return response
+
+    return CheckedTimeStamper
 
 
 def _stamp_style():

@@ -271,3 +271,39 @@ def sample_pdf() -> bytes:
 
 # The signature block on the sample's second page, in PDF points (page index, x0, y0, x1, y1).
 SAMPLE_BOX = (1, 56.7, 640.0, 300.0, 700.0)
+
+
+class FixedAnswerServer:
+    """A bad timestamp server on 127.0.0.1: answers every POST with the same status, type and body."""
+
+    def __init__(self, status: int, content_type: str, body: bytes):
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FixedAnswerServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+def rejection_response() -> bytes:
+    """A TimeStampResp that refuses the request (status only, no token), DER."""
+    status = tsp.PKIStatusInfo({"status": tsp.PKIStatus("rejection")}).dump()
+    return b"\x30" + bytes([len(status)]) + status

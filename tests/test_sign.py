@@ -173,6 +173,22 @@ def test_unreachable_timestamp_server_fails_within_the_timeout(world, unsigned):
     assert time.monotonic() - started < 4
 
 
+@pytest.mark.parametrize(
+    ("status", "content_type", "body", "message"),
+    [
+        (500, "text/plain", b"down for maintenance", "500"),
+        (200, "text/html", b"<html>a login page</html>", "expected content type application/timestamp-reply"),
+        (200, "application/timestamp-reply", b"\x30\x80garbage", "not an RFC 3161 timestamp"),
+        (200, "application/timestamp-reply", pki.rejection_response(), "or the server refused the request"),
+    ],
+)
+def test_a_bad_timestamp_server_is_a_one_line_signing_error(world, unsigned, status, content_type, body, message):
+    with pki.FixedAnswerServer(status, content_type, body) as server:
+        with pytest.raises(SigningError, match="timestamp server .* cannot be used") as info:
+            sign.sign(unsigned, options(world, timestamp_url=server.url), field_box=None)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "tsa.example.org", "http://"])
 def test_timestamp_url_must_be_http(world, unsigned, url):
     with pytest.raises(SigningError, match="http:// or https://"):
