@@ -352,7 +352,7 @@ def test_refused_files(files, tmp_path, content, reason):
     assert "\n" not in str(error.value)
 
 
-def test_limits_bound_pages_and_time(files, tmp_path, monkeypatch):
+def test_limits_bound_pages_time_and_memory(files, tmp_path, monkeypatch):
     monkeypatch.setattr(assemble, "MAX_PAGES", 1)
     with pytest.raises(AssemblyError, match=r"report.pdf: has 2 pages; the limit is 1"):
         build(files, annexes=[Annex("Report", files["report.pdf"])])
@@ -363,6 +363,13 @@ def test_limits_bound_pages_and_time(files, tmp_path, monkeypatch):
     monkeypatch.setattr(assemble, "WALL_SECONDS", 0.1)
     with pytest.raises(AssemblyError, match=r"slow.pdf: takes more than 0.1 s to read"):
         build(files, annexes=[Annex("Slow", slow)])
+    monkeypatch.setattr(assemble, "WALL_SECONDS", 60)
+    # A 60 MiB stream is within the size limits; with 100 MiB of address space the reader runs out.
+    big = tmp_path / "big.pdf"
+    big.write_bytes(bomb_pdf(60))
+    monkeypatch.setattr(assemble, "MEMORY_BYTES", 100 * 1024 * 1024)
+    with pytest.raises(AssemblyError, match=r"big.pdf: needs more than 100 MiB of memory to read"):
+        build(files, annexes=[Annex("Big", big)])
 
 
 def test_missing_file_is_refused(files, tmp_path):
