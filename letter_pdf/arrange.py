@@ -123,7 +123,10 @@ def _tailored(lang: str) -> _Tailored:
 
 
 def collation_language(lang: str | None) -> str:
-    return (lang or "en").replace("_", "-").split("-")[0].lower()
+    """``pl-PL`` -> ``pl``; a Latin-script variant keeps its script (``sr-Latn`` -> ``sr-latn``, root
+    order: not Cyrillic first)."""
+    parts = (lang or "en").replace("_", "-").lower().split("-")
+    return f"{parts[0]}-latn" if "latn" in parts[1:] else parts[0]
 
 
 def sort_key(text: str, lang: str):

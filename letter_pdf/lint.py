@@ -466,5 +466,5 @@ def letter_problems(letter) -> list[SignatoryError]:
         if finding.severity == "error":
             errors.append(finding.as_error())
         else:
-            log.warning("%s", finding)
+            log.warning("%s", finding.as_error())  # "WARNING: file:line: message — hint"
     return errors

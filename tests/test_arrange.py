@@ -167,3 +167,12 @@ def test_build_rejects_unknown_order_option(tmp_path):
     with pytest.raises(InputError, match="unknown order 'random'"):
         pipeline.build(letter, pipeline.BuildOptions(order="random"))
     assert not (tmp_path / "l" / "letter.pdf").exists()
+
+
+def test_mixed_scripts_follow_the_letter_language():
+    names = ["Борис", "Żaba", "Ąb", "Łódź", "Ольга", "Apfel"]
+    assert sort_names(names, "pl") == ["Apfel", "Ąb", "Łódź", "Żaba", "Борис", "Ольга"]
+    assert sort_names(names, "ru") == ["Борис", "Ольга", "Ąb", "Apfel", "Łódź", "Żaba"]  # root: ą = a + accent
+    assert sort_names(names, "uk")[:2] == ["Борис", "Ольга"]
+    assert sort_names(["Борис", "Zoran"], "sr-Latn") == ["Zoran", "Борис"]
+    assert sort_names(["Борис", "Zoran"], "sr") == ["Борис", "Zoran"]
