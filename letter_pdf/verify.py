@@ -103,10 +103,13 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
                                     f"({type(exc).__name__}: {exc})", where=path) from exc
         statuses.append((emb, status))
 
-    # earlier signatures (not ours, but possible in an enclosure-free re-signed file) must hold too
+    # earlier signatures (e.g. a co-signer who signed the same file first) must hold too, and what came
+    # after them must be allowed by a certification among them
     for emb, status in statuses[:-1]:
         if not (status.intact and status.valid):
             reasons.append(f"the earlier signature '{emb.field_name}' is broken")
+        if status.docmdp_ok is False:
+            reasons.append(f"changes after the certification signature '{emb.field_name}' are not allowed by it")
 
     emb, status = statuses[-1]
     signer = _signer_name(status.signing_cert)

@@ -201,3 +201,36 @@ def test_truncated_file_fails(signed, tmp_path, capsys):
     tampered.write_bytes(signed.read_bytes()[:-2000])
     code, _, err = run(capsys, tampered)
     assert code == 1 and err.startswith("error: ") and "internal error" not in err
+
+
+def _sign_again(data: bytes, world, field: str) -> bytes:
+    """A second approval signature in a new revision (as a co-signer's tool would add it)."""
+    from pyhanko.sign import fields as pyhanko_fields, signers
+
+    signer = signers.SimpleSigner.load_pkcs12(str(world.p12), passphrase=pki.PASSPHRASE)
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    out = io.BytesIO()
+    signers.PdfSigner(
+        signers.PdfSignatureMetadata(field_name=field, subfilter=pyhanko_fields.SigSeedSubFilter.PADES),
+        signer=signer, new_field_spec=pyhanko_fields.SigFieldSpec(field),
+    ).sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+def test_a_second_signature_after_an_approval_signature_verifies(signed, world, tmp_path, capsys):
+    path = tmp_path / "two-signatures.pdf"
+    path.write_bytes(_sign_again(signed.read_bytes(), world, "CoSigner"))
+    report = verify.verify_pdf(path, trust=(world.ca_pem,))
+    assert report.signatures == 2 and report.ok, report.reasons
+
+
+def test_a_second_signature_after_a_certification_fails(certified, world, tmp_path, capsys, monkeypatch):
+    from pyhanko.sign.signers import pdf_signer
+
+    # pyHanko itself refuses to sign a document certified with "no changes"; a careless tool might not
+    monkeypatch.setattr(pdf_signer.PdfSigner, "_enforce_certification_constraints", lambda self, reader: None)
+    path = tmp_path / "certified-then-signed.pdf"
+    path.write_bytes(_sign_again(certified.read_bytes(), world, "CoSigner"))
+    code, _, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 1
+    assert "changes after the certification signature 'Signature' are not allowed" in err
