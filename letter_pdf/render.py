@@ -26,6 +26,25 @@ LETTER_CSS = "letter.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 
 
+class _FolderLoader(jinja2.FileSystemLoader):
+    """Templates in a letter's folder; a file that is a symbolic link out of the folder is refused."""
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder), encoding="utf-8")
+        self.root = Path(folder).resolve()
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if real != self.root and self.root not in real.parents:
+            raise ResourceError(
+                f"refused to use the template '{template}': it is a link to a file outside the letter's folder",
+                where=template,
+                hint="copy the file into the letter's folder instead of linking to it",
+            )
+        return source, filename, uptodate
+
+
 def environment(folder: Path | None = None) -> jinja2.sandbox.SandboxedEnvironment:
     """The Jinja2 environment of letter-pdf's templates: sandboxed, autoescaping, strict about names.
 
@@ -34,7 +53,7 @@ def environment(folder: Path | None = None) -> jinja2.sandbox.SandboxedEnvironme
     bundled = jinja2.FileSystemLoader(str(assets.templates_dir()), encoding="utf-8")
     loader: jinja2.BaseLoader = bundled
     if folder is not None:
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder), encoding="utf-8"), bundled])
+        loader = jinja2.ChoiceLoader([_FolderLoader(folder), bundled])
     env = jinja2.sandbox.SandboxedEnvironment(
         loader=loader,
         autoescape=True,

@@ -397,3 +397,13 @@ def test_a_letter_with_only_the_required_keys(make_letter):
     assert result.pages == 1
     assert squeeze("Joint letter on freedom of association") in text  # the title stands in for the subject
     assert "Page1of1" in text and "Signatories" not in text
+
+
+def test_a_template_linked_from_outside_the_folder_is_refused(make_letter, tmp_path):
+    path = make_letter()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the contents of a private file", encoding="utf-8")
+    (path.parent / "_signature.html.j2").symlink_to(secret)
+    with pytest.raises(ResourceError, match="outside the letter's folder") as info:
+        render.render_letter(letter_module.load_letter(path), paper="a4", font_set=FontSet.bundled())
+    assert info.value.where == "_signature.html.j2"
