@@ -172,4 +172,6 @@ def describe(report: VerifyReport) -> list[str]:
         f"modification level: {report.modification_level}",
         f"certification signature: {yes_no(report.certified)}",
     ]
+    if report.signatures > 1:
+        lines.append(f"signatures: {report.signatures} (the last one is reported above; the earlier ones were checked)")
     return lines

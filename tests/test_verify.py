@@ -222,6 +222,7 @@ def test_a_second_signature_after_an_approval_signature_verifies(signed, world, 
     path.write_bytes(_sign_again(signed.read_bytes(), world, "CoSigner"))
     report = verify.verify_pdf(path, trust=(world.ca_pem,))
     assert report.signatures == 2 and report.ok, report.reasons
+    assert verify.describe(report)[-1].startswith("signatures: 2 ")
 
 
 def test_a_second_signature_after_a_certification_fails(certified, world, tmp_path, capsys, monkeypatch):
