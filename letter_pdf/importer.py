@@ -197,13 +197,43 @@ def _near_country(text: str) -> str | None:
     return countries.closest(text)
 
 
+_INDIVIDUAL_HEADINGS = re.compile(
+    r"^(?:individual|individuals|individual signatories|persons|people|personnes|particuliers|"
+    r"частные лица|физические лица|приватні особи|osoby prywatne|osoby|yksityishenkilöt|einzelpersonen|"
+    r"personas|pessoas)$", re.I)
+_ORGANISATION_HEADINGS = re.compile(
+    r"^(?:organisations?|organizations?|organisational signatories|organizational signatories|ngos|ong|"
+    r"организации|організації|organizacje|järjestöt|organisationen|organizaciones|organizações)$", re.I)
+_LIST_TITLES = re.compile(r"^(?:signatories|signed|list of signatories|signataires|подписанты|sygnatariusze|"
+                          r"allekirjoittajat|unterzeichner|firmantes|the undersigned)$", re.I)
+
+
+def _heading(line: str) -> str | None:
+    """The heading in a line such as ``Individuals:`` or ``Organisations from Poland:`` (short, ends with
+    a colon, no bullet), else ``None``."""
+    if not line.endswith(":") or _LEADING_MARKER.match(line) or len(line.split()) > 6:
+        return None
+    return line[:-1].strip() or None
+
+
 def parse_list(text: str) -> ImportResult:
     notes: list[Note] = []
     country_texts: list[tuple[int, str]] = []
     result: list[Signatory] = []
+    group: str | None = None
+    people = False
     for number, raw_line in enumerate(text.splitlines(), 1):
         line = raw_line.strip()
         if not line:
+            continue
+        heading = _heading(line)
+        if heading is not None:
+            people = _INDIVIDUAL_HEADINGS.match(heading) is not None
+            group = None if people or _ORGANISATION_HEADINGS.match(heading) or _LIST_TITLES.match(heading) else heading
+            notes.append(Note(number, f"took '{line}' as a heading"
+                              + (": the entries after it are individuals" if people
+                                 else f": the entries after it are in the group '{group}'" if group
+                                 else ", not a signatory"), check=False))
             continue
         line = _LEADING_MARKER.sub("", line, count=1)
         parts = [p for p in _INLINE_BULLET.split(line) if p.strip()]
@@ -212,6 +242,13 @@ def parse_list(text: str) -> ImportResult:
         for part in parts:
             signatory = parse_entry(part, number, notes, country_texts)
             if signatory is not None:
+                if people and signatory.kind != "individual":
+                    name, _, role = signatory.name.partition(",")
+                    signatory = Signatory(name=name.strip(), countries=signatory.countries, kind="individual",
+                                          role=role.strip() or None, line=number)
+                if group:
+                    signatory = Signatory(name=signatory.name, countries=signatory.countries, kind=signatory.kind,
+                                          role=signatory.role, group=group, line=number)
                 result.append(signatory)
     note = _language_note(country_texts)
     if note:

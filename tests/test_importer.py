@@ -245,3 +245,15 @@ def test_yaml_input_read_as_yaml(tmp_path):
     result = import_file(path)
     assert [(s.name, s.countries) for s in result.signatories] == [("Koalicja Karat", ("PL",)),
                                                                     ("Amnesty International", ())]
+
+
+def test_headings_in_a_pasted_list():
+    text = ("Signatories:\n• Koalicja Karat (Pologne)\nPartners in Finland:\n• Sadankomitea (Finlande)\n"
+            "Individuals:\n• Jane Doe, Director, Example Foundation\n• John Roe\n")
+    result = import_text(text)
+    got = [(s.name, s.kind, s.role, s.group) for s in result.signatories]
+    assert got == [("Koalicja Karat", "organisation", None, None),
+                   ("Sadankomitea", "organisation", None, "Partners in Finland"),
+                   ("Jane Doe", "individual", "Director, Example Foundation", None),
+                   ("John Roe", "individual", None, None)]
+    assert sum("as a heading" in n.message for n in result.notes) == 3
