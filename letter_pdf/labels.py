@@ -26,8 +26,6 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "Your ref.",
         "subject": "Subject",
         "date": "Date",
-        "organisations": "Organisations",
-        "individuals": "Individuals",
         "signature_of": "Signature of {name}",
         "logo_of": "Logo of {name}",
     },
@@ -40,8 +38,6 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "Votre réf.",
         "subject": "Objet",
         "date": "Date",
-        "organisations": "Organisations",
-        "individuals": "Personnes physiques",
         "signature_of": "Signature de {name}",
         "logo_of": "Logo de {name}",
     },
@@ -54,8 +50,6 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "Ihr Zeichen",
         "subject": "Betreff",
         "date": "Datum",
-        "organisations": "Organisationen",
-        "individuals": "Einzelpersonen",
         "signature_of": "Unterschrift von {name}",
         "logo_of": "Logo von {name}",
     },
@@ -68,8 +62,6 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "S/ref.",
         "subject": "Asunto",
         "date": "Fecha",
-        "organisations": "Organizaciones",
-        "individuals": "Personas a título individual",
         "signature_of": "Firma de {name}",
         "logo_of": "Logotipo de {name}",
     },
@@ -82,8 +74,6 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "Wasz znak",
         "subject": "Dotyczy",
         "date": "Data",
-        "organisations": "Organizacje",
-        "individuals": "Osoby indywidualne",
         "signature_of": "Podpis: {name}",
         "logo_of": "Logo: {name}",
     },
@@ -96,8 +86,6 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "На ваш №",
         "subject": "Тема",
         "date": "Дата",
-        "organisations": "Организации",
-        "individuals": "Частные лица",
         "signature_of": "Подпись: {name}",
         "logo_of": "Логотип: {name}",
     },
@@ -110,8 +98,6 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "На ваш №",
         "subject": "Тема",
         "date": "Дата",
-        "organisations": "Організації",
-        "individuals": "Окремі особи",
         "signature_of": "Підпис: {name}",
         "logo_of": "Логотип: {name}",
     },
@@ -124,14 +110,15 @@ LABELS: dict[str, dict[str, str]] = {
         "your_ref": "Viitteenne",
         "subject": "Asia",
         "date": "Päiväys",
-        "organisations": "Järjestöt",
-        "individuals": "Yksityishenkilöt",
         "signature_of": "Allekirjoitus: {name}",
         "logo_of": "Logo: {name}",
     },
 }
 
-KEYS: tuple[str, ...] = tuple(LABELS[FALLBACK])
+# Group headings of the signatory list come from counts.heading (the words arrange() prints), so that a
+# heading and its label can never differ.
+DELEGATED: tuple[str, ...] = ("organisations", "individuals")
+KEYS: tuple[str, ...] = tuple(LABELS[FALLBACK]) + DELEGATED
 
 
 def _languages(lang: str) -> list[str]:
@@ -149,14 +136,18 @@ def _table(lang: str) -> dict[str, str]:
 
 def label(key: str, lang: str, **values: object) -> str:
     """The label ``key`` in ``lang`` (English when that language lacks it), with ``values`` filled in."""
-    if key not in LABELS[FALLBACK]:
-        raise KeyError(f"no label '{key}' (known: {', '.join(KEYS)})")
-    template = _table(lang).get(key) or LABELS[FALLBACK][key]
-    return template.format(**values) if values else template
+    text = template(key, lang)
+    return text.format(**values) if values else text
 
 
 def template(key: str, lang: str) -> str:
     """The raw label with its ``{placeholders}`` unfilled (for the stylesheet's page counters)."""
+    if key in DELEGATED:
+        from letter_pdf.counts import heading
+
+        return heading(key, lang)
+    if key not in LABELS[FALLBACK]:
+        raise KeyError(f"no label '{key}' (known: {', '.join(KEYS)})")
     return _table(lang).get(key) or LABELS[FALLBACK][key]
 
 

@@ -13,7 +13,7 @@ LANGUAGES = ("en", "fr", "de", "es", "pl", "ru", "uk", "fi")
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_language_has_every_label(lang):
-    assert set(labels.LABELS[lang]) == set(labels.KEYS)
+    assert set(labels.LABELS[lang]) | set(labels.DELEGATED) == set(labels.KEYS)
     assert all(text.strip() for text in labels.LABELS[lang].values())
     page = labels.label("page_of", lang, page=2, pages=7)
     assert "2" in page and "7" in page and "{" not in page
@@ -38,6 +38,15 @@ def test_regional_tags_and_fallback():
     assert labels.label("signatories", "de-AT") == "Unterzeichnende"
     assert labels.label("signatories", "pt_BR") == "Signatories"  # no Portuguese table: English
     assert labels.label("cc", "xx") == "cc"
+
+
+def test_group_headings_are_the_ones_arrange_prints():
+    from letter_pdf import counts
+
+    for lang in LANGUAGES:
+        assert labels.label("individuals", lang) == counts.heading("individuals", lang)
+        assert labels.label("organisations", lang) == counts.heading("organisations", lang)
+    assert labels.label("individuals", "de") == "Einzelpersonen"
 
 
 def test_unknown_key_is_an_error():
