@@ -45,6 +45,10 @@ class SignOptions:
     location: str | None = None
     contact: str | None = None
     timeout: float = 10
+    # the words of the visible signature, for the letter's language: {name} is the certificate's common name,
+    # {time} the signing time
+    stamp_text: str = "Digitally signed by {name}, {time}"
+    alt_text: str = "Digital signature of {name}"  # what a screen reader announces for the field
 
 
 @dataclass(frozen=True)
@@ -288,7 +292,7 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
     except (PdfError, IndexError) as exc:
         raise SigningError(f"cannot add the signature field ({exc})") from exc
     if box is not None:
-        _tag_widget(writer, key.name)
+        _tag_widget(writer, options.alt_text.format(name=key.name))
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
@@ -309,7 +313,7 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
         meta,
         signer=key.signer,
         timestamper=timestamper,
-        stamp_style=_stamp_style(),
+        stamp_style=_stamp_style(options.stamp_text),
     )
     out = io.BytesIO()
     try:
@@ -330,7 +334,7 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
     return out.getvalue()
 
 
-def _tag_widget(writer, signer: str) -> None:
+def _tag_widget(writer, alt: str) -> None:
     """Put the visible signature's widget into the structure tree (a ``Form`` element with alternate text
     under the document element), so that the tagged letter stays fully tagged for screen readers.
     Skipped when the PDF has no structure tree or one this code does not know how to extend."""
@@ -363,7 +367,7 @@ def _tag_widget(writer, signer: str) -> None:
         name("/S"): name("/Form"),
         name("/P"): document_ref,
         name("/Pg"): page_ref,
-        name("/Alt"): generic.TextStringObject(f"Digital signature of {signer}"),
+        name("/Alt"): generic.TextStringObject(alt),
         name("/K"): generic.DictionaryObject({
             name("/Type"): name("/OBJR"), name("/Obj"): field_ref, name("/Pg"): page_ref,
         }),
@@ -419,7 +423,7 @@ def _checked_timestamper(base, request_error):
     return CheckedTimeStamper
 
 
-def _stamp_style():
+def _stamp_style(text: str = SignOptions.stamp_text):
     """The visible signature's look: one small grey line at the top right of the signature block — beside
     the closing line, where the block has no ink in its single-signer and side-by-side layouts — in the
     bundled Noto Sans (embedded, as PDF/A requires), no border, no background (no transparency)."""
@@ -431,7 +435,7 @@ def _stamp_style():
     from letter_pdf import assets
 
     return TextStampStyle(
-        stamp_text="Digitally signed by %(signer)s, %(ts)s",
+        stamp_text=text.replace("%", "%%").format(name="%(signer)s", time="%(ts)s"),
         timestamp_format="%Y-%m-%d %H:%M %Z",
         text_box_style=TextBoxStyle(
             font=GlyphAccumulatorFactory(str(assets.fonts_dir() / STAMP_FONT), font_size=7),

@@ -112,7 +112,7 @@ def test_a_non_conforming_appearance_drops_the_pdfa_claim(world, unsigned, monke
     from pyhanko.stamp import TextStampStyle
 
     # pyHanko's default stamp: Courier, not embedded, with a border -> not PDF/A
-    monkeypatch.setattr(sign, "_stamp_style", lambda: TextStampStyle(stamp_text="%(signer)s"))
+    monkeypatch.setattr(sign, "_stamp_style", lambda text: TextStampStyle(stamp_text="%(signer)s"))
     result = sign.sign(unsigned, options(world), field_box=pki.SAMPLE_BOX)
     assert result.pdfa_kept is False
     assert any("PDF/A-3A claim removed" in n and "not embedded" in n for n in result.notes), result.notes
@@ -131,6 +131,22 @@ def test_rgb_appearance_without_an_rgb_output_intent_drops_the_claim(world, unsi
     result = sign.sign(buffer.getvalue(), options(world), field_box=pki.SAMPLE_BOX)
     assert result.pdfa_kept is False
     assert any("claim removed" in n and "DeviceRGB colour without an RGB output intent" in n for n in result.notes)
+
+
+def test_stamp_and_alternate_text_in_the_letters_language(world, unsigned):
+    opts = options(world, stamp_text="Подписано электронной подписью: {name}, {time} (100%)",
+                   alt_text="Электронная подпись: {name}")
+    result = sign.sign(unsigned, opts, field_box=pki.SAMPLE_BOX)
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        widget = next(a for a in pdf.pages[1].Annots if a.get("/FT") == "/Sig")
+        spans = [str(op.operands[1].ActualText) for op in pikepdf.parse_content_stream(widget.AP.N)
+                 if str(op.operator) == "BDC" and "/ActualText" in op.operands[1]]
+        nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+        element = dict(zip(nums[::2], nums[1::2]))[int(widget.StructParent)]
+        assert str(element.Alt) == "Электронная подпись: Maria Ковальчук, Test Coalition"
+    assert spans[0].startswith("Подписано электронной подписью: Maria Ковальчук, Test Coalition, 20")
+    assert spans[0].endswith(" UTC (100%)")
+    assert sign.pdfa_problems(result.pdf) == []
 
 
 def test_invisible_signature(world, unsigned):
