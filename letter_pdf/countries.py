@@ -207,16 +207,17 @@ _SEPARATORS = re.compile(r"\s*[/;]\s*")
 
 
 def resolve_many(text: str) -> tuple[str, ...]:
-    """Codes of ``"France/Switzerland"``, ``"FR; CH"`` or ``"Northern Ireland, UK"`` (a region, then its
-    country: the last part that is a country wins). Duplicates are dropped, order kept."""
+    """Codes of ``"France/Switzerland"``, ``"FR; CH"``, ``"Belgium, Netherlands"`` or ``"Northern Ireland,
+    UK"`` (a region, then its country: the last part that is a country wins). Duplicates are dropped,
+    order kept."""
     codes: list[str] = []
     for part in _SEPARATORS.split(text.strip()):
         if not part:
             continue
-        found = _lookup_part(part, thorough=False) or _lookup_part(part, thorough=True)
-        code = found[0] if found else resolve(part)  # resolve raises with a hint
-        if code not in codes:
-            codes.append(code)
+        found = _codes_of_part(part, thorough=False) or _codes_of_part(part, thorough=True)
+        for code in found or (resolve(part),):  # resolve raises with a hint
+            if code not in codes:
+                codes.append(code)
     return tuple(codes)
 
 
@@ -228,22 +229,29 @@ def try_resolve_many(text: str, thorough: bool = True) -> tuple[str, ...] | None
     for part in _SEPARATORS.split(text.strip()):
         if not part:
             continue
-        found = _lookup_part(part, thorough=False) or (_lookup_part(part, thorough=True) if thorough else None)
-        if found is None:
+        found = _codes_of_part(part, thorough=False) or (_codes_of_part(part, thorough=True) if thorough else None)
+        if not found:
             return None
-        if found[0] not in codes:
-            codes.append(found[0])
+        codes.extend(code for code in found if code not in codes)
     return tuple(codes) or None
 
 
-def _lookup_part(part: str, *, thorough: bool) -> tuple[str, str] | None:
+def _codes_of_part(part: str, *, thorough: bool) -> tuple[str, ...] | None:
+    """One part between ``/`` or ``;``: a country; or, with commas, several countries (all of them must
+    be countries) or "region, country" (the last piece that is a country)."""
     found = lookup(part, thorough=thorough)
-    if found is None and "," in part:
-        for piece in reversed([p for p in part.split(",") if p.strip()]):
-            found = lookup(piece, thorough=thorough)
-            if found is not None:
-                break
-    return found
+    if found is not None:
+        return (found[0],)
+    if "," not in part:
+        return None
+    pieces = [p for p in part.split(",") if p.strip()]
+    each = [lookup(p, thorough=thorough) for p in pieces]
+    if all(each):
+        return tuple(dict.fromkeys(f[0] for f in each if f))
+    for found in reversed(each):
+        if found is not None:
+            return (found[0],)
+    return None
 
 
 def _locale(lang: str) -> Locale:

@@ -33,6 +33,9 @@ def test_resolve_many_separators_and_region():
     assert countries.resolve_many("FR; CH") == ("FR", "CH")
     assert countries.resolve_many("Northern Ireland, UK") == ("GB",)
     assert countries.resolve_many("FR/France") == ("FR",)
+    assert countries.resolve_many("Belgium, Netherlands") == ("BE", "NL")
+    assert countries.resolve_many("Kyiv, Ukraine") == ("UA",)
+    assert countries.try_resolve_many("ACAT") is None and countries.try_resolve_many("Pays-Bas") == ("NL",)
 
 
 def test_unknown_country_gives_closest_match():
