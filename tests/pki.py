@@ -307,3 +307,21 @@ def rejection_response() -> bytes:
     """A TimeStampResp that refuses the request (status only, no token), DER."""
     status = tsp.PKIStatusInfo({"status": tsp.PKIStatus("rejection")}).dump()
     return b"\x30" + bytes([len(status)]) + status
+
+
+class SilentServer:
+    """A socket on 127.0.0.1 that accepts connections and never answers (a hung timestamp server)."""
+
+    def __init__(self):
+        import socket
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/tsa"
+
+    def __enter__(self) -> SilentServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.socket.close()
