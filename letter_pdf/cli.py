@@ -548,7 +548,8 @@ def signatories_import(source: Path, output: Path | None) -> None:
                + (f" (columns: {', '.join(f'{k} = {v!r}' for k, v in result.columns.items())})" if result.columns else ""),
                err=True)
     click.echo(f"countries recognised for {result.with_country} of {len(sigs)} rows "
-               f"({len(result.country_codes)} countries: {', '.join(result.country_codes) or 'none'}); "
+               f"({len(result.country_codes)} countr{'y' if len(result.country_codes) == 1 else 'ies'}: "
+               f"{', '.join(result.country_codes) or 'none'}); "
                f"{len(sigs) - result.with_country} without a country", err=True)
     info = [n for n in result.notes if not n.check]
     unsure = [n for n in result.notes if n.check]

@@ -301,6 +301,9 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
             notes.append(Note(line, f"unknown kind '{cell('kind').strip()}' for '{name}' (taken as organisation)"))
             kind = "organisation"
         role = clean_name(cell("role")) or None
+        if role and "kind" not in index:
+            kind = "individual"
+            notes.append(Note(line, f"'{name}' has a role ('{role}'): taken as an individual"))
         group = clean_name(cell("group")) or None
         result.append(Signatory(name=name, countries=codes, kind=kind, role=role, group=group, line=line))  # type: ignore[arg-type]
     columns = {column: header[i].strip() for i, column in mapping.items()}

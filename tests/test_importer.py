@@ -257,3 +257,10 @@ def test_headings_in_a_pasted_list():
                    ("Jane Doe", "individual", "Director, Example Foundation", None),
                    ("John Roe", "individual", None, None)]
     assert sum("as a heading" in n.message for n in result.notes) == 3
+
+
+def test_table_role_without_kind_column_means_individual():
+    result = import_text("Название;Страна;Должность\nМемориал;Россия;\nИванов Иван;;Директор\n")
+    assert [(s.name, s.kind, s.role) for s in result.signatories] == [
+        ("Мемориал", "organisation", None), ("Иванов Иван", "individual", "Директор")]
+    assert [n.line for n in result.notes if n.check] == [3]
