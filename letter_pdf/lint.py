@@ -194,7 +194,7 @@ def duplicate_pairs(entries: list[_Entry]) -> list[tuple[_Entry, _Entry, str]]:
                     continue
                 seen.add((i, j))
                 a, b = entries[i], entries[j]
-                if a.signatory.name == b.signatory.name:
+                if a.signatory.name == b.signatory.name and a.signatory.countries == b.signatory.countries:
                     continue  # exact duplicates are reported separately
                 why = _why(a, b)
                 if why:

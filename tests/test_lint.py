@@ -160,6 +160,13 @@ def test_lint_runs_inside_check(make_letter, capsys):
     assert any(f.code == "probable-duplicate" and f.where == "signatories.csv:5" for f in findings)
 
 
+def test_same_name_with_and_without_country_is_a_probable_duplicate():
+    findings = lint.lint([S("Cordaid", "NL", line=2), S("Cordaid", line=3), S("Cordaid", "BE", line=4)], where="x")
+    # the one without a country may be either; the Dutch and the Belgian ones are not taken for each other
+    assert [(f.where, f.code) for f in findings] == [("x:3", "probable-duplicate"), ("x:4", "probable-duplicate")]
+    assert "(line 2)" in findings[0].message and "(line 3)" in findings[1].message
+
+
 def test_lint_inline_list():
     findings = lint.lint([S("A Org", line=1), S("A Org", line=2), S("B\u200b Org", line=3)], where="letter.md")
     assert [(f.where, f.code) for f in findings] == [("letter.md:2", "duplicate"), ("letter.md:3", "invisible")]
