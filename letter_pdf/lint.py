@@ -207,7 +207,10 @@ def duplicate_pairs(entries: list[_Entry]) -> list[tuple[_Entry, _Entry, str]]:
 
 
 def _where(base: str, signatory: Signatory) -> str:
-    return f"{base}:{signatory.line}" if signatory.line else base
+    if not signatory.line:
+        return base
+    # an inline list in the front matter is numbered by item, a file by line
+    return f"{base}, item {signatory.line}" if ", field " in base else f"{base}:{signatory.line}"
 
 
 def _looks_like_two(name: str, lang: str = "en") -> str | None:
@@ -223,6 +226,7 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
     """Check loaded signatories: duplicates, bullets, two entries in one, invisible characters, spacing."""
     findings: list[Finding] = []
     signatories = tuple(signatories)
+    unit = "item" if ", field " in where else "line"
     by_name: dict[tuple, list[Signatory]] = defaultdict(list)
     for s in signatories:
         by_name[(s.name, frozenset(s.countries))].append(s)
@@ -233,14 +237,14 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
             lines = ", ".join(str(s.line) for s in same if s.line)
             for s in same[1:]:
                 findings.append(Finding("error", "duplicate", _where(where, s),
-                                        f"'{name}' is listed more than once" + (f" (lines {lines})" if lines else ""),
+                                        f"'{name}' is listed more than once" + (f" ({unit}s {lines})" if lines else ""),
                                         "delete the extra rows"))
     firsts = {id(same[0]) for same in by_name.values()}
     entries = [_entry(s, _where(where, s), lang) for s in signatories if id(s) in firsts]
     for a, b, why in duplicate_pairs(entries):
         findings.append(Finding(
             "warning", "probable-duplicate", b.where,
-            f"'{b.signatory.name}' may be the same as '{a.signatory.name}' (line {a.signatory.line}): {why}",
+            f"'{b.signatory.name}' may be the same as '{a.signatory.name}' ({unit} {a.signatory.line}): {why}",
             "keep one of them, or ignore this if they are different signatories"))
     findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
     return findings

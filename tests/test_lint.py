@@ -190,3 +190,13 @@ def test_cli_check_reports_lint(make_letter, capsys):
     assert code == 1 and "error: signatories.csv:3: 'Cordaid' is listed more than once" in err
     code, out, err = run(["build", str(dup)], capsys)
     assert code == 1 and "listed more than once" in err and not (dup.parent / "letter.pdf").exists()
+
+
+def test_inline_front_matter_list_numbered_by_item(make_letter):
+    from letter_pdf import letter as letter_module
+
+    letter = make_letter(front={"signatories": [{"name": "Cordaid", "country": "NL"}, "Koalicja Karat",
+                                                {"name": "Cordaid", "country": "Pays-Bas"}]})
+    problems = lint.letter_problems(letter_module.load_letter(letter))
+    assert [str(p) for p in problems] == [
+        "letter.md, field 'signatories', item 3: 'Cordaid' is listed more than once (items 1, 3) — delete the extra rows"]
