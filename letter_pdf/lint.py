@@ -276,6 +276,10 @@ def _name_findings(name: str, here: str, lang: str = "en") -> list[Finding]:
         findings.append(Finding("error", "invisible", here,
                                 f"'{name}' contains a bidirectional override U+{ord(bidi[0]):04X}",
                                 "it can reorder what is printed; 'lint --fix' removes it"))
+    if name[:1] in ("=", "+", "@"):
+        findings.append(Finding("warning", "formula", here,
+                                f"the name '{name}' starts with '{name[0]}': a spreadsheet opening the list may run it "
+                                "as a formula", "check where it came from; it is printed as written"))
     if name != name.strip() or "\u00a0" in name[:1] + name[-1:]:
         findings.append(Finding("warning", "spaces", here, f"the name '{name}' starts or ends with a (no-break) space",
                                 "'lint --fix' trims it"))
@@ -287,7 +291,7 @@ def _name_findings(name: str, here: str, lang: str = "en") -> list[Finding]:
 
 _SUSPECT = re.compile(
     "[" + re.escape(BULLET_CHARS + "".join(ZERO_WIDTH) + "".join(JOINERS) + "".join(BIDI_CONTROLS)) + "()]"
-    + r"|^\s|\s$|\s{2,}|[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+    + r"|^\s|\s$|\s{2,}|[\u00a0\u2000-\u200a\u202f\u205f\u3000]|^[=+@]"
 )
 
 

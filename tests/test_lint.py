@@ -200,3 +200,8 @@ def test_inline_front_matter_list_numbered_by_item(make_letter):
     problems = lint.letter_problems(letter_module.load_letter(letter))
     assert [str(p) for p in problems] == [
         "letter.md, field 'signatories', item 3: 'Cordaid' is listed more than once (items 1, 3) — delete the extra rows"]
+
+
+def test_formula_like_name_warned():
+    findings = lint.lint([S('=HYPERLINK("http://x","Org")', line=2)], where="x.csv")
+    assert [(f.where, f.code, f.severity) for f in findings] == [("x.csv:2", "formula", "warning")]
