@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import mimetypes
 import os
@@ -66,27 +67,19 @@ def _weasyprint():
     return weasyprint, urls
 
 
-def _refusal_class():
+@functools.cache
+def refused_error() -> type:
+    """The exception our fetcher raises: a ``FatalURLFetchingError``, so WeasyPrint stops rendering."""
     _, urls = _weasyprint()
 
     class Refused(urls.FatalURLFetchingError):
-        """A resource that must not or cannot be loaded; stops the rendering."""
+        """A resource that must not or cannot be loaded."""
 
         def __init__(self, url: str, reason: str, hint: str, where: str | None = None):
             super().__init__(f"{reason}: {url}")
             self.url, self.reason, self.hint, self.where = url, reason, hint, where
 
     return Refused
-
-
-_REFUSED = None
-
-
-def refused_error():
-    global _REFUSED
-    if _REFUSED is None:
-        _REFUSED = _refusal_class()
-    return _REFUSED
 
 
 def _short(url: str) -> str:
