@@ -275,7 +275,7 @@ def _suggestion(chars: Iterable[str]) -> str:
             continue
         names.append(_SUGGEST.get(word, f"Noto Sans {word.title()}"))
     unique = list(dict.fromkeys(names))
-    return f" (for this script e.g. {' / '.join(unique[:3])})" if unique else ""
+    return f"; for this script e.g. {' / '.join(unique[:3])} (OFL)" if unique else ""
 
 
 def uncovered(text: str | None, font_set: FontSet) -> list[str]:
@@ -296,11 +296,8 @@ def _error(chars: list[str], where: str, what: str) -> FontCoverageError:
         f"no font in use has a glyph for {listed} in {what}",
         where=where,
         hint=(
-            "add a font that covers "
-            + ("these characters" if len(chars) > 1 else "this character")
-            + " to the letter's 'fonts:' key (a list of font files in the letter's folder)"
-            + _suggestion(chars)
-            + ", or correct the text"
+            f"add a font covering {'them' if len(chars) > 1 else 'it'} to the letter's 'fonts:' key "
+            f"(font files in the letter's folder{_suggestion(chars)}), or correct the text"
         ),
     )
 
