@@ -105,6 +105,7 @@ def test_not_utf8(tmp_path):
 
 def test_missing_signatory_file(make_letter):
     path = make_letter(front={"signatories": "nowhere.csv"})
+    (path.parent / "nowhere.csv").unlink()  # the factory writes the CSV the letter names
     with pytest.raises(ResourceError, match="'nowhere.csv' not found"):
         load_letter(path)
 
