@@ -122,6 +122,32 @@ def test_2000_names_each_printed_once_whole_and_inside_the_margins(tmp_path):
     for index in (1, len(pages) // 2, len(pages) - 1):
         assert squeeze(reader.pages[index].extract_text()) == pages[index].replace("\x00", "")
     print(f"\n2,000 signatories: {len(pages)} pages, render+typeset {seconds:.1f} s")
+    # the list is cut into lists of 100 entries: the rows stay paired across the cut
+    organisations = [row["name"].split()[0][:6] for row in rows if row["kind"] == "organisation"]
+    for index in (98, 100, 200):
+        left, right = position(pdf, organisations[index]), position(pdf, organisations[index + 1])
+        assert left[0] == right[0] and abs(left[2] - right[2]) < 0.5, (index, left, right)  # same page, same row
+        assert left[1] < 30 * MM < 100 * MM < right[1], (index, left, right)  # left and right column
+
+
+MM = 72 / 25.4
+
+
+def position(pdf: bytes, serial: str) -> tuple[int, float, float]:
+    """(page index, x, y) of the first character of ``serial`` in the PDF."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for index in range(len(document)):
+            textpage = document[index].get_textpage()
+            at = textpage.get_text_range().find(serial)
+            if at >= 0:
+                left, bottom, _right, _top = textpage.get_charbox(at)
+                return index, left, bottom
+    finally:
+        document.close()
+    raise AssertionError(f"{serial} not found")
 
 
 def test_the_check_sees_a_name_past_the_margin(tmp_path):
