@@ -62,10 +62,6 @@ def built(folder):
     return result, PdfReader(folder / "out.pdf")
 
 
-def part_pages(reader: PdfReader) -> int:
-    return len(reader.pages)
-
-
 def test_pages_and_order(built):
     result, reader = built
     letter_pages = len([label for label in reader.page_labels if label.isdigit()])
