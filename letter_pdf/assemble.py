@@ -1182,7 +1182,6 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         ident = ByteStringObject(digest.digest()[:16])
         writer._ID = ArrayObject([ident, ident])
 
-        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)  # the old outline
         buffer = io.BytesIO()
         writer.write(buffer)
     pdf = _compact(buffer.getvalue())
