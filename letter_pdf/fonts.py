@@ -8,6 +8,7 @@ WeasyPrint use these fonts and nothing else; this module knows nothing of WeasyP
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import re
@@ -18,7 +19,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from letter_pdf import assets
-from letter_pdf.errors import FontCoverageError, LetterPdfError, ResourceError
+from letter_pdf.errors import FontCoverageError, LetterPdfError, Problems, ResourceError
 from letter_pdf.model import Letter
 
 _LOG = logging.getLogger("letter_pdf")
@@ -166,8 +167,6 @@ def _read_font(key: tuple[str, int, int]) -> _FontInfo:
         )
     if data[:4] == b"wOF2":
         raise ResourceError("WOFF2 fonts are not supported", where=path, hint="use the .ttf or .otf version of it")
-    import io
-
     try:
         font = TTFont(io.BytesIO(data), lazy=True)
         cmap = font.getBestCmap()
@@ -213,8 +212,6 @@ def _user_faces(paths: Iterable[Path], folder: Path) -> tuple[FontFace, ...]:
         except ResourceError as exc:
             problems.append(exc)
     if problems:
-        from letter_pdf.errors import Problems
-
         raise problems[0] if len(problems) == 1 else Problems(problems)
     groups: dict[str, list[tuple[Path, _FontInfo]]] = {}
     for full, info in infos:
