@@ -46,6 +46,7 @@ from typing import Any
 
 from letter_pdf import __version__
 from letter_pdf.errors import ArchiveError
+from letter_pdf.output import fsync_dir
 from letter_pdf.manifest import canonical_json, read_attachments, parse_manifest, MANIFEST_NAME
 
 log = logging.getLogger("letter_pdf")
@@ -97,19 +98,6 @@ def _sha256_path(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_new(path: Path, data: bytes) -> None:
     """Write ``data`` to the new file ``path`` atomically (temp name, fsync, link into place, fsync folder).
 
@@ -126,7 +114,7 @@ def _write_new(path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _lock(fd: int, exclusive: bool) -> None:
@@ -569,7 +557,7 @@ class Archive:
         if path.is_file() and _sha256_path(path) == digest:
             return relative  # the same bytes are already stored (or left by an interrupted record)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _fsync_dir(path.parent.parent)
+        fsync_dir(path.parent.parent)
         if path.exists():  # damaged: never overwrite; verify reports it
             raise ArchiveError("a stored file is damaged", where=path, hint="run 'letter-pdf archive verify'")
         _write_new(path, data)
@@ -730,7 +718,7 @@ class Archive:
                 os.replace(tmp, self.root / INDEX)
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.root / (INDEX + "-journal"))
-                _fsync_dir(self.root)
+                fsync_dir(self.root)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)

@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from letter_pdf import labels
 from letter_pdf.errors import AssemblyError
 from letter_pdf.model import Annex, Letter
 
@@ -122,30 +123,11 @@ class Inspection:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Words used in bookmarks, page labels and notes, per language (English for any other).
-
-_WORDS = {
-    "en": {"cover": "Cover", "letter": "Letter", "enclosure": "Enclosure"},
-    "fr": {"cover": "Page de garde", "letter": "Lettre", "enclosure": "Annexe"},
-    "de": {"cover": "Deckblatt", "letter": "Brief", "enclosure": "Anlage"},
-    "es": {"cover": "Portada", "letter": "Carta", "enclosure": "Anexo"},
-    "ru": {"cover": "Титульный лист", "letter": "Письмо", "enclosure": "Приложение"},
-    "uk": {"cover": "Титульна сторінка", "letter": "Лист", "enclosure": "Додаток"},
-}
+# Words used in bookmarks and page labels ("Cover", "Enclosure") and enclosure letters come from labels.py.
 
 
-def words(lang: str) -> dict[str, str]:
-    return _WORDS.get((lang or "en").split("-")[0].lower(), _WORDS["en"])
-
-
-def annex_letter(index: int) -> str:
-    """A, B, ..., Z, AA, AB, ... for the 0-based enclosure ``index``."""
-    out = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(ord("A") + rest) + out
-    return out
+words = labels.table
+annex_letter = labels.enclosure_letter
 
 
 # ---------------------------------------------------------------------------------------------------------

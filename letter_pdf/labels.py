@@ -28,6 +28,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Date",
         "signature_of": "Signature of {name}",
         "logo_of": "Logo of {name}",
+        "to": "To",
+        "from": "From",
+        "delivery": "Delivery",
+        "our_reference": "Our reference",
+        "your_reference": "Your reference",
+        "copy_to": "Copy to",
+        "pages_abbr": "p.",
+        "sent_separately": "sent separately",
+        "cover": "Cover",
+        "letter": "Letter",
+        "enclosure": "Enclosure",
     },
     "fr": {
         "page_of": "Page {page} sur {pages}",
@@ -40,6 +51,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Date",
         "signature_of": "Signature de {name}",
         "logo_of": "Logo de {name}",
+        "to": "Destinataire",
+        "from": "Expéditeur",
+        "delivery": "Envoi",
+        "our_reference": "Notre référence",
+        "your_reference": "Votre référence",
+        "copy_to": "Copie à",
+        "pages_abbr": "p.",
+        "sent_separately": "envoyée séparément",
+        "cover": "Page de garde",
+        "letter": "Lettre",
+        "enclosure": "Annexe",
     },
     "de": {
         "page_of": "Seite {page} von {pages}",
@@ -52,6 +74,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Datum",
         "signature_of": "Unterschrift von {name}",
         "logo_of": "Logo von {name}",
+        "to": "An",
+        "from": "Von",
+        "delivery": "Zustellung",
+        "our_reference": "Unser Zeichen",
+        "your_reference": "Ihr Zeichen",
+        "copy_to": "Kopie an",
+        "pages_abbr": "S.",
+        "sent_separately": "separat versandt",
+        "cover": "Deckblatt",
+        "letter": "Brief",
+        "enclosure": "Anlage",
     },
     "es": {
         "page_of": "Página {page} de {pages}",
@@ -64,6 +97,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Fecha",
         "signature_of": "Firma de {name}",
         "logo_of": "Logotipo de {name}",
+        "to": "Destinatario",
+        "from": "Remitente",
+        "delivery": "Envío",
+        "our_reference": "Nuestra referencia",
+        "your_reference": "Su referencia",
+        "copy_to": "Copia a",
+        "pages_abbr": "p.",
+        "sent_separately": "enviado por separado",
+        "cover": "Portada",
+        "letter": "Carta",
+        "enclosure": "Anexo",
     },
     "pl": {
         "page_of": "Strona {page} z {pages}",
@@ -76,6 +120,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Data",
         "signature_of": "Podpis: {name}",
         "logo_of": "Logo: {name}",
+        "to": "Adresat",
+        "from": "Nadawca",
+        "delivery": "Sposób doręczenia",
+        "our_reference": "Nasz znak",
+        "your_reference": "Wasz znak",
+        "copy_to": "Do wiadomości",
+        "pages_abbr": "s.",
+        "sent_separately": "wysłany osobno",
+        "cover": "Strona tytułowa",
+        "letter": "Pismo",
+        "enclosure": "Załącznik",
     },
     "ru": {
         "page_of": "Страница {page} из {pages}",
@@ -88,6 +143,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Дата",
         "signature_of": "Подпись: {name}",
         "logo_of": "Логотип: {name}",
+        "to": "Кому",
+        "from": "От",
+        "delivery": "Способ доставки",
+        "our_reference": "Наш исх. №",
+        "your_reference": "Ваш исх. №",
+        "copy_to": "Копия",
+        "pages_abbr": "с.",
+        "sent_separately": "направляется отдельно",
+        "cover": "Титульный лист",
+        "letter": "Письмо",
+        "enclosure": "Приложение",
     },
     "uk": {
         "page_of": "Сторінка {page} з {pages}",
@@ -100,6 +166,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Дата",
         "signature_of": "Підпис: {name}",
         "logo_of": "Логотип: {name}",
+        "to": "Кому",
+        "from": "Від",
+        "delivery": "Спосіб доставки",
+        "our_reference": "Наш вих. №",
+        "your_reference": "Ваш вих. №",
+        "copy_to": "Копія",
+        "pages_abbr": "с.",
+        "sent_separately": "надсилається окремо",
+        "cover": "Титульна сторінка",
+        "letter": "Лист",
+        "enclosure": "Додаток",
     },
     "fi": {
         "page_of": "Sivu {page}/{pages}",
@@ -112,6 +189,17 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Päiväys",
         "signature_of": "Allekirjoitus: {name}",
         "logo_of": "Logo: {name}",
+        "to": "Vastaanottaja",
+        "from": "Lähettäjä",
+        "delivery": "Toimitustapa",
+        "our_reference": "Viitteemme",
+        "your_reference": "Viitteenne",
+        "copy_to": "Tiedoksi",
+        "pages_abbr": "s.",
+        "sent_separately": "lähetetään erikseen",
+        "cover": "Kansilehti",
+        "letter": "Kirje",
+        "enclosure": "Liite",
     },
 }
 
@@ -174,3 +262,18 @@ def locale(lang: str) -> Locale:
 def date_text(date: dt.date, lang: str) -> str:
     """The letter's date as printed: CLDR long format in ``lang`` ("29 November 2026", "29. November 2026")."""
     return format_date(date, format="long", locale=locale(lang))
+
+
+def table(lang: str) -> dict[str, str]:
+    """Every label of ``lang`` (English where it lacks one), for templates: ``{{ t.enclosures }}``."""
+    return {key: template(key, lang) for key in KEYS}
+
+
+def enclosure_letter(index: int) -> str:
+    """A, B, ..., Z, AA, AB, ... for the 0-based enclosure ``index`` (the letter, cover and page labels agree)."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out

@@ -31,11 +31,12 @@ def write_atomic(path: Path, data: bytes) -> Path:
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write the file ({exc.strerror})", where=path) from exc
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return path
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename or link in it) to disk; a no-op where folders cannot be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -221,8 +221,9 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
         "counts_text": summary(counts, letter.lang) if counts.total else "",
         "channel": letter.cover.channel,
         "note": letter.cover.note,
+        "t": labels.table(letter.lang),
         "enclosures": enclosures if enclosures is not None else
-        [{"letter": _enclosure_letter(i), "title": e.title, "pages": None} for i, e in enumerate(letter.enclosures)],
+        [{"letter": labels.enclosure_letter(i), "title": e.title, "pages": None} for i, e in enumerate(letter.enclosures)],
         "body_families": font_set.body_families,
         "heading_families": font_set.heading_families,
         "logo": letter.logo.resolve().as_uri() if letter.logo else None,
@@ -240,13 +241,3 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
     except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
         raise ResourceError(f"the template cannot be used: {exc}", where=COVER_TEMPLATE,
                             hint="fix the template, or delete your copy to use the bundled one") from None
-
-
-def _enclosure_letter(index: int) -> str:
-    """A, B, ..., Z, AA, AB, ... for the 0-based enclosure ``index`` (as the package's page labels)."""
-    out = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(ord("A") + rest) + out
-    return out
