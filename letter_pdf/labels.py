@@ -39,6 +39,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Cover",
         "letter": "Letter",
         "enclosure": "Enclosure",
+        "digitally_signed": "Digitally signed by {name}, {time}",
+        "signature_alt": "Digital signature of {name}",
     },
     "fr": {
         "page_of": "Page {page} sur {pages}",
@@ -62,6 +64,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Page de garde",
         "letter": "Lettre",
         "enclosure": "Annexe",
+        "digitally_signed": "Signé électroniquement par {name}, {time}",
+        "signature_alt": "Signature électronique de {name}",
     },
     "de": {
         "page_of": "Seite {page} von {pages}",
@@ -85,6 +89,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Deckblatt",
         "letter": "Brief",
         "enclosure": "Anlage",
+        "digitally_signed": "Digital signiert von {name}, {time}",
+        "signature_alt": "Digitale Signatur von {name}",
     },
     "es": {
         "page_of": "Página {page} de {pages}",
@@ -108,6 +114,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Portada",
         "letter": "Carta",
         "enclosure": "Anexo",
+        "digitally_signed": "Firmado digitalmente por {name}, {time}",
+        "signature_alt": "Firma digital de {name}",
     },
     "pl": {
         "page_of": "Strona {page} z {pages}",
@@ -131,6 +139,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Strona tytułowa",
         "letter": "Pismo",
         "enclosure": "Załącznik",
+        "digitally_signed": "Podpisano elektronicznie: {name}, {time}",
+        "signature_alt": "Podpis elektroniczny: {name}",
     },
     "ru": {
         "page_of": "Страница {page} из {pages}",
@@ -154,6 +164,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Титульный лист",
         "letter": "Письмо",
         "enclosure": "Приложение",
+        "digitally_signed": "Подписано электронной подписью: {name}, {time}",
+        "signature_alt": "Электронная подпись: {name}",
     },
     "uk": {
         "page_of": "Сторінка {page} з {pages}",
@@ -177,6 +189,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Титульна сторінка",
         "letter": "Лист",
         "enclosure": "Додаток",
+        "digitally_signed": "Підписано електронним підписом: {name}, {time}",
+        "signature_alt": "Електронний підпис: {name}",
     },
     "fi": {
         "page_of": "Sivu {page}/{pages}",
@@ -200,6 +214,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cover": "Kansilehti",
         "letter": "Kirje",
         "enclosure": "Liite",
+        "digitally_signed": "Sähköisesti allekirjoittanut {name}, {time}",
+        "signature_alt": "Sähköinen allekirjoitus: {name}",
     },
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from letter_pdf import assemble, fonts, letter as letter_module, lint, output, render, typeset
+from letter_pdf import assemble, fonts, labels, letter as letter_module, lint, output, render, typeset
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
 
@@ -109,7 +109,9 @@ def _sign_last(pdf: bytes, signing, *, letter: Letter, field_box) -> tuple[bytes
     from letter_pdf import sign
 
     sign_options, key = signing
-    sign_options = replace(sign_options, location=getattr(letter, "place", None) or None)
+    sign_options = replace(sign_options, location=letter.place or None,
+                           stamp_text=labels.template("digitally_signed", letter.lang),
+                           alt_text=labels.template("signature_alt", letter.lang))
     signed = sign.sign(pdf, sign_options, field_box=field_box, key=key)
     return signed.pdf, signed.notes
 

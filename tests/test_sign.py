@@ -440,3 +440,21 @@ def test_cli_prompt_does_not_echo_the_passphrase():
         shown = out.getvalue() + (err.getvalue() if err is not None else b"")
     assert answer == "s3cret-typed"
     assert b"Passphrase for key.p12" in shown and b"s3cret-typed" not in shown
+
+
+@pytest.mark.slow
+def test_built_letter_signature_speaks_the_letters_language(world, tmp_path, monkeypatch):
+    import letter_pdf
+    from conftest import write_letter
+
+    letter = write_letter(tmp_path / "fr", front={"lang": "fr"})
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+    out = letter_pdf.build(letter, output=tmp_path / "fr.pdf", sign=world.p12, cover=False).output
+    with pikepdf.open(out) as pdf:
+        widget = next(a for p in pdf.pages for a in p.get("/Annots", []) if a.get("/FT") == "/Sig")
+        nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+        element = dict(zip(nums[::2], nums[1::2]))[int(widget.StructParent)]
+        assert str(element.Alt).startswith("Signature électronique de ")
+        spans = [str(op.operands[1].ActualText) for op in pikepdf.parse_content_stream(widget.AP.N)
+                 if str(op.operator) == "BDC" and "/ActualText" in op.operands[1]]
+        assert spans[0].startswith("Signé électroniquement par ")
