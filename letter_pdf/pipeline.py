@@ -162,62 +162,75 @@ def default_output(letter_path: Path) -> Path:
     return Path(letter_path).with_suffix(".pdf")
 
 
-def prepare(letter_path: Path) -> tuple[Letter, fonts.FontSet]:
-    """Load and validate everything, and preflight the fonts; raise on the first stage that fails."""
+def _load(letter_path: Path, options: BuildOptions) -> tuple[Letter, fonts.FontSet]:
+    """Read the letter, apply the command line's choices to it, and collect its fonts."""
     letter = letter_module.load_letter(Path(letter_path))
-    font_set = fonts.FontSet.for_letter(letter)
-    problems = [*fonts.check_coverage(letter, font_set), *lint.letter_problems(letter)]
+    letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)
+    letter = dataclasses.replace(
+        letter,
+        paper=options.paper or letter.paper,
+        order=options.order or letter.order,
+        group_by=options.group_by or letter.group_by,
+        cover=letter.cover if options.cover is None else dataclasses.replace(letter.cover, enabled=options.cover),
+    )
+    return letter, fonts.FontSet.for_letter(letter)
+
+
+def _preflight(letter: Letter, font_set: fonts.FontSet) -> list[LetterPdfError]:
+    """Every character has a glyph; the signatory list has no errors (its warnings are logged)."""
+    return [*fonts.check_coverage(letter, font_set), *lint.letter_problems(letter)]
+
+
+def _raise(problems: list[LetterPdfError]) -> None:
     if problems:
         raise problems[0] if len(problems) == 1 else Problems(problems)
+
+
+def prepare(letter_path: Path, options: BuildOptions | None = None) -> tuple[Letter, fonts.FontSet]:
+    """Load and validate everything and preflight the fonts; raise every problem found."""
+    letter, font_set = _load(letter_path, options or BuildOptions())
+    _raise(_preflight(letter, font_set))
     return letter, font_set
 
 
-def check(letter_path: Path) -> list[LetterPdfError]:
-    """Every validation and preflight step, without writing anything; return all problems found."""
+def check(letter_path: Path, options: BuildOptions | None = None) -> list[LetterPdfError]:
+    """Every validation and preflight step of ``build``, without typesetting or writing; all problems found."""
     try:
-        letter = letter_module.load_letter(Path(letter_path))
+        letter, font_set = _load(letter_path, options or BuildOptions())
     except Problems as many:
         return many.problems
     except LetterPdfError as one:
         return [one]
-    try:
-        font_set = fonts.FontSet.for_letter(letter)
-    except LetterPdfError as one:
-        return [one]
-    problems: list[LetterPdfError] = list(fonts.check_coverage(letter, font_set))
-    problems += lint.letter_problems(letter)  # signatory list: duplicates etc. (warnings are logged)
-    try:
-        assemble.check_externals(letter)  # cover PDFs and enclosures: readable, safe, within the limits
-    except Problems as many:
-        problems += many.problems
-    except LetterPdfError as one:
-        problems.append(one)
+    problems = _preflight(letter, font_set)
+    steps = (
+        lambda: render.render_letter(letter, paper=letter.paper, font_set=font_set),  # body images, templates
+        lambda: assemble.check_externals(letter),  # cover PDFs and enclosures: readable, safe, within limits
+    )
+    for step in steps:
+        try:
+            step()
+        except Problems as many:
+            problems += many.problems
+        except LetterPdfError as one:
+            problems.append(one)
     return problems
 
 
 def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the letter into a PDF and write it atomically; return what was written."""
+    from letter_pdf import manifest
+
     options = options or BuildOptions()
     _validate_options(options)
-    signing = _prepare_signing(options)
+    signing = _prepare_signing(options)  # a wrong passphrase or a bad archive fails before any work
     archive_store = _prepare_archive(options, Path(letter_path))
-    letter, font_set = prepare(letter_path)
-    letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)
-    if options.annexes:  # their titles (file names) are printed too: check their glyphs like the rest
-        problems = fonts.check_coverage(letter, font_set)
-        if problems:
-            raise problems[0] if len(problems) == 1 else Problems(problems)
-    letter = dataclasses.replace(letter, order=options.order or letter.order,
-                                 group_by=options.group_by or letter.group_by)
+    letter, font_set = prepare(letter_path, options)
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
-    paper = options.paper or letter.paper
-    html = render.render_letter(letter, paper=paper, font_set=font_set)
+    html = render.render_letter(letter, paper=letter.paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
-    from letter_pdf import manifest  # the manifest (and, with embed_sources, the sources) rides in the PDF
-
+    # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
     attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources)
-    package = _assemble(letter, result.pdf, options, paper=paper, font_set=font_set, externals=externals,
-                        attachments=attachments)
+    package = _assemble(letter, result.pdf, font_set=font_set, externals=externals, attachments=attachments)
     target = Path(options.output) if options.output else default_output(letter.source)
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))
@@ -227,12 +240,11 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
                        notes=package.notes + sign_notes, archived=archived)
 
 
-def _assemble(letter: Letter, letter_pdf: bytes, options: BuildOptions, *, paper: str, font_set, externals,
-              attachments: tuple = ()) -> assemble.Assembled:
+def _assemble(letter: Letter, letter_pdf: bytes, *, font_set, externals, attachments: tuple = ()) -> assemble.Assembled:
     """The delivery package: generated cover, cover PDFs, the letter, enclosures (issue 4)."""
     cover_pdf = None
-    if options.cover if options.cover is not None else letter.cover.enabled:
-        cover_html = render.render_cover(letter, paper=paper, font_set=font_set,
+    if letter.cover.enabled:
+        cover_html = render.render_cover(letter, paper=letter.paper, font_set=font_set,
                                          enclosures=assemble.enclosure_entries(letter, externals))
         cover_pdf = typeset.typeset(cover_html, letter=letter, font_set=font_set, created=creation_time(letter)).pdf
     return assemble.assemble(letter=letter, letter_pdf=letter_pdf, cover_pdf=cover_pdf, cover_pdfs=letter.cover_pdfs,

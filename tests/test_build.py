@@ -351,3 +351,22 @@ def test_version_and_help_with_examples():
 def test_python_dash_m(make_letter, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "letter_pdf", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and "letter-pdf" in proc.stdout
+
+
+def test_check_also_reports_body_and_enclosure_problems(make_letter, tmp_path):
+    letter = make_letter(body="Text.\n\n![chart](http://example.org/chart.png)\n",
+                         front={"annexes": [{"title": "Report", "file": "report.pdf"}]})
+    (letter.parent / "report.pdf").write_bytes(b"this is not a PDF")
+    code, out, err = run_cli("check", str(letter))
+    assert code == 1
+    assert "letter.md:" in err and "chart.png" in err  # the body image, with its line
+    assert "report.pdf" in err  # the enclosure that is not a PDF
+
+
+def test_command_line_choices_are_checked_like_the_front_matter(make_letter, tmp_path):
+    """An --annex file's name is printed (cover, enclosure list): it gets the glyph preflight too."""
+    letter = make_letter()
+    annex = letter.parent / "ქართული.pdf"
+    annex.write_bytes(b"%PDF-1.4 not really")
+    code, _, err = run_cli("build", str(letter), "--annex", str(annex), "-o", str(tmp_path / "o.pdf"))
+    assert code == 1 and "U+10E5" in err and not (tmp_path / "o.pdf").exists()
