@@ -29,7 +29,8 @@ bench: $(VENV)/.test  ## print speed and memory figures (see bench/README.md)
 
 preview: demo  ## re-render the README picture of page 1
 	mkdir -p docs
-	$(PY) -m letter_pdf preview $(EXAMPLE_PDF) --dpi 80 -o docs/page1.png
+	$(PY) -m letter_pdf preview $(EXAMPLE_PDF) --page 1 --dpi 70 -o docs/page1.png
+	$(PY) -m letter_pdf preview $(EXAMPLE_PDF) --page 2 --dpi 70 -o docs/page2.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
