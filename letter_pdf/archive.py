@@ -320,6 +320,29 @@ def _suffix(name: str) -> str:
     return suffix if re.fullmatch(r"[a-z0-9]{1,8}", suffix) else "bin"
 
 
+def _compare_signatories(old: list[dict], new: list[dict]):
+    """(added, removed, changed) between two recorded lists, matched by ``compare.compare``."""
+    from letter_pdf.compare import compare
+    from letter_pdf.model import Signatory
+
+    def as_signatory(entry: dict) -> Signatory:
+        return Signatory(name=entry.get("name", ""), countries=tuple(entry.get("countries") or ()),
+                         kind=entry.get("kind") or "organisation", role=entry.get("role"), group=entry.get("group"))
+
+    originals: dict[int, dict] = {}
+    lists = []
+    for entries in (old, new):
+        signatories = []
+        for entry in entries:
+            signatory = as_signatory(entry)
+            originals[id(signatory)] = entry
+            signatories.append(signatory)
+        lists.append(signatories)
+    diff = compare(*lists)
+    return ([originals[id(s)] for s in diff.added], [originals[id(s)] for s in diff.removed],
+            [(originals[id(c.old)], originals[id(c.new)]) for c in diff.changed])
+
+
 def record_signatories(record: dict) -> list[dict] | None:
     manifest = record.get("manifest")
     return None if manifest is None else manifest.get("signatories", [])
@@ -875,12 +898,8 @@ class Archive:
             for r, s in ((a, sa), (b, sb)):
                 if s is None:
                     notes.append(f"record {r['number']} has no manifest: its signatories are unknown")
-        else:
-            key = lambda s: _norm(s["name"])  # noqa: E731
-            ia, ib = {key(s): s for s in sa}, {key(s): s for s in sb}
-            removed = [s for s in sa if key(s) not in ib]
-            added = [s for s in sb if key(s) not in ia]
-            changed = [(ia[key(s)], s) for s in sb if key(s) in ia and ia[key(s)] != s]
+        else:  # the same matching as 'signatories diff': a rename of a probable duplicate is a change
+            added, removed, changed = _compare_signatories(sa, sb)
         ta, na = self._text_of(a)
         tb, nb = self._text_of(b)
         notes += [n for n in (na, nb) if n]

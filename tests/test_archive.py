@@ -629,3 +629,20 @@ def test_verify_reports_a_malformed_record_without_crashing(copy):
         result = run("archive", *command, archive=copy)
         assert result.exit_code in (0, 1) and "internal error" not in result.stderr, command
     assert run("archive", "show", "4", archive=copy).exit_code == 1
+
+
+def test_diff_shows_a_rename_as_a_change_like_signatories_diff():
+    """The archive matches recorded lists as 'signatories diff' does (probable duplicates are renames)."""
+    from letter_pdf.archive import _compare_signatories
+
+    old = [{"name": "Amnesty International", "countries": [], "kind": "organisation"},
+           {"name": "Reporters sans frontières", "countries": ["FR"], "kind": "organisation"}]
+    new = [{"name": "Amnesty International Ltd", "countries": [], "kind": "organisation"},
+           {"name": "Reporters sans frontières (RSF)", "countries": ["FR"], "kind": "organisation"},
+           {"name": "Finnish PEN", "countries": ["FI"], "kind": "organisation"}]
+    added, removed, changed = _compare_signatories(old, new)
+    assert [a["name"] for a in added] == ["Finnish PEN"] and removed == []
+    assert [(a["name"], b["name"]) for a, b in changed] == [
+        ("Amnesty International", "Amnesty International Ltd"),
+        ("Reporters sans frontières", "Reporters sans frontières (RSF)"),
+    ]
