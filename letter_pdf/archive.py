@@ -46,6 +46,7 @@ from typing import Any
 
 from letter_pdf import __version__
 from letter_pdf.errors import ArchiveError
+from letter_pdf.model import CHANNELS
 from letter_pdf.output import fsync_dir
 from letter_pdf.manifest import canonical_json, read_attachments, parse_manifest, MANIFEST_NAME
 
@@ -53,7 +54,6 @@ log = logging.getLogger("letter_pdf")
 
 ARCHIVE_FORMAT = "letter-pdf-archive/1"
 RECORD_FORMAT = "letter-pdf-archive-record/1"
-CHANNELS: tuple[str, ...] = ("email", "post", "courier", "hand", "fax", "portal")
 GENESIS = "0" * 64
 ENV_VAR = "LETTER_PDF_ARCHIVE"
 MARKER = "letter-pdf-archive.json"

@@ -15,6 +15,7 @@ import click
 
 from letter_pdf import __version__
 from letter_pdf.errors import ExitCode, LetterPdfError, Problems
+from letter_pdf.model import CHANNELS, GROUPINGS, ORDERS, PAPERS
 
 log = logging.getLogger("letter_pdf")
 
@@ -101,7 +102,7 @@ def _record_options(func):
                      help="Embed the letter file and its signatory list in the PDF (PDF/A-3 attachments)."),
         click.option("--archive", is_flag=True, help="Record the PDF in the archive of sent versions (needs --to, --via)."),
         click.option("--to", help="With --archive: to whom it is sent."),
-        click.option("--via", type=click.Choice(["email", "post", "courier", "hand", "fax", "portal"]),
+        click.option("--via", type=click.Choice(CHANNELS),
                      help="With --archive: how it is sent."),
         click.option("--ref", help="With --archive: a reference for this sending."),
         click.option("--note", help="With --archive: a note kept with the record."),
@@ -133,10 +134,10 @@ def _package_options(func):
 @cli.command()
 @click.argument("letter", type=EXISTING_FILE)
 @click.option("-o", "--output", type=OUT_FILE, help="Where to write the PDF.  [default: beside LETTER, same name]")
-@click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size.  [default: the letter's, else a4]")
-@click.option("--order", type=click.Choice(["as-given", "alphabetical"]),
+@click.option("--paper", type=click.Choice(PAPERS), help="Paper size.  [default: the letter's, else a4]")
+@click.option("--order", type=click.Choice(ORDERS),
               help="Order of the signatory list.  [default: the letter's 'order', else as-given]")
-@click.option("--group-by", type=click.Choice(["none", "kind", "country", "group"]),
+@click.option("--group-by", type=click.Choice(GROUPINGS),
               help="Group the signatory list under headings.  [default: the letter's 'group-by', else none]")
 @click.option("--sign", "sign_key", type=EXISTING_FILE, metavar="KEY.p12",
               help="Sign the finished PDF (PAdES) with this PKCS#12 key; passphrase from "
@@ -258,7 +259,7 @@ ARCHIVE_DIR_OPTION = click.option(
     "--archive-dir", type=click.Path(file_okay=False, path_type=Path),
     help="The archive folder.  [default: $LETTER_PDF_ARCHIVE, else ./archive]",
 )
-CHANNEL_CHOICE = click.Choice(["email", "post", "courier", "hand", "fax", "portal"])
+CHANNEL_CHOICE = click.Choice(CHANNELS)
 
 
 def _open_archive(archive_dir: Path | None):

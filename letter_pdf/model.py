@@ -17,6 +17,7 @@ PAPERS: tuple[str, ...] = ("a4", "letter")
 ORDERS: tuple[str, ...] = ("as-given", "alphabetical")
 GROUPINGS: tuple[str, ...] = ("none", "kind", "country", "group")
 SIGNATURE_LAYOUTS: tuple[str, ...] = ("side-by-side", "stacked")
+CHANNELS: tuple[str, ...] = ("email", "post", "courier", "hand", "fax", "portal")  # how a letter is sent
 
 
 @dataclass(frozen=True)
