@@ -121,10 +121,12 @@ def printed_signatories(letter: Letter) -> tuple[Signatory, ...]:
     return tuple(entry for section in sections(letter) for entry in section.entries)
 
 
-def _signatory_view(signatory: Signatory, lang: str) -> dict:
+def _signatory_view(signatory: Signatory, lang: str, *, under_country_heading: bool = False) -> dict:
+    # Under a country heading, a single country would only repeat the heading; several countries still say more.
+    repeat = under_country_heading and len(signatory.countries) == 1
     return {
         "name": signatory.name,
-        "country": country_text(signatory, lang),
+        "country": None if repeat else country_text(signatory, lang),
         "role": signatory.role,
         "kind": signatory.kind,
     }
@@ -137,7 +139,8 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
         {
             "heading": section.heading,
             "count": section.count,
-            "entries": [_signatory_view(entry, lang) for entry in section.entries],
+            "entries": [_signatory_view(entry, lang, under_country_heading=letter.group_by == "country")
+                        for entry in section.entries],
         }
         for section in sections(letter)
     ]

@@ -407,3 +407,18 @@ def test_a_template_linked_from_outside_the_folder_is_refused(make_letter, tmp_p
     with pytest.raises(ResourceError, match="outside the letter's folder") as info:
         render.render_letter(letter_module.load_letter(path), paper="a4", font_set=FontSet.bundled())
     assert info.value.where == "_signature.html.j2"
+
+
+def test_grouped_by_country_a_single_country_is_not_repeated(make_letter):
+    rows = [
+        {"name": "Fundacja Przykład", "country": "PL"},
+        {"name": "Observatoire commun", "country": "FR/CH"},
+    ]
+    letter = letter_module.load_letter(make_letter(rows=rows, front={"group-by": "country"}))
+    html = render.render_letter(letter, paper="a4", font_set=FontSet.bundled())
+    assert "Poland" in html  # the heading
+    assert 'Fundacja Przykład</span> <span class="signatory-country">' not in html
+    assert "(France / Switzerland)" in html or "(France/Switzerland)" in html  # several countries still say more
+    ungrouped = render.render_letter(letter_module.load_letter(make_letter(subdir="b", rows=rows)), paper="a4",
+                                     font_set=FontSet.bundled())
+    assert 'Fundacja Przykład</span> <span class="signatory-country">(Poland)</span>' in ungrouped
