@@ -24,8 +24,11 @@ demo: $(VENV)/.base  ## build the bundled example and print the PDF's path
 test: $(VENV)/.test  ## run the whole test suite
 	$(PY) -m pytest -n 2 -q
 
-bench: $(VENV)/.test  ## print speed and memory figures (see bench/README.md)
-	$(PY) bench/build_sizes.py
+bench: $(VENV)/.test  ## print speed and memory figures (see bench/README.md); takes several minutes
+	$(PY) bench/build_sizes.py --stages
+	$(PY) bench/signatories.py
+	$(PY) bench/sign_verify.py
+	$(PY) bench/archive_bench.py
 
 preview: demo  ## re-render the README picture of page 1
 	mkdir -p docs
