@@ -180,10 +180,10 @@ def languages_of(text: str, lang: str | None = None) -> frozenset[str]:
 def closest(text: str) -> str | None:
     """The known country name closest to ``text`` (for hints), or ``None`` when nothing is close."""
     index = _index()
-    matches = difflib.get_close_matches(_key(text), list(index.names), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(_key(text), list(index.names), n=1, cutoff=0.8)
     if not matches:
         index.load_all()
-        matches = difflib.get_close_matches(_key(text), list(index.names), n=1, cutoff=0.6)
+        matches = difflib.get_close_matches(_key(text), list(index.names), n=1, cutoff=0.8)
     if not matches:
         return None
     code, _lang = index.names[matches[0]]

@@ -64,3 +64,13 @@ def test_display_name(code, lang, name):
 def test_lookup_reports_language():
     assert countries.lookup("Pologne") == ("PL", "fr")
     assert countries.lookup("PL") == ("PL", "code")
+
+
+def test_closest_suggests_only_real_near_misses():
+    from letter_pdf.countries import closest
+
+    assert closest("Polnad") == "Poland (PL)"
+    assert closest("Frnace") == "France (FR)"
+    assert closest("Untied Kingdom") == "United Kingdom (GB)"
+    assert closest("Atlantis") is None  # no far-fetched "did you mean" for a name that is not a country
+    assert closest("Narnia") is None
