@@ -19,6 +19,10 @@ intent, no LZW, no PostScript, no transfer functions, PDF 1.7 or older). Otherwi
 removed from the XMP metadata, and ``notes`` says why. A PDF/UA claim is removed as soon as any untagged
 page is added.
 
+The merge runs in qpdf (pikepdf): the letter, by far the largest part, is opened and written once, never
+parsed in Python. The generated cover's pages and tags are copied in with qpdf; an external file's pages are
+first cleaned with pypdf into a small document of their own, whose pages are then copied in.
+
 The result is reproducible: the file identifier is derived from the inputs, and no time is written other
 than the letter's own creation date.
 """
@@ -455,10 +459,20 @@ _PDFAID_CONF = re.compile(rb"pdfaid:conformance(?:=[\"']|>)\s*([A-Za-z])")
 
 
 def _pdfa_claim(reader) -> str | None:
+    """The PDF/A claim (e.g. "3A") of a document read with pypdf."""
     meta = reader.trailer["/Root"].get("/Metadata")
-    if meta is None:
-        return None
-    xmp = meta.get_object().get_data()
+    return _claim_in(meta.get_object().get_data()) if meta is not None else None
+
+
+def _xmp_claim(pdf) -> str | None:
+    """The PDF/A claim of a document opened with pikepdf."""
+    import pikepdf
+
+    meta = pdf.Root.get("/Metadata")
+    return _claim_in(meta.read_bytes()) if isinstance(meta, pikepdf.Stream) else None
+
+
+def _claim_in(xmp: bytes) -> str | None:
     part = _PDFAID_PART.search(xmp)
     if not part:
         return None
@@ -741,91 +755,195 @@ def _read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, li
     return out
 
 
-def _add_outline(writer, items, offset: int, parent=None) -> None:
-    for title, page, children in items:
-        target = offset + page if page is not None and page >= 0 else offset
-        node = writer.add_outline_item(title=title or "—", page_number=target, parent=parent)
-        if children:
-            _add_outline(writer, children, offset, node)
+def _letter_outline(pdf, page_index: dict) -> list[tuple[str, int | None, list]]:
+    """The outline of the letter (a pikepdf document) as (title, page index, children), without any actions."""
+    import pikepdf
+
+    root = pdf.Root.get("/Outlines")
+    if not isinstance(root, pikepdf.Dictionary):
+        return []
+    named: dict | None = None
+    seen: set = set()
+
+    def named_dests() -> dict:
+        nonlocal named
+        if named is None:
+            named = {}
+            dests = pdf.Root.get("/Dests")
+            if isinstance(dests, pikepdf.Dictionary):
+                named.update((str(k), v) for k, v in dests.items())
+            names = pdf.Root.get("/Names")
+            if isinstance(names, pikepdf.Dictionary):
+                entries: list = []
+                _tree_entries(names.get("/Dests"), "/Names", entries)
+                named.update((str(k), v) for k, v in entries)
+        return named
+
+    def page_of(item) -> int | None:
+        dest = item.get("/Dest")
+        if dest is None:
+            action = item.get("/A")
+            if isinstance(action, pikepdf.Dictionary) and action.get("/S") == "/GoTo":
+                dest = action.get("/D")
+        if isinstance(dest, (pikepdf.Name, pikepdf.String)):
+            dest = named_dests().get(str(dest))
+        if isinstance(dest, pikepdf.Dictionary):
+            dest = dest.get("/D")
+        if isinstance(dest, pikepdf.Array) and len(dest) and isinstance(dest[0], pikepdf.Dictionary):
+            return page_index.get(dest[0].objgen)
+        return None
+
+    def walk(item, depth: int) -> list:
+        out = []
+        while isinstance(item, pikepdf.Dictionary) and depth <= 20 and len(seen) < 10_000:
+            key = item.objgen if item.is_indirect else id(item)
+            if key in seen:
+                break
+            seen.add(key)
+            title = " ".join(str(item.get("/Title", "")).split())[:300]
+            out.append((title, page_of(item), walk(item.get("/First"), depth + 1)))
+            item = item.get("/Next")
+        return out
+
+    return walk(root.get("/First"), 0)
+
+
+def _write_outline(pdf, items: list[tuple[str, int, list]]) -> None:
+    """Replace the outline of ``pdf`` by ``items`` (title, page index in the package, children), all open."""
+    from pikepdf import Array, Dictionary, Name, String
+
+    pages = [page.obj for page in pdf.pages]
+
+    def add(parent, entries) -> int:
+        nodes = [(pdf.make_indirect(Dictionary(Title=String(title or "—"), Parent=parent,
+                                               Dest=Array([pages[page], Name.Fit]))), children)
+                 for title, page, children in entries]
+        count = 0
+        for i, (node, children) in enumerate(nodes):
+            if i:
+                node.Prev = nodes[i - 1][0]
+            if i + 1 < len(nodes):
+                node.Next = nodes[i + 1][0]
+            count += 1
+            if children:
+                below = add(node, children)
+                node.Count = below
+                count += below
+        if nodes:
+            parent.First = nodes[0][0]
+            parent.Last = nodes[-1][0]
+        return count
+
+    root = pdf.make_indirect(Dictionary(Type=Name.Outlines))
+    root.Count = add(root, items)
+    pdf.Root.Outlines = root
+
+
+def _shift_outline(items, offset: int) -> list[tuple[str, int, list]]:
+    """A part's outline with its page indexes moved to where the part starts (no page: the part's first)."""
+    return [(title, offset + page if page is not None and page >= 0 else offset, _shift_outline(children, offset))
+            for title, page, children in items]
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Structure tree grafting for our own tagged cover.
 
 
-def _number_tree(node, out: dict, depth=0) -> None:
-    node = node.get_object()
-    nums = node.get("/Nums")
-    if nums is not None:
-        nums = nums.get_object()
-        for i in range(0, len(nums) - 1, 2):
-            out[int(nums[i])] = nums[i + 1]
+def _tree_entries(node, key: str, out: list, depth: int = 0) -> None:
+    """The (key, value) leaves of a number tree (``key`` "/Nums") or name tree ("/Names") read with pikepdf."""
+    import pikepdf
+
+    if not isinstance(node, pikepdf.Dictionary):
+        return
+    leaf = node.get(key)
+    if isinstance(leaf, pikepdf.Array):
+        items = list(leaf)
+        out.extend((items[i], items[i + 1]) for i in range(0, len(items) - 1, 2))
     if depth < 20:
-        for kid in node.get("/Kids", []) or []:
-            _number_tree(kid, out, depth + 1)
+        for kid in node.get("/Kids", None) or ():
+            _tree_entries(kid, key, out, depth + 1)
 
 
-def _graft_structure(writer, reader, new_pages) -> bool:
-    """Move the structure tree of ``reader`` (whose pages were copied as ``new_pages``) into the writer's
-    tree, in front of the letter's own content. Return False (and leave the pages untagged) when either tree
-    is not of the simple shape we know (one root element)."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject
+def _graft_structure(pdf, source, new_pages) -> bool:
+    """Move the structure tree of ``source`` (the generated cover, whose pages were copied into ``pdf`` as
+    ``new_pages``) into the tree of ``pdf``, in front of the letter's own content. Return False (and change
+    nothing) when either tree is not of the simple shape we know (one root element)."""
+    import pikepdf
+    from pikepdf import Array, Dictionary
 
-    root = writer._root_object
     try:
-        target_tree = root["/StructTreeRoot"].get_object()
-        source_tree = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
-        target_kids = target_tree["/K"].get_object()
-        source_kids = source_tree["/K"].get_object()
-        if not isinstance(target_kids, ArrayObject):
-            target_kids = ArrayObject([target_tree.raw_get("/K")])
-        if not isinstance(source_kids, ArrayObject):
-            source_kids = ArrayObject([source_tree.raw_get("/K")])
+        target_tree = pdf.Root.StructTreeRoot
+        source_tree = source.Root.StructTreeRoot
+        target_kids = [*target_tree.K] if isinstance(target_tree.K, Array) else [target_tree.K]
+        source_kids = [*source_tree.K] if isinstance(source_tree.K, Array) else [source_tree.K]
         if len(target_kids) != 1 or len(source_kids) != 1:
             return False
-        if "/RoleMap" in source_tree or "/ClassMap" in source_tree or "/IDTree" in source_tree:
+        if any(key in source_tree for key in ("/RoleMap", "/ClassMap", "/IDTree")):
             return False
-        target_doc = target_kids[0]
-        source_doc = source_kids[0]
-        source_parents: dict[int, object] = {}
-        _number_tree(source_tree["/ParentTree"], source_parents)
-        target_parents: dict[int, object] = {}
-        _number_tree(target_tree["/ParentTree"], target_parents)
+        target_doc, source_doc = target_kids[0], source_kids[0]
+        if not all(isinstance(d, Dictionary) and d.is_indirect for d in (target_doc, source_doc)):
+            return False
+        source_entries: list = []
+        _tree_entries(source_tree.ParentTree, "/Nums", source_entries)
+        target_entries: list = []
+        _tree_entries(target_tree.ParentTree, "/Nums", target_entries)
+        source_parents = {int(k): v for k, v in source_entries}
+        target_parents = {int(k): v for k, v in target_entries}
     except (KeyError, AttributeError, TypeError, ValueError):
         return False
-    translated = writer._id_translated.setdefault(id(reader), {})
-    # The cover's root element becomes the letter's: its children are re-parented on cloning.
-    translated[source_doc.idnum] = target_doc.idnum
-    translated[source_tree.indirect_reference.idnum] = target_tree.indirect_reference.idnum
+    doc_og = source_doc.objgen
+
+    def bring(obj):
+        """``obj`` of the cover copied into ``pdf``; the cover's root element becomes the letter's."""
+        if not isinstance(obj, pikepdf.Object):
+            return obj
+        if obj.is_indirect:
+            return target_doc if obj.objgen == doc_og else pdf.copy_foreign(obj)
+        if isinstance(obj, Array):
+            return Array([bring(x) for x in obj])
+        if isinstance(obj, Dictionary):
+            return Dictionary({k: bring(v) for k, v in obj.items()})
+        return obj
+
+    # The cover's top elements are re-parented to the letter's root element: cut their link to the cover's
+    # root first, so that copying them does not bring the cover's root and tree along.
+    source_top = source_doc.get("/K")
+    source_top = [*source_top] if isinstance(source_top, Array) else [] if source_top is None else [source_top]
+    parented = []
+    for kid in source_top:
+        if isinstance(kid, Dictionary) and "/P" in kid:
+            del kid["/P"]
+            parented.append(True)
+        else:
+            parented.append(False)
     next_key = max(target_parents, default=-1) + 1
     remap: dict[int, int] = {}
     for old_key in sorted(source_parents):
-        value = source_parents[old_key]
-        target_parents[next_key] = value.clone(writer) if not isinstance(value, IndirectObject) else \
-            value.get_object().clone(writer).indirect_reference
+        target_parents[next_key] = bring(source_parents[old_key])
         remap[old_key] = next_key
         next_key += 1
-    new_children = [kid.clone(writer) for kid in source_doc.get_object()["/K"].get_object()] \
-        if isinstance(source_doc.get_object()["/K"].get_object(), ArrayObject) else \
-        [source_doc.get_object()["/K"].clone(writer)]
-    doc = target_doc.get_object()
-    doc_kids = doc["/K"].get_object() if "/K" in doc else ArrayObject()
-    if not isinstance(doc_kids, ArrayObject):
-        doc_kids = ArrayObject([doc.raw_get("/K")])
-    doc[NameObject("/K")] = ArrayObject([*new_children, *doc_kids])
-    for original, page in zip(reader.pages, new_pages):
-        if "/StructParents" in original:  # pypdf drops it when copying a page
-            page[NameObject("/StructParents")] = NumberObject(remap[int(original["/StructParents"])])
-        for annot in page.get("/Annots", []) or []:
-            annot = annot.get_object()
-            if "/StructParent" in annot:
-                annot[NameObject("/StructParent")] = NumberObject(remap.get(int(annot["/StructParent"]), 0))
-    nums = ArrayObject()
+    new_children = [bring(kid) for kid in source_top]
+    for child, has_parent in zip(new_children, parented):
+        if has_parent:
+            child.P = target_doc
+    doc_kids = target_doc.get("/K")
+    doc_kids = [*doc_kids] if isinstance(doc_kids, Array) else [] if doc_kids is None else [doc_kids]
+    target_doc.K = Array([*new_children, *doc_kids])
+    for page in new_pages:  # their keys into the parent tree; a key the cover's tree lacked is dropped
+        holders = [page.obj, *(a for a in page.obj.get("/Annots", None) or () if isinstance(a, Dictionary))]
+        for holder, key in ((holders[0], "/StructParents"), *((a, "/StructParent") for a in holders[1:])):
+            if key in holder:
+                old_key = holder[key]
+                if isinstance(old_key, int) and old_key in remap:
+                    holder[key] = remap[old_key]
+                else:
+                    del holder[key]
+    nums = Array()
     for key in sorted(target_parents):
-        nums.append(NumberObject(key))
+        nums.append(key)
         nums.append(target_parents[key])
-    target_tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
-    target_tree[NameObject("/ParentTreeNextKey")] = NumberObject(next_key)
+    target_tree.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    target_tree.ParentTreeNextKey = next_key
     return True
 
 
@@ -833,14 +951,15 @@ def _graft_structure(writer, reader, new_pages) -> bool:
 # Metadata.
 
 
-def _set_xmp_claim(writer, level: str | None, drop_ua: bool) -> None:
+def _set_xmp_claim(pdf, level: str | None, drop_ua: bool) -> None:
     """Rewrite the XMP's pdfaid claim to ``level`` (e.g. "3B") or remove it (None); remove pdfuaid if asked."""
-    from pypdf.generic import DecodedStreamObject, NameObject
+    import pikepdf
+    from pikepdf import Name
 
-    meta_ref = writer._root_object.get("/Metadata")
-    if meta_ref is None:
+    meta = pdf.Root.get("/Metadata")
+    if not isinstance(meta, pikepdf.Stream):
         return
-    xmp = meta_ref.get_object().get_data().decode("utf-8")
+    xmp = meta.read_bytes().decode("utf-8")
     if level is None:
         xmp = re.sub(r'\s*pdfaid:(?:part|conformance|amd|rev)="[^"]*"', "", xmp)
         xmp = re.sub(r"\s*<pdfaid:(part|conformance|amd|rev)>[^<]*</pdfaid:\1>", "", xmp)
@@ -853,11 +972,7 @@ def _set_xmp_claim(writer, level: str | None, drop_ua: bool) -> None:
     if drop_ua:
         xmp = re.sub(r'\s*pdfuaid:(?:part|amd|rev)="[^"]*"', "", xmp)
         xmp = re.sub(r"\s*<pdfuaid:(part|amd|rev)>[^<]*</pdfuaid:\1>", "", xmp)
-    stream = DecodedStreamObject()
-    stream.set_data(xmp.encode("utf-8"))
-    stream[NameObject("/Type")] = NameObject("/Metadata")
-    stream[NameObject("/Subtype")] = NameObject("/XML")
-    writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    pdf.Root.Metadata = pdf.make_stream(xmp.encode("utf-8"), Type=Name.Metadata, Subtype=Name.XML)
 
 
 def _pdf_date(when: dt.datetime) -> str:
@@ -865,51 +980,45 @@ def _pdf_date(when: dt.datetime) -> str:
     return when.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def _embed(writer, attachments: tuple[Attachment, ...], default_time: str) -> None:
+def _embed(pdf, attachments: tuple[Attachment, ...], default_time: str) -> None:
     """Embed ``attachments`` as PDF/A-3 associated files: name tree, catalog /AF, /AFRelationship, /Params."""
-    from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject,
-                               TextStringObject, create_string_object)
+    import zlib
+
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
 
     if not attachments:
         return
     names = [a.name for a in attachments]
     if len(set(names)) != len(names):
         raise AssemblyError("two embedded files have the same name", where=", ".join(sorted(names)))
-    af = ArrayObject()
-    tree = []
+    af = Array()
+    tree = Array()
     for a in sorted(attachments, key=lambda x: x.name):
         if a.relationship not in RELATIONSHIPS:
             raise AssemblyError(f"unknown AFRelationship '{a.relationship}'", where=a.name,
                                 hint=f"use one of: {', '.join(RELATIONSHIPS)}")
-        stream = DecodedStreamObject()
-        stream.set_data(a.data)
-        stream = stream.flate_encode(level=9)
-        stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
-        stream[NameObject("/Subtype")] = NameObject("/" + _name_escape(a.mime))
-        stream[NameObject("/Params")] = DictionaryObject({
-            NameObject("/ModDate"): create_string_object(_pdf_date(a.modified) if a.modified else default_time),
-            NameObject("/Size"): NumberObject(len(a.data)),
-            NameObject("/CheckSum"): ByteStringObject(hashlib.md5(a.data).digest()),  # noqa: S324 (PDF spec)
-        })
-        ref = writer._add_object(stream)
-        spec = DictionaryObject({
-            NameObject("/Type"): NameObject("/Filespec"),
-            NameObject("/F"): TextStringObject(a.name),
-            NameObject("/UF"): TextStringObject(a.name),
-            NameObject("/Desc"): TextStringObject(a.description or a.name),
-            NameObject("/AFRelationship"): NameObject("/" + a.relationship),
-            NameObject("/EF"): DictionaryObject({NameObject("/F"): ref, NameObject("/UF"): ref}),
-        })
-        spec_ref = writer._add_object(spec)
-        af.append(spec_ref)
-        tree += [TextStringObject(a.name), spec_ref]
-    root = writer._root_object
-    names_dict = root.get("/Names")
-    names_dict = names_dict.get_object() if names_dict is not None else DictionaryObject()
-    names_dict[NameObject("/EmbeddedFiles")] = writer._add_object(DictionaryObject({NameObject("/Names"): ArrayObject(tree)}))
-    if "/Names" not in root:
-        root[NameObject("/Names")] = writer._add_object(names_dict)
-    root[NameObject("/AF")] = af
+        stream = pdf.make_stream(b"")
+        stream.write(zlib.compress(a.data, 9), filter=Name.FlateDecode)
+        stream.Type = Name.EmbeddedFile
+        stream.Subtype = Name("/" + _name_escape(a.mime))
+        stream.Params = Dictionary(
+            ModDate=String(_pdf_date(a.modified) if a.modified else default_time),
+            Size=len(a.data),
+            CheckSum=String(hashlib.md5(a.data).digest()),  # noqa: S324 (PDF spec)
+        )
+        spec = pdf.make_indirect(Dictionary(
+            Type=Name.Filespec, F=String(a.name), UF=String(a.name), Desc=String(a.description or a.name),
+            AFRelationship=Name("/" + a.relationship), EF=Dictionary(F=stream, UF=stream),
+        ))
+        af.append(spec)
+        tree.extend([String(a.name), spec])
+    names_dict = pdf.Root.get("/Names")
+    if not isinstance(names_dict, pikepdf.Dictionary):
+        names_dict = pdf.make_indirect(Dictionary())
+        pdf.Root.Names = names_dict
+    names_dict.EmbeddedFiles = pdf.make_indirect(Dictionary(Names=tree))
+    pdf.Root.AF = af
 
 
 def _name_escape(mime: str) -> str:
@@ -1028,25 +1137,29 @@ def assemble(
 
 
 def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[Attachment, ...] = ()) -> Assembled:
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+    """Merge ``parts`` with qpdf (pikepdf): the letter is the base document, opened and written once; the
+    generated cover's pages and tags are copied in; external parts are cleaned with pypdf into a small document
+    of their own first, whose pages are then copied in."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
 
     w = words(lang)
     notes: list[str] = []
     inspections = {id(p): preflight(p.source or Path(p.title), p.pdf) for p in parts if not p.trusted}
     letter_part = next(p for p in parts if p.kind == "letter")
 
-    with _pypdf_limits():
-        letter_reader = PdfReader(io.BytesIO(letter_part.pdf))
-        letter_claim = _pdfa_claim(letter_reader)
-        letter_outline = _read_outline(letter_reader)
-        writer = PdfWriter(clone_from=letter_reader)
-        if "/Outlines" in writer._root_object:
-            del writer._root_object["/Outlines"]
-        if "/PageLabels" in writer._root_object:
-            del writer._root_object["/PageLabels"]
-        letter_pages = len(letter_reader.pages)
-        letter_size = tuple(float(x) for x in (letter_reader.pages[0].mediabox.width, letter_reader.pages[0].mediabox.height))
+    opened: list = []  # qpdf copies stream data lazily: every source stays open until the package is written
+    try:
+        pdf = pikepdf.open(io.BytesIO(letter_part.pdf))
+        opened.append(pdf)
+        letter_claim = _xmp_claim(pdf)
+        letter_outline = _letter_outline(pdf, {page.obj.objgen: i for i, page in enumerate(pdf.pages)})
+        for key in ("/Outlines", "/PageLabels"):
+            if key in pdf.Root:
+                del pdf.Root[key]
+        letter_pages = len(pdf.pages)
+        box = [float(v) for v in pdf.pages[0].mediabox]
+        letter_size = (box[2] - box[0], box[3] - box[1])
 
         tagged_ok = True
         claim_problems: list[str] = []
@@ -1057,30 +1170,28 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
                 placed.append((part, position, letter_pages, letter_outline))
                 position += letter_pages
                 continue
-            reader = PdfReader(io.BytesIO(part.pdf), strict=not part.trusted)
-            n = len(reader.pages)
-            new_pages = []
             if part.trusted:
-                for i, page in enumerate(reader.pages):
-                    new_pages.append(writer.insert_page(page, position + i))
-                if not _graft_structure(writer, reader, new_pages):
+                source = pikepdf.open(io.BytesIO(part.pdf))
+                opened.append(source)
+                n = len(source.pages)
+                _insert_pages(pdf, source, position)
+                new_pages = [pdf.pages[position + i] for i in range(n)]
+                if not _graft_structure(pdf, source, new_pages):
                     tagged_ok = False
                     for page in new_pages:
-                        page.pop("/StructParents", None)
+                        if "/StructParents" in page.obj:
+                            del page.obj["/StructParents"]
                 outline = []
             else:
                 inspection = inspections[id(part)]
                 removed = _Removed()
                 name = part.source.name if part.source else part.title
                 try:
-                    _catalog_removals(reader, removed)
-                    pending = []
-                    for i, page in enumerate(reader.pages):
-                        new, links = _copy_external_page(writer, reader, page, position + i, removed)
-                        new_pages.append(new)
-                        pending += links
-                    _resolve_links(writer, reader, new_pages, pending, removed)
-                    outline = _read_outline(reader)
+                    cleaned, n, outline = _clean_external(part.pdf, removed)
+                    source = pikepdf.open(io.BytesIO(cleaned))
+                    opened.append(source)
+                    _insert_pages(pdf, source, position)
+                    _point_internal_links(pdf, position, n)
                 except MemoryError:
                     raise
                 except Exception as exc:  # pypdf raises many kinds on odd input the preflight let through
@@ -1105,27 +1216,30 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
 
         # Bookmarks: one per part, each part's own outline under it (the letter's items stay top-level:
         # they are the letter and its signatory list).
+        items: list[tuple[str, int, list]] = []
         for part, first, n, outline in placed:
             if part.kind == "letter":
-                if letter_outline:
-                    _add_outline(writer, letter_outline, first)
-                else:
-                    writer.add_outline_item(title=w["letter"], page_number=first)
+                items += _shift_outline(letter_outline, first) or [(w["letter"], first, [])]
                 continue
             title = part.title if part.kind != "annex" else f"{part.label_prefix}. {part.title}"
-            node = writer.add_outline_item(title=title, page_number=first)
-            _add_outline(writer, outline, first, node)
+            items.append((title, first, _shift_outline(outline, first)))
+        _write_outline(pdf, items)
 
         # Page labels: covers "Cover" (one page) or "Cover-1", "Cover-2"...; the letter 1..N; enclosures A-1...
+        ranges: list[tuple[int, Dictionary]] = []
         cover_pages = letter_offset
         if cover_pages == 1:
-            writer.set_page_label(0, 0, prefix=w["cover"])
+            ranges.append((0, Dictionary(P=String(w["cover"]))))
         elif cover_pages > 1:
-            writer.set_page_label(0, cover_pages - 1, style="/D", prefix=f"{w['cover']}-", start=1)
-        writer.set_page_label(letter_offset, letter_offset + letter_pages - 1, style="/D", start=1)
+            ranges.append((0, Dictionary(S=Name.D, P=String(f"{w['cover']}-"), St=1)))
+        ranges.append((letter_offset, Dictionary(S=Name.D, St=1)))
         for part, first, n, _outline in placed:
             if part.kind == "annex":
-                writer.set_page_label(first, first + n - 1, style="/D", prefix=f"{part.label_prefix}-", start=1)
+                ranges.append((first, Dictionary(S=Name.D, P=String(f"{part.label_prefix}-"), St=1)))
+        nums = Array()
+        for first, label in sorted(ranges, key=lambda r: r[0]):
+            nums.extend([first, label])
+        pdf.Root.PageLabels = pdf.make_indirect(Dictionary(Nums=nums))
 
         # The archival claim.
         level = letter_claim
@@ -1140,60 +1254,90 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
                          "merged PDFs carry no accessibility tags")
         drop_ua = not tagged_ok
         if level != letter_claim or drop_ua:
-            _set_xmp_claim(writer, level, drop_ua)
+            _set_xmp_claim(pdf, level, drop_ua)
 
-        info = letter_reader.metadata or {}
-        created = info.get("/CreationDate") or info.get("/ModDate")
+        # Metadata: the letter's Info and XMP stay as they are (nothing here adds a producer or a date).
+        info = pdf.trailer.get("/Info")
+        created = (info.get("/CreationDate") or info.get("/ModDate")) if isinstance(info, pikepdf.Dictionary) else None
         default_time = str(created) if created else "D:19700101000000+00'00'"
-        _embed(writer, tuple(attachments), default_time)
+        _embed(pdf, tuple(attachments), default_time)
 
-        # Metadata: the letter's Info as it was (pypdf must not add its own producer).
-        if writer._info is not None:
-            meta = writer._info.get_object()
-            for key in list(meta.keys()):
-                if key not in info:
-                    del meta[key]
-            for key, value in info.items():
-                meta[NameObject(key)] = value
-
+        # The first file identifier comes from the inputs; qpdf derives the second from the content.
         digest = hashlib.sha256()
         for part in parts:
             digest.update(part.kind.encode() + b"\0" + hashlib.sha256(part.pdf).digest())
         for a in sorted(attachments, key=lambda x: x.name):
             digest.update(a.name.encode() + b"\0" + hashlib.sha256(a.data).digest())
-        ident = ByteStringObject(digest.digest()[:16])
-        writer._ID = ArrayObject([ident, ident])
+        ident = String(digest.digest()[:16])
+        pdf.trailer.ID = Array([ident, ident])
 
-        buffer = io.BytesIO()
-        writer.write(buffer)
-    pdf = _compact(buffer.getvalue())
+        # Object streams, as WeasyPrint wrote the letter; qpdf writes only reachable objects, leaves the XMP
+        # stream unfiltered (PDF/A) and keeps every other stream as it is.
+        out = io.BytesIO()
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none, deterministic_id=True,
+                 fix_metadata_version=False, linearize=False)
+    finally:
+        for document in reversed(opened):
+            document.close()
     infos = tuple(PartPages(p.kind, p.title, first, n, p.label_prefix) for p, first, n, _o in placed)
-    return Assembled(pdf=pdf, pages=total, letter_page_offset=letter_offset, notes=tuple(notes),
+    return Assembled(pdf=out.getvalue(), pages=total, letter_page_offset=letter_offset, notes=tuple(notes),
                      pdfa=level is not None, pdfa_level=level, parts=infos)
 
 
-def _compact(pdf: bytes) -> bytes:
-    """Rewrite with object streams, as WeasyPrint wrote the letter (pypdf writes every object plainly, which
-    doubles a letter's size and makes a 1,000-name letter four times bigger). qpdf through pikepdf keeps every
-    object as it is, leaves the XMP stream unfiltered (PDF/A) and derives the second file identifier from the
-    content, so the output stays reproducible."""
-    import pikepdf
+def _insert_pages(pdf, source, position: int) -> None:
+    """Copy every page of ``source`` (another pikepdf document) into ``pdf`` from page index ``position`` on."""
+    for i, page in enumerate(source.pages):
+        if position + i < len(pdf.pages):
+            pdf.pages.insert(position + i, page)
+        else:
+            pdf.pages.append(page)
 
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        out = io.BytesIO()
-        document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
-                      stream_decode_level=pikepdf.StreamDecodeLevel.none, deterministic_id=True,
-                      fix_metadata_version=False, linearize=False)
-    return out.getvalue()
+
+def _clean_external(data: bytes, removed: _Removed) -> tuple[bytes, int, list]:
+    """An untrusted PDF's pages, cleaned (see ``_copy_external_page``), as a small PDF of their own; its page
+    count and its outline. Internal links point at page indexes of the part (see ``_point_internal_links``)."""
+    from pypdf import PdfReader, PdfWriter
+
+    with _pypdf_limits():
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        writer = PdfWriter()
+        _catalog_removals(reader, removed)
+        new_pages = []
+        pending = []
+        for i, page in enumerate(reader.pages):
+            new, links = _copy_external_page(writer, reader, page, i, removed)
+            new_pages.append(new)
+            pending += links
+        _resolve_links(writer, reader, new_pages, pending, removed)
+        outline = _read_outline(reader)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+    return buffer.getvalue(), len(new_pages), outline
+
+
+def _point_internal_links(pdf, position: int, n: int) -> None:
+    """Turn the internal links of the part copied at ``position`` (``n`` pages) from page indexes of the part
+    into destinations on the package's pages. (Copied one by one, a page cannot point at a later page.)"""
+    import pikepdf
+    from pikepdf import Array, Name
+
+    pages = [pdf.pages[position + i].obj for i in range(n)]
+    for page in pages:
+        for annot in page.get("/Annots", None) or ():
+            dest = annot.get("/Dest") if isinstance(annot, pikepdf.Dictionary) else None
+            if isinstance(dest, pikepdf.Array) and len(dest) == 2 and isinstance(dest[0], int):
+                annot.Dest = Array([pages[dest[0]], Name.Fit]) if 0 <= dest[0] < n else Array([page, Name.Fit])
 
 
 def _resolve_links(writer, reader, new_pages, pending, removed: _Removed) -> None:
-    """Point internal links of an external part at its own copied pages; drop those that lead elsewhere."""
-    from pypdf.generic import ArrayObject, NameObject
+    """Point internal links of an external part at its own pages, by index within the part (``[i /Fit]``);
+    drop those that lead elsewhere."""
+    from pypdf.generic import ArrayObject, NameObject, NumberObject
 
     by_ref = {}
     for i, page in enumerate(reader.pages):
-        by_ref[page.indirect_reference.idnum] = new_pages[i]
+        by_ref[page.indirect_reference.idnum] = i
     named = None
     for page, link, dest in pending:
         target = None
@@ -1204,7 +1348,7 @@ def _resolve_links(writer, reader, new_pages, pending, removed: _Removed) -> Non
                     named = reader.named_destinations
                 d = named.get(str(dest))
                 page_no = reader.get_destination_page_number(d) if d is not None else None
-                target = new_pages[page_no] if page_no is not None and page_no >= 0 else None
+                target = page_no if page_no is not None and 0 <= page_no < len(new_pages) else None
             elif dest and hasattr(dest[0], "idnum"):
                 target = by_ref.get(dest[0].idnum)
         except Exception:
@@ -1217,4 +1361,4 @@ def _resolve_links(writer, reader, new_pages, pending, removed: _Removed) -> Non
                     del annots[i]
                     break
             continue
-        link[NameObject("/Dest")] = ArrayObject([target.indirect_reference, NameObject("/Fit")])
+        link[NameObject("/Dest")] = ArrayObject([NumberObject(target), NameObject("/Fit")])

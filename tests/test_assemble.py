@@ -391,3 +391,36 @@ def test_command_line_files_join_the_front_matter_once(files):
     entries = assemble.enclosure_entries(letter)
     assert [(e["letter"], e["pages"]) for e in entries] == [("A", 2), ("B", None), ("C", 1)]
     assert [assemble.annex_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+LINKED_HTML = """<html lang="en"><head><title>Linked</title></head>
+<body><p id="intro">See <a href="#findings">the findings</a>.</p>
+<h2 id="findings" style="break-before: page">Findings</h2><p>Back to <a href="#intro">the start</a>.</p></body></html>"""
+
+
+def test_internal_links_of_an_enclosure_lead_to_its_own_pages(files, tmp_path):
+    linked = tmp_path / "linked.pdf"
+    linked.write_bytes(weasy(LINKED_HTML, "pdf/a-3b"))
+    result = build(files, annexes=[Annex("Linked", linked)])
+    reader = PdfReader(io.BytesIO(result.pdf))
+    assert result.pages == 1 + 2 + 2 and reader.page_labels[3:] == ["A-1", "A-2"]
+    forward = [a.get_object() for a in reader.pages[3]["/Annots"]]
+    backward = [a.get_object() for a in reader.pages[4]["/Annots"]]
+    assert len(forward) == len(backward) == 1
+    assert forward[0]["/Dest"][0].idnum == reader.pages[4].indirect_reference.idnum  # a later page
+    assert backward[0]["/Dest"][0].idnum == reader.pages[3].indirect_reference.idnum  # an earlier page
+    assert not any("links to other documents" in note for note in result.notes)
+
+
+def test_grafted_cover_leaves_one_structure_tree(files):
+    with pikepdf.open(io.BytesIO(build(files).pdf)) as pdf:
+        elements = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/StructElem"]
+        roots = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/StructTreeRoot"]
+        assert len(roots) == 1
+        assert [str(e.S) for e in elements].count("/Document") == 1  # the cover's own root element is gone
+        document = roots[0].K[0] if isinstance(roots[0].K, pikepdf.Array) else roots[0].K
+        for element in elements:  # every element hangs from the one tree
+            seen = 0
+            while element.objgen != document.objgen and seen < 50:
+                element, seen = element.P, seen + 1
+            assert element.objgen == document.objgen
