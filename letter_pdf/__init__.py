@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import PackageNotFoundError, version
+
+# A library does not print: warnings (e.g. probable duplicate signatories) go to the "letter_pdf" logger,
+# which the CLI shows on stderr; programs using the API configure logging as they wish.
+logging.getLogger("letter_pdf").addHandler(logging.NullHandler())
 
 try:
     __version__ = version("letter-pdf")
