@@ -65,9 +65,17 @@ def boundary(func):
     return wrapper
 
 
+class _LowerLevelFormatter(logging.Formatter):
+    """``warning: ...`` like ``error: ...`` lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelname = record.levelname.lower()
+        return super().format(record)
+
+
 def _setup_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
     for name in ("letter_pdf",):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]

@@ -184,7 +184,7 @@ def test_cli_check_reports_lint(make_letter, capsys):
                                                  {"name": "Human Rights Commission", "country": "Kenya"}])
     code, out, err = run(["check", str(warn_only)], capsys)
     assert code == 0, err
-    assert "WARNING: signatories.csv:3: 'Human Rights Commission' may be the same as" in err
+    assert "warning: signatories.csv:3: 'Human Rights Commission' may be the same as" in err
     dup = make_letter(subdir="dup", rows=[{"name": "Cordaid", "country": "NL"}, {"name": "Cordaid", "country": "NL"}])
     code, out, err = run(["check", str(dup)], capsys)
     assert code == 1 and "error: signatories.csv:3: 'Cordaid' is listed more than once" in err
