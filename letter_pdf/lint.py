@@ -27,7 +27,7 @@ from letter_pdf import countries, importer
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import (
-    BIDI_CONTROLS, COLUMNS, YAML_SUFFIXES, load_signatories, make_signatory, read_table, read_text,
+    BIDI_CONTROLS, COLUMNS, YAML_SUFFIXES, load_signatories, read_table, read_text, row_signatory,
 )
 
 
@@ -356,13 +356,8 @@ def lint_file(path: Path, *, lang: str = "en") -> Report:
     findings: list[Finding] = []
     problems: list[LetterPdfError] = []
     loaded: list[Signatory] = []
-    width = len(table.header)
     for row in table.rows:
         here = f"{where}:{row.line}"
-        if any(cell.strip() for cell in row.extra):
-            problems.append(SignatoryError(f"the row has {width + len(row.extra)} fields but the header has {width}",
-                                           where=here, hint="a name that contains the delimiter must be in double quotes"))
-            continue
         raw = row.cells.get("name", "")
         if raw != raw.strip(" \t") and raw.strip():
             findings.append(Finding("warning", "spaces", here, f"the name '{raw.strip()}' has spaces around it",
@@ -371,7 +366,7 @@ def lint_file(path: Path, *, lang: str = "en") -> Report:
             findings.append(Finding("warning", "normalisation", here,
                                     f"the name '{raw.strip()}' is not in Unicode NFC (accents stored as separate marks)",
                                     "it is normalised when printed; 'lint --fix' writes it normalised"))
-        signatory = make_signatory(row.cells, where=here, line=row.line, problems=problems)
+        signatory = row_signatory(row, table=table, where=where, problems=problems)
         if signatory is not None:
             loaded.append(signatory)
     findings.extend(_from_error(p) for p in problems)

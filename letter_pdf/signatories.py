@@ -317,18 +317,23 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
     return Signatory(name=name, countries=codes, kind=kind, role=role, group=group, line=line)  # type: ignore[arg-type]
 
 
+def row_signatory(row, *, table: Table, where: str, problems: list[LetterPdfError]) -> Signatory | None:
+    """One CSV row as a ``Signatory``; ``None`` (and its problems appended) when the row is not valid."""
+    width = len(table.header)
+    here = f"{where}:{row.line}"
+    if any(cell.strip() for cell in row.extra):
+        problems.append(SignatoryError(
+            f"the row has {width + len(row.extra)} fields but the header has {width}", where=here,
+            hint='a name that contains the delimiter must be in double quotes, e.g. "Committee, Ltd"'))
+        return None
+    return make_signatory(row.cells, where=here, line=row.line, problems=problems)
+
+
 def validate_rows(table: Table, *, where: str) -> tuple[Signatory, ...]:
     problems: list[LetterPdfError] = []
     result: list[Signatory] = []
-    width = len(table.header)
     for row in table.rows:
-        here = f"{where}:{row.line}"
-        if any(cell.strip() for cell in row.extra):
-            problems.append(SignatoryError(
-                f"the row has {width + len(row.extra)} fields but the header has {width}", where=here,
-                hint='a name that contains the delimiter must be in double quotes, e.g. "Committee, Ltd"'))
-            continue
-        signatory = make_signatory(row.cells, where=here, line=row.line, problems=problems)
+        signatory = row_signatory(row, table=table, where=where, problems=problems)
         if signatory is not None:
             result.append(signatory)
     if problems:
