@@ -141,7 +141,47 @@ def write_p12(
     return path
 
 
-class LocalTSA:
+class _LoopbackHTTP:
+    """An HTTP server on 127.0.0.1 in a thread, answering POSTs with ``self.answer(body) -> (status, type, bytes)``.
+
+    Use as a context manager; ``url`` is where it listens.
+    """
+
+    def __init__(self):
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                status, content_type, payload = owner.answer(body)
+                self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def answer(self, body: bytes) -> tuple[int, str | None, bytes]:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+class LocalTSA(_LoopbackHTTP):
     """An RFC 3161 time-stamping server on 127.0.0.1 (pyHanko's ``DummyTimeStamper`` behind ``http.server``).
 
     Use as a context manager; ``url`` is where it listens, ``requests`` counts the tokens it issued.
@@ -157,41 +197,15 @@ class LocalTSA:
             certs_to_embed=SimpleCertificateStore.from_certs([ca.asn1_cert()]),
         )
         self.requests = 0
-        owner = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                try:
-                    request = tsp.TimeStampReq.load(body)
-                    response = owner.stamper.request_tsa_response(request).dump()
-                except Exception:  # a malformed request: answer like a TSA would, not with a crash
-                    self.send_response(400)
-                    self.end_headers()
-                    return
-                owner.requests += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/timestamp-reply")
-                self.send_header("Content-Length", str(len(response)))
-                self.end_headers()
-                self.wfile.write(response)
-
-            def log_message(self, *args):  # keep the test output quiet
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LocalTSA:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+    def answer(self, body: bytes) -> tuple[int, str | None, bytes]:
+        try:
+            response = self.stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+        except Exception:  # a malformed request: answer like a TSA would, not with a crash
+            return 400, None, b""
+        self.requests += 1
+        return 200, "application/timestamp-reply", response
 
 
 def closed_loopback_url() -> str:
@@ -273,34 +287,15 @@ def sample_pdf() -> bytes:
 SAMPLE_BOX = (1, 56.7, 640.0, 300.0, 700.0)
 
 
-class FixedAnswerServer:
+class FixedAnswerServer(_LoopbackHTTP):
     """A bad timestamp server on 127.0.0.1: answers every POST with the same status, type and body."""
 
     def __init__(self, status: int, content_type: str, body: bytes):
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        self.fixed = (status, content_type, body)
+        super().__init__()
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FixedAnswerServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+    def answer(self, body: bytes) -> tuple[int, str | None, bytes]:
+        return self.fixed
 
 
 def rejection_response() -> bytes:
