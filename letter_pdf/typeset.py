@@ -14,6 +14,7 @@ Three guards, each tested in ``tests/test_typeset.py``:
 from __future__ import annotations
 
 import contextlib
+import threading
 import datetime as dt
 import functools
 import logging
@@ -308,25 +309,9 @@ def _w3c(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@contextlib.contextmanager
-def _source_date_epoch(moment: dt.datetime):
-    """Make fontTools stamp subset fonts with ``moment`` rather than the clock (its 'head' table).
-
-    WeasyPrint subsets fonts with fontTools when HarfBuzz-subset is missing, and fontTools writes the
-    current time into each font unless ``SOURCE_DATE_EPOCH`` is set: without this, two builds a second
-    apart differ.
-    """
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
+# Writing a PDF swaps WeasyPrint's font subsetter (process-wide): one write at a time, so that threads
+# building letters side by side each get the whole of it.
+_WRITE_LOCK = threading.Lock()
 
 
 def _lean_fonttools_subset(self, to_unicode, hinting):
@@ -335,7 +320,9 @@ def _lean_fonttools_subset(self, to_unicode, hinting):
     WeasyPrint drops GSUB and GPOS from embedded fonts anyway (shaping is done; the PDF holds positioned
     glyphs), but recent fontTools decompiles GDEF/GSUB/GPOS before honouring ``drop_tables``: ~0.8 s
     per Noto face, most of a short letter's build. Deleting the (still undecoded) tables first gives the
-    same glyphs in a fraction of the time.
+    same glyphs in a fraction of the time. The font's own 'head' dates are kept (``recalcTimestamp=False``;
+    fontTools would otherwise write the current time into every subset font, and two builds a second apart
+    would differ).
     """
     import io
 
@@ -350,7 +337,7 @@ def _lean_fonttools_subset(self, to_unicode, hinting):
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=to_unicode)
     try:
-        ttfont = TTFont(io.BytesIO(self.file_content), fontNumber=self.index)
+        ttfont = TTFont(io.BytesIO(self.file_content), fontNumber=self.index, recalcTimestamp=False)
         for tag in ("GSUB", "GPOS", "GDEF"):
             if tag in ttfont:
                 del ttfont[tag]
@@ -429,7 +416,7 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
             )
             _raise(_problems_from_log(records))
             _set_metadata(document, letter, created)
-            with _source_date_epoch(created), _lean_font_subsetting():
+            with _WRITE_LOCK, _lean_font_subsetting():
                 pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
         except Refused as exc:
             raise ResourceError(exc.reason, where=exc.where or exc.url, hint=exc.hint) from None

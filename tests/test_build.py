@@ -370,3 +370,25 @@ def test_command_line_choices_are_checked_like_the_front_matter(make_letter, tmp
     annex.write_bytes(b"%PDF-1.4 not really")
     code, _, err = run_cli("build", str(letter), "--annex", str(annex), "-o", str(tmp_path / "o.pdf"))
     assert code == 1 and "U+10E5" in err and not (tmp_path / "o.pdf").exists()
+
+
+def test_builds_in_threads_are_byte_identical_to_builds_one_at_a_time(tmp_path):
+    """No build leaks process-wide state (environment, patched functions) into another one running beside it."""
+    import threading
+
+    letters = {
+        "a": write_letter(tmp_path / "a", front={"date": "2026-01-02"}),
+        "b": write_letter(tmp_path / "b", front={"date": "2025-05-06", "lang": "fr"}),
+    }
+    alone = {k: letter_pdf.build(p, output=tmp_path / f"{k}-alone.pdf").output.read_bytes() for k, p in letters.items()}
+    together: dict[str, bytes] = {}
+
+    def run(key: str) -> None:
+        together[key] = letter_pdf.build(letters[key], output=tmp_path / f"{key}-thread.pdf").output.read_bytes()
+
+    threads = [threading.Thread(target=run, args=(key,)) for key in letters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert together == alone
