@@ -7,7 +7,20 @@ EXAMPLE_PDF := examples/joint-letter/letter.pdf
 
 .PHONY: demo test bench preview clean
 
-$(VENV)/.base: pyproject.toml
+# WeasyPrint needs the Pango text library from the system. Install it when it is missing and we can
+# (Debian/Ubuntu as root); otherwise say what to install.
+$(VENV)/.system:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0'; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1; \
+	  else \
+	    echo "letter-pdf needs the Pango library (WeasyPrint): install libpango-1.0-0 and libpangoft2-1.0-0" \
+	         "(Debian/Ubuntu), pango (Homebrew, Fedora), then run make again" >&2; exit 1; \
+	  fi; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/.base: pyproject.toml $(VENV)/.system
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
