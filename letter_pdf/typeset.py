@@ -223,11 +223,16 @@ def font_configuration(font_set: FontSet):
 
 
 class _Collector(logging.Handler):
+    """WeasyPrint's records of one build: those logged by the thread that typesets it."""
+
     def __init__(self):
         super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread:
+            return  # another build's message (letters typeset in several threads at once)
         if record.levelno >= logging.WARNING:
             self.records.append(record)
         try:
@@ -237,20 +242,35 @@ class _Collector(logging.Handler):
         _LOG.debug("weasyprint %s: %s", record.levelname.lower(), message, exc_info=record.exc_info)
 
 
+# The "weasyprint" logger is shared by every build in the process: the first build to start stops its
+# propagation (its messages and tracebacks never reach the user's stderr) and the last one to finish
+# restores it, so that builds in several threads neither leak messages nor leave the logger changed.
+_LOG_STATE_LOCK = threading.Lock()
+_log_users = 0
+_log_saved: tuple[int, bool] = (logging.NOTSET, True)
+
+
 @contextlib.contextmanager
 def _captured_log():
+    global _log_users, _log_saved
     logger = logging.getLogger("weasyprint")
-    saved = (logger.level, logger.propagate)
     collector = _Collector()
-    logger.addHandler(collector)
-    logger.propagate = False  # WeasyPrint's messages and tracebacks never reach the user's stderr
-    logger.setLevel(logging.DEBUG if _LOG.isEnabledFor(logging.DEBUG) else logging.WARNING)
+    with _LOG_STATE_LOCK:
+        if _log_users == 0:
+            _log_saved = (logger.level, logger.propagate)
+            logger.propagate = False
+            logger.setLevel(logging.DEBUG if _LOG.isEnabledFor(logging.DEBUG) else logging.WARNING)
+        _log_users += 1
+        logger.addHandler(collector)
     try:
         yield collector.records
     finally:
-        logger.removeHandler(collector)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
+        with _LOG_STATE_LOCK:
+            logger.removeHandler(collector)
+            _log_users -= 1
+            if _log_users == 0:
+                logger.setLevel(_log_saved[0])
+                logger.propagate = _log_saved[1]
 
 
 _NOTDEF = ".notdef glyph rendered"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import subprocess
 import sys
@@ -382,6 +383,8 @@ def test_builds_in_threads_are_byte_identical_to_builds_one_at_a_time(tmp_path):
     }
     alone = {k: letter_pdf.build(p, output=tmp_path / f"{k}-alone.pdf").output.read_bytes() for k, p in letters.items()}
     together: dict[str, bytes] = {}
+    weasyprint_logger = logging.getLogger("weasyprint")
+    before = (weasyprint_logger.level, weasyprint_logger.propagate, list(weasyprint_logger.handlers))
 
     def run(key: str) -> None:
         together[key] = letter_pdf.build(letters[key], output=tmp_path / f"{key}-thread.pdf").output.read_bytes()
@@ -392,3 +395,5 @@ def test_builds_in_threads_are_byte_identical_to_builds_one_at_a_time(tmp_path):
     for thread in threads:
         thread.join()
     assert together == alone
+    # and the shared "weasyprint" logger is left as it was found (no build restores another's settings)
+    assert (weasyprint_logger.level, weasyprint_logger.propagate, list(weasyprint_logger.handlers)) == before
