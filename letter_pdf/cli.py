@@ -65,17 +65,26 @@ def boundary(func):
     return wrapper
 
 
-class _LowerLevelFormatter(logging.Formatter):
-    """``warning: ...`` like ``error: ...`` lines."""
+class _StderrHandler(logging.Handler):
+    """Log records as ``warning: ...`` lines (like ``error: ...``) on the current stderr.
 
-    def format(self, record: logging.LogRecord) -> str:
-        record.levelname = record.levelname.lower()
-        return super().format(record)
+    Through ``click.echo``, so that the stream is looked up for each line: a command run in-process (tests,
+    ``main(argv)``) never leaves a handler writing to a stream that has since been closed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname.lower()}: {self.format(record)}", err=True)
+        except Exception:  # noqa: BLE001 - logging must never break the command
+            self.handleError(record)
 
 
 def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
+    handler = _StderrHandler()
     for name in ("letter_pdf",):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
