@@ -36,13 +36,14 @@ def canonical_key(key: Any) -> str:
 class _Source:
     """The letter file being read: its path, its YAML node tree (for line numbers) and the problems found."""
 
-    path: Path
+    path: Path  # absolute
+    shown: Path  # as the user named it, for messages
     lines: dict[str, int]  # dotted key ('sender.name', 'signers.0.name') -> 1-based line in the file
     problems: list[LetterPdfError]
 
     def where(self, field: str) -> str:
         line = self.lines.get(field) or self.lines.get(field.split(".")[0])
-        return LetterPdfError.location(self.path, line, field)
+        return LetterPdfError.location(self.shown, line, field)
 
     def fail(self, field: str, message: str, hint: str | None = None, cls=InputError) -> None:
         self.problems.append(cls(message, where=self.where(field), hint=hint))
@@ -407,11 +408,12 @@ KEYS: tuple[str, ...] = tuple(_FIELDS) + _OTHER_KEYS
 
 def load_letter(path: Path) -> Letter:
     """Read and validate a letter file and its signatory list; raise ``Problems`` listing every problem."""
-    path = Path(path).absolute()
-    text = read_text(path)
-    front, body, body_line = split_front_matter(text, path)
-    data, lines = parse_front_matter(front, path)
-    src = _Source(path=path, lines=lines, problems=[])
+    shown = Path(path)
+    path = shown.absolute()
+    text = read_text(shown)
+    front, body, body_line = split_front_matter(text, shown)
+    data, lines = parse_front_matter(front, shown)
+    src = _Source(path=path, shown=shown, lines=lines, problems=[])
 
     values: dict[str, Any] = {}
     for raw_key in data:
@@ -433,7 +435,7 @@ def load_letter(path: Path) -> Letter:
     signers = _signers(src, values.get("signer"), values.get("signers"))
     if not body.strip():
         src.problems.append(InputError("the letter has no text after the front matter",
-                                       where=LetterPdfError.location(path, body_line),
+                                       where=LetterPdfError.location(shown, body_line),
                                        hint="write the letter's text below the closing '---'"))
 
     if src.problems:
