@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 
-from letter_pdf.model import Signatory
-
 
 @dataclass(frozen=True)
 class Counts:

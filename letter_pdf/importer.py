@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from letter_pdf import countries
-from letter_pdf.errors import LetterPdfError, SignatoryError
+from letter_pdf.errors import SignatoryError
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
 

@@ -159,7 +159,7 @@ def _text_list(src: _Source, field: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(_nfc(line.strip()) for line in value.splitlines() if line.strip())
     if not isinstance(value, list):
-        src.fail(field, f"'{field}' must be a list of lines", hint=f"write it as [line one, line two]")
+        src.fail(field, f"'{field}' must be a list of lines", hint="write it as [line one, line two]")
         return ()
     out = []
     for index, item in enumerate(value):

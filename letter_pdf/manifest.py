@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from letter_pdf import __version__
+from letter_pdf.arrange import printed_sections
 from letter_pdf.model import Letter, Party, Signatory
 
 log = logging.getLogger("letter_pdf")
@@ -61,18 +62,6 @@ def signatory_entry(signatory: Signatory) -> dict:
         "role": signatory.role,
         "group": signatory.group,
     }
-
-
-def printed_sections(letter: Letter):
-    """The signatory list as the letter prints it: ``arrange.Section``s (heading, count, entries) in order."""
-    from letter_pdf import arrange
-
-    return arrange.arrange(letter.signatories, order=letter.order, group_by=letter.group_by, lang=letter.lang)
-
-
-def printed_signatories(letter: Letter) -> tuple[Signatory, ...]:
-    """The signatories in the order the letter prints them (``order``, ``group_by``)."""
-    return tuple(s for section in printed_sections(letter) for s in section.entries)
 
 
 def display_path(path: Path, folder: Path) -> str:

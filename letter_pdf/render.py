@@ -15,7 +15,7 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from letter_pdf import assets, body, countries, labels
-from letter_pdf.arrange import Section, arrange
+from letter_pdf.arrange import printed_sections
 from letter_pdf.counts import Counts, on_behalf
 from letter_pdf.errors import ResourceError
 from letter_pdf.fonts import FontSet
@@ -111,16 +111,6 @@ def country_text(signatory: Signatory, lang: str) -> str:
     return " / ".join(countries.display_name(code, lang) for code in signatory.countries)
 
 
-def sections(letter: Letter) -> tuple[Section, ...]:
-    """The signatory list as printed: ordered and grouped as the letter asks."""
-    return arrange(letter.signatories, order=letter.order, group_by=letter.group_by, lang=letter.lang)
-
-
-def printed_signatories(letter: Letter) -> tuple[Signatory, ...]:
-    """The signatories in the order the letter prints them."""
-    return tuple(entry for section in sections(letter) for entry in section.entries)
-
-
 def _signatory_view(signatory: Signatory, lang: str, *, under_country_heading: bool = False) -> dict:
     # Under a country heading, a single country would only repeat the heading; several countries still say more.
     repeat = under_country_heading and len(signatory.countries) == 1
@@ -142,7 +132,7 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
             "entries": [_signatory_view(entry, lang, under_country_heading=letter.group_by == "country")
                         for entry in section.entries],
         }
-        for section in sections(letter)
+        for section in printed_sections(letter)
     ]
     signers = [
         {

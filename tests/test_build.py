@@ -8,7 +8,6 @@ leaves no file behind.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import re
 import subprocess
@@ -20,8 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 import letter_pdf
-from letter_pdf.cli import main
-
+import letter_pdf.cli
 from conftest import read_csv_rows, write_letter
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,6 @@ import pytest
 from letter_pdf import lint
 from letter_pdf.cli import main
 from letter_pdf.model import Signatory
-from letter_pdf.signatories import load_signatories
 
 
 def S(name, *codes, kind="organisation", line=None):
