@@ -88,3 +88,16 @@ def make_letter(tmp_path):
         return write_letter(tmp_path / kwargs.pop("subdir", "letter"), **kwargs)
 
     return factory
+
+
+def run_main(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run ``letter-pdf ARGS`` in-process through ``cli.main``; return (exit code, stdout, stderr)."""
+    from letter_pdf.cli import main
+
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    out = capsys.readouterr()
+    return code, out.out, out.err

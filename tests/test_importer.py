@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from letter_pdf.cli import main
+from conftest import run_main
 from letter_pdf.errors import SignatoryError
 from letter_pdf.importer import import_file, import_text
 from letter_pdf.model import Signatory
@@ -146,33 +146,23 @@ def test_empty_input(text):
 # --- the command ---------------------------------------------------------------------------------------
 
 
-def run(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_cli_import_writes_csv_and_summary(tmp_path, capsys):
     source = tmp_path / "pasted.txt"
     source.write_text(PASTED, encoding="utf-8")
-    code, out, err = run(["signatories", "import", str(source), "-o", str(tmp_path / "list.csv")], capsys)
+    code, out, err = run_main(["signatories", "import", str(source), "-o", str(tmp_path / "list.csv")], capsys)
     assert code == 0, err
     assert "12 rows" in err and "entry to check" in err and "pasted.txt:5:" in err
     sigs = load_signatories(tmp_path / "list.csv")
     assert len(sigs) == 12 and sigs[4].countries == ("GB",)
     assert (tmp_path / "list.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
-    code, out, err = run(["signatories", "import", str(source)], capsys)  # default: signatories.csv beside
+    code, out, err = run_main(["signatories", "import", str(source)], capsys)  # default: signatories.csv beside
     assert code == 0 and (tmp_path / "signatories.csv").is_file()
 
 
 def test_cli_import_to_stdout(tmp_path, capsys):
     source = tmp_path / "pasted.txt"
     source.write_text("Cordaid (Pays-Bas)\n", encoding="utf-8")
-    code, out, err = run(["signatories", "import", str(source), "-o", "-"], capsys)
+    code, out, err = run_main(["signatories", "import", str(source), "-o", "-"], capsys)
     assert code == 0 and "Cordaid,NL,organisation" in out
 
 
@@ -186,7 +176,7 @@ def test_cli_import_bad_input_leaves_nothing(tmp_path, capsys, data, message):
     source = tmp_path / "input.txt"
     source.write_bytes(data)
     target = tmp_path / "out.csv"
-    code, out, err = run(["signatories", "import", str(source), "-o", str(target)], capsys)
+    code, out, err = run_main(["signatories", "import", str(source), "-o", str(target)], capsys)
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
@@ -196,7 +186,7 @@ def test_cli_import_never_overwrites_input(tmp_path, capsys):
     source = tmp_path / "signatories.csv"
     source.write_text("Organisation,Country\nCordaid,NL\n", encoding="utf-8")
     before = source.read_bytes()
-    code, out, err = run(["signatories", "import", str(source)], capsys)
+    code, out, err = run_main(["signatories", "import", str(source)], capsys)
     assert code == 1 and "overwrite the input" in err
     assert source.read_bytes() == before
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from letter_pdf import lint
-from letter_pdf.cli import main
+from conftest import run_main
 from letter_pdf.model import Signatory
 
 
@@ -121,27 +121,17 @@ def test_fix_file_lists_each_change_and_loads(tmp_path):
     assert path.read_text(encoding="utf-8") == MESSY  # the input is untouched
 
 
-def run(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_cli_lint_exit_codes_and_fix(tmp_path, capsys, resources):
-    code, out, err = run(["signatories", "lint", str(resources / "foreign-agents-signatories.csv")], capsys)
+    code, out, err = run_main(["signatories", "lint", str(resources / "foreign-agents-signatories.csv")], capsys)
     assert code == 0 and "warning" in out and "0 error(s), 1 warning(s)" in err
     path = write(tmp_path, MESSY)
-    code, out, err = run(["signatories", "lint", str(path)], capsys)
+    code, out, err = run_main(["signatories", "lint", str(path)], capsys)
     assert code == 1 and "list.csv:4: error: 'Cordaid' is listed more than once" in out
     assert not (tmp_path / "list.fixed.csv").exists()
-    code, out, err = run(["signatories", "lint", str(path), "--fix"], capsys)
+    code, out, err = run_main(["signatories", "lint", str(path), "--fix"], capsys)
     assert code == 1 and "wrote" in err and (tmp_path / "list.fixed.csv").is_file()
     assert "fixed list.csv:5: split" in err
-    code, out, err = run(["signatories", "lint", str(path), "--fix", "-o", str(path)], capsys)
+    code, out, err = run_main(["signatories", "lint", str(path), "--fix", "-o", str(path)], capsys)
     assert code == 1 and "overwrite the input" in err and path.read_text(encoding="utf-8") == MESSY
 
 
@@ -181,13 +171,13 @@ def test_lint_scales_to_10000_names(tmp_path):
 def test_cli_check_reports_lint(make_letter, capsys):
     warn_only = make_letter(subdir="warn", rows=[{"name": "Kenya Human Rights Commission", "country": "KE"},
                                                  {"name": "Human Rights Commission", "country": "Kenya"}])
-    code, out, err = run(["check", str(warn_only)], capsys)
+    code, out, err = run_main(["check", str(warn_only)], capsys)
     assert code == 0, err
     assert "warning: signatories.csv:3: 'Human Rights Commission' may be the same as" in err
     dup = make_letter(subdir="dup", rows=[{"name": "Cordaid", "country": "NL"}, {"name": "Cordaid", "country": "NL"}])
-    code, out, err = run(["check", str(dup)], capsys)
+    code, out, err = run_main(["check", str(dup)], capsys)
     assert code == 1 and "error: signatories.csv:3: 'Cordaid' is listed more than once" in err
-    code, out, err = run(["build", str(dup)], capsys)
+    code, out, err = run_main(["build", str(dup)], capsys)
     assert code == 1 and "listed more than once" in err and not (dup.parent / "letter.pdf").exists()
 
 
