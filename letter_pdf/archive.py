@@ -47,7 +47,7 @@ from typing import Any
 from letter_pdf import __version__
 from letter_pdf.errors import ArchiveError
 from letter_pdf.model import CHANNELS
-from letter_pdf.output import fsync_dir
+from letter_pdf.output import fsync_dir, write_temp
 from letter_pdf.manifest import canonical_json, read_attachments, parse_manifest, MANIFEST_NAME
 
 log = logging.getLogger("letter_pdf")
@@ -103,13 +103,8 @@ def _write_new(path: Path, data: bytes) -> None:
 
     Fails with ``FileExistsError`` rather than replacing an existing file: nothing is ever overwritten.
     """
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    tmp = write_temp(path.parent, data, prefix=TMP_PREFIX, mode=0o444)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o444)
         os.link(tmp, path)  # unlike rename, refuses to replace an existing file
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -16,23 +16,38 @@ def write_atomic(path: Path, data: bytes) -> Path:
     if not folder.is_dir():
         raise OutputError("the output folder does not exist", where=folder, hint="create it or choose another -o")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        tmp = write_temp(folder, data, prefix=f".{path.name}.", suffix=".tmp", mode=0o644)
     except OSError as exc:
         raise OutputError(f"cannot write here ({exc.strerror})", where=folder, hint="choose a writable -o") from exc
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write the file ({exc.strerror})", where=path) from exc
         raise
     fsync_dir(folder)
     return path
+
+
+def write_temp(folder: Path, data: bytes, *, prefix: str, suffix: str = "", mode: int = 0o644) -> Path:
+    """Write ``data`` to a new temporary file in ``folder``, flushed to disk; return its path.
+
+    The caller moves it into place (``os.replace``, or ``os.link`` where nothing may be overwritten) and
+    removes it if that fails. On any error here, no temporary file is left behind.
+    """
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def fsync_dir(folder: Path) -> None:
