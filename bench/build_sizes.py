@@ -26,9 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from sample_rows import numbered_rows
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "joint-letter"
-NAMES_CSV = ROOT / "tests" / "resources" / "foreign-agents-signatories.csv"
 PYTHON = sys.executable
 GIB = 1024**3
 
@@ -38,16 +39,9 @@ def make_letter(folder: Path, size: int) -> Path:
     shutil.copytree(EXAMPLE, folder)
     for stale in folder.glob("*.pdf"):
         stale.unlink()
-    with NAMES_CSV.open(encoding="utf-8", newline="") as f:
-        base = list(csv.DictReader(f))
-    rows = []
-    for i in range(size):
-        row = dict(base[i % len(base)])
-        if i >= len(base):
-            row["name"] = f"{row['name']} {i // len(base) + 1}"
-        rows.append(row)
+    rows = numbered_rows(size)
     with (folder / "signatories.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(base[0]), lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return folder / "letter.md"

@@ -17,19 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def make_rows(n: int) -> list[dict[str, str]]:
-    with (ROOT / "tests" / "resources" / "foreign-agents-signatories.csv").open(encoding="utf-8", newline="") as f:
-        base = list(csv.DictReader(f))
-    rows = []
-    for i in range(n):
-        row = dict(base[i % len(base)])
-        if i >= len(base):
-            row["name"] = f"{row['name']} {i + 1}"
-        rows.append(row)
-    return rows
+from sample_rows import numbered_rows
 
 
 def timed(label: str, func):
@@ -50,7 +38,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            rows = make_rows(n)
+            rows = numbered_rows(n)
             path = Path(tmp) / f"signatories-{n}.csv"
             with path.open("w", encoding="utf-8", newline="") as f:
                 writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
