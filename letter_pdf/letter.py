@@ -498,7 +498,8 @@ def _enclosures(src: _Source, field: str, value: Any) -> tuple[Annex, ...]:
             path = _path(src, f"{where}.file", data.get("file"), PDF_SUFFIXES) if data.get("file") else None
             title = _text(src, f"{where}.title", data.get("title")) or (path.stem if path else None)
             if title is None:
-                src.fail(where, "an enclosure needs a title or a file")
+                if data.get("title") is None and data.get("file") is None:  # else already reported
+                    src.fail(where, "an enclosure needs a title or a file")
                 continue
             out.append(Annex(title=title, path=path))
         elif (title := _text(src, where, item)) is not None:
