@@ -109,11 +109,12 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class _Refused(Exception):
-    """The front matter exceeds a bound; raised while composing, before anything walks the tree."""
+class YamlLimitError(yaml.MarkedYAMLError):
+    """The YAML exceeds a bound; raised while composing, before anything walks the tree. A ``YAMLError``,
+    so code that reports YAML errors by their ``problem_mark`` reports this one at its line too."""
 
     def __init__(self, message: str, mark, hint: str):
-        super().__init__(message)
+        super().__init__(problem=message, problem_mark=mark)
         self.message, self.mark, self.hint = message, mark, hint
 
 
@@ -130,7 +131,7 @@ def _kept_resolvers() -> dict:
     return kept
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
+class BoundedLoader(yaml.SafeLoader):
     """A SafeLoader that counts values and depth while composing, aliases included, and refuses
     explicit tags; it stops at the first bound crossed, so no later step walks a huge or deep tree."""
 
@@ -147,19 +148,19 @@ class _FrontMatterLoader(yaml.SafeLoader):
             target = self.anchors.get(event.anchor)
             if target is not None:
                 if id(target) not in self._sizes:
-                    raise _Refused(f"the alias '*{event.anchor}' refers to the list or mapping it is inside",
+                    raise YamlLimitError(f"the alias '*{event.anchor}' refers to the list or mapping it is inside",
                                    event.start_mark, "write the values out instead of the alias")
                 if self._depth + self._sizes[id(target)][1] > MAX_DEPTH:
-                    raise _Refused(f"the front matter is nested more than {MAX_DEPTH} levels deep",
+                    raise YamlLimitError(f"the front matter is nested more than {MAX_DEPTH} levels deep",
                                    event.start_mark, "write each key on its own line with a plain value")
             return super().compose_node(parent, index)
         if getattr(event, "tag", None) not in (None, "!"):
             tag = event.tag.replace("tag:yaml.org,2002:", "!!")
-            raise _Refused(f"YAML tags such as '{visible(tag)}' are not used in a letter", event.start_mark,
+            raise YamlLimitError(f"YAML tags such as '{visible(tag)}' are not used in a letter", event.start_mark,
                            "remove the tag and write the value as text")
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise _Refused(f"the front matter is nested more than {MAX_DEPTH} levels deep", event.start_mark,
+            raise YamlLimitError(f"the front matter is nested more than {MAX_DEPTH} levels deep", event.start_mark,
                            "write each key on its own line with a plain value")
         node = super().compose_node(parent, index)
         self._depth -= 1
@@ -173,7 +174,8 @@ class _FrontMatterLoader(yaml.SafeLoader):
         values = 1 + sum(size for size, _ in sizes)
         levels = 1 + max((level for _, level in sizes), default=0)
         if values > MAX_NODES:
-            raise _Refused(f"the front matter holds more than {MAX_NODES:,} values (counting what aliases repeat)",
+            raise YamlLimitError(f"the front matter holds more than {MAX_NODES:,} values "
+                                 "(counting what aliases repeat)",
                            node.start_mark, "remove the anchors ('&') and aliases ('*'); a long list of signatories "
                            "belongs in a CSV file beside the letter")
         self._sizes[id(node)] = (values, levels)
@@ -215,11 +217,11 @@ def _key_lines(node: yaml.Node, prefix: str, offset: int, out: dict[str, int], t
 def parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int], list[LetterPdfError]]:
     """Return (data, dotted key -> line, problems of keys given twice)."""
     offset = 2  # YAML line 0 is line 2 of the file (line 1 is '---')
-    loader = _FrontMatterLoader(front)
+    loader = BoundedLoader(front)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except _Refused as exc:
+    except YamlLimitError as exc:
         raise InputError(exc.message, where=LetterPdfError.location(path, exc.mark.line + offset),
                          hint=exc.hint) from None
     except yaml.YAMLError as exc:
@@ -391,7 +393,8 @@ def _lang(src: _Source, value: Any) -> str:
     try:
         Locale.parse(text.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
-        src.fail("lang", f"'{visible(text)}' is not a language Babel knows", hint="use a BCP 47 tag such as en, fr, pl, ru, pt-BR")
+        src.fail("lang", f"'{visible(text)}' is not a language Babel knows",
+                 hint="use a BCP 47 tag such as en, fr, pl, ru, pt-BR")
         return "en"
     return text
 
@@ -421,9 +424,8 @@ def _path(src: _Source, field: str, value: Any, suffixes: tuple[str, ...]) -> Pa
                  hint="copy the file into the letter's folder (or a subfolder) and name it relative to the letter")
         return None
     if not exists:
-        here = src.shown.parent
-        src.fail(field, f"file '{shown}' not found", cls=ResourceError,
-                 hint=f"put it in {'the letter' + chr(39) + 's folder' if here == Path('.') else here} or correct the name")
+        here = "the letter's folder" if src.shown.parent == Path(".") else str(src.shown.parent)
+        src.fail(field, f"file '{shown}' not found", cls=ResourceError, hint=f"put it in {here} or correct the name")
         return None
     if candidate.suffix.lower() not in suffixes:
         src.fail(field, f"'{shown}' is not a {'/'.join(s.lstrip('.') for s in suffixes)} file", cls=ResourceError)

@@ -13,7 +13,8 @@ import unicodedata
 # Embeddings, overrides and isolates: they reorder the characters that follow them on the page
 # ("IBAN \u202e1234 5678" prints "8765 4321"), while text extraction still shows the logical order.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-BIDI_HINT = "it can reorder what is printed; delete it (it is invisible in most editors: retype the text around it)"
+INVISIBLE_HINT = "delete it (it is invisible in most editors: retype the text around it)"
+BIDI_HINT = f"it can reorder what is printed; {INVISIBLE_HINT}"
 
 REPLACEMENT = "\ufffd"
 TAGS = range(0xE0000, 0xE0080)
@@ -43,7 +44,7 @@ def refused_character(text: str) -> tuple[str, str] | None:
     ch = match[0]
     if ch in BIDI_CONTROLS:
         return f"an invisible bidirectional control, {char_name(ch)}", BIDI_HINT
-    return f"a control character, {char_name(ch)}", "delete it (it is invisible in most editors: retype the text around it)"
+    return f"a control character, {char_name(ch)}", INVISIBLE_HINT
 
 
 def suspect_characters(text: str) -> str | None:
