@@ -22,6 +22,7 @@ import yaml
 from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
+from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
 
 log = logging.getLogger("letter_pdf")
 
@@ -275,9 +276,6 @@ def _bad_characters(name: str) -> str | None:
         if cat == "Cc" or ch in BIDI_CONTROLS:
             return f"an invisible control character, U+{ord(ch):04X} {unicodedata.name(ch, 'CONTROL')}"
     return None
-
-
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def make_signatory(values: dict, *, where: str, line: int | None, problems: list[LetterPdfError]) -> Signatory | None:
