@@ -100,6 +100,8 @@ def test_bundled_set_has_serif_body_and_sans_headings():
         (0x1C80, 0x1C8F),  # Cyrillic Extended-C
         (0x0391, 0x03C9),  # Greek letters
         (0x2010, 0x2011),  # hyphen and non-breaking hyphen (automatic hyphenation inserts U+2010)
+        (0x2022, 0x2023),  # bullet and triangular bullet: list markers of letter.css
+        (0x2013, 0x2013),  # en dash: the marker of a second-level list
     ],
 )
 def test_every_bundled_face_covers_the_promised_blocks(first, last):
