@@ -430,3 +430,18 @@ def test_characters_written_as_html_references_in_the_body_are_checked(tmp_path)
         "✓": f"{tmp_path / 'letter.md'}:13",
         "◦": None,
     }
+
+
+def test_the_cli_refuses_a_damaged_user_font_with_exit_1_naming_the_file(make_letter, tmp_path, capsys):
+    from conftest import run_main
+
+    path = make_letter(front={"fonts": ["Broken.ttf"]}, rows=[{"name": "ქართ ული", "country": "GE"}])
+    broken = _damaged(path.parent, "Broken.ttf", lambda length: bytes(length))
+    code, out, err = run_main(["check", str(path)], capsys)
+    assert code == 1
+    damaged = [line for line in err.splitlines() if "damaged" in line]
+    assert damaged == [
+        f"error: {broken}: the font's glyphs are damaged: "
+        + ", ".join(f"{fonts.describe_char(c)} (it has no outline (it would print as nothing))" for c in "ქართული")
+        + " — the font file is broken; download it again from its source, or use another font"
+    ]
