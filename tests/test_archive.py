@@ -192,8 +192,15 @@ def test_export_plain_and_bagit(filled, pdfs, tmp_path):
 
     result = run("archive", "export", "3", tmp_path / "bag", "--bagit", archive=filled)
     assert result.exit_code == 0, result.stderr
+    # RFC 8493 (BagIt 1.0), not the 0.97 draft bagit-python declares by itself
+    declaration = (tmp_path / "bag" / "bagit.txt").read_bytes()
+    assert declaration == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    for algorithm in ("sha256", "sha512"):  # the tag manifests cover the declaration as written
+        lines = (tmp_path / "bag" / f"tagmanifest-{algorithm}.txt").read_text().splitlines()
+        assert f"{hashlib.new(algorithm, declaration).hexdigest()} bagit.txt" in lines
     bag = bagit.Bag(str(tmp_path / "bag"))
-    bag.validate()  # raises BagValidationError when anything is wrong
+    assert bag.version_info == (1, 0)
+    bag.validate()  # raises BagValidationError when anything is wrong (with the 1.0 rules)
     assert set(bag.payload_files()) == {"data/record-3.pdf", "data/record-3.json", "data/record-3-sources/letter.md",
                                         "data/record-3-sources/signatories.csv", "data/README.txt"}
     assert "sha512" in bag.algorithms and "sha256" in bag.algorithms
@@ -380,6 +387,117 @@ def test_unwritable_archive_folder(pdfs, tmp_path):
     assert result.exit_code == 1 and "not a letter-pdf archive" in result.stderr
     assert sorted(p.name for p in stranger.iterdir()) == ["cv.docx"]
     assert run("archive", "list", archive=tmp_path / "nowhere").exit_code == 1
+
+
+def _error_lines(result) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith("error: ")]
+
+
+def _forge_index(archive: Path, sql: str, *params) -> None:
+    db = sqlite3.connect(archive / "index.sqlite")
+    db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+# (column, forged value, its label in messages, the record's own value)
+FORGERIES = [
+    ("recipient", "Someone else", "recipient", lambda r, h: r["recipient"]),
+    ("sent_at", "2026-11-28T09:00:00Z", "sent at", lambda r, h: r["sent_at"]),
+    ("channel", "fax", "channel", lambda r, h: r["channel"]),
+    ("pdf_sha256", "ab" * 32, "PDF SHA-256", lambda r, h: r["pdf"]["sha256"]),
+    ("signatories", 2, "number of signatories", lambda r, h: len(r["manifest"]["signatories"])),
+    ("ref", "RR 0000 0000 0GB", "ref", lambda r, h: r["ref"]),
+    ("recorded_at", "2020-01-01T00:00:00Z", "recorded at", lambda r, h: r["recorded_at"]),
+    ("previous", "0" * 64, "previous hash", lambda r, h: r["previous"]),
+    ("title", "Another letter", "title", lambda r, h: r["letter"]["title"]),
+    ("letter_key", "0" * 16, "letter key", lambda r, h: r["letter"]["key"]),
+    ("version", 7, "version", lambda r, h: r["letter"]["version"]),
+    ("pages", 9, "pages", lambda r, h: r["pdf"]["pages"]),
+    ("signed", 1, "signed", lambda r, h: int(r["pdf"]["signed"])),
+    ("hash", "cd" * 32, "chain hash", lambda r, h: h),
+]
+
+
+def test_every_index_column_is_covered_by_a_forgery_test():
+    assert sorted(c for c, *_ in FORGERIES) == sorted(set(A._COLUMNS) - {"number"})
+
+
+@pytest.fixture(scope="module")
+def pristine(filled) -> dict[str, str]:
+    """What list and show print for the untouched archive."""
+    return {"list": run("archive", "list", archive=filled).stdout, "show": run("archive", "show", "2", archive=filled).stdout}
+
+
+@pytest.mark.parametrize(("column", "forged", "label", "truth"), FORGERIES, ids=[f[0] for f in FORGERIES])
+def test_a_forged_index_field_fails_verify_and_never_reaches_list_or_show(copy, pristine, column, forged, label, truth):
+    rec, digest = A.Archive(copy).get(2)
+    true_value = truth(rec, digest)
+    assert forged != true_value
+    _forge_index(copy, f"UPDATE records SET {column} = ? WHERE number = 2", forged)
+
+    result = _verify(copy)
+    assert result.exit_code == 1
+    said = lambda v: "nothing" if v is None else repr(v)  # noqa: E731
+    if column == "hash":
+        expected = (f"error: index.sqlite: record 2, chain hash: the index says {said(forged)} but the record file's "
+                    f"is {said(digest)}, as record 3 confirms")
+    else:
+        expected = f"error: index.sqlite: record 2, {label}: the index says {said(forged)} but the record file says {said(true_value)}"
+    assert _error_lines(result) == [expected]
+
+    warning = (f"warning: record 2: the index disagrees with the record file ({label}); shown as the record file says "
+               "— run 'letter-pdf archive verify'\n")
+    listed = run("archive", "list", archive=copy)
+    assert listed.exit_code == 0 and listed.stdout == pristine["list"]  # what the records say, not the index
+    assert listed.stderr == warning
+    shown = run("archive", "show", "2", archive=copy)
+    assert shown.exit_code == 0 and shown.stdout == pristine["show"]
+    assert shown.stderr == warning
+
+
+def test_the_forgery_from_the_report_recipient_of_record_2(copy):
+    """The case as reported: only the index's recipient of record 2 changed."""
+    _forge_index(copy, "UPDATE records SET recipient = 'Someone else' WHERE number = 2")
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert _error_lines(result) == ["error: index.sqlite: record 2, recipient: the index says 'Someone else' but the "
+                                    "record file says 'President of the Russian Federation'"]
+    assert "Someone else" not in run("archive", "list", archive=copy).stdout
+    assert [r["recipient"] for r in A.Archive(copy).list()][1] == "President of the Russian Federation"
+    # the fix: rebuild the index from the records
+    assert run("archive", "reindex", archive=copy).exit_code == 0
+    assert _verify(copy).exit_code == 0
+
+
+def test_an_indexed_record_whose_file_is_missing_is_an_error(copy):
+    """The last record's file deleted: no gap in the numbers, only the index still knows it."""
+    (copy / "records" / "00000005.json").unlink()
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert _error_lines(result) == ["error: records/00000005.json: record 5 is in the index but its file is missing"]
+    listed = run("archive", "list", archive=copy)
+    assert listed.stderr == ("warning: record 5 is in the index but its file is missing; run 'letter-pdf archive "
+                             "verify'\n")
+    assert len(listed.stdout.splitlines()) == 1 + 4
+
+
+def test_a_gap_in_the_index_is_an_error(copy):
+    _forge_index(copy, "DELETE FROM records WHERE number = 3")
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert _error_lines(result) == ["error: index.sqlite: records [3] are missing from the index; "
+                                    "run 'letter-pdf archive reindex'"]
+
+
+def test_stored_files_are_read_only(filled):
+    import stat
+
+    stored = [filled / A.MARKER, filled / A.README, *sorted((filled / "records").iterdir()),
+              *sorted(p for p in (filled / "objects").rglob("*") if p.is_file())]
+    assert len(stored) == 2 + 5 + 3 + 4  # marker, readme, 5 records, 3 PDFs, 2 x 2 embedded sources
+    modes = {p.relative_to(filled).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in stored}
+    assert set(modes.values()) == {"0o444"}, modes
 
 
 def test_index_behind_the_records_is_caught_up(copy):
