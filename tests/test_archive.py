@@ -630,6 +630,34 @@ def test_several_processes_recording_at_once(pdfs, tmp_path):
     assert numbers == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.fixture
+def local_zone():
+    """Pin the local time zone (TZ) to New York's rules, without the tz database (a POSIX rule), and restore it."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "EST5EDT,M3.2.0,M11.1.0"
+    time.tzset()
+    yield
+    if saved is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+
+
+def test_sent_at_without_an_offset_is_local_time(local_zone):
+    assert A.parse_sent_at("2026-11-30T10:00") == "2026-11-30T10:00:00-05:00"  # winter: EST
+    assert A.parse_sent_at("2026-07-01T10:00") == "2026-07-01T10:00:00-04:00"  # summer: EDT, for that date
+    assert A.parse_sent_at("2026-11-30T10:00+03:00") == "2026-11-30T10:00:00+03:00"  # an offset given is kept
+    assert A.parse_sent_at("2026-11-30T10:00Z") == "2026-11-30T10:00:00Z"
+    assert A.parse_sent_at("2026-11-30") == "2026-11-30"  # a date has no time zone
+    assert A.parse_sent_at("  ") is None
+
+
+def test_sent_at_local_time_through_the_command(pdfs, tmp_path, local_zone):
+    record(tmp_path / "a", pdfs["plain"], "X", "post", "--sent-at", "2026-11-30T10:00")
+    assert A.Archive(tmp_path / "a").get(1)[0]["sent_at"] == "2026-11-30T10:00:00-05:00"
+
+
 def test_library_errors_are_archive_errors(tmp_path):
     with pytest.raises(ArchiveError, match="unknown channel"):
         A.Archive(tmp_path / "a").record(tmp_path / "x.pdf", recipient="X", channel="pigeon")
@@ -639,10 +667,22 @@ def test_library_errors_are_archive_errors(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path):
+def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path, monkeypatch):
+    import datetime as dt
+
     import pki
+    from pyhanko.sign.signers import pdf_signer
+
     from letter_pdf import sign
 
+    pinned = pki.NOW  # a moment inside the test certificates' validity, whatever the date today
+
+    class PinnedClock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return pinned.astimezone(tz) if tz is not None else pinned.replace(tzinfo=None)
+
+    monkeypatch.setattr(pdf_signer, "datetime", PinnedClock)  # the signer's clock (the claimed signing time)
     world = pki.make_world(tmp_path / "pki", signer_name="Maria Ковальчук, Test Coalition")
     options = sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE, visible=False)
     signed = tmp_path / "signed.pdf"
@@ -653,7 +693,7 @@ def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path):
     assert rec["pdf"]["signed"] is True
     (signature,) = rec["signatures"]
     assert "Maria Ковальчук" in signature["signer"]
-    assert signature["signing_time"].startswith(str(pki.NOW.year))
+    assert signature["signing_time"] == pinned.isoformat()
     assert signature["intact"] is True and signature["coverage"] == "entire file"
     assert rec["letter"]["title"] == "Joint letter on freedom of association"  # the manifest survives signing
     out = run("archive", "show", "1", archive=archive).stdout
