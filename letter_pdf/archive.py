@@ -6,7 +6,8 @@ Layout of an archive folder (self-contained, relative paths only; copy it anywhe
     README.txt                   what this folder is and how to check it by hand
     records/00000001.json        one record per sent version: the truth
     objects/sha256/ab/abcd....pdf  the exact bytes of each PDF (and embedded sources), named by SHA-256
-    index.sqlite                 a derived index for listing; rebuilt from records/ when missing or behind
+    index.sqlite                 a derived index (version numbers, look-ups), rebuilt from records/ when missing or
+                                 behind; verify checks it field by field against the records
     .lock                        the lock file that serialises writers (fcntl.flock)
 
 Each record file is the canonical JSON encoding of the record (UTF-8, keys sorted, indent 2, final newline):
