@@ -573,6 +573,25 @@ class Archive:
             db.execute("ROLLBACK")
             raise
 
+    def _check_index(self, db: sqlite3.Connection) -> None:
+        """Refuse to go on when any index row disagrees with its record file (or has none, or is missing)."""
+        index = {row[0]: row for row in db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records").fetchall()}
+        hint = ("run 'letter-pdf archive verify'; when only the index is wrong, "
+                "'letter-pdf archive reindex' rebuilds it from the records")
+        numbers = self.record_numbers()
+        for number in numbers:
+            record, digest = self._read_record_file(number)
+            if number not in index:
+                raise ArchiveError(f"record {number} is missing from the index", where=self.root / INDEX, hint=hint)
+            differences = _index_differences(index[number], _checked_row(record, digest, self.record_file(number)))
+            if differences:
+                raise ArchiveError(f"record {number}: the index disagrees with the record file "
+                                   f"({', '.join(_LABELS.get(c, c) for c, _, _ in differences)})",
+                                   where=self.root / INDEX, hint=hint)
+        for number in sorted(set(index) - set(numbers)):
+            raise ArchiveError(f"record {number} is in the index but its file is missing",
+                               where=self.record_file(number), hint="run 'letter-pdf archive verify'")
+
     def _cleanup_temporary(self) -> None:
         """Remove temporary files of writers that died (we hold the lock, so no live writer owns them)."""
         for folder in [self.root, self.records_dir, *self._object_dirs()]:
@@ -627,6 +646,7 @@ class Archive:
                 db = self._connect(write=True)
                 try:
                     self._catch_up(db)
+                    self._check_index(db)  # version numbers come from it: an edited index must not decide them
                     self._cleanup_temporary()
                     last = db.execute("SELECT number, hash FROM records ORDER BY number DESC LIMIT 1").fetchone()
                     number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)

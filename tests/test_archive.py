@@ -470,6 +470,21 @@ def test_the_forgery_from_the_report_recipient_of_record_2(copy):
     assert _verify(copy).exit_code == 0
 
 
+def test_recording_refuses_an_index_that_disagrees_with_the_records(copy, pdfs):
+    """Version numbers come from the index: an edited one must not decide the next record's version."""
+    _forge_index(copy, "UPDATE records SET version = 5 WHERE number = 3")  # v2 of the letter, said to be v5
+    before = snapshot(copy)
+    result = run("archive", "record", pdfs["v1"], "--to", "X", "--via", "email", archive=copy)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {copy / 'index.sqlite'}: record 3: the index disagrees with the record file "
+                             "(version) — run 'letter-pdf archive verify'; when only the index is wrong, "
+                             "'letter-pdf archive reindex' rebuilds it from the records\n")
+    assert snapshot(copy) == before
+    assert run("archive", "reindex", archive=copy).exit_code == 0
+    record(copy, pdfs["v2"], "X", "email")
+    assert A.Archive(copy).get(6)[0]["letter"]["version"] == 2
+
+
 def test_an_indexed_record_whose_file_is_missing_is_an_error(copy):
     """The last record's file deleted: no gap in the numbers, only the index still knows it."""
     (copy / "records" / "00000005.json").unlink()
