@@ -129,7 +129,12 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     level_text = _level_text(status.modification_level, reader, emb)
     # whether the certificate chains to a trust anchor, whatever became of the document: a changed document
     # does not make the signer's certificate untrusted (pyHanko's ``trusted`` mixes both)
-    trusted = (status.trust_problem_indic is None and status.validation_path is not None) if roots else None
+    trusted, why = None, None
+    if roots and (status.validation_path is not None or status.trust_problem_indic is not None):
+        trusted = status.trust_problem_indic is None
+        why = None if trusted else status.trust_problem_indic.name.lower().replace("_", " ")
+    elif roots:  # pyHanko did not judge the certificate (the signature value failed): judge it on its own
+        trusted, why = _chains(status.signing_cert, emb, context())
     certified = emb.docmdp_level is not None
 
     if not status.intact:
@@ -145,7 +150,6 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     if status.docmdp_ok is False and certified:
         reasons.append("changes were made that the certification signature does not allow")
     if roots and not trusted:
-        why = status.trust_problem_indic.name.lower().replace("_", " ") if status.trust_problem_indic else "no path"
         reasons.append(f"the signer's certificate does not chain to a trusted certificate ({why})")
     if ts is not None:
         if not (ts.intact and ts.valid):
@@ -224,6 +228,28 @@ def _changed_after(reader, emb, places) -> bool:
         return any(ref is not None and ref in touched for ref in after)
     except Exception:  # noqa: BLE001 - only the wording depends on it; the verdict does not
         return False
+
+
+def _chains(cert, emb, context) -> tuple[bool, str]:
+    """(whether ``cert`` chains to a trust anchor of ``context``, why not), with the signature's certificates
+    as intermediates."""
+    import asyncio
+
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError
+
+    try:
+        others = [c.chosen for c in emb.signed_data["certificates"] if c.name == "certificate"]
+    except Exception:  # noqa: BLE001 - no embedded certificates: the trust anchors alone
+        others = []
+    try:
+        asyncio.run(CertificateValidator(cert, intermediate_certs=others, validation_context=context)
+                    .async_validate_path())
+    except PathBuildingError:
+        return False, "no certificate chain found"
+    except Exception as exc:  # noqa: BLE001 - a path that does not validate (expired, revoked, ...)
+        return False, f"the certificate chain is not valid: {exc}"
+    return True, ""
 
 
 def _signer_name(cert) -> str:

@@ -128,6 +128,28 @@ def test_one_flipped_byte_fails_and_says_the_document_changed(signed, world, tmp
     assert err == f"error: {tampered}: the document was changed after signing: its bytes no longer match the signature\n"
 
 
+def _flip_in_signature_value(data: bytes) -> bytes:
+    """Change one hex digit near the end of the signature value (the last field of the CMS SignerInfo, just
+    before the zero padding of /Contents): the document is untouched, the signature no longer verifies."""
+    byte_range = [int(v) for v in re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", data).groups()]
+    contents = data[byte_range[1] + 1:byte_range[2] - 1]  # the hex digits between < and >
+    position = byte_range[1] + 1 + len(contents.rstrip(b"0")) - 6
+    return data[:position] + (b"1" if data[position:position + 1] != b"1" else b"2") + data[position + 1:]
+
+
+def test_a_damaged_signature_value_fails_and_trust_is_still_the_certificates(signed, world, tmp_path, capsys):
+    tampered = tmp_path / "bad-signature-value.pdf"
+    tampered.write_bytes(_flip_in_signature_value(signed.read_bytes()))
+    code, out, err = run(capsys, tampered, "--trust", world.ca_pem)
+    assert code == 1
+    assert out.splitlines()[3:6] == ["intact: yes", "valid: no", "trusted: yes"]
+    assert err == f"error: {tampered}: the signature does not match the signer's certificate (it is damaged or forged)\n"
+    code, out, err = run(capsys, tampered, "--trust", world.other_ca_pem)
+    assert code == 1 and fields(out)["trusted"] == "no"
+    assert err.splitlines()[1] == (f"error: {tampered}: the signer's certificate does not chain to a trusted "
+                                   "certificate (no certificate chain found)")
+
+
 def test_appended_bytes_fail(signed, tmp_path, capsys):
     tampered = tmp_path / "appended.pdf"
     tampered.write_bytes(signed.read_bytes() + b"\n% appended after signing\n")
