@@ -26,9 +26,11 @@ class VerifyReport:
     timestamped: bool
     intact: bool
     valid: bool
-    trusted: bool | None  # None: not checked (no trust anchor given)
+    trusted: bool | None  # the signer's certificate chains to a trust anchor (whatever became of the document);
+    #                       None: not checked (no trust anchor given)
     coverage: str  # "entire file", "entire revision" or "partial"
-    modification_level: str  # "none", "metadata", "validation data" (and metadata), "form filling", "annotations", "other", "unknown"
+    modification_level: str  # "none", "metadata", "validation data" (and metadata), "form filling",
+    #                          "annotations", "other", "unknown"
     certified: bool
     signatures: int
     ok: bool

@@ -426,7 +426,8 @@ def test_every_index_column_is_covered_by_a_forgery_test():
 @pytest.fixture(scope="module")
 def pristine(filled) -> dict[str, str]:
     """What list and show print for the untouched archive."""
-    return {"list": run("archive", "list", archive=filled).stdout, "show": run("archive", "show", "2", archive=filled).stdout}
+    return {"list": run("archive", "list", archive=filled).stdout,
+            "show": run("archive", "show", "2", archive=filled).stdout}
 
 
 @pytest.mark.parametrize(("column", "forged", "label", "truth"), FORGERIES, ids=[f[0] for f in FORGERIES])
@@ -443,7 +444,8 @@ def test_a_forged_index_field_fails_verify_and_never_reaches_list_or_show(copy, 
         expected = (f"error: index.sqlite: record 2, chain hash: the index says {said(forged)} but the record file's "
                     f"is {said(digest)}, as record 3 confirms")
     else:
-        expected = f"error: index.sqlite: record 2, {label}: the index says {said(forged)} but the record file says {said(true_value)}"
+        expected = (f"error: index.sqlite: record 2, {label}: the index says {said(forged)} "
+                    f"but the record file says {said(true_value)}")
     assert _error_lines(result) == [expected]
 
     warning = (f"warning: record 2: the index disagrees with the record file ({label}); shown as the record file says "

@@ -90,7 +90,8 @@ def test_a_foreign_trust_anchor_fails(signed, world, capsys):
     code, out, err = run(capsys, signed, "--trust", world.other_ca_pem)
     assert code == 1
     assert fields(out)["trusted"] == "no" and fields(out)["intact"] == "yes"
-    assert err == f"error: {signed}: the signer's certificate does not chain to a trusted certificate (no certificate chain found)\n"
+    assert err == (f"error: {signed}: the signer's certificate does not chain to a trusted certificate "
+                   "(no certificate chain found)\n")
 
 
 def _flip_inside_signed_range(data: bytes) -> bytes:
