@@ -40,8 +40,12 @@ def refuse_input(target: str | Path, inputs: Iterable[tuple[str, str | Path]], *
 
 def default_mode() -> int:
     """The mode a new file gets from ``open()``: 0o666 less the process's umask."""
-    mask = os.umask(0o022)
-    os.umask(mask)
+    try:  # Linux: read it without changing it (os.umask sets it, a race with other threads)
+        with open("/proc/self/status", encoding="ascii") as f:
+            mask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
     return 0o666 & ~mask
 
 
