@@ -33,7 +33,7 @@ def refuse_input(target: str | Path, inputs: Iterable[tuple[str, str | Path]], *
     for what, path in inputs:
         if path is not None and same_file(target, path):
             raise OutputError(
-                f"refused to write over {what} {path}: it is an input of this command",
+                f"refused to overwrite {what} {path}: it is an input of this command",
                 where=shown if shown is not None else str(target), hint=hint,
             )
 

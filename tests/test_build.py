@@ -473,7 +473,7 @@ def test_build_refuses_to_write_over_an_input_before_any_work(full_letter, monke
     before = Path(target).read_bytes()
     code, out, err = run_cli("build", str(full_letter), "-o", target)
     assert code == 1
-    assert err == (f"error: {target}: refused to write over {what} {shown}: it is an input of this command "
+    assert err == (f"error: {target}: refused to overwrite {what} {shown}: it is an input of this command "
                    "— choose another output file with -o\n")
     assert Path(target).read_bytes() == before
     assert out == ""
@@ -483,9 +483,9 @@ def test_build_refuses_links_to_inputs(full_letter):
     os.link("letters/signatories.csv", "letters/hard.pdf")
     Path("letters/soft.pdf").symlink_to("letter.md")
     code, _, err = run_cli("build", str(full_letter), "-o", "letters/hard.pdf")
-    assert code == 1 and "refused to write over the signatory list letters/signatories.csv" in err
+    assert code == 1 and "refused to overwrite the signatory list letters/signatories.csv" in err
     code, _, err = run_cli("build", str(full_letter), "-o", "letters/soft.pdf")
-    assert code == 1 and "refused to write over the letter letters/letter.md" in err
+    assert code == 1 and "refused to overwrite the letter letters/letter.md" in err
     assert Path("letters/letter.md").read_text("utf-8").startswith("---\n")
 
 
@@ -493,7 +493,7 @@ def test_a_letter_named_pdf_is_not_built_over_itself(make_letter):
     letter = make_letter(name="letter.pdf")
     before = letter.read_bytes()
     code, _, err = run_cli("build", str(letter))
-    assert code == 1 and f"refused to write over the letter {letter}" in err
+    assert code == 1 and f"refused to overwrite the letter {letter}" in err
     assert letter.read_bytes() == before
 
 
@@ -504,7 +504,7 @@ def test_the_signing_key_is_an_input_and_no_passphrase_is_asked_first(full_lette
     asked = []
     monkeypatch.setattr(pipeline, "_prepare_signing", lambda options: asked.append(1))
     for target, what in (("key.p12", "the signing key key.p12"), ("letters/letter.md", "the letter letters/letter.md")):
-        with pytest.raises(letter_pdf.errors.OutputError, match=f"refused to write over {what}"):
+        with pytest.raises(letter_pdf.errors.OutputError, match=f"refused to overwrite {what}"):
             letter_pdf.build(full_letter, output=Path(target), sign=Path("key.p12"))
     assert asked == [] and Path("key.p12").read_bytes() == b"not really a key"
 

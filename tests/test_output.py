@@ -134,25 +134,25 @@ INPUTS = [("the letter", "letters/letter.md"), ("the signatory list", "letters/s
 def test_the_same_file_by_another_spelling_is_refused(letter_folder, target):
     with pytest.raises(OutputError) as caught:
         output.refuse_input(target, INPUTS)
-    assert str(caught.value) == (f"{target}: refused to write over the letter letters/letter.md: it is an input "
+    assert str(caught.value) == (f"{target}: refused to overwrite the letter letters/letter.md: it is an input "
                                  "of this command — choose another output file with -o")
 
 
 def test_a_symbolic_link_to_an_input_is_refused(letter_folder):
     (letter_folder / "out.pdf").symlink_to("signatories.csv")
-    with pytest.raises(OutputError, match="refused to write over the signatory list letters/signatories.csv"):
+    with pytest.raises(OutputError, match="refused to overwrite the signatory list letters/signatories.csv"):
         output.refuse_input("letters/out.pdf", INPUTS)
 
 
 def test_a_link_to_the_folder_is_followed(letter_folder):
     Path("alias").symlink_to("letters")
-    with pytest.raises(OutputError, match="over the letter letters/letter.md"):
+    with pytest.raises(OutputError, match="overwrite the letter letters/letter.md"):
         output.refuse_input("alias/letter.md", INPUTS)
 
 
 def test_a_hard_link_of_an_input_is_refused(letter_folder):
     os.link(letter_folder / "letter.md", letter_folder / "copy.pdf")
-    with pytest.raises(OutputError, match="over the letter letters/letter.md"):
+    with pytest.raises(OutputError, match="overwrite the letter letters/letter.md"):
         output.refuse_input("letters/copy.pdf", INPUTS)
 
 
