@@ -240,6 +240,7 @@ def check(letter_path: Path, options: BuildOptions | None = None) -> list[Letter
     problems = _preflight(letter, font_set)
     steps = (
         lambda: render.render_letter(letter, paper=letter.paper, font_set=font_set),  # body images, templates
+        lambda: letter.cover.enabled and render.render_cover(letter, paper=letter.paper, font_set=font_set),
         lambda: assemble.check_externals(letter),  # cover PDFs and enclosures: readable, safe, within limits
     )
     for step in steps:

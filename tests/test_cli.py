@@ -135,6 +135,18 @@ def test_a_template_including_a_missing_or_outside_file_is_refused(make_letter, 
     assert "internal error" not in err and "TOPSECRET" not in out + err
 
 
+def test_a_cover_template_including_a_file_outside_is_refused_by_check(make_letter, capsys):
+    from letter_pdf import assets
+
+    letter = make_letter()
+    bundled = (assets.templates_dir() / "cover.html.j2").read_text("utf-8")
+    (letter.parent / "cover.html.j2").write_text('{% include "/etc/passwd" %}\n' + bundled, encoding="utf-8")
+    code, out, err = run_main(["check", str(letter)], capsys)
+    assert code == 1, err
+    assert err.splitlines()[0].startswith("error: cover.html.j2: the template uses '/etc/passwd', which is not")
+    assert err.splitlines()[-1] == f"{letter}: 1 error, 0 warnings"
+
+
 # --- preview never writes over its PDF ----------------------------------------------------------------------
 
 
