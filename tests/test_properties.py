@@ -31,12 +31,36 @@ value = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=4)
                                                      st.dictionaries(st.one_of(st.sampled_from(
                                                          ["name", "address", "title", "file", "enabled", "role"]), text),
                                                          inner, max_size=4)), max_leaves=12)
-front = st.dictionaries(st.sampled_from(sorted(KEYS) + ["group-by", "unknown_key"]), value, max_size=6)
-rows = st.lists(st.lists(text, min_size=0, max_size=6), max_size=6)
+garbage_front = st.dictionaries(st.sampled_from(sorted(KEYS) + ["group-by", "unknown_key"]), value, max_size=6)
+# one non-empty line of the characters names and titles are made of (the fonts have them)
+line = st.text(alphabet=st.sampled_from(list("abcdxyzABCDXYZ éüłßçøжщЖЯ0123 .,-'&()«»\"/:;!?#*_[]{}<>%@")),
+               min_size=1, max_size=30).map(lambda t: " ".join(t.split())).filter(bool)
+plausible_front = st.fixed_dictionaries({}, optional={
+    **{key: line for key in ("title", "subject", "place", "opening", "closing", "reference", "their_reference",
+                             "author")},
+    "lang": st.sampled_from(["en", "fr", "de", "ru", "pl", "ar", "ka", "zh", "pt-BR"]),
+    "order": st.sampled_from(["as-given", "alphabetical"]),
+    "group_by": st.sampled_from(["none", "kind", "country", "group"]),
+    "paper": st.sampled_from(["a4", "letter"]),
+    "signature_layout": st.sampled_from(["side-by-side", "stacked"]),
+    "cc": st.lists(line, max_size=3),
+    "keywords": st.lists(line, max_size=3),
+    "cover": st.one_of(st.booleans(), st.fixed_dictionaries({}, optional={"channel": line, "note": line})),
+    "recipient": st.fixed_dictionaries({"name": line}, optional={"address": st.lists(line, max_size=3)}),
+    "signers": st.lists(st.fixed_dictionaries({"name": line}, optional={"role": line, "organisation": line}),
+                        max_size=2),
+    "enclosures": st.lists(line, max_size=2),
+})
+front = st.one_of(plausible_front, plausible_front, plausible_front, garbage_front)
+row = st.tuples(line, st.sampled_from(["", "GB", "FR", "RU", "Pologne", "Россия", "GB/FR", "united kingdom"]),
+                st.sampled_from(["", "organisation", "individual"]), st.one_of(st.just(""), line),
+                st.one_of(st.just(""), line)).map(list)
+rows = st.one_of(st.lists(row, min_size=1, max_size=6), st.lists(row, min_size=1, max_size=6),
+                 st.lists(st.lists(text, max_size=6), max_size=6))
 body = st.one_of(text, st.lists(st.sampled_from(
     ["# Heading", "![img](x.png)", "![a](/etc/passwd)", "[l](../x)", "<script>", "| a | b |\n|---|---|\n| 1 | 2 |",
      "{{ 7*7 }}", "{% include '/etc/passwd' %}", "- item", "1. one", "```\ncode\n```", "\u202eabc"]), max_size=6)
-    .map("\n\n".join))
+    .map("\n\n".join)).map(lambda t: "We write.\n\n" + t)
 
 
 def write(folder: Path, front_data, body_text: str, csv_rows) -> Path:
