@@ -104,7 +104,7 @@ def test_raw_front_matter_never_ends_in_an_internal_error(capsys, raw):
     assert_not_internal(code, err)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=60)  # no letter to read: cheap
 @given(csv_rows=rows, command=st.sampled_from(["lint", "stats"]))
 def test_signatory_commands_never_end_in_an_internal_error(capsys, csv_rows, command):
     with tempfile.TemporaryDirectory() as tmp:
