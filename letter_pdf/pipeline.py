@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -64,15 +65,19 @@ class _Warnings(logging.Filter):
     """Collects the warnings logged to ``letter_pdf`` and lets each distinct one through once (a file read
     twice in one command, e.g. by the loader and by the list checks, warns once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rewrite: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.messages: list[str] = []
+        self.rewrite = rewrite
         self.thread = threading.get_ident()  # builds in other threads keep their own warnings
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING or record.thread != self.thread:
             return True
         message = record.getMessage()
+        if self.rewrite is not None:
+            message = self.rewrite(message)
+            record.msg, record.args = message, None
         if message in self.messages:
             return False
         self.messages.append(message)
@@ -80,16 +85,48 @@ class _Warnings(logging.Filter):
 
 
 @contextlib.contextmanager
-def collect_warnings() -> Iterator[list[str]]:
+def collect_warnings(rewrite: Callable[[str], str] | None = None) -> Iterator[list[str]]:
     """Within the block, each distinct warning logged to ``letter_pdf`` is emitted once and appended to
-    the list yielded (an enclosing collector sees them too)."""
+    the list yielded (an enclosing collector sees them too); ``rewrite`` changes each message first."""
     logger = logging.getLogger("letter_pdf")
-    collector = _Warnings()
+    collector = _Warnings(rewrite)
     logger.addFilter(collector)
     try:
         yield collector.messages
     finally:
         logger.removeFilter(collector)
+
+
+def as_typed(letter_path: Path) -> Callable[[str], str]:
+    """A function that writes the letter's folder as the user typed it (``letters/sig.csv``) where a text
+    names it as an absolute path (``/home/me/letters/sig.csv``): messages name files as the user gave them."""
+    typed = Path(letter_path).parent
+    prefix = "" if str(typed) == "." else str(typed) + os.sep
+    absolute = {str(Path(letter_path).absolute().parent), str(Path(letter_path).resolve().parent)}
+    if str(typed) in absolute:  # the user typed an absolute path
+        return lambda text: text
+    folders = sorted(absolute, key=len, reverse=True)
+    whole = re.compile("|".join(re.escape(f) for f in folders) + r"(?=$|[\s'\")\],;])")
+
+    def rewrite(text: str) -> str:
+        for folder in folders:
+            text = text.replace(folder + os.sep, prefix)
+        return whole.sub(lambda _: str(typed), text)
+
+    return rewrite
+
+
+def _typed_problem(error: LetterPdfError, rewrite: Callable[[str], str]) -> LetterPdfError:
+    """``error`` (each of several) with absolute paths in the letter's folder written as the user typed them."""
+    for problem in (error.problems if isinstance(error, Problems) else [error]):
+        problem.message = rewrite(problem.message)
+        problem.args = (problem.message, *problem.args[1:])
+        problem.where = rewrite(problem.where) if problem.where else problem.where
+        problem.hint = rewrite(problem.hint) if problem.hint else problem.hint
+    if isinstance(error, Problems):
+        first = error.problems[0] if error.problems else None
+        error.message = f"{len(error.problems)} problem(s) found; the first: {first}" if first else "no problems"
+    return error
 
 
 def creation_time(letter: Letter) -> dt.datetime:
@@ -231,6 +268,13 @@ def prepare(letter_path: Path, options: BuildOptions | None = None) -> tuple[Let
 
 def check(letter_path: Path, options: BuildOptions | None = None) -> list[LetterPdfError]:
     """Every validation and preflight step of ``build``, without typesetting or writing; all problems found."""
+    rewrite = as_typed(Path(letter_path))
+    with collect_warnings(rewrite):
+        problems = _check(letter_path, options)
+    return [_typed_problem(problem, rewrite) for problem in problems]
+
+
+def _check(letter_path: Path, options: BuildOptions | None) -> list[LetterPdfError]:
     try:
         letter, font_set = _load(letter_path, options or BuildOptions())
     except Problems as many:
@@ -329,8 +373,12 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
 
     The output path is checked first: one of the build's inputs is never overwritten.
     """
-    with collect_warnings() as warnings:
-        result = _build(letter_path, options or BuildOptions())
+    rewrite = as_typed(Path(letter_path))
+    with collect_warnings(rewrite) as warnings:
+        try:
+            result = _build(letter_path, options or BuildOptions())
+        except LetterPdfError as error:
+            raise _typed_problem(error, rewrite) from error.__cause__
     return dataclasses.replace(result, warnings=tuple(warnings))
 
 

@@ -182,3 +182,44 @@ def test_stats_through_head(resources):
     assert proc.returncode == 0
     assert proc.stdout == "65 signatories: 64 organisations and 1 individual from 13 countries\n"
     assert proc.stderr == ""
+
+
+# --- messages name files as the user typed them ----------------------------------------------------------------
+
+
+@pytest.fixture
+def typed_letter(tmp_path, monkeypatch):
+    """letters/a.md, typed relative to the current folder: a glyph error, a bad enclosure, a cp1251 list."""
+    from conftest import write_letter
+
+    monkeypatch.chdir(tmp_path)
+    write_letter(Path("letters"), name="a.md", front={"title": "Letter \u2708",
+                                                      "enclosures": [{"title": "Annex", "file": "annex.pdf"}]})
+    Path("letters/annex.pdf").write_bytes(b"not a pdf")
+    write_cp1251(Path("letters/signatories.csv"))
+    return Path("letters/a.md")
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_messages_name_files_as_typed(typed_letter, capsys, tmp_path, command):
+    code, out, err = run_main([command, str(typed_letter)], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0] == ("warning: letters/signatories.csv: the file is not UTF-8; read it as cp1251 (check the names, "
+                        "and re-save as UTF-8 to be sure)")
+    assert any(line.startswith("error: letters/a.md, field 'title': no font in use has a glyph for U+2708 AIRPLANE")
+               for line in lines), err
+    if command == "check":  # build stops at the first stage that fails (the glyphs); check reports everything
+        assert "error: letters/annex.pdf: is not a PDF file — export or print it to PDF first" in lines
+        assert lines[-1] == "letters/a.md: 2 errors, 1 warning"
+    assert str(tmp_path) not in out + err
+
+
+def test_api_errors_name_files_as_typed(typed_letter, tmp_path):
+    import letter_pdf
+    from letter_pdf.errors import LetterPdfError
+
+    with pytest.raises(LetterPdfError) as caught:
+        letter_pdf.build(typed_letter, output=Path("out.pdf"))
+    assert str(caught.value).startswith("letters/a.md, field 'title': no font in use has a glyph for U+2708")
+    assert str(tmp_path) not in str(caught.value)
