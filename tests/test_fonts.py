@@ -439,7 +439,7 @@ def test_the_cli_refuses_a_damaged_user_font_with_exit_1_naming_the_file(make_le
     broken = _damaged(path.parent, "Broken.ttf", lambda length: bytes(length))
     code, out, err = run_main(["check", str(path)], capsys)
     assert code == 1
-    damaged = [line for line in err.splitlines() if "damaged" in line]
+    damaged = [line for line in err.splitlines() if line.startswith("error:") and "glyphs are damaged" in line]
     assert damaged == [
         f"error: {broken}: the font's glyphs are damaged: "
         + ", ".join(f"{fonts.describe_char(c)} (it has no outline (it would print as nothing))" for c in "ქართული")
