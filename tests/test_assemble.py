@@ -7,6 +7,7 @@ enclosures with WeasyPrint (PDF/A-3b, or plain), hostile PDFs with pypdf.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import io
 import zlib
@@ -512,3 +513,140 @@ def test_page_labels_in_the_letters_language(files, lang, covers, labels, cover_
     reader = PdfReader(io.BytesIO(result.pdf))
     assert reader.page_labels == labels
     assert outline(reader)[0] == (0, cover_title, 0)
+
+
+# --- every limit on a merged PDF, each exercised by a file that exceeds it and one that does not ------------
+
+
+def _saved(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def slow_pdf(streams: int = 8) -> bytes:
+    """A page whose content is ``streams`` streams of 15 MiB of "1 1 1 ...": under every size, object and ratio
+    limit, but each costs about 3 s of computing to read (to decompress and scan for colour operators)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(100, 100))
+    packed = zlib.compress(b"1 " * (15 * 1024 * 1024 // 2), 9)
+    pdf.pages[0].obj.Contents = pikepdf.Array(
+        [pdf.make_stream(packed, Filter=pikepdf.Name.FlateDecode) for _ in range(streams)])
+    for stream in pdf.pages[0].obj.Contents:  # make_stream compressed nothing: the data is already Flate
+        assert stream.read_raw_bytes() == packed
+    return _saved(pdf)
+
+
+def refusal(files, path: Path) -> str:
+    with pytest.raises(AssemblyError) as error:
+        build(files, cover=False, annexes=[Annex("Enclosure", path)])
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    return message[len(f"{path}: "):]
+
+
+def merges(files, path: Path) -> bool:
+    return build(files, cover=False, annexes=[Annex("Enclosure", path)]).pages > 2
+
+
+@pytest.mark.slow
+def test_wall_clock_limit_stops_a_slow_file_but_not_a_valid_one(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(assemble, "WALL_SECONDS", 4)
+    assert merges(files, files["report.pdf"])  # starting the reader and reading a real enclosure fits in 4 s
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(slow_pdf())  # about 24 s of computing, below the 30 s CPU limit
+    assert refusal(files, slow).startswith("takes more than 4 s to read (malformed or hostile) — rebuild it")
+
+
+@pytest.mark.slow
+def test_cpu_limit_stops_a_slow_file_but_not_a_valid_one(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(assemble, "CPU_SECONDS", 2)
+    assert merges(files, files["report.pdf"])
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(slow_pdf())
+    assert refusal(files, slow).startswith("takes more than 2 s of computing to read (malformed or hostile)")
+
+
+def test_size_on_disk_limit(files, tmp_path, monkeypatch):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(100, 100))
+    pdf.pages[0].obj.Resources = pikepdf.Dictionary(Properties=pikepdf.Dictionary(
+        Blob=pdf.make_stream(random.Random(7).randbytes(1650 * 1024))))  # 1.6 MiB that no filter makes smaller
+    big = tmp_path / "big.pdf"
+    big.write_bytes(_saved(pdf))
+    assert 1.6 * 1048576 < big.stat().st_size < 1.7 * 1048576
+    monkeypatch.setattr(assemble, "MAX_FILE_BYTES", 2 * 1048576)
+    assert merges(files, big)
+    monkeypatch.setattr(assemble, "MAX_FILE_BYTES", 1048576)
+    assert refusal(files, big) == ("is 2 MiB; the limit for a merged PDF is 1 MiB — reduce it (e.g. `qpdf "
+                                   "--compress-streams=y` or a lower image resolution) or send it separately")
+
+
+def test_object_count_limit(files, tmp_path, monkeypatch):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(100, 100))
+    pdf.pages[0].obj.Resources = pikepdf.Dictionary(Properties=pikepdf.Dictionary(
+        {f"/P{i}": pdf.make_indirect(pikepdf.Dictionary(N=i)) for i in range(1500)}))
+    many = tmp_path / "many.pdf"
+    many.write_bytes(_saved(pdf))
+    monkeypatch.setattr(assemble, "MAX_OBJECTS", 2000)
+    assert merges(files, many)
+    monkeypatch.setattr(assemble, "MAX_OBJECTS", 1000)
+    assert refusal(files, many) == "has more than 1000 objects on its pages — rebuild it or leave it out"
+
+
+def test_total_decompressed_limit(files, tmp_path, monkeypatch):
+    three = tmp_path / "three.pdf"
+    three.write_bytes(bomb_pdf(15, streams=3))  # 45 MiB in all; each stream under the one-stream and ratio limits
+    monkeypatch.setattr(assemble, "MAX_DECODED_BYTES", 50 * 1048576)
+    assert merges(files, three)
+    monkeypatch.setattr(assemble, "MAX_DECODED_BYTES", 40 * 1048576)
+    assert refusal(files, three) == ("expands to more than 40 MiB when decompressed (a decompression bomb?) — "
+                                     "rebuild it or leave it out")
+
+
+def test_compression_ratio_limit(files, tmp_path, monkeypatch):
+    bomb = tmp_path / "ratio.pdf"
+    bomb.write_bytes(bomb_pdf(20))  # one stream of 20 MiB (under the 64 MiB of one stream) from ~20 KiB
+    assert re.fullmatch(r"has a stream that expands \d{4}-fold to 20 MiB \(a decompression bomb\) — rebuild it or "
+                        r"leave it out", refusal(files, bomb))
+    monkeypatch.setattr(assemble, "MAX_RATIO", 100_000)
+    assert merges(files, bomb)  # the ratio, and nothing else, refused it
+
+
+def test_a_pdfa_claim_broken_by_a_merged_file_is_dropped_with_a_note(files, tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595.28, 841.89))
+    page = pdf.pages[0].obj
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
+    page.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 720 Td (Claims PDF/A) Tj ET")
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+    claims = tmp_path / "claims.pdf"
+    claims.write_bytes(_saved(pdf))
+    with pikepdf.open(claims) as check:
+        assert check.open_metadata().pdfa_status == "2B"  # it says it is PDF/A-2b
+    result = build(files, cover=False, annexes=[Annex("Claims", claims)])
+    assert not result.pdfa and result.pdfa_level is None
+    with pikepdf.open(io.BytesIO(result.pdf)) as merged:
+        assert merged.open_metadata().pdfa_status == ""
+    assert list(result.notes) == [
+        "the package is not PDF/A: claims.pdf: font Helvetica is not embedded (convert these files to PDF/A first, "
+        "e.g. `ocrmypdf --output-type pdfa in.pdf out.pdf`)"]
+
+
+def test_a_pdfa_claim_written_as_xmp_elements_is_recognised(files, tmp_path):
+    """pikepdf (like many tools) writes <pdfaid:part xmlns:pdfaid="...">2</pdfaid:part>: still a claim."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595.28, 841.89))
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+    assert b'<pdfaid:part xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">2<' in pdf.Root.Metadata.read_bytes()
+    blank = tmp_path / "blank-pdfa.pdf"
+    blank.write_bytes(_saved(pdf))
+    result = build(files, cover=False, annexes=[Annex("Blank", blank)])
+    assert result.pdfa_level == "3B"
+    assert assemble._claim_in(b'<rdf:Description pdfaid:part="3" pdfaid:conformance="a"/>') == "3A"
