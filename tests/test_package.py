@@ -247,3 +247,28 @@ def test_annex_title_from_file_name_is_checked_for_glyphs(folder, tmp_path):
     out = tmp_path / "odd.pdf"
     code, _stdout, stderr = run_cli("build", str(folder / "letter.md"), "-o", str(out), "--annex", str(odd))
     assert code == 1 and "U+10D0" in stderr and not out.exists()
+
+
+def test_the_example_builds_to_the_same_bytes_in_two_fresh_processes(tmp_path):
+    """Reproducible across processes, not only within one: two interpreters with different hash seeds, working
+    directories and output paths write byte-identical PDFs."""
+    import os
+    import subprocess
+    import sys
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "joint-letter" / "letter.md"
+    runs = []
+    for seed in ("1", "2"):
+        folder = tmp_path / f"run{seed}"
+        folder.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join([str(example.parents[2]), os.environ.get("PYTHONPATH", "")])}
+        runs.append((folder / f"letter-{seed}.pdf", subprocess.Popen(
+            [sys.executable, "-m", "letter_pdf", "build", str(example), "-o", str(folder / f"letter-{seed}.pdf")],
+            cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+    for output, process in runs:
+        _out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err.decode()
+    first, second = (output.read_bytes() for output, _process in runs)
+    assert len(first) > 10_000
+    assert first == second
