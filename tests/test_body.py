@@ -81,12 +81,8 @@ def test_web_links_stay_links_other_schemes_become_text(letter):
         "[js](javascript:alert(1)) [ftp](ftp://example.org/f) [local](annex.pdf) [frag](#top)",
         letter,
     )
-    assert '<a href="https://example.org/a?b=1&amp;c=2">site</a>' in out
-    assert '<a href="mailto:info@example.org">mail</a>' in out
-    assert out.count("<a ") == 2
-    for word in ("js", "ftp", "local", "frag"):
-        assert f" {word}" in out or f">{word}" in out
-    assert "javascript" not in out
+    assert out == ('<p><a href="https://example.org/a?b=1&amp;c=2">site</a> <a href="mailto:info@example.org">mail</a>'
+                   " js ftp local frag</p>\n")
 
 
 def test_local_images_inside_the_folder(letter):
