@@ -458,6 +458,7 @@ def annotations_pdf() -> bytes:
         annot("/Stamp", "hidden", 500, F=2),
         annot("/Stamp", "visible", 450),
     ]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([page.Annots[2]]))
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
@@ -494,7 +495,7 @@ def test_annotation_actions_and_hidden_annotations_are_removed_and_listed(annota
         assert "/Rendition" not in {str(o.get("/S")) for o in pdf.objects if isinstance(o, pikepdf.Dictionary)}
     assert looks == {"freetext", "square", "visible", "widget"}  # the widget's look is drawn on the page
     assert [n for n in annotated.notes if n.startswith("annots.pdf: removed")] == [
-        "annots.pdf: removed annotation actions (4), JavaScript actions, form fields (what was filled in stays "
+        "annots.pdf: removed form, annotation actions (4), JavaScript actions, form fields (what was filled in stays "
         "visible), multimedia, hidden annotations"]
 
 
