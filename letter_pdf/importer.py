@@ -41,6 +41,7 @@ class Note:
     line: int
     message: str
     check: bool = True  # False for information only (e.g. "split into 2 entries at the bullets")
+    dropped: str = ""  # the input text this note accounts for that is in no row (a skipped heading...)
 
 
 @dataclass(frozen=True)
@@ -201,10 +202,10 @@ def parse_entry(entry: str, line: int, notes: list[Note], country_texts: list | 
             if found and not _split_person(text):
                 text, codes = separated["name"].strip(), found
                 notes.append(Note(line, f"took '{separated['inner'].strip()}' after the separator as the country "
-                                        f"of '{text}': check it"))
+                                        f"of '{text}': check it", dropped=separated["inner"]))
     if not text and codes:
         notes.append(Note(line, f"skipped '{entry.strip()}': a country alone, without a name (is it the country of "
-                                "the entry before? then write it on that entry's line)"))
+                                "the entry before? then write it on that entry's line)", dropped=entry))
         return None
     person = _split_person(text)
     if person:
@@ -212,7 +213,7 @@ def parse_entry(entry: str, line: int, notes: list[Note], country_texts: list | 
         written = text.split(",", 1)[1].strip()
         notes.append(Note(line, f"'{name}' looks like an individual with the role '{role}'"
                                 + (f" (written '{written}')" if written != role else "")
-                                + ": check the role (say whose, e.g. 'Secretary General, CIVICUS')"))
+                                + ": check the role (say whose, e.g. 'Secretary General, CIVICUS')", dropped=written))
         return Signatory(name=name, countries=codes, kind="individual", role=role, line=line)
     if any(ch in text for ch in "()") and text.count("(") != text.count(")"):
         notes.append(Note(line, f"unbalanced parentheses in '{text}'"))
@@ -393,9 +394,9 @@ def _heading_note(number: int, line: str, text: str, sure: bool, people: bool, g
     else:
         what = " (not a signatory)"
     if sure:
-        return Note(number, f"skipped '{line}' as a heading{what}", check=False)
+        return Note(number, f"skipped '{line}' as a heading{what}", check=False, dropped=line)
     return Note(number, f"skipped '{line}' as a heading{what}: it ends with a colon; if it is a signatory, "
-                        "delete the colon", check=True)
+                        "delete the colon", check=True, dropped=line)
 
 
 # --- bounds -------------------------------------------------------------------------------------------------

@@ -453,7 +453,7 @@ def test_any_pasted_text_gives_rows_or_an_error_and_loses_no_character(text):
         need = _significant(_NUMBERING.sub("", line, count=1))
         have = _significant(" ".join(
             [f for s in result.signatories if s.line == number for f in (s.name, s.role or "", s.group or "")]
-            + [n.message for n in result.notes if n.line == number]
+            + [n.dropped for n in result.notes if n.line == number]
             + [t for line_number, t in result.country_texts if line_number == number]))
         assert not need - have, (number, line, need - have)
 
