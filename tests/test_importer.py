@@ -422,7 +422,7 @@ def _significant(text: str) -> Counter:
 
 
 _piece_names = st.one_of(
-    st.sampled_from(["Amnesty International", "Koalicja Karat", "Jane Doe, our Secretary General", "Мемориал",
+    st.sampled_from(["", "Amnesty International", "Koalicja Karat", "Jane Doe, our Secretary General", "Мемориал",
                      "Comité (NJCM)", "350.org", "Re:Act", "Foo, Ltd", "MONIKA - Naiset ry", "Signatories",
                      "Individuals:", "Partners in Finland:", "Signatories (65):", "ACAT (France)x"]),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=25),
@@ -472,3 +472,18 @@ def test_a_country_alone_on_a_line_is_reported_not_a_nameless_row():
     assert [(s.name, s.countries) for s in result.signatories] == [("Cordaid", ())]
     assert [(n.line, n.check) for n in result.notes] == [(2, True)]
     assert result.notes[0].message.startswith("skipped '(Pays-Bas)': a country alone, without a name")
+
+
+def test_cli_lists_splits_and_uncertain_places_with_line_numbers(tmp_path, capsys):
+    source = tmp_path / "pasted.txt"
+    source.write_text(f"Signatories:\n{ISSUE_LINE}\nFoo Centre (France), and partners\n", encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", str(source), "-o", str(tmp_path / "list.csv")], capsys)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert "  pasted.txt:1: skipped 'Signatories:' as a heading (not a signatory)" in lines
+    assert "  pasted.txt:2: split into 3 entries at the ',' or ';' after a country in parentheses" in lines
+    assert lines[lines.index("1 entry to check:") + 1] == (
+        "  pasted.txt:3: 'Foo Centre (France), and partners' may be two entries (after '(France),' comes "
+        "'and partners'): kept as one; put each entry on its own line if they are two")
+    assert [s.name for s in load_signatories(tmp_path / "list.csv")] == [
+        "A", "Front Line Defenders", "Greenpeace Spain", "Foo Centre (France), and partners"]
