@@ -4,9 +4,10 @@ Two kinds of input:
 
 - a list: one entry per line, bulleted or numbered, or several entries on one line separated by bullets
   (``•``) or by a comma or semicolon after a country in parentheses (``A (France), B (Irlande); C``,
-  see ``split_entries``, which ``signatories lint`` and ``lint --fix`` use too); a trailing ``(country)`` in any CLDR language becomes ISO codes (``(Pologne)``, ``(Northern
-  Ireland, UK)``, ``(France/Switzerland)``), other parentheses (acronyms) stay in the name; a stray comma
-  before the parenthesis is dropped; ``Name, our Secretary General`` is an individual with a role;
+  see ``split_entries``, which ``signatories lint`` and ``lint --fix`` use too); a trailing
+  ``(country)`` in any CLDR language becomes ISO codes (``(Pologne)``, ``(Northern Ireland, UK)``,
+  ``(France/Switzerland)``), other parentheses (acronyms) stay in the name; a stray comma before the
+  parenthesis is dropped; ``Name, our Secretary General`` is an individual with a role;
 - a table (CSV or TSV) with a header in one of many languages (``Organisation``, ``Nom``, ``Название``,
   ``Pays``, ``Land``, ``Страна``...), mapped to the CSV's columns.
 
