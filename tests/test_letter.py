@@ -142,9 +142,12 @@ def test_yes_no_values_are_not_taken_as_text(make_letter):
         load_letter(path)
 
 
-def test_date_defaults_to_today(make_letter):
+def test_date_defaults_to_today(make_letter, monkeypatch):
+    import letter_pdf.letter as letter_module
+
+    monkeypatch.setattr(letter_module, "_today", lambda: dt.date(2031, 12, 31))  # pinned: no midnight race
     path = make_letter(drop=("signatories", "date"))
-    assert load_letter(path).date == dt.date.today()
+    assert load_letter(path).date == dt.date(2031, 12, 31)
 
 
 # ---------------------------------------------------------------------------------------------- bounded front matter
