@@ -221,7 +221,7 @@ def _old_explanations(text: str) -> dict[tuple[str, str], str]:
     """Explanations already written in the survivors table, by (function, change)."""
     out = {}
     for line in text.splitlines():
-        m = re.match(r"^\| (\S+) \| `\S+` \| `(.*)` \| (.*) \|$", line)
+        m = re.match(r"^\| (\S+) \| `\S+` \| `(.*?)` \| (.*) \|$", line)
         if m:
             out[(m.group(1), m.group(2))] = m.group(3)
     return out
