@@ -43,6 +43,12 @@ bench: $(VENV)/.test  ## print speed and memory figures (see bench/README.md); t
 	$(PY) bench/sign_verify.py
 	$(PY) bench/archive_bench.py
 
+.PHONY: mutate
+MUTATE ?=
+mutate: $(VENV)/.test  ## mutation testing of the guard functions (slow, not in CI; see tests/MUTATION.md)
+	$(PY) -m pip install --quiet -e '.[test,mutate]'
+	$(PY) tests/mutate.py $(MUTATE)
+
 preview: demo  ## re-render the README picture of page 1
 	mkdir -p docs
 	$(PY) -m letter_pdf preview $(EXAMPLE_PDF) --page 1 --dpi 70 -o docs/page1.png
