@@ -153,9 +153,14 @@ def _initials(words: list[str]) -> set[str]:
     ) if len(chosen) >= 2}
 
 
+_HAS_ACRONYM = re.compile(r"(?:^|[\s(])[A-ZÀ-ÖØ-ÞА-ЯЁ&]{2,9}[.,;:–-]*(?:$|[\s)])")
+
+
 def _own_acronym(name: str) -> tuple[str | None, str | None]:
     """``("HRHF", "human rights house foundation")`` when the name's first or last word, or a word in
     parentheses, is an acronym made of the initials of the rest; else ``(None, None)``."""
+    if not _HAS_ACRONYM.search(name):
+        return None, None
     tokens = list(re.finditer(r"\(\s*([^()\s]+)\s*\)|[^\s()]+", name))
     if len(tokens) < 3:
         return None, None
@@ -335,8 +340,9 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
             f"keep one of them; if they are different signatories, write '{a.signatory.name}' in the "
             f"distinct-from column of {unit} {b.signatory.line}" if b.signatory.line else
             "keep one of them, or mark them with distinct-from if they are different signatories"))
-    names = {fold(s.name) for s in signatories}
-    for s in signatories:
+    marked = [s for s in signatories if s.distinct_from]
+    names = {fold(s.name) for s in signatories} if marked else set()
+    for s in marked:
         for other in s.distinct_from:
             if fold(other) not in names:
                 findings.append(Finding("warning", "distinct-from", _where(where, s),
