@@ -6,7 +6,8 @@ Layout of an archive folder (self-contained, relative paths only; copy it anywhe
     README.txt                   what this folder is and how to check it by hand
     records/00000001.json        one record per sent version: the truth
     objects/sha256/ab/abcd....pdf  the exact bytes of each PDF (and embedded sources), named by SHA-256
-    index.sqlite                 a derived index for listing; rebuilt from records/ when missing or behind
+    index.sqlite                 a derived index (version numbers, look-ups), rebuilt from records/ when missing or
+                                 behind; verify checks it field by field against the records
     .lock                        the lock file that serialises writers (fcntl.flock)
 
 Each record file is the canonical JSON encoding of the record (UTF-8, keys sorted, indent 2, final newline):
@@ -66,6 +67,7 @@ TMP_PREFIX = ".tmp-"
 _RECORD_NAME = re.compile(r"^(\d{8})\.json$")
 _OBJECT_NAME = re.compile(r"^([0-9a-f]{64})\.([a-z0-9]{1,8})$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+BAGIT_DECLARATION = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"  # RFC 8493, section 2.1.1
 _EXPECTED_TOP = {MARKER, README, INDEX, INDEX + "-journal", LOCK, RECORDS, OBJECTS}
 
 _README_TEXT = """\
@@ -411,6 +413,20 @@ def _index_row(record: dict, digest: str) -> tuple:
     )
 
 
+_LABELS = {"hash": "chain hash", "previous": "previous hash", "recorded_at": "recorded at", "sent_at": "sent at",
+           "letter_key": "letter key", "pages": "pages", "signatories": "number of signatories",
+           "pdf_sha256": "PDF SHA-256", "signed": "signed"}
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if value is None else repr(value)
+
+
+def _index_differences(row: tuple, expected: tuple) -> list[tuple[str, Any, Any]]:
+    """(column, index value, record value) for each column where an index row disagrees with its record."""
+    return [(column, got, want) for column, got, want in zip(_COLUMNS, row, expected) if got != want]
+
+
 def _checked_row(record: Any, digest: str, path: Path) -> tuple:
     try:
         return _index_row(record, digest)
@@ -557,6 +573,25 @@ class Archive:
             db.execute("ROLLBACK")
             raise
 
+    def _check_index(self, db: sqlite3.Connection) -> None:
+        """Refuse to go on when any index row disagrees with its record file (or has none, or is missing)."""
+        index = {row[0]: row for row in db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records").fetchall()}
+        hint = ("run 'letter-pdf archive verify'; when only the index is wrong, "
+                "'letter-pdf archive reindex' rebuilds it from the records")
+        numbers = self.record_numbers()
+        for number in numbers:
+            record, digest = self._read_record_file(number)
+            if number not in index:
+                raise ArchiveError(f"record {number} is missing from the index", where=self.root / INDEX, hint=hint)
+            differences = _index_differences(index[number], _checked_row(record, digest, self.record_file(number)))
+            if differences:
+                raise ArchiveError(f"record {number}: the index disagrees with the record file "
+                                   f"({', '.join(_LABELS.get(c, c) for c, _, _ in differences)})",
+                                   where=self.root / INDEX, hint=hint)
+        for number in sorted(set(index) - set(numbers)):
+            raise ArchiveError(f"record {number} is in the index but its file is missing",
+                               where=self.record_file(number), hint="run 'letter-pdf archive verify'")
+
     def _cleanup_temporary(self) -> None:
         """Remove temporary files of writers that died (we hold the lock, so no live writer owns them)."""
         for folder in [self.root, self.records_dir, *self._object_dirs()]:
@@ -611,6 +646,7 @@ class Archive:
                 db = self._connect(write=True)
                 try:
                     self._catch_up(db)
+                    self._check_index(db)  # version numbers come from it: an edited index must not decide them
                     self._cleanup_temporary()
                     last = db.execute("SELECT number, hash FROM records ORDER BY number DESC LIMIT 1").fetchone()
                     number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -757,29 +793,60 @@ class Archive:
         return self._connect(write=False)
 
     def list(self) -> list[dict]:
-        """A summary of every record, oldest first (from the index; from the record files in a read-only copy
-        without one)."""
+        """A summary of every record, oldest first, read from the record files (the truth).
+
+        The index is brought up to date first (a damaged one is refused, as by every command that uses it);
+        where it disagrees with a record, a warning names the record and the fields, and the list shows what
+        the record file says."""
         self._require()
-        if not (self.root / INDEX).exists() and not os.access(self.root, os.W_OK):
-            rows = []
-            for number in self.record_numbers():
-                record, digest = self._read_record_file(number)
-                rows.append(dict(zip(_COLUMNS, _checked_row(record, digest, self.record_file(number)))))
-            return rows
-        db = self._reading_db()
-        try:
-            rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records ORDER BY number").fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"the archive's index is damaged ({exc})", where=self.root / INDEX,
-                               hint="run 'letter-pdf archive reindex'") from exc
-        finally:
-            db.close()
-        return [dict(zip(_COLUMNS, row)) for row in rows]
+        index: dict[int, tuple] | None = None
+        if (self.root / INDEX).exists() or os.access(self.root, os.W_OK):
+            db = self._reading_db()
+            try:
+                index = {row[0]: row for row in
+                         db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records ORDER BY number").fetchall()}
+            except sqlite3.DatabaseError as exc:
+                raise ArchiveError(f"the archive's index is damaged ({exc})", where=self.root / INDEX,
+                                   hint="run 'letter-pdf archive reindex'") from exc
+            finally:
+                db.close()
+        rows = []
+        numbers = self.record_numbers()
+        for number in numbers:
+            record, digest = self._read_record_file(number)
+            row = _checked_row(record, digest, self.record_file(number))
+            if index is not None and number in index:
+                self._warn_if_disagreeing(number, index[number], row)
+            rows.append(dict(zip(_COLUMNS, row)))
+        for number in sorted(set(index or ()) - set(numbers)):
+            log.warning("record %d is in the index but its file is missing; run 'letter-pdf archive verify'", number)
+        return rows
+
+    def _warn_if_disagreeing(self, number: int, row: tuple, expected: tuple) -> None:
+        differences = [_LABELS.get(column, column) for column, _, _ in _index_differences(row, expected)]
+        if differences:
+            log.warning("record %d: the index disagrees with the record file (%s); shown as the record file says "
+                        "— run 'letter-pdf archive verify'", number, ", ".join(differences))
 
     def get(self, number: int) -> tuple[dict, str]:
-        """Record ``number`` as stored (the record file) and its chain hash."""
+        """Record ``number`` as stored (the record file) and its chain hash; a warning when the index disagrees."""
         self._require()
-        return self._read_record_file(number)
+        record, digest = self._read_record_file(number)
+        path = self.root / INDEX
+        if path.exists():
+            try:
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+                try:
+                    row = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records WHERE number = ?",
+                                     (number,)).fetchone()
+                finally:
+                    db.close()
+                expected = _index_row(record, digest)
+            except (sqlite3.DatabaseError, KeyError, TypeError, AttributeError):
+                row = None  # a damaged index or a malformed record: 'verify' says so; the record is what counts
+            if row is not None:
+                self._warn_if_disagreeing(number, row, expected)
+        return record, digest
 
     def head(self) -> tuple[int, str] | None:
         """(number, chain hash) of the latest record, from the record files; ``None`` for an empty archive."""
@@ -845,6 +912,14 @@ class Archive:
                 }
                 try:
                     bagit.make_bag(str(work), bag_info=info, checksums=["sha256", "sha512"])
+                    # bagit-python (1.9) still declares the 0.97 draft; the bag meets RFC 8493 (every payload
+                    # file in every manifest, UTF-8 tag files), so declare 1.0 and re-hash the tag files
+                    (work / "bagit.txt").write_bytes(BAGIT_DECLARATION)
+                    bagit.Bag(str(work)).save()
+                    made = bagit.Bag(str(work))
+                    made.validate()
+                    if made.version_info != (1, 0):
+                        raise bagit.BagError(f"it declares BagIt {made.tags.get('BagIt-Version')}, not 1.0")
                 except (bagit.BagError, OSError) as exc:
                     raise ArchiveError(f"cannot make the BagIt bag ({exc})", where=dest) from exc
             os.chmod(work, 0o755)
@@ -926,6 +1001,7 @@ class Archive:
                     err(entry.relative_to(self.root), "unexpected file (not written by letter-pdf)")
             # the records and the chain
             hashes: dict[int, str] = {}
+            parsed: dict[int, dict] = {}  # the records that could be read, by number
             referenced: dict[str, str] = {}  # object path -> expected digest
             numbers = []
             if self.records_dir.is_dir():
@@ -967,6 +1043,7 @@ class Archive:
                         if isinstance(record, dict) else f"record {number} is not a record")
                     previous_hash, previous_number = digest, number
                     continue
+                parsed[number] = record
                 want = GENESIS if number == 1 else (previous_hash if previous_number == number - 1 else None)
                 if want is not None and record.get("previous") != want:
                     err(where, "broken chain: record 1 does not start the chain (its 'previous' is not 64 zeros)"
@@ -1021,17 +1098,39 @@ class Archive:
                         check = db.execute("PRAGMA quick_check").fetchone()[0]
                         if check != "ok":
                             err(INDEX, f"the index is damaged ({check}); run 'letter-pdf archive reindex'")
-                        rows = dict(db.execute("SELECT number, hash FROM records").fetchall())
+                        rows = {row[0]: row for row in
+                                db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records").fetchall()}
                     finally:
                         db.close()
                 except sqlite3.DatabaseError as exc:
                     err(INDEX, f"the index is damaged ({exc}); run 'letter-pdf archive reindex'")
                     rows = {}
-                for number, digest in sorted(rows.items()):
+                # every field of every row must say what its record says: 'list' reads the records, but
+                # nobody may be told by the index what the records do not say
+                for number, row in sorted(rows.items()):
+                    where = f"{RECORDS}/{number:08d}.json"
                     if number not in hashes:
-                        err(f"{RECORDS}/{number:08d}.json", f"record {number} is in the index but its file is missing")
-                    elif hashes[number] != digest:
-                        err(f"{RECORDS}/{number:08d}.json", f"record {number} has changed since it was recorded")
+                        err(where, f"record {number} is in the index but its file is missing")
+                        continue
+                    if row[1] != hashes[number]:
+                        # the next record (itself as indexed) carries the file's hash: the chain vouches for it
+                        following = parsed.get(number + 1) or {}
+                        if following.get("previous") == hashes[number] \
+                                and (rows.get(number + 1) or (None, None))[1] == hashes.get(number + 1):
+                            err(INDEX, f"record {number}, chain hash: the index says {_shown(row[1])} but the "
+                                f"record file's is {_shown(hashes[number])}, as record {number + 1} confirms")
+                        else:
+                            err(where, f"record {number} has changed since it was recorded")
+                    if number not in parsed:
+                        continue  # unreadable or malformed: reported above
+                    try:
+                        expected = _index_row(parsed[number], hashes[number])
+                    except (KeyError, TypeError, AttributeError):
+                        continue  # malformed: reported above
+                    for column, got, want in _index_differences(row, expected):
+                        if column != "hash":  # reported above
+                            err(INDEX, f"record {number}, {_LABELS.get(column, column)}: the index says "
+                                f"{_shown(got)} but the record file says {_shown(want)}")
                 behind = [n for n in numbers if n not in rows]
                 if behind and rows and min(behind) < max(rows):
                     err(INDEX, f"records {behind} are missing from the index; run 'letter-pdf archive reindex'")

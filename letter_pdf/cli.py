@@ -27,6 +27,40 @@ def _print_problem(problem: LetterPdfError) -> None:
     click.echo(f"error: {problem}", err=True)
 
 
+# The reader of our standard output went away (``letter-pdf signatories stats FILE | head -1``): stop
+# quietly, with the status a shell shows for any tool stopped by a closed pipe (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
+
+
+def _flush_stdout() -> None:
+    stream = sys.stdout
+    if stream is not None and not stream.closed:
+        stream.flush()
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point standard output at /dev/null, so that nothing more (not even Python's
+    final flush at exit) tries to write to the closed pipe."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # in-process (tests): a stream without a file descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def counted(n: int, one: str, other: str) -> str:
+    """``n`` and its noun with the CLDR plural rules (English): ``1 row``, ``2 rows``, ``0 rows``."""
+    from letter_pdf.counts import counted as plural
+
+    return plural(n, {"one": f"{{n}} {one}", "other": f"{{n}} {other}"}, "en")
+
+
 def boundary(func):
     """Turn library errors into a one-line message and an exit code; a traceback only with --verbose."""
 
@@ -35,7 +69,12 @@ def boundary(func):
         ctx = click.get_current_context()
         verbose = (ctx.find_root().obj or {}).get("verbose", False)
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            _flush_stdout()  # a closed pipe shows here, inside the boundary, not at interpreter exit
+            return result
+        except BrokenPipeError:
+            _quiet_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Problems as many:
             if verbose:
                 traceback.print_exc()
@@ -50,7 +89,14 @@ def boundary(func):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was written", err=True)
             ctx.exit(130)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.exceptions.Exit:
+            try:
+                _flush_stdout()
+            except BrokenPipeError:
+                _quiet_stdout()
+                ctx.exit(EXIT_BROKEN_PIPE)
+            raise
+        except (click.ClickException, click.Abort):
             raise
         except Exception as error:  # a bug: say so plainly, with the traceback on request
             if verbose:
@@ -191,7 +237,8 @@ def build(letter: Path, output: Path | None, paper: str | None, order: str | Non
     ))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"{result.output}  ({result.pages} page(s), {result.signatories} signatories)")
+    click.echo(f"{result.output}  ({counted(result.pages, 'page', 'pages')}, "
+               f"{counted(result.signatories, 'signatory', 'signatories')})")
     if result.archived:
         number, digest, root = result.archived
         click.echo(f"recorded as number {number} in {root}; chain head: {digest}")
@@ -209,12 +256,15 @@ def check(letter: Path) -> None:
     """
     from letter_pdf import pipeline
 
-    problems = pipeline.check(letter)
+    with pipeline.collect_warnings() as warnings:  # each warning is printed (once) as it is logged
+        problems = pipeline.check(letter)
     for problem in problems:
         _print_problem(problem)
+    warned = counted(len(warnings), "warning", "warnings")
     if problems:
+        click.echo(f"{letter}: {counted(len(problems), 'error', 'errors')}, {warned}", err=True)
         raise click.exceptions.Exit(ExitCode.ERROR)
-    click.echo(f"{letter}: no problems found")
+    click.echo(f"{letter}: no errors, {warned}")
 
 
 @cli.command()
@@ -232,7 +282,10 @@ def preview(pdf: Path, output: Path | None, page: int, dpi: int) -> None:
     """
     from letter_pdf.preview import write_preview
 
+    from letter_pdf.output import refuse_input
+
     target = output or pdf.with_name(f"{pdf.stem}-page{page}.png")
+    refuse_input(target, [("the PDF", str(pdf))])
     click.echo(str(write_preview(pdf, target, page=page, dpi=dpi)))
 
 
@@ -461,9 +514,10 @@ def archive_verify(head, archive_dir) -> None:
     if report.head_checked:
         click.echo(f"head: {report.head_checked}")
     if not report.ok:
-        click.echo(f"{store.root}: does NOT verify: {len(report.errors)} problem(s) in {report.records} record(s)")
+        click.echo(f"{store.root}: does NOT verify: {counted(len(report.errors), 'problem', 'problems')} in "
+                   f"{counted(report.records, 'record', 'records')}")
         raise click.exceptions.Exit(ExitCode.ERROR)
-    click.echo(f"{store.root}: verifies: {report.records} record(s), chain head {report.head or '(empty)'}")
+    click.echo(f"{store.root}: verifies: {counted(report.records, 'record', 'records')}, chain head {report.head or '(empty)'}")
 
 
 @archive.command("head")
@@ -495,7 +549,7 @@ def archive_reindex(archive_dir) -> None:
       letter-pdf archive reindex
     """
     count = _open_archive(archive_dir).reindex()
-    click.echo(f"index rebuilt: {count} record(s)")
+    click.echo(f"index rebuilt: {counted(count, 'record', 'records')}")
 
 
 # --- signatories -------------------------------------------------------------------------------------
@@ -504,21 +558,20 @@ LANG_OPTION = click.option("--lang", default="en", show_default=True, metavar="L
                            help="Language of country names, headings and plurals (BCP 47, e.g. fr, pt-BR).")
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
-def _write_csv(target: Path, text: str, *, source: Path) -> None:
+def _write_csv(target: Path, text: str, *, source: Path, force: bool) -> None:
+    """Write a signatory CSV; never over the input, and never over an existing file without --force."""
     from letter_pdf.errors import OutputError
-    from letter_pdf.output import write_atomic
+    from letter_pdf.output import refuse_input, write_atomic
 
-    if _same_file(source, target):
-        raise OutputError("the output would overwrite the input", where=target, hint="choose another file with -o")
+    refuse_input(target, [("the input", str(source))], hint="choose another file with -o")
+    if not force and (target.exists() or target.is_symlink()):
+        raise OutputError("the file exists and was left as it is", where=target,
+                          hint="give another file with -o, or add --force to replace it")
     # with a BOM, so that Excel opens the UTF-8 file with the right characters
     write_atomic(target, ("\ufeff" + text).encode("utf-8"))
+
+
+FORCE_OPTION = click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 
 
 @cli.group()
@@ -538,8 +591,9 @@ def signatories() -> None:
 @click.argument("source", metavar="INPUT", type=EXISTING_FILE)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV file to write, or - for standard output.  [default: signatories.csv beside INPUT]")
+@FORCE_OPTION
 @boundary
-def signatories_import(source: Path, output: Path | None) -> None:
+def signatories_import(source: Path, output: Path | None, force: bool) -> None:
     """Turn a pasted list (bullets, numbers, several per line, countries in parentheses) or a table
     with other column names into a signatory CSV; print what it was unsure about.
 
@@ -557,26 +611,27 @@ def signatories_import(source: Path, output: Path | None) -> None:
     if str(target) == "-":
         click.echo(text, nl=False)
     else:
-        _write_csv(target, text, source=source)
+        _write_csv(target, text, source=source, force=force)
     sigs = result.signatories
     individuals = sum(1 for s in sigs if s.kind == "individual")
-    click.echo(f"{source}: {len(sigs)} rows ({len(sigs) - individuals} organisations, {individuals} "
-               f"individual{'' if individuals == 1 else 's'})"
+    click.echo(f"{source}: {counted(len(sigs), 'row', 'rows')} "
+               f"({counted(len(sigs) - individuals, 'organisation', 'organisations')}, "
+               f"{counted(individuals, 'individual', 'individuals')})"
                f" read as a {result.mode}"
                + (f" (columns: {', '.join(f'{k} = {v!r}' for k, v in result.columns.items())})" if result.columns else ""),
                err=True)
-    click.echo(f"countries recognised for {result.with_country} of {len(sigs)} rows "
-               f"({len(result.country_codes)} countr{'y' if len(result.country_codes) == 1 else 'ies'}: "
-               f"{', '.join(result.country_codes) or 'none'}); "
-               f"{len(sigs) - result.with_country} without a country", err=True)
+    codes = result.country_codes
+    click.echo(f"countries recognised for {result.with_country} of {counted(len(sigs), 'row', 'rows')}"
+               + (f" ({counted(len(codes), 'country', 'countries')}: {', '.join(codes)})" if codes else "")
+               + f"; {len(sigs) - result.with_country} without a country", err=True)
     info = [n for n in result.notes if not n.check]
     unsure = [n for n in result.notes if n.check]
     for note in info:
-        click.echo(f"  {source.name}:{note.line}: {note.message}", err=True)
+        click.echo(f"  {source}:{note.line}: {note.message}", err=True)
     if unsure:
-        click.echo(f"{len(unsure)} entr{'y' if len(unsure) == 1 else 'ies'} to check:", err=True)
+        click.echo(f"{counted(len(unsure), 'entry', 'entries')} to check:", err=True)
         for note in unsure:
-            click.echo(f"  {source.name}:{note.line}: {note.message}", err=True)
+            click.echo(f"  {source}:{note.line}: {note.message}", err=True)
     if str(target) != "-":
         click.echo(f"wrote {target}", err=True)
 
@@ -587,8 +642,9 @@ def signatories_import(source: Path, output: Path | None) -> None:
 @click.option("--fix", is_flag=True, help="Write the safe fixes (trim, normalise, split merged entries, ISO codes) to a new file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where --fix writes.  [default: FILE's name + .fixed.csv]")
+@FORCE_OPTION
 @boundary
-def signatories_lint(file: Path, lang: str, fix: bool, output: Path | None) -> None:
+def signatories_lint(file: Path, lang: str, fix: bool, output: Path | None, force: bool) -> None:
     """Check FILE for duplicates, probable duplicates, merged entries, invisible characters and
     unknown countries; exit 1 when there is an error (warnings do not stop a build).
 
@@ -597,21 +653,24 @@ def signatories_lint(file: Path, lang: str, fix: bool, output: Path | None) -> N
       letter-pdf signatories lint signatories.csv
       letter-pdf signatories lint signatories.csv --fix -o cleaned.csv
     """
-    from letter_pdf import lint
+    from letter_pdf import lint, pipeline
 
-    report = lint.lint_file(file, lang=lang)
-    for finding in report.findings:
-        click.echo(str(finding))
-    click.echo(f"{file}: {len(report.signatories)} signatories, {report.errors} error(s), "
-               f"{report.warnings} warning(s)", err=True)
+    with pipeline.collect_warnings() as logged:  # e.g. "not UTF-8; read as cp1251": printed once, counted
+        report = lint.lint_file(file, lang=lang)
+        for finding in report.findings:
+            click.echo(str(finding))
+        click.echo(f"{file}: {counted(len(report.signatories), 'signatory', 'signatories')}, "
+                   f"{counted(report.errors, 'error', 'errors')}, "
+                   f"{counted(report.warnings + len(logged), 'warning', 'warnings')}", err=True)
+        if fix:
+            text, changes = lint.fix_file(file)
     if fix:
-        text, changes = lint.fix_file(file)
         target = output or file.with_name(file.stem + ".fixed.csv")
         if changes:
-            _write_csv(target, text, source=file)
+            _write_csv(target, text, source=file, force=force)
             for change in changes:
                 click.echo(f"fixed {change}", err=True)
-            click.echo(f"wrote {len(changes)} fix(es) to {target} ({file} is unchanged)", err=True)
+            click.echo(f"wrote {counted(len(changes), 'fix', 'fixes')} to {target} ({file} is unchanged)", err=True)
         else:
             click.echo("nothing to fix safely; no file written", err=True)
     if report.errors:

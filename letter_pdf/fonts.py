@@ -7,11 +7,14 @@ WeasyPrint use these fonts and nothing else; this module knows nothing of WeasyP
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import html
 import io
 import logging
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +31,11 @@ BODY_FAMILY = "Noto Serif"
 HEADING_FAMILY = "Noto Sans"
 _STYLES = (("Regular", 400, "normal"), ("Italic", 400, "italic"), ("Bold", 700, "normal"), ("BoldItalic", 700, "italic"))
 _FS_TYPE_RESTRICTED = 0x0002  # OS/2 fsType: "Restricted License embedding", the font must not be embedded
+# Tables of colour glyphs (layered, bitmap, SVG): WeasyPrint draws them at the bitmap's own size or
+# not at all, and PDF/A has no place for them. Only outline fonts are accepted.
+_COLOUR_TABLES = ("COLR", "CPAL", "CBDT", "CBLC", "sbix", "SVG ")
+_OUTLINE_TABLES = ("glyf", "CFF ", "CFF2")
+_MAX_SVG_TEXT = 5 * 1024 * 1024  # bytes of an SVG image read to find the characters it draws
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,18 @@ def _read_font(key: tuple[str, int, int]) -> _FontInfo:
         raise ResourceError(f"not a usable font file ({exc})", where=path, hint=hint) from exc
     if not cmap:
         raise ResourceError("the font has no Unicode character map", where=path, hint=hint)
+    colour = [tag.strip() for tag in _COLOUR_TABLES if tag in font]
+    if colour:
+        raise ResourceError(
+            f"colour (emoji) fonts are not supported: the font has colour glyph tables ({', '.join(colour)}), "
+            "which would print at the wrong size or not at all",
+            where=path,
+            hint="use a font with plain outlines only, e.g. Noto Emoji (OFL) instead of Noto Color Emoji",
+        )
+    if not any(tag in font for tag in _OUTLINE_TABLES):
+        raise ResourceError(
+            "the font has no glyph outlines (glyf or CFF table), only bitmaps or nothing", where=path, hint=hint
+        )
     if os2 is not None and (os2.fsType & 0x000F) == _FS_TYPE_RESTRICTED:
         raise ResourceError(
             "the font's licence forbids embedding it in a PDF (OS/2 fsType 'restricted')",
@@ -228,6 +248,73 @@ def _user_faces(paths: Iterable[Path], folder: Path) -> tuple[FontFace, ...]:
     return tuple(dict.fromkeys(faces))
 
 
+# --- glyph outlines of the letter's own fonts ------------------------------------------------------
+
+_GLYPH_LOCK = threading.Lock()  # fontTools decodes tables lazily: one check at a time per process
+_MAX_EXTENT = 10  # a glyph reaching further than 10 em from its origin is garbage, not a letter
+
+
+@lru_cache(maxsize=8)
+def _glyph_source(key: tuple[str, int, int]):
+    """(glyph set, cmap, units per em) of the font file ``key``, decoded lazily."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(Path(key[0]).read_bytes()), lazy=True)
+    return font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
+
+
+def _needs_no_outline(char: str) -> bool:
+    """Spaces and invisible (zero-width, format) characters may map to an empty glyph."""
+    return char.isspace() or _ignorable(char) or unicodedata.category(char) in ("Zs", "Cf")
+
+
+@lru_cache(maxsize=65536)
+def _glyph_fault(key: tuple[str, int, int], codepoint: int) -> str | None:
+    """Why the glyph ``font`` maps ``codepoint`` to cannot print it (``None`` when it can)."""
+    from fontTools.pens.boundsPen import BoundsPen
+
+    glyphs, cmap, upem = _glyph_source(key)
+    name = cmap.get(codepoint)
+    if name is None:
+        return None  # not this font's character
+    try:
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+    except Exception as exc:  # noqa: BLE001  any failure to decode the outline means the glyph is unusable
+        return f"its outline cannot be read ({type(exc).__name__})"
+    bounds = pen.bounds
+    if bounds is None or (bounds[2] <= bounds[0] and bounds[3] <= bounds[1]):
+        return "it has no outline (it would print as nothing)"
+    if max(abs(v) for v in bounds) > _MAX_EXTENT * upem:
+        return "its outline is far outside the character's box"
+    return None
+
+
+def unusable_glyphs(font_set: FontSet, chars: Iterable[str]) -> list[ResourceError]:
+    """One error per font of the letter's own (not the bundled ones) whose glyph for some character of
+    ``chars`` does not decode or has no outline, naming the file and the characters; spaces and
+    zero-width characters are exempt."""
+    bundled = set(_bundled_set().paths)
+    wanted = [c for c in dict.fromkeys(chars) if not _needs_no_outline(c)]
+    errors: list[ResourceError] = []
+    for path in dict.fromkeys(font_set.paths):
+        if path in bundled:
+            continue
+        key = _file_key(path)
+        with _GLYPH_LOCK:
+            faults = {c: fault for c in wanted if (fault := _glyph_fault(key, ord(c)))}
+        if faults:
+            listed = ", ".join(f"{describe_char(c)} ({why})" for c, why in faults.items())
+            errors.append(
+                ResourceError(
+                    f"the font's glyphs are damaged: {listed}",
+                    where=path,
+                    hint="the font file is broken; download it again from its source, or use another font",
+                )
+            )
+    return errors
+
+
 # --- coverage preflight -------------------------------------------------------------------------
 
 # Default-ignorable code points: drawn as nothing, so they need no glyph (Unicode DerivedCoreProperties).
@@ -269,6 +356,9 @@ def _suggestion(chars: Iterable[str]) -> str:
     for char in chars:
         word = (unicodedata.name(char, "") or "").split(" ")[0].split("-")[0]
         if not word or word in ("LATIN", "COMBINING", "MODIFIER", "SMALL", "CAPITAL", "LETTER"):
+            continue
+        if unicodedata.category(char)[0] == "S" and word not in _SUGGEST:  # symbols, arrows, dingbats
+            names.append("Noto Sans Symbols 2")
             continue
         names.append(_SUGGEST.get(word, f"Noto Sans {word.title()}"))
     unique = list(dict.fromkeys(names))
@@ -371,22 +461,112 @@ def _date_strings(letter: Letter) -> Iterator[str]:
         return
 
 
-def check_coverage(letter: Letter, font_set: FontSet) -> list[FontCoverageError]:
-    """Every character the letter prints that no font of ``font_set`` covers: one error per field,
-    signatory, country or label, listing all its uncovered characters with their code points."""
-    errors: list[FontCoverageError] = []
+def _body_text(body: str) -> str:
+    """The body's text as printed: Markdown parsed as ``body.py`` does, so that character references
+    (``&#x2603;``, ``&check;``) count as the characters they print."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False})
+    md.enable(["table", "strikethrough"])
+    parts: list[str] = []
+    for token in md.parse(body):
+        if token.type in ("code_block", "fence"):
+            parts.append(token.content)
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                parts.append(child.content)
+            for grandchild in child.children or ():  # an image's description
+                if grandchild.type in ("text", "code_inline"):
+                    parts.append(grandchild.content)
+    return "\n".join(parts)
+
+
+def _body_line(letter: Letter, char: str) -> int:
+    """The line of the letter file where ``char`` first appears in the body, typed or as a reference."""
+    if char in letter.body:
+        return letter.body_line + letter.body.count("\n", 0, letter.body.index(char))
+    for number, line in enumerate(letter.body.split("\n")):
+        if "&" in line and char in html.unescape(line):
+            return letter.body_line + number
+    return letter.body_line
+
+
+def _image_text(path: Path | None) -> str:
+    """The text an SVG image may draw (its characters need glyphs too); nothing for other images."""
+    if path is None or Path(path).suffix.lower() != ".svg":
+        return ""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(_MAX_SVG_TEXT)
+    except OSError:
+        return ""
+    text = re.sub(rb"<[^>]*>", b" ", data).decode("utf-8", "replace")
+    return html.unescape(text)
+
+
+def _shown(path: Path, folder: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(Path(path).relative_to(folder))
+    return str(path)
+
+
+def char_sources(letter: Letter, chars: Iterable[str]) -> dict[str, str]:
+    """Where each of ``chars`` comes from in the letter's own files: ``letter.md:14`` (the body, typed or
+    as a character reference), ``letter.md, field 'title'``, ``signatories.csv:7``, ``logo.svg``;
+    ``None`` for a character none of them has (it comes from a template, its labels or its stylesheet)."""
+    chars = list(dict.fromkeys(chars))
+    found: dict[str, str] = {}
     source = letter.source
 
+    def scan(text: str | None, where) -> None:
+        if not text:
+            return
+        for char in chars:
+            if char not in found and char in text:
+                found[char] = where() if callable(where) else where
+
     for field, text in _letter_fields(letter):
-        if chars := uncovered(text, font_set):
+        scan(text, LetterPdfError.location(source, field=field))
+    printed_body = _body_text(letter.body) if "&" in letter.body else letter.body
+    for char in chars:
+        if char not in found and (char in letter.body or char in printed_body):
+            found[char] = LetterPdfError.location(source, _body_line(letter, char))
+    sig_file = letter.signatories_path or source
+    for sig in letter.signatories:
+        for text in (sig.name, sig.role, sig.group):
+            scan(text, LetterPdfError.location(sig_file, sig.line))
+    images = [("logo", letter.logo)] + [(f"signers[{i}].signature", s.signature) for i, s in enumerate(letter.signers, 1)]
+    for _field, path in images:
+        if path is not None:
+            scan(_image_text(path), _shown(path, letter.folder))
+    return {char: found.get(char) for char in chars}
+
+
+def check_coverage(letter: Letter, font_set: FontSet) -> list[LetterPdfError]:
+    """Every character the letter prints that no font of ``font_set`` covers: one error per field,
+    signatory, country or label, listing all its uncovered characters with their code points.
+
+    Then every glyph the letter's own fonts would draw is decoded: a font whose glyph for a printed
+    character is damaged or empty is refused (a ``ResourceError`` naming the file)."""
+    errors: list[LetterPdfError] = []
+    source = letter.source
+    printed: list[str] = []
+
+    def missing(text: str | None) -> list[str]:
+        if text:
+            printed.append(text)
+        return uncovered(text, font_set)
+
+    for field, text in _letter_fields(letter):
+        if chars := missing(text):
             errors.append(_error(chars, LetterPdfError.location(source, field=field), f"the field '{field}'"))
 
-    if chars := uncovered(letter.body, font_set):
-        first = min(letter.body.index(c) for c in chars)
-        line = letter.body_line + letter.body.count("\n", 0, first)
+    body = letter.body + ("\n" + _body_text(letter.body) if "&" in letter.body else "")
+    if chars := missing(body):
+        line = min(_body_line(letter, c) for c in chars)
         errors.append(_error(chars, LetterPdfError.location(source, line), "the letter's text"))
 
-    dates = [c for text in _date_strings(letter) for c in uncovered(text, font_set)]
+    dates = [c for text in _date_strings(letter) for c in missing(text)]
     if dates:
         errors.append(
             _error(list(dict.fromkeys(dates)), LetterPdfError.location(source, field="lang"), "the date")
@@ -396,7 +576,7 @@ def check_coverage(letter: Letter, font_set: FontSet) -> list[FontCoverageError]
     for sig in letter.signatories:
         chars = []
         for text in (sig.name, sig.role, sig.group):
-            chars.extend(c for c in uncovered(text, font_set) if c not in chars)
+            chars.extend(c for c in missing(text) if c not in chars)
         if chars:
             where = f"{LetterPdfError.location(sig_file, sig.line)}, signatory '{sig.name}'"
             errors.append(_error(chars, where, "this signatory"))
@@ -407,12 +587,14 @@ def check_coverage(letter: Letter, font_set: FontSet) -> list[FontCoverageError]
         if display_name is not None:
             for code in codes:
                 name = display_name(code, letter.lang)
-                if chars := uncovered(name, font_set):
+                if chars := missing(name):
                     where = LetterPdfError.location(sig_file, field="country")
                     errors.append(_error(chars, where, f"the name of the country {code} in '{letter.lang}' ({name})"))
 
     for key, text in _label_strings(letter.lang):
-        if chars := uncovered(text, font_set):
+        if chars := missing(text):
             where = LetterPdfError.location(source, field="lang")
             errors.append(_error(chars, where, f"the label {key} in '{letter.lang}' ({text})"))
+
+    errors.extend(unusable_glyphs(font_set, "".join(printed)))
     return errors

@@ -7,8 +7,11 @@ are relative to the letter's folder and must stay inside it.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
+import logging
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,10 +22,20 @@ import yaml
 
 from letter_pdf.errors import InputError, LetterPdfError, Problems, ResourceError
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, SIGNATURE_LAYOUTS, Annex, Cover, Letter, Party, Signer
+from letter_pdf.text import refused_character, suspect_characters, visible
+
+log = logging.getLogger("letter_pdf")
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 FONT_SUFFIXES = (".ttf", ".otf")
 PDF_SUFFIXES = (".pdf",)
+
+# Bounds on the front matter, checked while it is read (before anything walks it): a few kilobytes of YAML
+# can otherwise describe billions of values through aliases, or nest deeper than Python can follow.
+MAX_LETTER_BYTES = 10 * 1024 * 1024  # the whole letter file
+MAX_FRONT_MATTER_BYTES = 256 * 1024
+MAX_NODES = 50_000  # values (keys, texts, lists, mappings), counting what every alias repeats
+MAX_DEPTH = 20  # lists and mappings inside each other
 
 EXAMPLE = "start the file with a line '---', then 'title: ...' and the other keys, then a line '---', then the text"
 
@@ -43,7 +56,7 @@ class _Source:
 
     def where(self, field: str) -> str:
         line = self.lines.get(field) or self.lines.get(field.split(".")[0])
-        return LetterPdfError.location(self.shown, line, field)
+        return LetterPdfError.location(self.shown, line, visible(field))
 
     def fail(self, field: str, message: str, hint: str | None = None, cls=InputError) -> None:
         self.problems.append(cls(message, where=self.where(field), hint=hint))
@@ -57,9 +70,17 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise InputError("the letter has no front matter", where=LetterPdfError.location(path, 1), hint=EXAMPLE)
+    size = 0
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+        size += len(lines[index].encode("utf-8", "surrogatepass")) + 1
+        if size > MAX_FRONT_MATTER_BYTES:
+            raise InputError(
+                f"the front matter is longer than {MAX_FRONT_MATTER_BYTES // 1024} KB",
+                where=LetterPdfError.location(path, index + 1),
+                hint="is its closing '---' missing? a long list of signatories belongs in a CSV file beside the letter",
+            )
     raise InputError(
         "the front matter is not closed",
         where=LetterPdfError.location(path, 1),
@@ -69,9 +90,13 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
 
 def read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_LETTER_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read the letter ({exc.strerror})", where=path) from exc
+    if len(data) > MAX_LETTER_BYTES:
+        raise InputError(f"the letter file is larger than {MAX_LETTER_BYTES // (1024 * 1024)} MB", where=path,
+                         hint="is it the right file? a letter is a short Markdown text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -84,24 +109,121 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _key_lines(node: yaml.Node, prefix: str, offset: int, out: dict[str, int]) -> None:
+class YamlLimitError(yaml.MarkedYAMLError):
+    """The YAML exceeds a bound; raised while composing, before anything walks the tree. A ``YAMLError``,
+    so code that reports YAML errors by their ``problem_mark`` reports this one at its line too."""
+
+    def __init__(self, message: str, mark, hint: str):
+        super().__init__(problem=message, problem_mark=mark)
+        self.message, self.mark, self.hint = message, mark, hint
+
+
+# Only yes/no and null are typed implicitly: every other plain value stays the text the user wrote
+# (YAML 1.1 would read 'ref: 012' as 10, 'place: 12:30' as 750 and 'date: 2026-02-30' as an error).
+_KEPT_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")
+
+
+def _kept_resolvers() -> dict:
+    kept = {}
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        if chosen := [(tag, regexp) for tag, regexp in resolvers if tag in _KEPT_TAGS]:
+            kept[first] = chosen
+    return kept
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader that counts values and depth while composing, aliases included, and refuses
+    explicit tags; it stops at the first bound crossed, so no later step walks a huge or deep tree."""
+
+    yaml_implicit_resolvers = _kept_resolvers()
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, levels) once composed
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                if id(target) not in self._sizes:
+                    raise YamlLimitError(f"the alias '*{event.anchor}' refers to the list or mapping it is inside",
+                                   event.start_mark, "write the values out instead of the alias")
+                if self._depth + self._sizes[id(target)][1] > MAX_DEPTH:
+                    raise YamlLimitError(f"the front matter is nested more than {MAX_DEPTH} levels deep",
+                                   event.start_mark, "write each key on its own line with a plain value")
+            return super().compose_node(parent, index)
+        if getattr(event, "tag", None) not in (None, "!"):
+            tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+            raise YamlLimitError(f"YAML tags such as '{visible(tag)}' are not used in a letter", event.start_mark,
+                           "remove the tag and write the value as text")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlLimitError(f"the front matter is nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                           "write each key on its own line with a plain value")
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        sizes = [self._sizes[id(child)] for child in children]
+        values = 1 + sum(size for size, _ in sizes)
+        levels = 1 + max((level for _, level in sizes), default=0)
+        if values > MAX_NODES:
+            raise YamlLimitError(f"the front matter holds more than {MAX_NODES:,} values "
+                                 "(counting what aliases repeat)",
+                           node.start_mark, "remove the anchors ('&') and aliases ('*'); a long list of signatories "
+                           "belongs in a CSV file beside the letter")
+        self._sizes[id(node)] = (values, levels)
+        return node
+
+
+def _same_key(key: str) -> str:
+    """The one key that a dotted key's spelling stands for ('our_reference' is 'reference')."""
+    head, _, last = key.rpartition(".")
+    if not head:
+        return ALIASES.get(last, last)
+    return f"{head}.organisation" if last == "organization" else key
+
+
+def _key_lines(node: yaml.Node, prefix: str, offset: int, out: dict[str, int], twice: list[tuple]) -> None:
+    """Record the line of every dotted key; collect keys given twice in one mapping (in any spelling)."""
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, tuple[int, str]] = {}
         for key_node, value_node in node.value:
-            key = f"{prefix}{canonical_key(key_node.value)}"
-            out.setdefault(key, key_node.start_mark.line + offset)
-            _key_lines(value_node, key + ".", offset, out)
+            raw = str(key_node.value)
+            name = canonical_key(raw)
+            line = key_node.start_mark.line + offset
+            key = f"{prefix}{name}"
+            same = _same_key(key)
+            if same in seen:
+                twice.append((same, seen[same], (line, raw)))
+            else:
+                seen[same] = (line, raw)
+            out.setdefault(key, line)
+            out.setdefault(same, line)
+            _key_lines(value_node, key + ".", offset, out, twice)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             key = f"{prefix}{index}"
             out.setdefault(key, item.start_mark.line + offset)
-            _key_lines(item, key + ".", offset, out)
+            _key_lines(item, key + ".", offset, out, twice)
 
 
-def parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int]]:
+def parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int], list[LetterPdfError]]:
+    """Return (data, dotted key -> line, problems of keys given twice)."""
     offset = 2  # YAML line 0 is line 2 of the file (line 1 is '---')
+    loader = BoundedLoader(front)
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(front)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except YamlLimitError as exc:
+        raise InputError(exc.message, where=LetterPdfError.location(path, exc.mark.line + offset),
+                         hint=exc.hint) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + offset if mark is not None else None
@@ -111,6 +233,8 @@ def parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int]]:
             where=LetterPdfError.location(path, line),
             hint="check indentation and quote values that contain ':' or '#'",
         ) from exc
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -120,9 +244,16 @@ def parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int]]:
             hint=EXAMPLE,
         )
     lines: dict[str, int] = {}
+    twice: list[tuple] = []
     if node is not None:
-        _key_lines(node, "", offset, lines)
-    return data, lines
+        _key_lines(node, "", offset, lines, twice)
+    problems: list[LetterPdfError] = []
+    for key, (first, first_raw), (second, second_raw) in twice:
+        spelled = "" if first_raw == second_raw else f" (as '{first_raw}' and '{second_raw}')"
+        problems.append(InputError(
+            f"'{key}' is given twice{spelled}, on lines {first} and {second}",
+            where=LetterPdfError.location(path, second, key), hint="keep one of them"))
+    return data, lines, problems
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -140,12 +271,23 @@ def _text(src: _Source, field: str, value: Any, *, required: bool = False) -> st
     if isinstance(value, bool):
         src.fail(field, f"'{field}' is yes/no, not text", hint="put the value in quotes, e.g. \"No\"")
         return None
-    if isinstance(value, (int, float, dt.date)):
-        return str(value)
     if not isinstance(value, str):
         src.fail(field, f"'{field}' must be text, not a {_kind(value)}")
         return None
-    return _nfc(value.strip())
+    return _printed(src, field, _nfc(value.strip()))
+
+
+def _printed(src: _Source, field: str, text: str) -> str | None:
+    """The text, if it can be printed as the user wrote it: bidirectional controls (which reorder what the
+    reader sees) and control characters are refused; marks of damaged text (U+FFFD, tags) are warned about."""
+    refused = refused_character(text)
+    if refused is not None:
+        what, hint = refused
+        src.fail(field, f"the value contains {what}: '{visible(text)}'", hint=hint)
+        return None
+    if (suspect := suspect_characters(text)) is not None:
+        log.warning("%s: the value contains %s: '%s'", src.where(field), suspect, visible(text))
+    return text
 
 
 def _kind(value: Any) -> str:
@@ -157,7 +299,8 @@ def _text_list(src: _Source, field: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return tuple(_nfc(line.strip()) for line in value.splitlines() if line.strip())
+        lines = (_printed(src, field, _nfc(line.strip())) for line in value.splitlines() if line.strip())
+        return tuple(line for line in lines if line)
     if not isinstance(value, list):
         src.fail(field, f"'{field}' must be a list of lines", hint="write it as [line one, line two]")
         return ()
@@ -188,7 +331,7 @@ def _mapping(src: _Source, field: str, value: Any, allowed: tuple[str, ...]) -> 
 def _unknown(src: _Source, field: str, name: str, allowed: tuple[str, ...]) -> None:
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else f"valid keys here: {', '.join(allowed)}"
-    src.fail(field, f"unknown key '{name}'", hint=hint)
+    src.fail(field, f"unknown key '{visible(name)}'", hint=hint)
 
 
 def _choice(src: _Source, field: str, value: Any, choices: tuple[str, ...], default: str) -> str:
@@ -198,23 +341,45 @@ def _choice(src: _Source, field: str, value: Any, choices: tuple[str, ...], defa
     if text not in choices:
         close = difflib.get_close_matches(str(text), choices, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(choices)}"
-        src.fail(field, f"'{value}' is not a valid {field}", hint=hint)
+        src.fail(field, f"'{visible(str(value))}' is not a valid {field}", hint=hint)
         return default
     return text
 
 
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_DATE_HINT = "write it as YYYY-MM-DD, e.g. 2026-11-29"
+
+
 def _date(src: _Source, value: Any) -> dt.date:
+    """The letter's date, from the text the user wrote (the loader does not type dates)."""
     if value is None:
         return dt.date.today()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        src.fail("date", f"'{value}' is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-11-29")
+    if isinstance(value, bool) or not isinstance(value, str):
+        src.fail("date", f"'date' must be a date, not {'yes/no' if isinstance(value, bool) else 'a ' + _kind(value)}",
+                 hint=_DATE_HINT)
         return dt.date.today()
+    text = value.strip()
+    if (match := _ISO_DATE.fullmatch(text)) is not None:
+        year, month, day = (int(part) for part in match.groups())
+        if not 1 <= month <= 12:
+            why = f"there is no month {month}"
+        elif year < 1:
+            why = "there is no year 0"
+        elif not 1 <= day <= (last := calendar.monthrange(year, month)[1]):
+            why = f"{_MONTHS[month - 1]} {year} has {last} days"
+        else:
+            return dt.date(year, month, day)
+        src.fail("date", f"'{visible(text)}' is not a date: {why}", hint=_DATE_HINT)
+        return dt.date.today()
+    for parse in (dt.date.fromisoformat, lambda t: dt.datetime.fromisoformat(t).date()):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    src.fail("date", f"'{visible(text)}' is not a date", hint=_DATE_HINT)
+    return dt.date.today()
 
 
 def _lang(src: _Source, value: Any) -> str:
@@ -222,11 +387,14 @@ def _lang(src: _Source, value: Any) -> str:
 
     if value is None:
         return "en"
-    text = str(value).strip()
+    text = _text(src, "lang", value)
+    if text is None:
+        return "en"
     try:
         Locale.parse(text.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
-        src.fail("lang", f"'{text}' is not a language Babel knows", hint="use a BCP 47 tag such as en, fr, pl, ru, pt-BR")
+        src.fail("lang", f"'{visible(text)}' is not a language Babel knows",
+                 hint="use a BCP 47 tag such as en, fr, pl, ru, pt-BR")
         return "en"
     return text
 
@@ -237,21 +405,30 @@ def _path(src: _Source, field: str, value: Any, suffixes: tuple[str, ...]) -> Pa
     if text is None:
         return None
     folder = src.path.parent.resolve()
+    shown = visible(text)
     if "://" in text or text.startswith(("file:", "data:")):
-        src.fail(field, f"'{text}' is a URL; only files in the letter's folder can be used", cls=ResourceError,
+        src.fail(field, f"'{shown}' is a URL; only files in the letter's folder can be used", cls=ResourceError,
                  hint="download it into the letter's folder and give its file name")
         return None
-    candidate = (folder / text).resolve()
-    if not candidate.is_relative_to(folder):
-        src.fail(field, f"'{text}' is outside the letter's folder", cls=ResourceError,
+    try:
+        candidate = (folder / text).resolve()
+        inside = candidate.is_relative_to(folder)
+        exists = inside and candidate.is_file()
+    except (OSError, RuntimeError) as exc:  # a name too long for the system, a loop of symbolic links
+        reason = getattr(exc, "strerror", None) or str(exc)
+        src.fail(field, f"'{shown}' cannot be used as a file name ({reason})", cls=ResourceError,
+                 hint="give the name of a file in the letter's folder")
+        return None
+    if not inside:
+        src.fail(field, f"'{shown}' is outside the letter's folder", cls=ResourceError,
                  hint="copy the file into the letter's folder (or a subfolder) and name it relative to the letter")
         return None
-    if not candidate.is_file():
-        src.fail(field, f"file '{text}' not found", cls=ResourceError,
-                 hint=f"put it in {folder} or correct the name")
+    if not exists:
+        here = "the letter's folder" if src.shown.parent == Path(".") else str(src.shown.parent)
+        src.fail(field, f"file '{shown}' not found", cls=ResourceError, hint=f"put it in {here} or correct the name")
         return None
     if candidate.suffix.lower() not in suffixes:
-        src.fail(field, f"'{text}' is not a {'/'.join(s.lstrip('.') for s in suffixes)} file", cls=ResourceError)
+        src.fail(field, f"'{shown}' is not a {'/'.join(s.lstrip('.') for s in suffixes)} file", cls=ResourceError)
         return None
     return candidate
 
@@ -323,7 +500,8 @@ def _enclosures(src: _Source, field: str, value: Any) -> tuple[Annex, ...]:
             path = _path(src, f"{where}.file", data.get("file"), PDF_SUFFIXES) if data.get("file") else None
             title = _text(src, f"{where}.title", data.get("title")) or (path.stem if path else None)
             if title is None:
-                src.fail(where, "an enclosure needs a title or a file")
+                if data.get("title") is None and data.get("file") is None:  # else already reported
+                    src.fail(where, "an enclosure needs a title or a file")
                 continue
             out.append(Annex(title=title, path=path))
         elif (title := _text(src, where, item)) is not None:
@@ -349,7 +527,8 @@ def _cover(src: _Source, value: Any) -> Cover:
 
 def _keywords(src: _Source, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        return tuple(_nfc(k.strip()) for k in value.split(",") if k.strip())
+        words = (_printed(src, "keywords", _nfc(k.strip())) for k in value.split(",") if k.strip())
+        return tuple(word for word in words if word)
     return _text_list(src, "keywords", value)
 
 
@@ -406,14 +585,30 @@ ALIASES = {"your_reference": "their_reference", "our_reference": "reference", "r
 KEYS: tuple[str, ...] = tuple(_FIELDS) + _OTHER_KEYS
 
 
+def _check_body(src: _Source, body: str, body_line: int) -> None:
+    """The body is printed as written: refuse bidirectional controls and control characters, warn about
+    marks of damaged text; each named by its line."""
+    for number, line in enumerate(body.split("\n"), body_line):
+        refused = refused_character(line)
+        suspect = suspect_characters(line)
+        if refused is None and suspect is None:
+            continue
+        where = LetterPdfError.location(src.shown, number)
+        if refused is not None:
+            what, hint = refused
+            src.problems.append(InputError(f"the text contains {what}: '{visible(line)}'", where=where, hint=hint))
+        if suspect is not None:
+            log.warning("%s: the text contains %s: '%s'", where, suspect, visible(line))
+
+
 def load_letter(path: Path) -> Letter:
     """Read and validate a letter file and its signatory list; raise ``Problems`` listing every problem."""
     shown = Path(path)
     path = shown.absolute()
     text = read_text(shown)
     front, body, body_line = split_front_matter(text, shown)
-    data, lines = parse_front_matter(front, shown)
-    src = _Source(path=path, shown=shown, lines=lines, problems=[])
+    data, lines, twice = parse_front_matter(front, shown)
+    src = _Source(path=path, shown=shown, lines=lines, problems=twice)
 
     values: dict[str, Any] = {}
     for raw_key in data:
@@ -421,9 +616,7 @@ def load_letter(path: Path) -> Letter:
         if key not in KEYS:
             _unknown(src, canonical_key(raw_key), canonical_key(raw_key), KEYS + tuple(ALIASES))
             continue
-        if key in values:
-            src.fail(key, f"'{key}' is given twice", hint="keep one of them")
-        values[key] = data[raw_key]
+        values.setdefault(key, data[raw_key])  # a key given twice is reported by parse_front_matter
 
     fields = {name: parser(src, values.get(name)) for name, parser in _FIELDS.items()}
     if "title" not in values:
@@ -433,6 +626,7 @@ def load_letter(path: Path) -> Letter:
         src, "annexes", values.get("annexes")
     )
     signers = _signers(src, values.get("signer"), values.get("signers"))
+    _check_body(src, body, body_line)
     if not body.strip():
         src.problems.append(InputError("the letter has no text after the front matter",
                                        where=LetterPdfError.location(shown, body_line),

@@ -1,22 +1,71 @@
-"""Atomic writes: a temporary file in the target folder, flushed to disk, then renamed into place."""
+"""Atomic writes: a temporary file in the target folder, flushed to disk, then renamed into place.
+
+Also the guard every writer runs first: an output path that is one of the inputs is refused
+(``refuse_input``), whether it is the same name, a symbolic link to it or a hard link of it.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from letter_pdf.errors import OutputError
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same resolved path (links followed), or, when both
+    exist, the same inode on the same device (a hard link)."""
+    try:
+        if Path(a).resolve() == Path(b).resolve():
+            return True
+        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
+        return False
+
+
+def refuse_input(target: str | Path, inputs: Iterable[tuple[str, str | Path]], *, shown: str | None = None,
+                 hint: str = "choose another output file with -o") -> None:
+    """Raise ``OutputError`` when ``target`` is one of ``inputs`` (pairs of what it is and its path as shown
+    to the user, e.g. ``("the letter", "letters/a.md")``); call it before any work is done."""
+    for what, path in inputs:
+        if path is not None and same_file(target, path):
+            raise OutputError(
+                f"refused to overwrite {what} {path}: it is an input of this command",
+                where=shown if shown is not None else str(target), hint=hint,
+            )
+
+
+def default_mode() -> int:
+    """The mode a new file gets from ``open()``: 0o666 less the process's umask."""
+    try:  # Linux: read it without changing it (os.umask sets it, a race with other threads)
+        with open("/proc/self/status", encoding="ascii") as f:
+            mask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one."""
+    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
+
+    A file that is replaced keeps its permissions; a new file gets the umask's (like ``open()``).
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError("the output folder does not exist", where=folder, hint="create it or choose another -o")
     try:
-        tmp = write_temp(folder, data, prefix=f".{path.name}.", suffix=".tmp", mode=0o644)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = default_mode()
+    except OSError as exc:
+        raise OutputError(f"cannot write the file ({exc.strerror})", where=path) from exc
+    try:
+        tmp = write_temp(folder, data, prefix=f".{path.name}.", suffix=".tmp", mode=mode)
     except OSError as exc:
         raise OutputError(f"cannot write here ({exc.strerror})", where=folder, hint="choose a writable -o") from exc
     try:
@@ -30,11 +79,13 @@ def write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def write_temp(folder: Path, data: bytes, *, prefix: str, suffix: str = "", mode: int = 0o644) -> Path:
+def write_temp(folder: Path, data: bytes, *, prefix: str, suffix: str = "", mode: int | None = None) -> Path:
     """Write ``data`` to a new temporary file in ``folder``, flushed to disk; return its path.
 
-    The caller moves it into place (``os.replace``, or ``os.link`` where nothing may be overwritten) and
-    removes it if that fails. On any error here, no temporary file is left behind.
+    ``mode``: the file's permissions (the archive's records: read-only); default: the umask's, as for any
+    new file (``mkstemp`` alone would give 0o600). The caller moves it into place (``os.replace``, or
+    ``os.link`` where nothing may be overwritten) and removes it if that fails. On any error here, no
+    temporary file is left behind.
     """
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
     tmp = Path(name)
@@ -43,7 +94,7 @@ def write_temp(folder: Path, data: bytes, *, prefix: str, suffix: str = "", mode
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, default_mode() if mode is None else mode)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -6,10 +6,14 @@ call ``build`` and ``check`` here.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import logging
 import os
-from collections.abc import Callable
+import re
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +58,75 @@ class BuildResult:
     signatories: int
     notes: tuple[str, ...] = field(default=())  # summary lines: what was removed, converted or dropped
     archived: tuple[int, str, Path] | None = None  # with --archive: (record number, chain hash, archive folder)
+    warnings: tuple[str, ...] = field(default=())  # each warning logged during the build, once, in order
+
+
+class _Warnings(logging.Filter):
+    """Collects the warnings logged to ``letter_pdf`` and lets each distinct one through once (a file read
+    twice in one command, e.g. by the loader and by the list checks, warns once)."""
+
+    def __init__(self, rewrite: Callable[[str], str] | None = None) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+        self.rewrite = rewrite
+        self.thread = threading.get_ident()  # builds in other threads keep their own warnings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or record.thread != self.thread:
+            return True
+        message = record.getMessage()
+        if self.rewrite is not None:
+            message = self.rewrite(message)
+            record.msg, record.args = message, None
+        if message in self.messages:
+            return False
+        self.messages.append(message)
+        return True
+
+
+@contextlib.contextmanager
+def collect_warnings(rewrite: Callable[[str], str] | None = None) -> Iterator[list[str]]:
+    """Within the block, each distinct warning logged to ``letter_pdf`` is emitted once and appended to
+    the list yielded (an enclosing collector sees them too); ``rewrite`` changes each message first."""
+    logger = logging.getLogger("letter_pdf")
+    collector = _Warnings(rewrite)
+    logger.addFilter(collector)
+    try:
+        yield collector.messages
+    finally:
+        logger.removeFilter(collector)
+
+
+def as_typed(letter_path: Path) -> Callable[[str], str]:
+    """A function that writes the letter's folder as the user typed it (``letters/sig.csv``) where a text
+    names it as an absolute path (``/home/me/letters/sig.csv``): messages name files as the user gave them."""
+    typed = Path(letter_path).parent
+    prefix = "" if str(typed) == "." else str(typed) + os.sep
+    absolute = {str(Path(letter_path).absolute().parent), str(Path(letter_path).resolve().parent)}
+    if str(typed) in absolute:  # the user typed an absolute path
+        return lambda text: text
+    folders = sorted(absolute, key=len, reverse=True)
+    whole = re.compile("|".join(re.escape(f) for f in folders) + r"(?=$|[\s'\")\],;])")
+
+    def rewrite(text: str) -> str:
+        for folder in folders:
+            text = text.replace(folder + os.sep, prefix)
+        return whole.sub(lambda _: str(typed), text)
+
+    return rewrite
+
+
+def _typed_problem(error: LetterPdfError, rewrite: Callable[[str], str]) -> LetterPdfError:
+    """``error`` (each of several) with absolute paths in the letter's folder written as the user typed them."""
+    for problem in (error.problems if isinstance(error, Problems) else [error]):
+        problem.message = rewrite(problem.message)
+        problem.args = (problem.message, *problem.args[1:])
+        problem.where = rewrite(problem.where) if problem.where else problem.where
+        problem.hint = rewrite(problem.hint) if problem.hint else problem.hint
+    if isinstance(error, Problems):
+        first = error.problems[0] if error.problems else None
+        error.message = f"{len(error.problems)} problem(s) found; the first: {first}" if first else "no problems"
+    return error
 
 
 def creation_time(letter: Letter) -> dt.datetime:
@@ -195,6 +268,13 @@ def prepare(letter_path: Path, options: BuildOptions | None = None) -> tuple[Let
 
 def check(letter_path: Path, options: BuildOptions | None = None) -> list[LetterPdfError]:
     """Every validation and preflight step of ``build``, without typesetting or writing; all problems found."""
+    rewrite = as_typed(Path(letter_path))
+    with collect_warnings(rewrite):
+        problems = _check(letter_path, options)
+    return [_typed_problem(problem, rewrite) for problem in problems]
+
+
+def _check(letter_path: Path, options: BuildOptions | None) -> list[LetterPdfError]:
     try:
         letter, font_set = _load(letter_path, options or BuildOptions())
     except Problems as many:
@@ -204,6 +284,7 @@ def check(letter_path: Path, options: BuildOptions | None = None) -> list[Letter
     problems = _preflight(letter, font_set)
     steps = (
         lambda: render.render_letter(letter, paper=letter.paper, font_set=font_set),  # body images, templates
+        lambda: letter.cover.enabled and render.render_cover(letter, paper=letter.paper, font_set=font_set),
         lambda: assemble.check_externals(letter),  # cover PDFs and enclosures: readable, safe, within limits
     )
     for step in steps:
@@ -216,22 +297,109 @@ def check(letter_path: Path, options: BuildOptions | None = None) -> list[Letter
     return problems
 
 
+def shown_path(path: Path, letter_path: Path, folder: Path) -> str:
+    """``path`` as the user would write it: beside the letter as typed (``letters/sig.csv``) when it is in
+    the letter's folder, else as it is."""
+    try:
+        relative = Path(path).resolve().relative_to(Path(folder).resolve())
+    except (ValueError, OSError, RuntimeError):
+        return str(path)
+    return str(Path(letter_path).parent / relative)
+
+
+def _body_images(letter: Letter) -> list[Path]:
+    """The local image files the body refers to (those inside the letter's folder; others are refused later)."""
+    from urllib.parse import unquote, urlsplit
+
+    from letter_pdf import body
+
+    found: list[Path] = []
+
+    def walk(tokens) -> None:
+        for token in tokens:
+            if token.type == "image":
+                parts = urlsplit(str(token.attrGet("src") or ""))
+                if not parts.scheme and not parts.netloc and parts.path:
+                    target = body._inside(letter.folder, unquote(parts.path))
+                    if target is not None:
+                        found.append(target)
+            if token.children:
+                walk(token.children)
+
+    walk(body._parser().parse(letter.body))
+    return found
+
+
+def _early_inputs(letter_path: Path, options: BuildOptions) -> list[tuple[str, str]]:
+    """The inputs known from the command line alone (checked before a passphrase is asked for)."""
+    inputs = [("the letter", str(letter_path))]
+    if options.sign is not None:
+        inputs.append(("the signing key", str(options.sign)))
+    inputs += [("the cover PDF", str(p)) for p in options.cover_pdfs]
+    inputs += [("the enclosure", str(p)) for p in options.annexes]
+    return inputs
+
+
+def build_inputs(letter: Letter, letter_path: Path, options: BuildOptions | None = None) -> list[tuple[str, str]]:
+    """Every file a build of ``letter`` reads, as (what it is, path as shown to the user): the letter, its
+    signatory list, images, fonts, templates (the letter's folder's and the bundled ones), cover PDFs,
+    enclosures and the signing key."""
+    from letter_pdf import assets
+
+    folder = letter.folder
+
+    def show(path: Path) -> str:
+        return shown_path(path, letter_path, folder)
+
+    inputs = _early_inputs(letter_path, options or BuildOptions())
+    if letter.signatories_path is not None:
+        inputs.append(("the signatory list", show(letter.signatories_path)))
+    if letter.logo is not None:
+        inputs.append(("the logo", show(letter.logo)))
+    inputs += [("the signature image", show(s.signature)) for s in letter.signers if s.signature is not None]
+    inputs += [("the image", show(p)) for p in _body_images(letter)]
+    inputs += [("the font", show(p)) for p in letter.fonts]
+    inputs += [("the cover PDF", show(p)) for p in letter.cover_pdfs]
+    inputs += [("the enclosure", show(a.path)) for a in letter.enclosures if a.path is not None]
+    for pattern in ("*.j2", "*.css"):  # a letter's own templates and stylesheets override the bundled ones
+        inputs += [("the template", show(p)) for p in sorted(folder.glob(pattern))]
+    for root in assets.asset_roots():
+        inputs += [("the bundled file", str(p)) for p in sorted(root.rglob("*")) if p.is_file()]
+    return inputs
+
+
 def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult:
-    """Build the letter into a PDF and write it atomically; return what was written."""
+    """Build the letter into a PDF and write it atomically; return what was written.
+
+    The output path is checked first: one of the build's inputs is never overwritten.
+    """
+    rewrite = as_typed(Path(letter_path))
+    with collect_warnings(rewrite) as warnings:
+        try:
+            result = _build(letter_path, options or BuildOptions())
+        except LetterPdfError as error:
+            raise _typed_problem(error, rewrite) from error.__cause__
+    return dataclasses.replace(result, warnings=tuple(warnings))
+
+
+def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     from letter_pdf import manifest
 
-    options = options or BuildOptions()
     _validate_options(options)
+    letter_path = Path(letter_path)
+    target = Path(options.output) if options.output else default_output(letter_path)
+    output.refuse_input(target, _early_inputs(letter_path, options))  # before the passphrase is asked for
     signing = _prepare_signing(options)  # a wrong passphrase or a bad archive fails before any work
-    archive_store = _prepare_archive(options, Path(letter_path))
-    letter, font_set = prepare(letter_path, options)
+    archive_store = _prepare_archive(options, letter_path)
+    letter, font_set = _load(letter_path, options)
+    output.refuse_input(target, build_inputs(letter, letter_path, options))
+    _raise(_preflight(letter, font_set))
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     html = render.render_letter(letter, paper=letter.paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
     # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
     attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources)
     package = _assemble(letter, result.pdf, font_set=font_set, externals=externals, attachments=attachments)
-    target = Path(options.output) if options.output else default_output(letter.source)
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))
     output.write_atomic(target, pdf)

@@ -67,6 +67,18 @@ def environment(folder: Path | None = None) -> jinja2.sandbox.SandboxedEnvironme
     return env
 
 
+def _not_found(exc: jinja2.TemplateNotFound, including: str) -> ResourceError:
+    """A template that includes, imports or extends one that is neither in the letter's folder nor bundled
+    (e.g. ``{% include "/etc/passwd" %}``): refused, naming both."""
+    names = getattr(exc, "templates", None) or [exc.name]
+    wanted = " or ".join(f"'{n}'" for n in names)
+    return ResourceError(
+        f"the template uses {wanted}, which is not a template in the letter's folder or among the bundled ones",
+        where=including,
+        hint="templates can only use files beside the letter (by name, e.g. \"_footer.html.j2\") or the bundled templates",
+    )
+
+
 def stylesheet(env: jinja2.Environment, name: str) -> Markup:
     """The raw text of stylesheet ``name`` (not a template), safe to put inside ``<style>``."""
     assert env.loader is not None
@@ -183,6 +195,8 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
             where=f"{exc.name or exc.filename}:{exc.lineno}",
             hint="fix the template, or delete your copy to use the bundled one",
         ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise _not_found(exc, LETTER_TEMPLATE) from None
     except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
         raise ResourceError(
             f"the template cannot be used: {exc}",
@@ -231,6 +245,8 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
     except jinja2.TemplateSyntaxError as exc:
         raise ResourceError(f"the template has an error: {exc.message}", where=f"{exc.name or exc.filename}:{exc.lineno}",
                             hint="fix the template, or delete your copy to use the bundled one") from None
+    except jinja2.TemplateNotFound as exc:
+        raise _not_found(exc, COVER_TEMPLATE) from None
     except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
         raise ResourceError(f"the template cannot be used: {exc}", where=COVER_TEMPLATE,
                             hint="fix the template, or delete your copy to use the bundled one") from None

@@ -22,6 +22,7 @@ import yaml
 from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
+from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
 
 log = logging.getLogger("letter_pdf")
 
@@ -297,8 +298,6 @@ def _bad_characters(name: str) -> str | None:
             return f"an invisible control character, U+{ord(ch):04X} {unicodedata.name(ch, 'CONTROL')}"
     return None
 
-
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 # Characters that print nothing: spaces, format characters (zero-width space, soft hyphen, joiners, marks,
 # tags...), variation selectors, the combining grapheme joiner and the Hangul fillers.

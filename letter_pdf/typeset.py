@@ -14,12 +14,16 @@ Three guards, each tested in ``tests/test_typeset.py``:
 from __future__ import annotations
 
 import contextlib
-import threading
 import datetime as dt
 import functools
+import io
 import logging
 import mimetypes
 import os
+import re
+import struct
+import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +38,7 @@ from letter_pdf.errors import (
     ResourceError,
     TypesettingError,
 )
-from letter_pdf.fonts import FontSet, describe_char
+from letter_pdf.fonts import FontSet, char_sources, describe_char
 from letter_pdf.model import Letter
 
 _LOG = logging.getLogger("letter_pdf")
@@ -43,6 +47,9 @@ PDF_VARIANT = "pdf/a-3a"
 PX_TO_PT = 0.75  # 72 PDF points per inch / 96 CSS px per inch
 DATA_MEDIA_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})
 MAX_DATA_URL = 5 * 1024 * 1024
+# Pixels of one raster image (width x height): 40 million is an A4 page at 600 dpi with room to spare;
+# a larger image is refused before it is decoded (a small file can claim billions of pixels).
+MAX_IMAGE_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,13 @@ class Typeset:
 
 
 def _weasyprint():
-    import weasyprint  # noqa: F401  (0.5 s: imported when first needed)
-    from weasyprint import urls
+    # WeasyPrint warns at import when libharfbuzz-subset is missing that a future version will need it.
+    # We subset with fontTools on purpose (see _fonttools_only_subsetting), so the notice is silenced
+    # here, once, and only that one.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning)
+        import weasyprint  # noqa: F401  (0.5 s: imported when first needed)
+        from weasyprint import urls
 
     return weasyprint, urls
 
@@ -87,6 +99,30 @@ def _short(url: str) -> str:
     return url if len(url) <= 80 else url[:77] + "..."
 
 
+def image_too_large(data: bytes) -> str | None:
+    """Why the raster image ``data`` is refused for its size (``None``: not too large, or not a raster
+    image Pillow knows). Only the header is read; Pillow's own decompression-bomb warning is turned into
+    this refusal instead of reaching stderr."""
+    from PIL import Image, UnidentifiedImageError
+
+    limit = f"the limit is {MAX_IMAGE_PIXELS:,} pixels"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            return f"the image has more than {Image.MAX_IMAGE_PIXELS:,} pixels; {limit}"
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error, IndexError, TypeError):
+            return None  # not a raster image (SVG) or a broken one: WeasyPrint reports it
+    if width * height > MAX_IMAGE_PIXELS:
+        return f"the image has {width:,} x {height:,} = {width * height:,} pixels; {limit}"
+    return None
+
+
+_SMALLER_HINT = "save the image at a lower resolution (for a logo or signature, 1000 pixels wide is plenty)"
+
+
 def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Path, ...] = ()):
     """A WeasyPrint ``URLFetcher`` that reads only inside ``folder`` and ``roots`` (or exactly ``files``)."""
     _, urls = _weasyprint()
@@ -107,8 +143,16 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
     class RestrictedURLFetcher(urls.URLFetcher):
         def __init__(self):
             super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True)
+            self.refusals: list[BaseException] = []  # every refusal, even one WeasyPrint would swallow
 
         def fetch(self, url, headers=None):
+            try:
+                return self._fetch(url)
+            except Refused as exc:
+                self.refusals.append(exc)
+                raise
+
+        def _fetch(self, url):
             scheme = url.split(":", 1)[0].lower() if ":" in url else ""
             if scheme == "data":
                 return self._data(url)
@@ -141,6 +185,8 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
                     str(path), f"cannot read the file ({exc.strerror})", "check that the file is readable",
                     where=shown(real),
                 ) from None
+            if too_large := image_too_large(data):
+                raise Refused(str(path), f"refused to load the image: {too_large}", _SMALLER_HINT, where=shown(real))
             mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
             return urls.URLFetcherResponse(url, data, {"Content-Type": mime})
 
@@ -151,7 +197,11 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
                 raise Refused(_short(url), f"'data:' resources of type '{media_type}' are not allowed", outside_hint)
             if len(url) > MAX_DATA_URL:
                 raise Refused(_short(url), "the 'data:' image is too large", outside_hint)
-            return super().fetch(url)
+            response = super().fetch(url)
+            data = response.read()
+            if too_large := image_too_large(data):
+                raise Refused(_short(url), f"refused to load the 'data:' image: {too_large}", _SMALLER_HINT)
+            return urls.URLFetcherResponse(url, data, response.headers)
 
     return RestrictedURLFetcher()
 
@@ -235,6 +285,11 @@ class _Collector(logging.Handler):
             return  # another build's message (letters typeset in several threads at once)
         if record.levelno >= logging.WARNING:
             self.records.append(record)
+        elif record.exc_info and self.records and not hasattr(self.records[-1], "letter_pdf_cause"):
+            # WeasyPrint logs "Failed to load image" as an error, then the exception behind it at DEBUG
+            self.records[-1].letter_pdf_cause = record.exc_info[1]
+        if not _LOG.isEnabledFor(logging.DEBUG):
+            return
         try:
             message = record.getMessage()
         except Exception:  # a malformed record must not break the build
@@ -259,7 +314,7 @@ def _captured_log():
         if _log_users == 0:
             _log_saved = (logger.level, logger.propagate)
             logger.propagate = False
-            logger.setLevel(logging.DEBUG if _LOG.isEnabledFor(logging.DEBUG) else logging.WARNING)
+            logger.setLevel(logging.DEBUG)  # the exceptions behind failed images are logged at DEBUG
         _log_users += 1
         logger.addHandler(collector)
     try:
@@ -276,15 +331,95 @@ def _captured_log():
 _NOTDEF = ".notdef glyph rendered"
 
 
-def _problems_from_log(records: list[logging.LogRecord]) -> list[LetterPdfError]:
+def _notdef_chars(record: logging.LogRecord) -> list[str]:
+    """The character of a WeasyPrint ``.notdef glyph rendered for ... "%s" (U+%04X)`` record.
+
+    Its arguments are the character and its code point as an int: the character is taken from the int
+    (never from the digits of its text form), or from a one-character string argument."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    points = [chr(arg) for arg in args if isinstance(arg, int) and 0 <= arg <= 0x10FFFF]
+    if points:
+        return points
+    return [arg for arg in args if isinstance(arg, str) and len(arg) == 1]
+
+
+_TEMPLATE_SOURCE = "the template, its labels or its stylesheet (e.g. a list marker)"
+
+
+def _coverage_errors(missing: list[str], letter: Letter | None) -> list[FontCoverageError]:
+    """One error per place the missing characters come from (``letter.md:14``, ``logo.svg``, the template)."""
+    chars = [c for c in missing if not c.isspace()]
+    if not chars:
+        return []
+    sources = char_sources(letter, chars) if letter is not None else dict.fromkeys(chars)
+    by_source: dict[str | None, list[str]] = {}
+    for char in chars:
+        by_source.setdefault(sources.get(char), []).append(char)
+    errors = []
+    for where, group in by_source.items():
+        listed = ", ".join(describe_char(c) for c in group)
+        them = "them" if len(group) > 1 else "it"
+        errors.append(
+            FontCoverageError(
+                f"no font in use has a glyph for {listed} (in {where or _TEMPLATE_SOURCE})",
+                where=where,
+                hint=(
+                    f"add a font covering {them} with the letter's 'fonts:' key, or change the text"
+                    if where
+                    else f"add a font covering {them} with the letter's 'fonts:' key, or change the template"
+                ),
+            )
+        )
+    return errors
+
+
+_IMAGE_FAILURES = ("Failed to load image", "Failed to render SVG image")
+
+
+def _shown_url(url: str, letter: Letter | None) -> str:
+    """A ``file:`` URL as a path relative to the letter's folder (else as it is)."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return _short(url)
+    path = Path(url2pathname(unquote(parts.path)))
+    if letter is not None:
+        with contextlib.suppress(ValueError):
+            return str(Path(os.path.realpath(path)).relative_to(os.path.realpath(letter.folder)))
+    return str(path)
+
+
+def _image_error(url: str, cause: BaseException | None, letter: Letter | None) -> ResourceError:
+    """A failed image, saying what was refused inside it (an SVG's own URL) or why it cannot be read."""
+    shown = _shown_url(url, letter)
+    root = cause.__cause__ if cause is not None and cause.__cause__ is not None else cause
+    if isinstance(root, refused_error()):
+        return ResourceError(
+            f"the image '{shown}' refers to '{root.url}': {root.reason}",
+            where=shown,
+            hint="an SVG image may only refer to images in the letter's folder; " + root.hint,
+        )
+    if root is not None:
+        reason = re.sub(r" ?<[^>]*>", "", str(root)).strip() or "no details"
+        return ResourceError(
+            f"the image '{shown}' cannot be used: {type(root).__name__}: {reason}",
+            where=shown,
+            hint="use a valid PNG, JPEG or SVG file (an SVG without entities, scripts or external stylesheets)",
+        )
+    return ResourceError(
+        f"the image '{shown}' cannot be used",
+        where=shown,
+        hint="check the image it names (a valid PNG, JPEG or SVG in the letter's folder)",
+    )
+
+
+def _problems_from_log(records: list[logging.LogRecord], letter: Letter | None = None) -> list[LetterPdfError]:
     problems: list[LetterPdfError] = []
     missing: dict[str, None] = {}
     for record in records:
         msg = str(record.msg)
         if msg.startswith(_NOTDEF):
-            for arg in record.args or ():
-                for char in str(arg):
-                    missing.setdefault(char, None)
+            for char in _notdef_chars(record):
+                missing.setdefault(char, None)
         elif msg.startswith("Font-face") and "cannot be loaded" in msg:
             problems.append(
                 ResourceError(
@@ -292,6 +427,8 @@ def _problems_from_log(records: list[logging.LogRecord]) -> list[LetterPdfError]
                     hint="check the files named in the 'fonts:' key",
                 )
             )
+        elif record.levelno >= logging.ERROR and msg.startswith(_IMAGE_FAILURES) and record.args:
+            problems.append(_image_error(str(record.args[0]), getattr(record, "letter_pdf_cause", None), letter))
         elif record.levelno >= logging.ERROR:
             # WeasyPrint logs unreachable or unusable resources (images, stylesheets) as errors.
             text = record.getMessage()
@@ -302,17 +439,7 @@ def _problems_from_log(records: list[logging.LogRecord]) -> list[LetterPdfError]
                     hint="check the image or stylesheet it names (a valid PNG, JPEG or SVG in the letter's folder)",
                 )
             )
-    if missing:
-        chars = [c for c in missing if not c.isspace()]
-        listed = ", ".join(describe_char(c) for c in chars) or "some characters"
-        problems.insert(
-            0,
-            FontCoverageError(
-                f"no font in use has a glyph for {listed} (text of the template or its labels)",
-                hint="add a font covering it with the letter's 'fonts:' key, or change the template text",
-            ),
-        )
-    return problems
+    return [*_coverage_errors(list(missing), letter), *problems]
 
 
 def _raise(problems: list[LetterPdfError]) -> None:
@@ -370,17 +497,34 @@ def _lean_fonttools_subset(self, to_unicode, hinting):
     self.file_content = out.getvalue()
 
 
+def _fonttools_subset_always(self, to_unicode, hinting):
+    """``Font.subset`` of WeasyPrint 70, except that it always subsets with ``_lean_fonttools_subset``.
+
+    WeasyPrint picks HarfBuzz-subset when ``libharfbuzz-subset`` happens to be installed and fontTools
+    otherwise; the two write different font programs (HarfBuzz keeps the GDEF table), so the same letter
+    would give different bytes on two machines. WeasyPrint 70 has no option to choose, so the choice is
+    made here: fontTools, a Python dependency of WeasyPrint and of this project, on every machine.
+    """
+    if not to_unicode:
+        return
+    _lean_fonttools_subset(self, to_unicode, hinting)
+
+
 @contextlib.contextmanager
-def _lean_font_subsetting():
-    """Use ``_lean_fonttools_subset`` while writing one PDF (when HarfBuzz-subset is not installed)."""
+def _fonttools_only_subsetting():
+    """While one PDF is written: every embedded font is subset by ``_fonttools_subset_always``.
+
+    This swaps the method on WeasyPrint's ``Font`` class (not its files) and restores it afterwards; the
+    caller holds ``_WRITE_LOCK`` so that no other write sees the swap half done.
+    """
     from weasyprint.pdf import fonts as pdf_fonts
 
-    original = pdf_fonts.Font._fonttools_subset
-    pdf_fonts.Font._fonttools_subset = _lean_fonttools_subset
+    original = pdf_fonts.Font.subset
+    pdf_fonts.Font.subset = _fonttools_subset_always
     try:
         yield
     finally:
-        pdf_fonts.Font._fonttools_subset = original
+        pdf_fonts.Font.subset = original
 
 
 def _set_metadata(document, letter: Letter, created: dt.datetime) -> None:
@@ -434,16 +578,19 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
             document = weasyprint.HTML(string=html, base_url=str(letter.folder), url_fetcher=fetcher).render(
                 font_config=font_config, stylesheets=[fonts_css], pdf_variant=PDF_VARIANT
             )
-            _raise(_problems_from_log(records))
+            _raise(_problems_from_log(records, letter))
             _set_metadata(document, letter, created)
-            with _WRITE_LOCK, _lean_font_subsetting():
+            with _WRITE_LOCK, _fonttools_only_subsetting():
                 pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
         except Refused as exc:
             raise ResourceError(exc.reason, where=exc.where or exc.url, hint=exc.hint) from None
         except urls.FatalURLFetchingError as exc:  # our fetcher failed in an unexpected way
             cause = exc.__cause__ or exc
             raise ResourceError(f"{exc} ({cause})", hint="check the resources the letter uses") from None
-        _raise(_problems_from_log(records))
+        _raise(_problems_from_log(records, letter))
+    if fetcher.refusals:  # refused, and yet WeasyPrint went on without the resource
+        first = fetcher.refusals[0]
+        raise ResourceError(first.reason, where=first.where or first.url, hint=first.hint)
     foreign = _foreign_fonts(document, font_set)
     if foreign:
         raise TypesettingError(

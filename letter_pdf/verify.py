@@ -26,9 +26,11 @@ class VerifyReport:
     timestamped: bool
     intact: bool
     valid: bool
-    trusted: bool | None  # None: not checked (no trust anchor given)
+    trusted: bool | None  # the signer's certificate chains to a trust anchor (whatever became of the document);
+    #                       None: not checked (no trust anchor given)
     coverage: str  # "entire file", "entire revision" or "partial"
-    modification_level: str  # "none", "form filling", "annotations", "other", "unknown"
+    modification_level: str  # "none", "metadata", "validation data" (and metadata), "form filling",
+    #                          "annotations", "other", "unknown"
     certified: bool
     signatures: int
     ok: bool
@@ -106,10 +108,18 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     # earlier signatures (e.g. a co-signer who signed the same file first) must hold too, and what came
     # after them must be allowed by a certification among them
     for emb, status in statuses[:-1]:
-        if not (status.intact and status.valid):
-            reasons.append(f"the earlier signature '{emb.field_name}' is broken")
+        name = emb.field_name
+        if not status.intact:
+            reasons.append(f"the document was changed after the earlier signature '{name}' was made: "
+                           "its bytes no longer match that signature")
+        elif not status.valid:
+            reasons.append(f"the earlier signature '{name}' does not match its signer's certificate")
         if status.docmdp_ok is False:
-            reasons.append(f"changes after the certification signature '{emb.field_name}' are not allowed by it")
+            if emb.docmdp_level is not None:
+                reasons.append(f"changes after the certification signature '{name}' are not allowed by it")
+            else:
+                change = _change(status.modification_level, reader, emb)
+                reasons.append(f"after the earlier signature '{name}', {change}, not only signed again")
 
     emb, status = statuses[-1]
     signer = _signer_name(status.signing_cert)
@@ -118,29 +128,34 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     signing_time = ts.timestamp if ts is not None else status.signer_reported_dt
     coverage_name = status.coverage.name if status.coverage is not None else "UNCLEAR"
     coverage = _COVERAGE.get(coverage_name, coverage_name.lower())
-    level = status.modification_level
-    level_text = level.name.lower().replace("_", " ") if level is not None else "unknown"
-    trusted = bool(status.trusted) if roots else None
+    level_text = _level_text(status.modification_level, reader, emb)
+    # whether the certificate chains to a trust anchor, whatever became of the document: a changed document
+    # does not make the signer's certificate untrusted (pyHanko's ``trusted`` mixes both)
+    trusted, why = None, None
+    if roots and (status.validation_path is not None or status.trust_problem_indic is not None):
+        trusted = status.trust_problem_indic is None
+        why = None if trusted else status.trust_problem_indic.name.lower().replace("_", " ")
+    elif roots:  # pyHanko did not judge the certificate (the signature value failed): judge it on its own
+        trusted, why = _chains(status.signing_cert, emb, context())
     certified = emb.docmdp_level is not None
 
     if not status.intact:
-        reasons.append("the signed content was changed (the document digest does not match)")
-    if not status.valid:
-        reasons.append("the signature value does not match the signer's certificate")
+        reasons.append("the document was changed after signing: its bytes no longer match the signature")
+    elif not status.valid:
+        reasons.append("the signature does not match the signer's certificate (it is damaged or forged)")
     if coverage_name != "ENTIRE_FILE":
         if coverage_name == "ENTIRE_REVISION":
-            reasons.append("the signature does not cover the entire file: something was added after signing "
-                           f"(modification level: {level_text})")
+            reasons.append(_ADDED_AFTER.get(level_text, "something was added to the file after signing") +
+                           "; the signature does not cover it")
         else:
             reasons.append(f"the signature covers only part of the file ({coverage})")
-    if status.docmdp_ok is False:
+    if status.docmdp_ok is False and certified:
         reasons.append("changes were made that the certification signature does not allow")
     if roots and not trusted:
-        why = status.trust_problem_indic.name.lower().replace("_", " ") if status.trust_problem_indic else "no path"
         reasons.append(f"the signer's certificate does not chain to a trusted certificate ({why})")
     if ts is not None:
         if not (ts.intact and ts.valid):
-            reasons.append("the timestamp is broken")
+            reasons.append("the timestamp is damaged: it does not match the signature")
         elif roots and not ts.trusted:
             reasons.append("the timestamp authority does not chain to a trusted certificate")
     ok = not reasons
@@ -152,6 +167,93 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     )
 
 
+# what a later revision did, by modification level (pyHanko's LTA_UPDATES is split into the two it covers)
+_ADDED_AFTER = {
+    "none": "data was added to the end of the file after signing",
+    "metadata": "a later revision changed the document's metadata after signing",
+    "validation data": "a later revision added validation data (certificates, revocation information or a "
+                       "timestamp) after signing",
+    "validation data and metadata": "a later revision added validation data (certificates, revocation information "
+                                    "or a timestamp) and updated the document's metadata after signing",
+    "form filling": "a later revision filled in form fields after signing",
+    "annotations": "a later revision added or changed comments (annotations) after signing",
+    "other": "a later revision changed the document after signing",
+}
+
+
+def _change(level, reader, emb) -> str:
+    """What came after a signature, as a clause: 'the document was changed'."""
+    name = level.name if level is not None else "OTHER"
+    if name == "LTA_UPDATES":
+        return {"metadata": "the document's metadata was changed", "validation data": "validation data was added",
+                }.get(_lta_kind(reader, emb), "validation data was added and the metadata updated")
+    return {"FORM_FILLING": "form fields were filled in", "ANNOTATIONS": "comments (annotations) were added or changed",
+            "NONE": "data was added"}.get(name, "the document was changed")
+
+
+def _level_text(level, reader, emb) -> str:
+    if level is None:
+        return "unknown"
+    if level.name == "LTA_UPDATES":
+        return _lta_kind(reader, emb)
+    return level.name.lower().replace("_", " ")
+
+
+def _lta_kind(reader, emb) -> str:
+    """pyHanko's 'LTA updates' after a signature are validation data (a DSS, a document timestamp) and
+    metadata (the document information, XMP): 'metadata', 'validation data' or 'validation data and metadata'."""
+    metadata = _changed_after(reader, emb, lambda trailer, root: ((trailer, "/Info"), (root, "/Metadata")))
+    validation = _changed_after(reader, emb, lambda trailer, root: ((root, "/DSS"),))
+    try:
+        validation |= any(ts.signed_revision > emb.signed_revision for ts in reader.embedded_timestamp_signatures)
+    except Exception:  # noqa: BLE001 - only the wording depends on it; the verdict does not
+        pass
+    if metadata and not validation:
+        return "metadata"
+    return "validation data and metadata" if metadata else "validation data"
+
+
+def _changed_after(reader, emb, places) -> bool:
+    """Whether a revision after the signature replaced or changed the objects at ``places(trailer, root)``."""
+    try:
+        def refs(handler):
+            trailer = handler.trailer_view
+            return tuple(getattr(where.raw_get(key), "reference", None) if key in where else None
+                         for where, key in places(trailer, trailer["/Root"]))
+
+        after = refs(reader)
+        if refs(reader.get_historical_resolver(emb.signed_revision)) != after:
+            return True
+        touched = set()
+        for revision in range(emb.signed_revision + 1, reader.xrefs.total_revisions):
+            touched |= set(reader.xrefs.explicit_refs_in_revision(revision))
+        return any(ref is not None and ref in touched for ref in after)
+    except Exception:  # noqa: BLE001 - only the wording depends on it; the verdict does not
+        return False
+
+
+def _chains(cert, emb, context) -> tuple[bool, str]:
+    """(whether ``cert`` chains to a trust anchor of ``context``, why not), with the signature's certificates
+    as intermediates."""
+    import asyncio
+
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError
+
+    try:
+        others = [c.chosen for c in emb.signed_data["certificates"] if c.name == "certificate"]
+    except Exception:  # noqa: BLE001 - no embedded certificates: the trust anchors alone
+        others = []
+    try:
+        asyncio.run(CertificateValidator(cert, intermediate_certs=others, validation_context=context)
+                    .async_validate_path())
+    except PathBuildingError:
+        return False, "no certificate chain found"
+    except Exception as exc:  # noqa: BLE001 - a path that does not validate (expired, revoked, ...)
+        return False, f"the certificate chain is not valid: {exc}"
+    return True, ""
+
+
 def _signer_name(cert) -> str:
     subject = cert.subject.native
     return subject.get("common_name") or cert.subject.human_friendly
@@ -161,12 +263,18 @@ def describe(report: VerifyReport) -> list[str]:
     """The report as ``label: value`` lines for people (the CLI prints them)."""
     yes_no = lambda v: "yes" if v else "no"  # noqa: E731
     when = report.signing_time.isoformat(timespec="seconds") if report.signing_time else "unknown"
+    if not report.intact:
+        intact = "no (the document was changed after signing: its bytes no longer match the signature)"
+        valid = ("yes, but only for the document as it was signed, not for this changed file" if report.valid
+                 else "no")
+    else:
+        intact, valid = "yes", yes_no(report.valid)
     lines = [
         f"signer: {report.signer}",
         f"signing time: {when} ({'from the RFC 3161 timestamp' if report.timestamped else 'as claimed by the signer, no timestamp'})",
         f"timestamped: {yes_no(report.timestamped)}",
-        f"intact: {yes_no(report.intact)}",
-        f"valid: {yes_no(report.valid)}",
+        f"intact: {intact}",
+        f"valid: {valid}",
         f"trusted: {'not checked (no --trust given)' if report.trusted is None else yes_no(report.trusted)}",
         f"coverage: {report.coverage}",
         f"modification level: {report.modification_level}",

@@ -208,14 +208,26 @@ class LocalTSA(_LoopbackHTTP):
         return 200, "application/timestamp-reply", response
 
 
-def closed_loopback_url() -> str:
-    """A URL on 127.0.0.1 where nothing listens (a port we bound and released)."""
-    import socket
+class RefusingPort:
+    """A port on 127.0.0.1 that refuses every connection at once, for as long as the context lasts.
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/tsa"
+    The socket is bound but never listens: the kernel answers each connection attempt with a reset
+    (connection refused), and no other process can take the port while it is held — unlike a port that
+    is bound, released and then assumed to stay free.
+    """
+
+    def __init__(self):
+        import socket
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/tsa"
+
+    def __enter__(self) -> RefusingPort:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.socket.close()
 
 
 PASSPHRASE = b"correct horse battery staple"
@@ -232,7 +244,9 @@ class World:
     p12: Path  # the signer's key, certificate and CA, protected by PASSPHRASE
     p12_open: Path  # the same without a passphrase
     ca_pem: Path
-    other_ca_pem: Path  # a CA that did not issue anything used here
+    other_ca_pem: Path  # a CA that issued only other_tsa
+    other_ca: Identity
+    other_tsa: Identity  # a timestamping unit that does not chain to ca
     expired_p12: Path
     not_yet_valid_p12: Path
     key_only_p12: Path
@@ -252,7 +266,8 @@ def make_world(folder: Path, signer_name: str = "Maria Ковальчук, Test 
     (folder / "ca.pem").write_bytes(ca.cert_pem())
     (folder / "other-ca.pem").write_bytes(other.cert_pem())
     return World(
-        folder=folder, ca=ca, signer=signer, tsa=tsa,
+        folder=folder, ca=ca, signer=signer, tsa=tsa, other_ca=other,
+        other_tsa=issue(other, "Some Other TSA", tsa=True),
         p12=write_p12(folder / "signer.p12", signer, ca=ca, passphrase=PASSPHRASE),
         p12_open=write_p12(folder / "signer-open.p12", signer, ca=ca, passphrase=None),
         ca_pem=folder / "ca.pem", other_ca_pem=folder / "other-ca.pem",

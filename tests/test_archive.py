@@ -192,8 +192,15 @@ def test_export_plain_and_bagit(filled, pdfs, tmp_path):
 
     result = run("archive", "export", "3", tmp_path / "bag", "--bagit", archive=filled)
     assert result.exit_code == 0, result.stderr
+    # RFC 8493 (BagIt 1.0), not the 0.97 draft bagit-python declares by itself
+    declaration = (tmp_path / "bag" / "bagit.txt").read_bytes()
+    assert declaration == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    for algorithm in ("sha256", "sha512"):  # the tag manifests cover the declaration as written
+        lines = (tmp_path / "bag" / f"tagmanifest-{algorithm}.txt").read_text().splitlines()
+        assert f"{hashlib.new(algorithm, declaration).hexdigest()} bagit.txt" in lines
     bag = bagit.Bag(str(tmp_path / "bag"))
-    bag.validate()  # raises BagValidationError when anything is wrong
+    assert bag.version_info == (1, 0)
+    bag.validate()  # raises BagValidationError when anything is wrong (with the 1.0 rules)
     assert set(bag.payload_files()) == {"data/record-3.pdf", "data/record-3.json", "data/record-3-sources/letter.md",
                                         "data/record-3-sources/signatories.csv", "data/README.txt"}
     assert "sha512" in bag.algorithms and "sha256" in bag.algorithms
@@ -382,6 +389,134 @@ def test_unwritable_archive_folder(pdfs, tmp_path):
     assert run("archive", "list", archive=tmp_path / "nowhere").exit_code == 1
 
 
+def _error_lines(result) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith("error: ")]
+
+
+def _forge_index(archive: Path, sql: str, *params) -> None:
+    db = sqlite3.connect(archive / "index.sqlite")
+    db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+# (column, forged value, its label in messages, the record's own value)
+FORGERIES = [
+    ("recipient", "Someone else", "recipient", lambda r, h: r["recipient"]),
+    ("sent_at", "2026-11-28T09:00:00Z", "sent at", lambda r, h: r["sent_at"]),
+    ("channel", "fax", "channel", lambda r, h: r["channel"]),
+    ("pdf_sha256", "ab" * 32, "PDF SHA-256", lambda r, h: r["pdf"]["sha256"]),
+    ("signatories", 2, "number of signatories", lambda r, h: len(r["manifest"]["signatories"])),
+    ("ref", "RR 0000 0000 0GB", "ref", lambda r, h: r["ref"]),
+    ("recorded_at", "2020-01-01T00:00:00Z", "recorded at", lambda r, h: r["recorded_at"]),
+    ("previous", "0" * 64, "previous hash", lambda r, h: r["previous"]),
+    ("title", "Another letter", "title", lambda r, h: r["letter"]["title"]),
+    ("letter_key", "0" * 16, "letter key", lambda r, h: r["letter"]["key"]),
+    ("version", 7, "version", lambda r, h: r["letter"]["version"]),
+    ("pages", 9, "pages", lambda r, h: r["pdf"]["pages"]),
+    ("signed", 1, "signed", lambda r, h: int(r["pdf"]["signed"])),
+    ("hash", "cd" * 32, "chain hash", lambda r, h: h),
+]
+
+
+def test_every_index_column_is_covered_by_a_forgery_test():
+    assert sorted(c for c, *_ in FORGERIES) == sorted(set(A._COLUMNS) - {"number"})
+
+
+@pytest.fixture(scope="module")
+def pristine(filled) -> dict[str, str]:
+    """What list and show print for the untouched archive."""
+    return {"list": run("archive", "list", archive=filled).stdout,
+            "show": run("archive", "show", "2", archive=filled).stdout}
+
+
+@pytest.mark.parametrize(("column", "forged", "label", "truth"), FORGERIES, ids=[f[0] for f in FORGERIES])
+def test_a_forged_index_field_fails_verify_and_never_reaches_list_or_show(copy, pristine, column, forged, label, truth):
+    rec, digest = A.Archive(copy).get(2)
+    true_value = truth(rec, digest)
+    assert forged != true_value
+    _forge_index(copy, f"UPDATE records SET {column} = ? WHERE number = 2", forged)
+
+    result = _verify(copy)
+    assert result.exit_code == 1
+    said = lambda v: "nothing" if v is None else repr(v)  # noqa: E731
+    if column == "hash":
+        expected = (f"error: index.sqlite: record 2, chain hash: the index says {said(forged)} but the record file's "
+                    f"is {said(digest)}, as record 3 confirms")
+    else:
+        expected = (f"error: index.sqlite: record 2, {label}: the index says {said(forged)} "
+                    f"but the record file says {said(true_value)}")
+    assert _error_lines(result) == [expected]
+
+    warning = (f"warning: record 2: the index disagrees with the record file ({label}); shown as the record file says "
+               "— run 'letter-pdf archive verify'\n")
+    listed = run("archive", "list", archive=copy)
+    assert listed.exit_code == 0 and listed.stdout == pristine["list"]  # what the records say, not the index
+    assert listed.stderr == warning
+    shown = run("archive", "show", "2", archive=copy)
+    assert shown.exit_code == 0 and shown.stdout == pristine["show"]
+    assert shown.stderr == warning
+
+
+def test_the_forgery_from_the_report_recipient_of_record_2(copy):
+    """The case as reported: only the index's recipient of record 2 changed."""
+    _forge_index(copy, "UPDATE records SET recipient = 'Someone else' WHERE number = 2")
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert _error_lines(result) == ["error: index.sqlite: record 2, recipient: the index says 'Someone else' but the "
+                                    "record file says 'President of the Russian Federation'"]
+    assert "Someone else" not in run("archive", "list", archive=copy).stdout
+    assert [r["recipient"] for r in A.Archive(copy).list()][1] == "President of the Russian Federation"
+    # the fix: rebuild the index from the records
+    assert run("archive", "reindex", archive=copy).exit_code == 0
+    assert _verify(copy).exit_code == 0
+
+
+def test_recording_refuses_an_index_that_disagrees_with_the_records(copy, pdfs):
+    """Version numbers come from the index: an edited one must not decide the next record's version."""
+    _forge_index(copy, "UPDATE records SET version = 5 WHERE number = 3")  # v2 of the letter, said to be v5
+    before = snapshot(copy)
+    result = run("archive", "record", pdfs["v1"], "--to", "X", "--via", "email", archive=copy)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {copy / 'index.sqlite'}: record 3: the index disagrees with the record file "
+                             "(version) — run 'letter-pdf archive verify'; when only the index is wrong, "
+                             "'letter-pdf archive reindex' rebuilds it from the records\n")
+    assert snapshot(copy) == before
+    assert run("archive", "reindex", archive=copy).exit_code == 0
+    record(copy, pdfs["v2"], "X", "email")
+    assert A.Archive(copy).get(6)[0]["letter"]["version"] == 2
+
+
+def test_an_indexed_record_whose_file_is_missing_is_an_error(copy):
+    """The last record's file deleted: no gap in the numbers, only the index still knows it."""
+    (copy / "records" / "00000005.json").unlink()
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert _error_lines(result) == ["error: records/00000005.json: record 5 is in the index but its file is missing"]
+    listed = run("archive", "list", archive=copy)
+    assert listed.stderr == ("warning: record 5 is in the index but its file is missing; run 'letter-pdf archive "
+                             "verify'\n")
+    assert len(listed.stdout.splitlines()) == 1 + 4
+
+
+def test_a_gap_in_the_index_is_an_error(copy):
+    _forge_index(copy, "DELETE FROM records WHERE number = 3")
+    result = _verify(copy)
+    assert result.exit_code == 1
+    assert _error_lines(result) == ["error: index.sqlite: records [3] are missing from the index; "
+                                    "run 'letter-pdf archive reindex'"]
+
+
+def test_stored_files_are_read_only(filled):
+    import stat
+
+    stored = [filled / A.MARKER, filled / A.README, *sorted((filled / "records").iterdir()),
+              *sorted(p for p in (filled / "objects").rglob("*") if p.is_file())]
+    assert len(stored) == 2 + 5 + 3 + 4  # marker, readme, 5 records, 3 PDFs, 2 x 2 embedded sources
+    modes = {p.relative_to(filled).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in stored}
+    assert set(modes.values()) == {"0o444"}, modes
+
+
 def test_index_behind_the_records_is_caught_up(copy):
     db = sqlite3.connect(copy / "index.sqlite")
     db.execute("DELETE FROM records WHERE number >= 4")
@@ -512,6 +647,34 @@ def test_several_processes_recording_at_once(pdfs, tmp_path):
     assert numbers == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.fixture
+def local_zone():
+    """Pin the local time zone (TZ) to New York's rules, without the tz database (a POSIX rule), and restore it."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "EST5EDT,M3.2.0,M11.1.0"
+    time.tzset()
+    yield
+    if saved is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+
+
+def test_sent_at_without_an_offset_is_local_time(local_zone):
+    assert A.parse_sent_at("2026-11-30T10:00") == "2026-11-30T10:00:00-05:00"  # winter: EST
+    assert A.parse_sent_at("2026-07-01T10:00") == "2026-07-01T10:00:00-04:00"  # summer: EDT, for that date
+    assert A.parse_sent_at("2026-11-30T10:00+03:00") == "2026-11-30T10:00:00+03:00"  # an offset given is kept
+    assert A.parse_sent_at("2026-11-30T10:00Z") == "2026-11-30T10:00:00Z"
+    assert A.parse_sent_at("2026-11-30") == "2026-11-30"  # a date has no time zone
+    assert A.parse_sent_at("  ") is None
+
+
+def test_sent_at_local_time_through_the_command(pdfs, tmp_path, local_zone):
+    record(tmp_path / "a", pdfs["plain"], "X", "post", "--sent-at", "2026-11-30T10:00")
+    assert A.Archive(tmp_path / "a").get(1)[0]["sent_at"] == "2026-11-30T10:00:00-05:00"
+
+
 def test_library_errors_are_archive_errors(tmp_path):
     with pytest.raises(ArchiveError, match="unknown channel"):
         A.Archive(tmp_path / "a").record(tmp_path / "x.pdf", recipient="X", channel="pigeon")
@@ -521,10 +684,22 @@ def test_library_errors_are_archive_errors(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path):
+def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path, monkeypatch):
+    import datetime as dt
+
     import pki
+    from pyhanko.sign.signers import pdf_signer
+
     from letter_pdf import sign
 
+    pinned = pki.NOW  # a moment inside the test certificates' validity, whatever the date today
+
+    class PinnedClock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return pinned.astimezone(tz) if tz is not None else pinned.replace(tzinfo=None)
+
+    monkeypatch.setattr(pdf_signer, "datetime", PinnedClock)  # the signer's clock (the claimed signing time)
     world = pki.make_world(tmp_path / "pki", signer_name="Maria Ковальчук, Test Coalition")
     options = sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE, visible=False)
     signed = tmp_path / "signed.pdf"
@@ -535,7 +710,7 @@ def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path):
     assert rec["pdf"]["signed"] is True
     (signature,) = rec["signatures"]
     assert "Maria Ковальчук" in signature["signer"]
-    assert signature["signing_time"].startswith(str(pki.NOW.year))
+    assert signature["signing_time"] == pinned.isoformat()
     assert signature["intact"] is True and signature["coverage"] == "entire file"
     assert rec["letter"]["title"] == "Joint letter on freedom of association"  # the manifest survives signing
     out = run("archive", "show", "1", archive=archive).stdout

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
+import stat
 import re
 import subprocess
 import sys
@@ -319,9 +321,21 @@ def test_check_reports_every_problem(make_letter):
 
 
 def test_check_clean_letter(make_letter):
-    code, out, err = run_cli("check", str(make_letter()))
+    letter = make_letter()
+    code, out, err = run_cli("check", str(letter))
     assert code == 0, err
-    assert "no problems" in out
+    assert out == f"{letter}: no errors, 0 warnings\n"
+
+
+def test_check_with_a_warning_says_so_not_no_problems(make_letter):
+    letter = make_letter(rows=[{"name": "Kenya Human Rights Commission", "country": "KE"},
+                               {"name": "Human Rights Commission", "country": "KE"}])
+    code, out, err = run_cli("check", str(letter))
+    assert code == 0, err
+    assert err.startswith("warning: signatories.csv:3: 'Human Rights Commission' may be the same as "
+                          "'Kenya Human Rights Commission' (line 2)")
+    assert err.count("warning:") == 1
+    assert out == f"{letter}: no errors, 1 warning\n"
 
 
 def test_verbose_shows_traceback_for_errors(make_letter):
@@ -395,3 +409,134 @@ def test_builds_in_threads_are_byte_identical_to_builds_one_at_a_time(tmp_path):
     assert together == alone
     # and the shared "weasyprint" logger is left as it was found (no build restores another's settings)
     assert (weasyprint_logger.level, weasyprint_logger.propagate, list(weasyprint_logger.handlers)) == before
+
+
+# --- the output is never one of the inputs ---------------------------------------------------------------
+
+
+def _blank_pdf(path: Path) -> Path:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with path.open("wb") as f:
+        writer.write(f)
+    return path
+
+
+@pytest.fixture
+def full_letter(tmp_path, monkeypatch):
+    """A letter (typed as letters/letter.md from tmp_path) with every kind of input a build reads."""
+    import shutil
+
+    from letter_pdf import assets
+
+    monkeypatch.chdir(tmp_path)
+    folder = Path("letters")
+    folder.mkdir()
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    (folder / "logo.png").write_bytes(png)
+    (folder / "sig.png").write_bytes(png)
+    (folder / "map.png").write_bytes(png)
+    shutil.copy(assets.fonts_dir() / "NotoSans-Regular.ttf", folder / "Extra.ttf")
+    _blank_pdf(folder / "head.pdf")
+    _blank_pdf(folder / "annex.pdf")
+    (folder / "letter.css").write_text((assets.templates_dir() / "letter.css").read_text("utf-8"), "utf-8")
+    write_letter(folder, front={"logo": "logo.png", "fonts": ["Extra.ttf"], "cover_pdfs": ["head.pdf"],
+                                "enclosures": [{"title": "Annex", "file": "annex.pdf"}],
+                                "signers": [{"name": "A Person", "signature": "sig.png"}]},
+                 body="We write.\n\n![Map](map.png)\n")
+    return folder / "letter.md"
+
+
+@pytest.mark.parametrize(("target", "what", "shown"), [
+    ("letters/letter.md", "the letter", "letters/letter.md"),
+    ("letters/signatories.csv", "the signatory list", "letters/signatories.csv"),
+    ("letters/logo.png", "the logo", "letters/logo.png"),
+    ("letters/sig.png", "the signature image", "letters/sig.png"),
+    ("letters/map.png", "the image", "letters/map.png"),
+    ("letters/Extra.ttf", "the font", "letters/Extra.ttf"),
+    ("letters/head.pdf", "the cover PDF", "letters/head.pdf"),
+    ("letters/annex.pdf", "the enclosure", "letters/annex.pdf"),
+    ("letters/letter.css", "the template", "letters/letter.css"),
+])
+def test_build_refuses_to_write_over_an_input_before_any_work(full_letter, monkeypatch, target, what, shown):
+    from letter_pdf import typeset
+
+    def no_typesetting(*args, **kwargs):
+        raise AssertionError("typesetting started before the output path was checked")
+
+    monkeypatch.setattr(typeset, "typeset", no_typesetting)
+    before = Path(target).read_bytes()
+    code, out, err = run_cli("build", str(full_letter), "-o", target)
+    assert code == 1
+    assert err == (f"error: {target}: refused to overwrite {what} {shown}: it is an input of this command "
+                   "— choose another output file with -o\n")
+    assert Path(target).read_bytes() == before
+    assert out == ""
+
+
+def test_build_refuses_links_to_inputs(full_letter):
+    os.link("letters/signatories.csv", "letters/hard.pdf")
+    Path("letters/soft.pdf").symlink_to("letter.md")
+    code, _, err = run_cli("build", str(full_letter), "-o", "letters/hard.pdf")
+    assert code == 1 and "refused to overwrite the signatory list letters/signatories.csv" in err
+    code, _, err = run_cli("build", str(full_letter), "-o", "letters/soft.pdf")
+    assert code == 1 and "refused to overwrite the letter letters/letter.md" in err
+    assert Path("letters/letter.md").read_text("utf-8").startswith("---\n")
+
+
+def test_a_letter_named_pdf_is_not_built_over_itself(make_letter):
+    letter = make_letter(name="letter.pdf")
+    before = letter.read_bytes()
+    code, _, err = run_cli("build", str(letter))
+    assert code == 1 and f"refused to overwrite the letter {letter}" in err
+    assert letter.read_bytes() == before
+
+
+def test_the_signing_key_is_an_input_and_no_passphrase_is_asked_first(full_letter, monkeypatch):
+    from letter_pdf import pipeline
+
+    Path("key.p12").write_bytes(b"not really a key")
+    asked = []
+    monkeypatch.setattr(pipeline, "_prepare_signing", lambda options: asked.append(1))
+    for target, what in (("key.p12", "the signing key key.p12"), ("letters/letter.md", "the letter letters/letter.md")):
+        with pytest.raises(letter_pdf.errors.OutputError, match=f"refused to overwrite {what}"):
+            letter_pdf.build(full_letter, output=Path(target), sign=Path("key.p12"))
+    assert asked == [] and Path("key.p12").read_bytes() == b"not really a key"
+
+
+def test_a_rebuilt_output_keeps_its_mode(make_letter, tmp_path):
+    target = tmp_path / "private.pdf"
+    letter = make_letter()
+    letter_pdf.build(letter, output=target)
+    target.chmod(0o600)
+    letter_pdf.build(letter, output=target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_the_api_returns_each_warning_once(make_letter, tmp_path):
+    letter = make_letter()
+    names = ["Общество «Мемориал» Санкт-Петербурга", "Солдатские матери Санкт-Петербурга",
+             "Правозащитный центр «Мемориал»", "Московская Хельсинкская группа"]
+    with (letter.parent / "signatories.csv").open("w", encoding="cp1251", newline="") as f:
+        csv.writer(f).writerows([["name"], *[[n] for n in names]])
+    result = letter_pdf.build(letter, output=tmp_path / "o.pdf")
+    encoding = [w for w in result.warnings if "not UTF-8" in w]
+    assert len(encoding) == 1  # read twice (loader, list checks), warned once
+    assert encoding[0].endswith("signatories.csv: the file is not UTF-8; read it as cp1251 (check the names, "
+                                "and re-save as UTF-8 to be sure)")
+    assert len(result.warnings) == len(set(result.warnings))
+
+
+def test_the_cli_prints_each_warning_once(make_letter, tmp_path):
+    letter = make_letter()
+    names = ["Общество «Мемориал» Санкт-Петербурга", "Солдатские матери Санкт-Петербурга",
+             "Правозащитный центр «Мемориал»", "Московская Хельсинкская группа"]
+    with (letter.parent / "signatories.csv").open("w", encoding="cp1251", newline="") as f:
+        csv.writer(f).writerows([["name"], *[[n] for n in names]])
+    code, out, err = run_cli("build", str(letter), "-o", str(tmp_path / "o.pdf"))
+    assert code == 0, err
+    assert err.count("is not UTF-8") == 1
+    assert out == f"{tmp_path / 'o.pdf'}  (2 pages, 4 signatories)\n"

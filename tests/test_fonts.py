@@ -6,6 +6,7 @@ No PDF is built here (see test_typeset.py): these assert on fontTools cmaps and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import unicodedata
 from pathlib import Path
@@ -15,10 +16,24 @@ import pytest
 from letter_pdf import fonts
 from letter_pdf.errors import FontCoverageError, Problems, ResourceError
 from letter_pdf.fonts import FontSet, check_coverage
-from letter_pdf.model import Letter, Party, Signatory, Signer
+from letter_pdf.model import Cover, Letter, Party, Signatory, Signer
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-needs_dejavu = pytest.mark.skipif(not DEJAVU.is_file(), reason="DejaVu Sans (Debian fonts-dejavu-core) not installed")
+# A small OFL font with Georgian letters only (tests/resources/README.md says where it comes from).
+TEST_FONT = Path(__file__).parent / "resources" / "LetterTestGeorgian-Regular.ttf"
+GEORGIAN = "ქართული ასოციაცია"
+
+
+def font_variant(target: Path, change=None, *, flavor: str | None = None) -> Path:
+    """A copy of the test font, changed by ``change(TTFont)`` and saved to ``target``."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(TEST_FONT, recalcTimestamp=False)
+    if change is not None:
+        change(font)
+    font.flavor = flavor
+    target.parent.mkdir(parents=True, exist_ok=True)
+    font.save(target)
+    return target
 
 # Names in the alphabets the bundled fonts must cover (issue 2).
 CYRILLIC_NAMES = [
@@ -85,6 +100,8 @@ def test_bundled_set_has_serif_body_and_sans_headings():
         (0x1C80, 0x1C8F),  # Cyrillic Extended-C
         (0x0391, 0x03C9),  # Greek letters
         (0x2010, 0x2011),  # hyphen and non-breaking hyphen (automatic hyphenation inserts U+2010)
+        (0x2022, 0x2023),  # bullet and triangular bullet: list markers of letter.css
+        (0x2013, 0x2013),  # en dash: the marker of a second-level list
     ],
 )
 def test_every_bundled_face_covers_the_promised_blocks(first, last):
@@ -161,36 +178,44 @@ def test_country_names_are_checked_in_the_letters_language(tmp_path):
     assert any("the name of the country GE in 'ka'" in str(e) and "GEORGIAN" in str(e) for e in errors), errors
 
 
-@needs_dejavu
 def test_a_user_font_from_the_fonts_key_makes_the_script_pass(tmp_path):
-    shutil.copy(DEJAVU, tmp_path / "DejaVuSans.ttf")
-    names = sigs("ქართული ასოციაცია", "Հայաստանի Հելսինկյան կոմիտե")
+    shutil.copy(TEST_FONT, tmp_path / "Georgian.ttf")
+    names = sigs(GEORGIAN, "Հայաստանի Հելսինկյան կոմիտե")
     bare = make_letter(tmp_path, signatories=names)
-    assert len(check_coverage(bare, FontSet.for_letter(bare))) == 2
-    letter = make_letter(tmp_path, signatories=names, fonts=(tmp_path / "DejaVuSans.ttf",))
+    assert [e.where for e in check_coverage(bare, FontSet.for_letter(bare))] == [
+        f"{tmp_path / 'signatories.csv'}:2, signatory '{GEORGIAN}'",
+        f"{tmp_path / 'signatories.csv'}:3, signatory 'Հայաստանի Հելսինկյան կոմիտե'",
+    ]
+    letter = make_letter(tmp_path, signatories=names, fonts=(tmp_path / "Georgian.ttf",))
     fs = FontSet.for_letter(letter)
-    assert check_coverage(letter, fs) == []
+    # the Georgian name now passes; the Armenian one still fails (the test font has no Armenian)
+    assert [e.where for e in check_coverage(letter, fs)] == [
+        f"{tmp_path / 'signatories.csv'}:3, signatory 'Հայաստանի Հելսինկյան կոմիտե'"
+    ]
     user = fs.faces[-1]
-    assert user.path == tmp_path / "DejaVuSans.ttf" and (user.weight, user.style) == (400, "normal")
-    assert user.family.startswith("DejaVu Sans ") and user.family != "DejaVu Sans"  # never an installed name
+    assert user.path == tmp_path / "Georgian.ttf" and (user.weight, user.style) == (400, "normal")
+    assert user.family.startswith("Letter Test Georgian ") and user.family != "Letter Test Georgian"
     assert fs.body_families == ("Noto Serif", user.family)
     assert fs.heading_families == ("Noto Sans", user.family)
     assert fs.covers("ა") and not FontSet.bundled().covers("ა")
     css = fs.css()
     assert css.count("@font-face") == 9
-    assert f'src: url("{(tmp_path / "DejaVuSans.ttf").as_uri()}")' in css
+    assert f'src: url("{(tmp_path / "Georgian.ttf").as_uri()}")' in css
     assert f'--body-font: "Noto Serif", "{user.family}";' in css
 
 
-@needs_dejavu
 def test_user_font_families_differ_by_file_contents(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir(), b.mkdir()
-    shutil.copy(DEJAVU, a / "Font.ttf")
-    shutil.copy(DEJAVU.with_name("DejaVuSans-Bold.ttf"), b / "Font.ttf")
+    font_variant(a / "Font.ttf")
+
+    def bold(font):
+        font["OS/2"].usWeightClass = 700
+
+    font_variant(b / "Font.ttf", bold)
     fa = FontSet.for_letter(make_letter(a, fonts=(a / "Font.ttf",))).faces[-1]
     fb = FontSet.for_letter(make_letter(b, fonts=(b / "Font.ttf",))).faces[-1]
-    assert fb.weight == 700 and fa.family != fb.family
+    assert (fa.weight, fb.weight) == (400, 700) and fa.family != fb.family
+    assert fa.family.startswith("Letter Test Georgian ") and fb.family.startswith("Letter Test Georgian ")
 
 
 def test_unreadable_or_non_font_files_are_resource_errors(tmp_path):
@@ -218,3 +243,205 @@ def test_the_date_in_the_letters_language_is_checked(tmp_path):
     errors = check_coverage(letter, FontSet.for_letter(letter))
     assert any("the date" in str(e) and "GEORGIAN" in str(e) for e in errors), errors
     assert check_coverage(make_letter(tmp_path, lang="uk"), FontSet.bundled()) == []
+
+
+# --- fonts that are refused ---------------------------------------------------------------------------
+
+
+def refusal(tmp_path: Path, path: Path) -> ResourceError:
+    letter = make_letter(tmp_path, fonts=(path,))
+    with pytest.raises(ResourceError) as info:
+        FontSet.for_letter(letter)
+    assert info.value.where == str(path)
+    return info.value
+
+
+def test_a_font_whose_licence_forbids_embedding_is_refused(tmp_path):
+    def restricted(font):
+        font["OS/2"].fsType = 0x0002
+
+    error = refusal(tmp_path, font_variant(tmp_path / "Restricted.ttf", restricted))
+    assert str(error).startswith(
+        f"{tmp_path / 'Restricted.ttf'}: the font's licence forbids embedding it in a PDF (OS/2 fsType 'restricted')"
+    )
+    # the same font with embedding allowed (fsType 0, "installable") is accepted
+    font_variant(tmp_path / "Installable.ttf")
+    assert FontSet.for_letter(make_letter(tmp_path, fonts=(tmp_path / "Installable.ttf",))).faces[-1].path == (
+        tmp_path / "Installable.ttf"
+    )
+
+
+def test_a_woff2_font_is_refused(tmp_path):
+    path = font_variant(tmp_path / "Georgian.woff2", flavor="woff2")
+    assert path.read_bytes()[:4] == b"wOF2"
+    error = refusal(tmp_path, path)
+    assert "WOFF2 fonts are not supported" in str(error) and error.hint == "use the .ttf or .otf version of it"
+
+
+def _colr(font):
+    from fontTools.colorLib.builder import buildCOLR, buildCPAL
+
+    glyph = font.getBestCmap()[ord("ა")]
+    font["CPAL"] = buildCPAL([[(1.0, 0.0, 0.0, 1.0)]])
+    font["COLR"] = buildCOLR({glyph: [(glyph, 0)]})
+
+
+def _raw_table(tag):
+    def add(font):
+        from fontTools.ttLib.tables.DefaultTable import DefaultTable
+
+        table = DefaultTable(tag)
+        table.data = b"\0\1\0\0" + b"\0" * 12
+        font[tag] = table
+
+    return add
+
+
+@pytest.mark.parametrize(
+    "change,tables",
+    [
+        (_colr, "COLR, CPAL"),
+        (_raw_table("CBDT"), "CBDT"),
+        (_raw_table("CBLC"), "CBLC"),
+        (_raw_table("sbix"), "sbix"),
+        (_raw_table("SVG "), "SVG"),
+    ],
+)
+def test_a_colour_emoji_font_is_refused(tmp_path, change, tables):
+    error = refusal(tmp_path, font_variant(tmp_path / "Colour.ttf", change))
+    assert str(error) == (
+        f"{tmp_path / 'Colour.ttf'}: colour (emoji) fonts are not supported: the font has colour glyph tables "
+        f"({tables}), which would print at the wrong size or not at all"
+        " — use a font with plain outlines only, e.g. Noto Emoji (OFL) instead of Noto Color Emoji"
+    )
+
+
+def _damaged(tmp_path: Path, name: str, fill) -> Path:
+    """The test font with its 'glyf' table overwritten by ``fill(length)`` (cmap and 'loca' intact)."""
+    from fontTools.ttLib import TTFont
+
+    data = bytearray(TEST_FONT.read_bytes())
+    entry = TTFont(TEST_FONT).reader.tables["glyf"]
+    data[entry.offset : entry.offset + entry.length] = fill(entry.length)
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    return path
+
+
+def garbage(length: int) -> bytes:
+    import random
+
+    return random.Random(7).randbytes(length)
+
+
+@pytest.mark.parametrize(
+    "fill,why",
+    [
+        (garbage, "its outline cannot be read"),
+        (lambda length: bytes(length), "it has no outline (it would print as nothing)"),
+    ],
+)
+def test_a_user_font_with_damaged_glyphs_is_refused_naming_the_file(tmp_path, fill, why):
+    path = _damaged(tmp_path, "Broken.ttf", fill)
+    letter = make_letter(tmp_path, signatories=sigs("Org", "ქართ ული"), fonts=(path,))
+    fs = FontSet.for_letter(letter)  # the cmap is intact: the file reads as a font
+    assert fs.covers("ქ")
+    errors = check_coverage(letter, fs)
+    assert [type(e) for e in errors] == [ResourceError]
+    (error,) = errors
+    assert error.where == str(path)
+    message = str(error)
+    assert message.startswith(f"{path}: the font's glyphs are damaged: U+10E5 GEORGIAN LETTER KHAR 'ქ' ({why}")
+    # each printed Georgian letter is listed once; the space (an empty glyph by nature) is not
+    letters = list(dict.fromkeys("ქართული"))
+    assert [m.group(1) for m in re.finditer(r"U\+([0-9A-F]{4}) ", message)] == [f"{ord(c):04X}" for c in letters]
+    # the intact test font passes the same check
+    good = make_letter(tmp_path, signatories=sigs("Org", "ქართ ული"), fonts=(TEST_FONT,))
+    assert check_coverage(good, FontSet.for_letter(good)) == []
+
+
+# --- every printed text is checked ----------------------------------------------------------------------
+
+
+def test_a_signatorys_role_and_group_are_checked_as_well_as_the_name(tmp_path):
+    letter = make_letter(
+        tmp_path,
+        signatories=(
+            Signatory(name="Person One", role="Director, ა-Centre", line=2),
+            Signatory(name="Organisation Two", group="ბ group", line=3),
+        ),
+    )
+    errors = check_coverage(letter, FontSet.for_letter(letter))
+    assert [(e.where, e.message) for e in errors] == [
+        (
+            f"{tmp_path / 'signatories.csv'}:2, signatory 'Person One'",
+            "no font in use has a glyph for U+10D0 GEORGIAN LETTER AN 'ა' in this signatory",
+        ),
+        (
+            f"{tmp_path / 'signatories.csv'}:3, signatory 'Organisation Two'",
+            "no font in use has a glyph for U+10D1 GEORGIAN LETTER BAN 'ბ' in this signatory",
+        ),
+    ]
+
+
+def test_the_covers_channel_and_note_are_checked(tmp_path):
+    letter = make_letter(tmp_path, cover=Cover(channel="By courier ა", note="Note ბ"))
+    errors = check_coverage(letter, FontSet.for_letter(letter))
+    assert [(e.where, e.message) for e in errors] == [
+        (
+            f"{tmp_path / 'letter.md'}, field 'cover.channel'",
+            "no font in use has a glyph for U+10D0 GEORGIAN LETTER AN 'ა' in the field 'cover.channel'",
+        ),
+        (
+            f"{tmp_path / 'letter.md'}, field 'cover.note'",
+            "no font in use has a glyph for U+10D1 GEORGIAN LETTER BAN 'ბ' in the field 'cover.note'",
+        ),
+    ]
+
+
+def test_a_missing_glyph_in_a_localised_label_is_reported(tmp_path, monkeypatch):
+    from letter_pdf import labels
+
+    real = labels.all_strings("en")
+    monkeypatch.setattr(labels, "all_strings", lambda lang: [*real, "Enclosures ა"])
+    letter = make_letter(tmp_path)
+    errors = check_coverage(letter, FontSet.for_letter(letter))
+    assert [(e.where, e.message) for e in errors] == [
+        (
+            f"{tmp_path / 'letter.md'}, field 'lang'",
+            f"no font in use has a glyph for U+10D0 GEORGIAN LETTER AN 'ა' in the label #{len(real) + 1} in 'en' "
+            "(Enclosures ა)",
+        )
+    ]
+
+
+def test_characters_written_as_html_references_in_the_body_are_checked(tmp_path):
+    body = "First line.\nA snowman &#x2603; and a tick &check;.\n\n`&#x2603;` in code prints as typed.\n"
+    letter = make_letter(tmp_path, body=body)
+    errors = check_coverage(letter, FontSet.for_letter(letter))
+    assert [(e.where, e.message) for e in errors] == [
+        (
+            f"{tmp_path / 'letter.md'}:13",
+            "no font in use has a glyph for U+2603 SNOWMAN '☃', U+2713 CHECK MARK '✓' in the letter's text",
+        )
+    ]
+    assert fonts.char_sources(letter, "☃✓◦") == {
+        "☃": f"{tmp_path / 'letter.md'}:13",
+        "✓": f"{tmp_path / 'letter.md'}:13",
+        "◦": None,
+    }
+
+
+def test_the_cli_refuses_a_damaged_user_font_with_exit_1_naming_the_file(make_letter, tmp_path, capsys):
+    from conftest import run_main
+
+    path = make_letter(front={"fonts": ["Broken.ttf"]}, rows=[{"name": "ქართ ული", "country": "GE"}])
+    broken = _damaged(path.parent, "Broken.ttf", lambda length: bytes(length))
+    code, out, err = run_main(["check", str(path)], capsys)
+    assert code == 1
+    damaged = [line for line in err.splitlines() if line.startswith("error:") and "glyphs are damaged" in line]
+    assert damaged == [
+        f"error: {broken}: the font's glyphs are damaged: "
+        + ", ".join(f"{fonts.describe_char(c)} (it has no outline (it would print as nothing))" for c in "ქართული")
+        + " — the font file is broken; download it again from its source, or use another font"
+    ]

@@ -145,3 +145,322 @@ def test_yes_no_values_are_not_taken_as_text(make_letter):
 def test_date_defaults_to_today(make_letter):
     path = make_letter(drop=("signatories", "date"))
     assert load_letter(path).date == dt.date.today()
+
+
+# ---------------------------------------------------------------------------------------------- bounded front matter
+
+import logging  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from letter_pdf.errors import LetterPdfError  # noqa: E402
+from letter_pdf.letter import MAX_DEPTH, MAX_FRONT_MATTER_BYTES, MAX_LETTER_BYTES, MAX_NODES  # noqa: E402
+from tests.conftest import run_main  # noqa: E402
+
+LAUGHS = """\
+  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+  g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+  h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+  i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+def write_raw(folder: Path, front: str, body: str = "Text.\n") -> Path:
+    """A letter whose front matter is written as given (line 1 is '---', the front matter starts on line 2)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "letter.md"
+    path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+    return path
+
+
+def check_in_child(cwd: Path, letter: str) -> subprocess.CompletedProcess:
+    """``letter-pdf check`` in a child process, so that a front matter that is not refused in time fails
+    the test (timeout) instead of hanging or exhausting the memory of the test run."""
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, "-m", "letter_pdf", "check", letter], cwd=cwd, capture_output=True,
+                          text=True, timeout=20, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.parametrize("key", ["x-notes", "keywords"])  # under an unknown key, under a known one
+def test_billion_laughs_is_refused_at_its_line(tmp_path, key):
+    write_raw(tmp_path / "bomb", f"title: T\n{key}:\n{LAUGHS}")
+    result = check_in_child(tmp_path, "bomb/letter.md")
+    # 9**5 values are reached at 'e:', the 8th line of the file
+    assert result.stderr.splitlines() == [
+        f"error: bomb/letter.md:8: the front matter holds more than {MAX_NODES:,} values (counting what aliases "
+        "repeat) — remove the anchors ('&') and aliases ('*'); a long list of signatories belongs in a CSV file "
+        "beside the letter"]
+    assert result.returncode == 1
+
+
+def test_deep_nesting_is_refused_at_its_line(tmp_path):
+    write_raw(tmp_path / "deep", "title: T\nsubject: T\ncc: " + "[" * 5000 + "]" * 5000 + "\n")
+    result = check_in_child(tmp_path, "deep/letter.md")
+    assert result.stderr.splitlines() == [
+        f"error: deep/letter.md:4: the front matter is nested more than {MAX_DEPTH} levels deep — write each key "
+        "on its own line with a plain value"]
+    assert result.returncode == 1
+
+
+def test_deep_nesting_through_an_alias_is_refused(tmp_path):
+    nested = "[" * (MAX_DEPTH - 3) + "x" + "]" * (MAX_DEPTH - 3)  # the deepest the front matter allows
+    path = write_raw(tmp_path, f"title: T\ndeep: &d {nested}\ncc: [[*d]]\n")
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value).startswith(f"{path}:4: the front matter is nested more than {MAX_DEPTH} levels deep")
+
+
+def test_an_alias_inside_itself_is_refused(tmp_path):
+    path = write_raw(tmp_path, "title: T\ncc: &a [x, *a]\n")
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value) == (f"{path}:3: the alias '*a' refers to the list or mapping it is inside — write the "
+                               "values out instead of the alias")
+
+
+def test_small_aliases_still_work(tmp_path):
+    path = write_raw(tmp_path, "title: T\nplace: &town London\ncc: [*town, Paris]\n")
+    letter = load_letter(path)
+    assert (letter.place, letter.cc) == ("London", ("London", "Paris"))
+
+
+def test_front_matter_size_limit_names_the_line(tmp_path):
+    line = "cc: [" + ", ".join(["Office of the Ombudsman"] * 40) + "]\n"  # ~1 KB a line
+    count = MAX_FRONT_MATTER_BYTES // len(line) + 5
+    path = write_raw(tmp_path, "title: T\n" + line * count)
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    crossed = 2 + 1 + MAX_FRONT_MATTER_BYTES // len(line)  # title on line 2, the cc lines after it
+    assert str(info.value) == (
+        f"{path}:{crossed}: the front matter is longer than {MAX_FRONT_MATTER_BYTES // 1024} KB — is its closing "
+        "'---' missing? a long list of signatories belongs in a CSV file beside the letter")
+
+
+def test_letter_file_size_limit(tmp_path):
+    path = write_raw(tmp_path, "title: T\n", body="x" * (MAX_LETTER_BYTES + 1))
+    with pytest.raises(InputError, match=f"the letter file is larger than {MAX_LETTER_BYTES // 2**20} MB"):
+        load_letter(path)
+
+
+def test_yaml_tags_are_refused(tmp_path):
+    path = write_raw(tmp_path, "title: T\ndate: !!timestamp 2026-02-30\n")
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value) == (f"{path}:3: YAML tags such as '!!timestamp' are not used in a letter — remove the "
+                               "tag and write the value as text")
+
+
+# ---------------------------------------------------------------------------------------------- duplicate keys
+
+
+@pytest.mark.parametrize(("front", "message"), [
+    ("title: A\nsubject: S\ntitle: B\n", "letter.md:4, field 'title': 'title' is given twice, on lines 2 and 4"),
+    ("title: A\ngroup-by: kind\ngroup_by: country\n",
+     "letter.md:4, field 'group_by': 'group_by' is given twice (as 'group-by' and 'group_by'), on lines 3 and 4"),
+    ("title: A\nref: X1\nreference: X2\n",
+     "letter.md:4, field 'reference': 'reference' is given twice (as 'ref' and 'reference'), on lines 3 and 4"),
+    ("title: A\nsender:\n  name: One\n  Name: Two\n",
+     "letter.md:5, field 'sender.name': 'sender.name' is given twice (as 'name' and 'Name'), on lines 4 and 5"),
+    ("title: A\nsigner: {name: N, organisation: O1, organization: O2}\n",
+     "letter.md:3, field 'signer.organisation': 'signer.organisation' is given twice "
+     "(as 'organisation' and 'organization'), on lines 3 and 3"),
+])
+def test_duplicate_keys_name_the_key_and_both_lines(tmp_path, front, message):
+    path = write_raw(tmp_path, front)
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value) == f"{tmp_path}/{message} — keep one of them"
+
+
+# ---------------------------------------------------------------------------------------------- values as written
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2026-02-30", "'2026-02-30' is not a date: February 2026 has 28 days"),
+    ("2026-13-45", "'2026-13-45' is not a date: there is no month 13"),
+    ("2028-02-30", "'2028-02-30' is not a date: February 2028 has 29 days"),
+    ("0000-01-01", "'0000-01-01' is not a date: there is no year 0"),
+    ("2026-04-31", "'2026-04-31' is not a date: April 2026 has 30 days"),
+    ("yes", "'date' must be a date, not yes/no"),
+    ("[2026-11-29]", "'date' must be a date, not a list"),
+])
+def test_impossible_dates_are_named(tmp_path, value, message):
+    path = write_raw(tmp_path, f"title: T\ndate: {value}\n")
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value) == f"{path}:3, field 'date': {message} — write it as YYYY-MM-DD, e.g. 2026-11-29"
+
+
+def test_impossible_date_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
+    write_raw(tmp_path / "d", "title: T\ndate: 2026-02-30\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(["check", "d/letter.md"], capsys)
+    assert code == 1
+    assert err.splitlines() == ["error: d/letter.md:3, field 'date': '2026-02-30' is not a date: February 2026 "
+                                "has 28 days — write it as YYYY-MM-DD, e.g. 2026-11-29"]
+
+
+@pytest.mark.parametrize(("value", "date"), [
+    ("2026-11-29", dt.date(2026, 11, 29)), ("2026-2-3", dt.date(2026, 2, 3)), ("'2026-11-29'", dt.date(2026, 11, 29)),
+    ("2026-11-29 10:30:00", dt.date(2026, 11, 29)), ("2026-11-29T10:30:00+01:00", dt.date(2026, 11, 29)),
+])
+def test_dates_that_load(tmp_path, value, date):
+    assert load_letter(write_raw(tmp_path, f"title: T\ndate: {value}\n")).date == date
+
+
+def test_plain_values_are_kept_as_written(tmp_path):
+    huge = "1" * 5000  # more digits than Python converts to an int by default
+    path = write_raw(tmp_path, f"title: {huge}\nreference: 012\nplace: 12:30\nsubject: 1e3\n"
+                               "their_reference: 0x1F\ncc: [1_000, .inf, 2026-11-29]\n")
+    letter = load_letter(path)
+    assert letter.title == huge
+    assert (letter.reference, letter.place, letter.subject, letter.their_reference) == ("012", "12:30", "1e3", "0x1F")
+    assert letter.cc == ("1_000", ".inf", "2026-11-29")
+
+
+@pytest.mark.parametrize("front", [
+    "title: T\nlogo: \"a\\0b.png\"\n",
+    "title: T\nlogo: " + "a" * 5000 + ".png\n",
+    "title: T\nlogo: !!binary aGVsbG8=\n",
+    "title: T\nlogo: !!python/object:os.system {}\n",
+    "title: T\n? [a, b]\n: c\n",
+    "title: T\n<<: {subject: S}\n",
+    "title: =\n",
+    "title: T\nlang: [en]\n",
+    "title: T\nlang: \"en\\u202e\"\n",
+    "title: T\nlang: " + "en-" * 2000 + "\n",
+    "title: T\npaper: {a: 1}\n",
+    "title: T\norder: [1, 2]\n",
+    "title: T\ncover: {enabled: maybe}\n",
+    "title: T\ncover: [1]\n",
+    "title: T\nsignatories: {a: 1}\n",
+    "title: T\nsignatories: [{name: [a]}, 12, {name: 012, country: [GB, [FR]]}]\n",
+    "title: T\nkeywords: {a: b}\n",
+    "title: T\nenclosures: [{title: [x]}, {file: 5}, [1]]\n",
+    "title: T\nsigners: [{name: A, signature: \"\\e[31m.png\"}]\n",
+    "title: T\nsender: {name: {x: y}, address: {a: b}}\n",
+    "title: {a: b}\n",
+    "title: T\n1: x\nnull: y\ntrue: z\n",
+    "- a\n- b\n",
+    "title: T\n" + "x: 1\n" * 3,
+    "title: T\ndate: 99999-01-01\n",
+])
+def test_any_front_matter_ends_in_a_result_or_one_line_error(tmp_path, front):
+    path = write_raw(tmp_path, front)
+    try:
+        load_letter(path)
+    except LetterPdfError as error:
+        for line in messages(error):
+            assert "\n" not in line and line.startswith(str(path)), line
+
+
+def test_symlink_loop_is_an_error(tmp_path):
+    path = write_raw(tmp_path, "title: T\nlogo: loop.png\n")
+    (tmp_path / "loop.png").symlink_to(tmp_path / "loop.png")
+    with pytest.raises(ResourceError, match=r"field 'logo'"):
+        load_letter(path)
+
+
+def test_messages_name_files_as_given(tmp_path, monkeypatch):
+    write_raw(tmp_path / "mine", "title: T\nlogo: missing.png\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ResourceError) as info:
+        load_letter(Path("mine/letter.md"))
+    assert str(info.value) == ("mine/letter.md:3, field 'logo': file 'missing.png' not found — put it in mine "
+                               "or correct the name")
+
+
+# ---------------------------------------------------------------------------------------------- printed as written
+
+RLO = "\u202e"
+BIDI_HINT = "it can reorder what is printed; delete it (it is invisible in most editors: retype the text around it)"
+
+
+@pytest.mark.parametrize(("front", "line", "field"), [
+    ('title: "Joint \\u202eletter"\n', 2, "title"),
+    ('subject: "Pay to IBAN \\u202e1234 5678 9012 now"\n', 3, "subject"),
+    ('sender: {name: "Coalition \\u2067X"}\n', 3, "sender.name"),
+    ('sender:\n  name: C\n  address: ["1 Road", "\\u202aLondon"]\n', 5, "sender.address.1"),
+    ('sender:\n  name: C\n  address: "1 Road\\n\\u202dLondon"\n', 5, "sender.address"),
+    ('sender: {name: C, email: "a\\u202c@b.org"}\n', 3, "sender.email"),
+    ('recipient: {name: "The \\u202bMinister"}\n', 3, "recipient.name"),
+    ('recipient:\n  name: M\n  address: ["\\u2066Capital"]\n', 5, "recipient.address.0"),
+    ('opening: "Dear \\u202eMinister,"\n', 3, "opening"),
+    ('closing: "\\u2068Yours,"\n', 3, "closing"),
+    ('signer: {name: A, role: "Dir\\u202eector"}\n', 3, "signer.role"),
+    ('signers:\n  - {name: "B\\u2069", organisation: O}\n', 4, "signers.0.name"),
+    ('place: "Lon\\u202edon"\n', 3, "place"),
+    ('reference: "AI/\\u202e2026"\n', 3, "reference"),
+    ('your-reference: "K\\u202e55"\n', 3, "their_reference"),
+    ('cover: {channel: "By \\u202epost"}\n', 3, "cover.channel"),
+    ('cover: {note: "See \\u202eattached"}\n', 3, "cover.note"),
+    ('enclosures: [{title: "Report \\u202e2026"}]\n', 3, "enclosures.0.title"),
+    ('annexes: ["Report \\u202e2026"]\n', 3, "annexes.0"),
+    ('cc: ["Ombudsman \\u202e"]\n', 3, "cc.0"),
+    ('keywords: "NGOs, \\u202eagents"\n', 3, "keywords"),
+    ('author: "A\\u202eB"\n', 3, "author"),
+    ('logo: "logo\\u202egnp.svg"\n', 3, "logo"),
+    ('enclosures: [{file: "annex\\u202e.pdf"}]\n', 3, "enclosures.0.file"),
+])
+def test_bidi_controls_are_refused_in_every_printed_field(tmp_path, front, line, field):
+    path = write_raw(tmp_path, "title: T\n" + front if not front.startswith("title") else front)
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}:{line}, field '{field}': the value contains an invisible bidirectional control, U+")
+    assert text.endswith(f" — {BIDI_HINT}")
+
+
+def test_bidi_control_in_the_body_names_its_line(tmp_path):
+    path = write_raw(tmp_path, "title: T\n", body=f"Dear Minister,\n\nPay to IBAN {RLO}1234 5678 9012 now.\n")
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value) == (f"{path}:6: the text contains an invisible bidirectional control, U+202E "
+                               f"RIGHT-TO-LEFT OVERRIDE: 'Pay to IBAN <U+202E>1234 5678 9012 now.' — {BIDI_HINT}")
+
+
+def test_build_refuses_a_bidi_override_in_the_subject(make_letter, capsys, monkeypatch):
+    path = make_letter(front={"subject": f"Pay to IBAN {RLO}1234 5678 9012 now"})
+    monkeypatch.chdir(path.parent.parent)
+    code, _, err = run_main(["build", "letter/letter.md"], capsys)
+    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("subject"))
+    assert code == 1
+    assert err.splitlines() == [
+        f"error: letter/letter.md:{line}, field 'subject': the value contains an invisible bidirectional control, "
+        f"U+202E RIGHT-TO-LEFT OVERRIDE: 'Pay to IBAN <U+202E>1234 5678 9012 now' — {BIDI_HINT}"]
+    assert not path.with_suffix(".pdf").exists()
+
+
+@pytest.mark.parametrize(("where", "front", "body", "what"), [
+    ("letter/letter.md:{subject}, field 'subject'", {"subject": "Caf\ufffd in Paris"}, "Text.\n",
+     "U+FFFD REPLACEMENT CHARACTER (the mark of text decoded with the wrong encoding: a character was lost "
+     "here): 'Caf<U+FFFD> in Paris'"),
+    ("letter/letter.md:{recipient}, field 'recipient.address.0'",
+     {"recipient": {"name": "M", "address": ["Road \U000e0041\U000e0042"]}}, "Text.\n",
+     "invisible Unicode tag characters (U+E0000–U+E007F): 'Road <U+E0041><U+E0042>'"),
+])
+def test_damaged_text_marks_are_warned_about_once(make_letter, capsys, monkeypatch, where, front, body, what):
+    path = make_letter(front=front, body=body)
+    monkeypatch.chdir(path.parent.parent)
+    lines = path.read_text().splitlines()
+    numbers = {key: next(i for i, l in enumerate(lines, 1) if l.startswith(key)) for key in ("subject", "recipient")}
+    numbers["recipient"] += 3  # name, address:, then the first address line
+    code, _, err = run_main(["check", "letter/letter.md"], capsys)
+    expected = f"warning: {where.format(**numbers)}: the value contains {what}"
+    assert code == 0
+    assert [line for line in err.splitlines() if line.startswith("warning: letter/letter.md")] == [expected]
+
+
+def test_damaged_text_in_the_body_is_warned_about_with_its_line(tmp_path, caplog):
+    path = write_raw(tmp_path, "title: T\n", body="Line one.\nCaf\ufffd.\n")
+    with caplog.at_level(logging.WARNING, logger="letter_pdf"):
+        load_letter(path)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}:5: the text contains U+FFFD REPLACEMENT CHARACTER (the mark of text decoded with the wrong "
+        "encoding: a character was lost here): 'Caf<U+FFFD>.'"]

@@ -21,10 +21,10 @@ import pytest
 from pypdf import PdfReader
 
 from letter_pdf import typeset as ts
-from letter_pdf.errors import FontCoverageError, ResourceError
+from letter_pdf.errors import FontCoverageError, Problems, ResourceError, TypesettingError
 from letter_pdf.fonts import FontSet
 from letter_pdf.model import Letter, Party
-from test_fonts import CYRILLIC_NAMES, DEJAVU, LATIN_NAMES, needs_dejavu
+from test_fonts import CYRILLIC_NAMES, LATIN_NAMES, TEST_FONT
 
 pytestmark = pytest.mark.slow
 
@@ -258,25 +258,78 @@ def test_source_date_epoch_gives_the_same_bytes_as_the_same_created_time(tmp_pat
 # --- user fonts and glyphs no font has ------------------------------------------------------------
 
 
-@needs_dejavu
 def test_a_user_font_typesets_georgian_and_is_embedded_under_its_own_family(tmp_path):
     folder = tmp_path / "letter"
     folder.mkdir()
-    shutil.copy(DEJAVU, folder / "DejaVuSans.ttf")
-    letter = make_letter(folder, fonts=(folder / "DejaVuSans.ttf",))
+    shutil.copy(TEST_FONT, folder / "Georgian.ttf")
+    letter = make_letter(folder, fonts=(folder / "Georgian.ttf",))
     fs = FontSet.for_letter(letter)
     result = build(page("<p>ქართული ასოციაცია</p><p>Ґанна</p>", lang="ka"), letter, fs)
-    assert "ქართული ასოციაცია" in text_of(result.pdf)
+    assert pdfium_lines(result.pdf)[:2] == ["ქართული ასოციაცია", "Ґанна"]
     assert_only_set_fonts(result.pdf, fs)
-    assert any(name.startswith(fs.faces[-1].family.replace(" ", "-")) for name in pdf_fonts(result.pdf))
+    assert set(pdf_fonts(result.pdf)) == {"Noto-Serif", fs.faces[-1].family.replace(" ", "-")}
 
 
 def test_a_glyph_no_font_has_fails_instead_of_falling_back_to_an_installed_font(tmp_path):
     # DejaVu (installed here) has Georgian: without isolation fontconfig would silently use it.
     letter = make_letter(tmp_path)
     with pytest.raises(FontCoverageError) as info:
-        build(page("<p>Template text ქა</p>"), letter)
-    assert "U+10E5 GEORGIAN LETTER KHAR 'ქ'" in str(info.value) and "'fonts:'" in str(info.value)
+        build(page("<p>Template text ქა ქ</p>"), letter)
+    assert str(info.value) == (
+        "no font in use has a glyph for U+10E5 GEORGIAN LETTER KHAR 'ქ', U+10D0 GEORGIAN LETTER AN 'ა' "
+        "(in the template, its labels or its stylesheet (e.g. a list marker))"
+        " — add a font covering them with the letter's 'fonts:' key, or change the template"
+    )
+    assert info.value.where is None
+
+
+def test_the_glyph_check_after_typesetting_names_each_character_once_and_where_it_comes_from(tmp_path):
+    # Typeset without the preflight (which would stop the first two earlier): the check after typesetting
+    # must still name the letter's line and the logo file, and never the digits of a code point.
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    (folder / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><text x="0" y="15">ბ</text></svg>',
+        encoding="utf-8",
+    )
+    letter = make_letter(folder, body="Intro.\n\nA snowman &#x2603; here.\n", body_line=10, logo=folder / "logo.svg")
+    nested = "<ul><li>one<ul><li>two<ul><li>three</li></ul></li></ul></li></ul>"  # browser default markers
+    html = page(f'<p><img src="logo.svg" alt="logo"></p><p>A snowman ☃ here ☃.</p>{nested}')
+    with pytest.raises(Problems) as info:
+        build(html, letter)
+    got = sorted((p.where or "", str(p)) for p in info.value.problems)
+    assert got == sorted([
+        (
+            "logo.svg",
+            "logo.svg: no font in use has a glyph for U+10D1 GEORGIAN LETTER BAN 'ბ' (in logo.svg)"
+            " — add a font covering it with the letter's 'fonts:' key, or change the text",
+        ),
+        (
+            f"{folder / 'letter.md'}:12",
+            f"{folder / 'letter.md'}:12: no font in use has a glyph for U+2603 SNOWMAN '☃' (in {folder / 'letter.md'}:12)"
+            " — add a font covering it with the letter's 'fonts:' key, or change the text",
+        ),
+        (
+            "",
+            "no font in use has a glyph for U+25E6 WHITE BULLET '◦', U+25AA BLACK SMALL SQUARE '▪' "
+            "(in the template, its labels or its stylesheet (e.g. a list marker))"
+            " — add a font covering them with the letter's 'fonts:' key, or change the template",
+        ),
+    ])
+    assert all(p.__class__ is FontCoverageError for p in info.value.problems)
+
+
+def test_a_notdef_record_gives_its_character_not_the_digits_of_its_code_point():
+    record = logging.LogRecord(
+        "weasyprint", logging.WARNING, __file__, 1,
+        '.notdef glyph rendered for Unicode string unsupported by fonts: "%s" (U+%04X)', ("◦", 0x25E6), None,
+    )  # fmt: skip
+    assert ts._notdef_chars(record) == ["◦"]
+    (error,) = ts._problems_from_log([record, record])
+    assert error.message == (
+        "no font in use has a glyph for U+25E6 WHITE BULLET '◦' "
+        "(in the template, its labels or its stylesheet (e.g. a list marker))"
+    )
 
 
 def test_weasyprint_messages_go_to_the_letter_pdf_logger_only(tmp_path, caplog):
@@ -340,9 +393,19 @@ def test_allowed_images_are_embedded(res_folder, markup):
     assert images_in(result.pdf) == 1
 
 
-def test_a_stylesheet_in_the_folder_is_allowed(res_folder):
-    html = page("<p>x</p>").replace("</head>", '<link rel="stylesheet" href="style.css"></head>')
-    build(html, make_letter(res_folder))
+def green_pixels(data: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    image = pdfium.PdfDocument(data)[0].render(scale=1).to_pil().convert("RGB")
+    red, green, blue = (channel.tobytes() for channel in image.split())
+    return sum(1 for r, g, b in zip(red, green, blue) if g > 90 and r < 60 and b < 60)
+
+
+def test_a_stylesheet_in_the_folder_is_allowed_and_applied(res_folder):
+    plain = page("<p>xxxxxxxx</p>", css="p { font-size: 30pt }")
+    linked = plain.replace("</head>", '<link rel="stylesheet" href="style.css"></head>')
+    assert green_pixels(build(plain, make_letter(res_folder)).pdf) == 0
+    assert green_pixels(build(linked, make_letter(res_folder)).pdf) > 500  # style.css: p { color: green }
 
 
 @pytest.mark.parametrize(
@@ -359,7 +422,7 @@ def test_a_stylesheet_in_the_folder_is_allowed(res_folder):
         ('<link rel="stylesheet" href="https://example.com/s.css">', "'https' resources are not allowed"),
         ('<style>@import url("file:///etc/ssl/openssl.cnf");</style>', "outside the letter's folder"),
         ('<p style="background: url(../outside.png)">x</p>', "outside the letter's folder"),
-        ('<img src="broken.png">', "Failed to load image"),
+        ('<img src="broken.png">', "broken.png: the image 'broken.png' cannot be used: OSError: Truncated File Read"),
     ],
 )
 def test_refused_or_failed_resources_fail_the_build(res_folder, markup, expected):
@@ -379,7 +442,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "joint-letter"
 
 
 def test_the_bundled_example_typesets_with_bundled_fonts_and_a_signature_anchor(tmp_path):
-    render = pytest.importorskip("letter_pdf.render", reason="render.py has not landed yet")
+    from letter_pdf import render
     from letter_pdf.fonts import check_coverage
     from letter_pdf.letter import load_letter
 
@@ -398,3 +461,230 @@ def test_the_bundled_example_typesets_with_bundled_fonts_and_a_signature_anchor(
     assert letter.signers[0].name in text
     for sig in letter.signatories:
         assert " ".join(sig.name.split()) in text, sig.name
+
+
+def embedded_fonts(data: bytes) -> dict[str, "object"]:
+    """The font programs embedded in the PDF (fontTools TTFont), by BaseFont name without subset tag."""
+    from fontTools.ttLib import TTFont
+
+    found = {}
+    for pg in PdfReader(io.BytesIO(data)).pages:
+        for font in (pg["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            for target in [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]:
+                program = target["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
+                found[re.sub(r"^[A-Z]{6}\+", "", str(target["/BaseFont"]).lstrip("/"))] = TTFont(io.BytesIO(program))
+    return found
+
+
+def test_nested_lists_in_the_body_build_with_markers_the_bundled_fonts_have(tmp_path):
+    from letter_pdf import render
+    from letter_pdf.fonts import check_coverage
+    from letter_pdf.letter import load_letter
+
+    folder = shutil.copytree(EXAMPLE, tmp_path / "example")
+    source = folder / "letter.md"
+    text = source.read_text(encoding="utf-8")
+    head, rest = text.split("\n---\n", 1)
+    lists = "- first level\n  - second level\n    - third level\n      - fourth level\n\n1. one\n   - inside\n\n"
+    source.write_text(f"{head}\n---\n{lists}{rest}", encoding="utf-8")
+    letter = load_letter(source)
+    fs = FontSet.for_letter(letter)
+    assert check_coverage(letter, fs) == []
+    result = build(render.render_letter(letter, paper=letter.paper, font_set=fs), letter, fs)
+    lines = pdfium_lines(result.pdf)
+    for item in ("first level", "second level", "third level", "fourth level", "inside"):
+        assert item in lines, item
+    # the markers were drawn with Noto Serif: its subset keeps exactly the marker glyphs used
+    cmap = embedded_fonts(result.pdf)["Noto-Serif"].getBestCmap()
+    assert {0x2022, 0x2013, 0x2023} <= set(cmap)  # '•' '–' '‣'
+    assert not {0x25E6, 0x25AA} & set(cmap)  # the browser defaults '◦' '▪' are not used
+
+
+# --- the typesetter's own guards ------------------------------------------------------------------------
+
+
+def test_a_font_outside_the_set_in_the_output_fails_the_build(tmp_path):
+    # A font set that does not list one of the fonts it registers stands for a system font reaching the
+    # output: the check of the fonts WeasyPrint used must refuse the PDF.
+    from letter_pdf.fonts import FontFace
+
+    intruder = FontFace("Intruder Face", TEST_FONT, 400, "normal")
+    bundled = FontSet.bundled()
+
+    class Lying(FontSet):
+        @property
+        def families(self):
+            return bundled.families
+
+    fs = Lying(faces=bundled.faces + (intruder,), body_families=bundled.body_families,
+               heading_families=bundled.heading_families)  # fmt: skip
+    html = page('<p>Text</p><p style="font-family: \'Intruder Face\'">ქართული</p>')
+    with pytest.raises(TypesettingError) as info:
+        build(html, make_letter(tmp_path), fs)
+    assert str(info.value) == (
+        "an installed font was used instead of the letter's fonts: Intruder Face"
+        " — please report this as a bug in letter-pdf"
+    )
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` pixels (1-bit grey); its data is a stub."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    "width,height,reason",
+    [
+        # over our limit only
+        (8000, 6000, "the image has 8,000 x 6,000 = 48,000,000 pixels; the limit is 40,000,000 pixels"),
+        # where Pillow warns (DecompressionBombWarning) and where it raises (DecompressionBombError)
+        (10000, 10000, "the image has more than 89,478,485 pixels; the limit is 40,000,000 pixels"),
+        (20000, 20000, "the image has more than 89,478,485 pixels; the limit is 40,000,000 pixels"),
+    ],
+)
+def test_a_decompression_bomb_image_is_refused_with_its_size_and_no_library_warning(
+    tmp_path, capfd, width, height, reason
+):
+    import warnings
+
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    (folder / "bomb.png").write_bytes(png_header(width, height))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ResourceError) as info:
+            build(page('<p><img src="bomb.png" alt="x"></p>'), make_letter(folder))
+    assert str(info.value) == (
+        f"bomb.png: refused to load the image: {reason}"
+        " — save the image at a lower resolution (for a logo or signature, 1000 pixels wide is plenty)"
+    )
+    assert [str(w.message) for w in caught if "ecompression" in str(w.category)] == []
+    assert "DecompressionBomb" not in capfd.readouterr().err
+
+
+def test_a_decompression_bomb_inside_an_svg_logo_is_refused(tmp_path):
+    import base64
+
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    data = base64.b64encode(png_header(10000, 10000)).decode()
+    (folder / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        f'<image href="data:image/png;base64,{data}" width="10" height="10"/></svg>',
+        encoding="utf-8",
+    )
+    with pytest.raises(ResourceError) as info:
+        build(page('<p><img src="logo.svg" alt="x"></p>'), make_letter(folder))
+    assert info.value.where == "logo.svg"
+    assert info.value.message.startswith("the image 'logo.svg' refers to 'data:image/png;base64,")
+    assert info.value.message.endswith(
+        "': refused to load the 'data:' image: the image has more than 89,478,485 pixels;"
+        " the limit is 40,000,000 pixels"
+    )
+
+
+@pytest.mark.parametrize(
+    "svg,message",
+    [
+        (
+            '<image href="https://example.com/x.png" width="10" height="10"/>',
+            "the image 'logo.svg' refers to 'https://example.com/x.png': 'https' resources are not allowed "
+            "(no network access)",
+        ),
+        (
+            '<image href="../outside.png" width="10" height="10"/>',
+            "the image 'logo.svg' refers to '{root}/outside.png': refused to load a file: it is outside the "
+            "letter's folder",
+        ),
+        (
+            '<image href="file:///etc/hostname" width="10" height="10"/>',
+            "the image 'logo.svg' refers to '/etc/hostname': refused to load a file: it is outside the "
+            "letter's folder",
+        ),
+    ],
+)
+def test_an_svg_logo_that_is_refused_says_what_it_refers_to_and_why(tmp_path, svg, message):
+    from PIL import Image
+
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    Image.new("RGB", (4, 4), "blue").save(tmp_path / "outside.png")
+    (folder / "logo.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{svg}</svg>', encoding="utf-8"
+    )
+    with pytest.raises(ResourceError) as info:
+        build(page('<p><img src="logo.svg" alt="x"></p>'), make_letter(folder))
+    assert info.value.where == "logo.svg"
+    assert info.value.message == message.format(root=os.path.realpath(tmp_path))
+
+
+@pytest.mark.parametrize(
+    "svg,message",
+    [
+        (
+            '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+            '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&x;</text></svg>',
+            "the image 'logo.svg' cannot be used: ParseError: undefined entity &x;: line 1, column 148",
+        ),
+        (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect',
+            "the image 'logo.svg' cannot be used: ParseError: unclosed token: line 1, column 63",
+        ),
+    ],
+)
+def test_an_svg_logo_that_cannot_be_read_says_why(tmp_path, svg, message):
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    (folder / "logo.svg").write_text(svg, encoding="utf-8")
+    with pytest.raises(ResourceError) as info:
+        build(page('<p><img src="logo.svg" alt="x"></p>'), make_letter(folder))
+    assert (info.value.where, info.value.message) == ("logo.svg", message)
+
+
+# --- the same bytes whatever optional libraries the machine has -------------------------------------------
+
+
+class _NoHarfBuzzSubset:
+    """Stands in for libharfbuzz-subset being installed: WeasyPrint would then subset with it."""
+
+    def __bool__(self):
+        return True
+
+    def __getattr__(self, name):
+        raise AssertionError(f"HarfBuzz-subset was used ({name})")
+
+
+def test_fonts_are_subset_with_fonttools_whether_or_not_harfbuzz_subset_is_installed(tmp_path, monkeypatch):
+    ts._weasyprint()  # imported the way typeset imports it (without WeasyPrint's notice)
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    letter = make_letter(tmp_path)
+    html = page("<h1>Heading</h1><p>Body text, <b>bold</b> and <i>italic</i>: Ґанна Łódź</p>")
+    monkeypatch.setattr(pdf_fonts, "harfbuzz_subset", None)
+    without = build(html, letter).pdf
+    monkeypatch.setattr(pdf_fonts, "harfbuzz_subset", _NoHarfBuzzSubset())
+    assert pdf_fonts.harfbuzz.hb_version_atleast(4, 1, 0)  # the other condition WeasyPrint 70 checks
+    present = build(html, letter).pdf
+    assert present == without
+    programs = embedded_fonts(present)
+    assert set(programs) == {"Noto-Serif", "Noto-Serif-Bold", "Noto-Serif-Italic", "Noto-Sans-Bold"}
+    for name, program in programs.items():  # fontTools' subset without the layout tables HarfBuzz keeps
+        assert not {"GDEF", "GSUB", "GPOS"} & set(program.keys()), name
+
+
+def test_importing_weasyprint_through_typeset_shows_no_harfbuzz_subset_notice():
+    import subprocess
+    import sys
+
+    code = "from letter_pdf import typeset; typeset._weasyprint(); print('ok')"
+    env = {**os.environ, "PYTHONPATH": str(Path(ts.__file__).parents[1]), "PYTHONWARNINGS": "error::DeprecationWarning"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "ok\n", "")

@@ -89,25 +89,66 @@ def test_without_trust_anchor_trust_is_not_checked(signed, capsys):
 def test_a_foreign_trust_anchor_fails(signed, world, capsys):
     code, out, err = run(capsys, signed, "--trust", world.other_ca_pem)
     assert code == 1
-    assert fields(out)["trusted"] == "no"
-    assert "does not chain to a trusted certificate" in err
+    assert fields(out)["trusted"] == "no" and fields(out)["intact"] == "yes"
+    assert err == (f"error: {signed}: the signer's certificate does not chain to a trusted certificate "
+                   "(no certificate chain found)\n")
 
 
 def _flip_inside_signed_range(data: bytes) -> bytes:
-    """Flip one byte inside the first content stream: inside the signed byte range, structure intact."""
-    start = data.index(b"stream\n", data.index(b"/Contents")) + len(b"stream\n") + 20
+    """Flip one byte in the middle of the first stream with data: inside the signed byte range, every object
+    header and offset intact (only that stream's bytes differ)."""
     byte_range = [int(v) for v in re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", data).groups()]
+    for match in re.finditer(rb"stream\r?\n", data):
+        begin = match.end()
+        end = data.index(b"endstream", begin)
+        if end - begin >= 64 and not data[match.start() - 3:match.start()] == b"end":
+            start = (begin + end) // 2
+            break
     assert byte_range[0] <= start < byte_range[0] + byte_range[1]
     return data[:start] + bytes([data[start] ^ 0x01]) + data[start + 1:]
 
 
-def test_one_flipped_byte_fails(signed, tmp_path, capsys):
+def test_one_flipped_byte_fails_and_says_the_document_changed(signed, world, tmp_path, capsys):
+    """The certificate is fine (trusted), the document changed: the report says that, and only that."""
     tampered = tmp_path / "flipped.pdf"
     tampered.write_bytes(_flip_inside_signed_range(signed.read_bytes()))
-    code, out, err = run(capsys, tampered)
+    code, out, err = run(capsys, tampered, "--trust", world.ca_pem)
     assert code == 1
-    assert fields(out)["intact"] == "no"
-    assert "the signed content was changed" in err
+    lines = out.splitlines()
+    assert lines[3:] == [
+        "intact: no (the document was changed after signing: its bytes no longer match the signature)",
+        "valid: yes, but only for the document as it was signed, not for this changed file",
+        "trusted: yes",
+        "coverage: entire file",
+        "modification level: none",
+        "certification signature: no",
+    ]
+    assert err == f"error: {tampered}: the document was changed after signing: its bytes no longer match the signature\n"
+    code, out, err = run(capsys, tampered)  # without --trust: the same reason, trust not checked
+    assert code == 1 and fields(out)["trusted"] == "not checked (no --trust given)"
+    assert err == f"error: {tampered}: the document was changed after signing: its bytes no longer match the signature\n"
+
+
+def _flip_in_signature_value(data: bytes) -> bytes:
+    """Change one hex digit near the end of the signature value (the last field of the CMS SignerInfo, just
+    before the zero padding of /Contents): the document is untouched, the signature no longer verifies."""
+    byte_range = [int(v) for v in re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", data).groups()]
+    contents = data[byte_range[1] + 1:byte_range[2] - 1]  # the hex digits between < and >
+    position = byte_range[1] + 1 + len(contents.rstrip(b"0")) - 6
+    return data[:position] + (b"1" if data[position:position + 1] != b"1" else b"2") + data[position + 1:]
+
+
+def test_a_damaged_signature_value_fails_and_trust_is_still_the_certificates(signed, world, tmp_path, capsys):
+    tampered = tmp_path / "bad-signature-value.pdf"
+    tampered.write_bytes(_flip_in_signature_value(signed.read_bytes()))
+    code, out, err = run(capsys, tampered, "--trust", world.ca_pem)
+    assert code == 1
+    assert out.splitlines()[3:6] == ["intact: yes", "valid: no", "trusted: yes"]
+    assert err == f"error: {tampered}: the signature does not match the signer's certificate (it is damaged or forged)\n"
+    code, out, err = run(capsys, tampered, "--trust", world.other_ca_pem)
+    assert code == 1 and fields(out)["trusted"] == "no"
+    assert err.splitlines()[1] == (f"error: {tampered}: the signer's certificate does not chain to a trusted "
+                                   "certificate (no certificate chain found)")
 
 
 def test_appended_bytes_fail(signed, tmp_path, capsys):
@@ -118,7 +159,8 @@ def test_appended_bytes_fail(signed, tmp_path, capsys):
     f = fields(out)
     assert f["intact"] == "yes" and f["valid"] == "yes"  # what pyHanko says on its own ...
     assert f["coverage"] == "entire revision"  # ... and why it is still not the signed file
-    assert "does not cover the entire file" in err
+    assert f["modification level"] == "none"
+    assert err == f"error: {tampered}: data was added to the end of the file after signing; the signature does not cover it\n"
 
 
 def _incremental_update(data: bytes) -> bytes:
@@ -143,12 +185,51 @@ def _incremental_update(data: bytes) -> bytes:
 
 
 def test_incremental_update_after_signing_fails(signed, tmp_path, capsys):
+    """An ordinary (approval) signature: nothing about a certification it does not have."""
     tampered = tmp_path / "updated.pdf"
     tampered.write_bytes(_incremental_update(signed.read_bytes()))
     code, out, err = run(capsys, tampered)
     assert code == 1
-    assert fields(out)["coverage"] == "entire revision"
-    assert "something was added after signing" in err
+    assert fields(out)["coverage"] == "entire revision" and fields(out)["modification level"] == "other"
+    assert fields(out)["certification signature"] == "no"
+    assert err == f"error: {tampered}: a later revision changed the document after signing; the signature does not cover it\n"
+
+
+def _new_title(data: bytes) -> bytes:
+    """Only the document's title changed, in a new revision after the signature."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    info = writer.trailer["/Info"]
+    info[generic.pdf_name("/Title")] = generic.TextStringObject("Changed after signing")
+    writer.update_container(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["signed", "certified"])
+def test_a_changed_title_is_called_a_metadata_change(kind, request, tmp_path, capsys):
+    tampered = tmp_path / "retitled.pdf"
+    tampered.write_bytes(_new_title(request.getfixturevalue(kind).read_bytes()))
+    code, out, err = run(capsys, tampered)
+    assert code == 1
+    assert fields(out)["modification level"] == "metadata"
+    assert err == (f"error: {tampered}: a later revision changed the document's metadata after signing; "
+                   "the signature does not cover it\n")
+
+
+def test_validation_data_added_after_signing_is_named(signed, world, tmp_path, capsys):
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    buffer = io.BytesIO(signed.read_bytes())
+    DocumentSecurityStore.add_dss(buffer, sig_contents=None, certs=[world.ca.asn1_cert()])
+    tampered = tmp_path / "with-dss.pdf"
+    tampered.write_bytes(buffer.getvalue())
+    code, out, err = run(capsys, tampered)
+    assert code == 1
+    assert fields(out)["modification level"] == "validation data and metadata"  # pyHanko also updates ModDate
+    assert err == (f"error: {tampered}: a later revision added validation data (certificates, revocation "
+                   "information or a timestamp) and updated the document's metadata after signing; "
+                   "the signature does not cover it\n")
 
 
 def test_incremental_update_of_a_certified_file_breaks_its_certification(certified, tmp_path, capsys):
@@ -158,7 +239,8 @@ def test_incremental_update_of_a_certified_file_breaks_its_certification(certifi
     tampered.write_bytes(_incremental_update(certified.read_bytes()))
     code, out, err = run(capsys, tampered)
     assert code == 1
-    assert "the certification signature does not allow" in err
+    assert err == (f"error: {tampered}: a later revision changed the document after signing; the signature does not "
+                   f"cover it\nerror: {tampered}: changes were made that the certification signature does not allow\n")
 
 
 def test_timestamped_signature_reports_its_timestamp(world, unsigned, capsys):
@@ -170,6 +252,19 @@ def test_timestamped_signature_reports_its_timestamp(world, unsigned, capsys):
     assert f["timestamped"] == "yes" and "from the RFC 3161 timestamp" in f["signing time"]
     report = verify.verify_pdf(path, trust=(world.ca_pem,))
     assert report.timestamped and report.ok and report.signing_time is not None
+
+
+def test_a_timestamp_from_an_untrusted_authority_fails(world, unsigned, capsys):
+    """The signer chains to the trust anchor, the timestamp authority does not: not OK."""
+    with pki.LocalTSA(world.other_tsa, world.other_ca) as tsa:
+        path = _sign(world, unsigned, "foreign-timestamp.pdf", timestamp_url=tsa.url)
+    code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 1
+    f = fields(out)
+    assert f["trusted"] == "yes" and f["timestamped"] == "yes" and f["intact"] == "yes"
+    assert err == f"error: {path}: the timestamp authority does not chain to a trusted certificate\n"
+    code, _, err = run(capsys, path, "--trust", world.ca_pem, "--trust", world.other_ca_pem)
+    assert code == 0, err  # trusting its authority too, the same file verifies
 
 
 def test_report_fields(signed, world):
@@ -223,6 +318,20 @@ def test_a_second_signature_after_an_approval_signature_verifies(signed, world, 
     report = verify.verify_pdf(path, trust=(world.ca_pem,))
     assert report.signatures == 2 and report.ok, report.reasons
     assert verify.describe(report)[-1].startswith("signatures: 2 ")
+
+
+def test_a_broken_earlier_signature_fails(signed, world, tmp_path, capsys):
+    """The first signature no longer matches (a byte changed), the second was made over the changed file and
+    holds: the file still fails, because of the first one."""
+    path = tmp_path / "broken-first.pdf"
+    path.write_bytes(_sign_again(_flip_inside_signed_range(signed.read_bytes()), world, "CoSigner"))
+    code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 1
+    f = fields(out)
+    assert f["intact"] == "yes" and f["coverage"] == "entire file"  # the last signature is fine
+    assert f["signatures"].startswith("2 ")
+    assert err == (f"error: {path}: the document was changed after the earlier signature 'Signature' was made: "
+                   "its bytes no longer match that signature\n")
 
 
 def test_a_second_signature_after_a_certification_fails(certified, world, tmp_path, capsys, monkeypatch):

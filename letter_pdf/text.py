@@ -1,0 +1,61 @@
+"""Checks of text that will be printed: characters that would make the page show something other than
+what the user wrote (bidirectional controls, control characters), and marks of damaged text (U+FFFD,
+Unicode tag characters) that deserve a warning.
+
+Shared by the letter (front matter and body) and the signatory list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Embeddings, overrides and isolates: they reorder the characters that follow them on the page
+# ("IBAN \u202e1234 5678" prints "8765 4321"), while text extraction still shows the logical order.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE_HINT = "delete it (it is invisible in most editors: retype the text around it)"
+BIDI_HINT = f"it can reorder what is printed; {INVISIBLE_HINT}"
+
+REPLACEMENT = "\ufffd"
+TAGS = range(0xE0000, 0xE0080)
+
+_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SUSPECT = re.compile("[\ufffd\U000e0000-\U000e007f]")
+
+
+def char_name(ch: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE``."""
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'CONTROL')}"
+
+
+def visible(text: str, limit: int = 80) -> str:
+    """The text with every refused or suspect character shown as ``<U+XXXX>``, shortened to ``limit``."""
+    shown = _SUSPECT.sub(lambda m: f"<U+{ord(m[0]):04X}>", _REFUSED.sub(lambda m: f"<U+{ord(m[0]):04X}>", text))
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def refused_character(text: str) -> tuple[str, str] | None:
+    """``(description, hint)`` of the first character that must not be printed, or ``None``.
+
+    Refused: bidirectional controls and control characters other than tab and line end."""
+    match = _REFUSED.search(text)
+    if match is None:
+        return None
+    ch = match[0]
+    if ch in BIDI_CONTROLS:
+        return f"an invisible bidirectional control, {char_name(ch)}", BIDI_HINT
+    return f"a control character, {char_name(ch)}", INVISIBLE_HINT
+
+
+def suspect_characters(text: str) -> str | None:
+    """A description of damaged-text marks in ``text`` (U+FFFD, tag characters), or ``None``."""
+    found = {m[0] for m in _SUSPECT.finditer(text)}
+    if not found:
+        return None
+    parts = []
+    if REPLACEMENT in found:
+        parts.append("U+FFFD REPLACEMENT CHARACTER (the mark of text decoded with the wrong encoding: "
+                     "a character was lost here)")
+    if found - {REPLACEMENT}:
+        parts.append("invisible Unicode tag characters (U+E0000–U+E007F)")
+    return " and ".join(parts)

@@ -1,0 +1,225 @@
+"""The CLI's promises: no file replaced without --force, plural-correct counts, warnings printed and counted
+once, a closed pipe ends quietly, a bad template is an error (exit 1), never an internal error."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_main
+
+ROOT = Path(__file__).resolve().parents[1]
+CP1251_NAMES = ["Общество «Мемориал» Санкт-Петербурга", "Солдатские матери Санкт-Петербурга",
+                "Правозащитный центр «Мемориал»", "Московская Хельсинкская группа"]
+
+
+def write_cp1251(path: Path) -> Path:
+    with path.open("w", encoding="cp1251", newline="") as f:
+        csv.writer(f).writerows([["name", "country"], *[[n, "RU"] for n in CP1251_NAMES]])
+    return path
+
+
+# --- import and lint --fix never replace a file without --force -------------------------------------------
+
+
+def test_import_does_not_replace_an_existing_list(tmp_path, capsys):
+    source = tmp_path / "pasted.txt"
+    source.write_text("Cordaid (Netherlands)\nAmnesty International (UK)\n", encoding="utf-8")
+    curated = tmp_path / "signatories.csv"
+    curated.write_text("name,country\nHand Curated Org,GB\n", encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", str(source)], capsys)
+    assert code == 1
+    assert err == (f"error: {curated}: the file exists and was left as it is — give another file with -o, "
+                   "or add --force to replace it\n")
+    assert curated.read_text("utf-8") == "name,country\nHand Curated Org,GB\n"
+    code, out, err = run_main(["signatories", "import", str(source), "--force"], capsys)
+    assert code == 0, err
+    assert curated.read_text("utf-8-sig") == "name,country,kind\nCordaid,NL,organisation\nAmnesty International,GB,organisation\n"
+
+
+def test_import_with_force_still_never_overwrites_its_input(tmp_path, capsys):
+    source = tmp_path / "signatories.csv"
+    source.write_text("Organisation,Country\nCordaid,NL\n", encoding="utf-8")
+    code, _, err = run_main(["signatories", "import", str(source), "--force"], capsys)
+    assert code == 1 and f"refused to overwrite the input {source}" in err
+    assert source.read_text("utf-8") == "Organisation,Country\nCordaid,NL\n"
+
+
+def test_lint_fix_does_not_replace_an_existing_file(tmp_path, capsys):
+    path = tmp_path / "list.csv"
+    path.write_text("name,country\n  Cordaid ,NL\n", encoding="utf-8")
+    fixed = tmp_path / "list.fixed.csv"
+    fixed.write_text("earlier work\n", encoding="utf-8")
+    code, _, err = run_main(["signatories", "lint", str(path), "--fix"], capsys)
+    assert code == 1
+    assert f"error: {fixed}: the file exists and was left as it is — give another file with -o, or add --force" in err
+    assert fixed.read_text("utf-8") == "earlier work\n"
+    code, _, err = run_main(["signatories", "lint", str(path), "--fix", "--force"], capsys)
+    assert code == 0, err
+    assert fixed.read_text("utf-8-sig") == "name,country\nCordaid,NL\n"
+    assert "wrote 1 fix to" in err
+
+
+# --- counts with plural rules ------------------------------------------------------------------------------
+
+
+def test_import_counts_use_plural_rules(tmp_path, capsys):
+    source = tmp_path / "pasted.txt"
+    source.write_text("Cordaid\n", encoding="utf-8")
+    code, _, err = run_main(["signatories", "import", str(source), "-o", "-"], capsys)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0] == f"{source}: 1 row (1 organisation, 0 individuals) read as a list"
+    assert lines[1] == "countries recognised for 0 of 1 row; 1 without a country"
+
+
+def test_import_counts_several(tmp_path, capsys):
+    source = tmp_path / "pasted.txt"
+    source.write_text("Cordaid (Netherlands)\nAmnesty International (UK)\nFIDH (France)\n", encoding="utf-8")
+    code, _, err = run_main(["signatories", "import", str(source), "-o", "-"], capsys)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0] == f"{source}: 3 rows (3 organisations, 0 individuals) read as a list"
+    assert lines[1] == "countries recognised for 3 of 3 rows (3 countries: NL, GB, FR); 0 without a country"
+
+
+# --- warnings: printed once, counted ------------------------------------------------------------------------
+
+
+def test_lint_prints_the_encoding_warning_once_and_counts_it(tmp_path, capsys):
+    path = write_cp1251(tmp_path / "list.csv")
+    code, out, err = run_main(["signatories", "lint", str(path), "--fix", "-o", str(tmp_path / "out.csv")], capsys)
+    warned = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and "is not UTF-8; read it as cp1251" in warned[0]
+    assert f"{path}: 4 signatories, 0 errors, 1 warning" in err.splitlines()
+    assert code == 0, err
+
+
+def test_check_prints_no_errors_and_counts_the_warning(make_letter, capsys):
+    letter = make_letter()
+    write_cp1251(letter.parent / "signatories.csv")
+    code, out, err = run_main(["check", str(letter)], capsys)
+    assert code == 0, err
+    assert err.count("is not UTF-8") == 1
+    assert out == f"{letter}: no errors, 1 warning\n"
+
+
+def test_check_without_warnings(make_letter, capsys):
+    letter = make_letter()
+    code, out, err = run_main(["check", str(letter)], capsys)
+    assert (code, out, err) == (0, f"{letter}: no errors, 0 warnings\n", "")
+
+
+# --- a restyled template that includes a file outside the templates -------------------------------------
+
+
+@pytest.mark.parametrize("include", ["/etc/passwd", "../secret.html.j2", "missing.html.j2"])
+def test_a_template_including_a_missing_or_outside_file_is_refused(make_letter, capsys, include):
+    from letter_pdf import assets
+
+    letter = make_letter()
+    bundled = (assets.templates_dir() / "letter.html.j2").read_text("utf-8")
+    (letter.parent / "letter.html.j2").write_text(f'{{% include "{include}" %}}\n' + bundled, encoding="utf-8")
+    (letter.parent.parent / "secret.html.j2").write_text("TOPSECRET", encoding="utf-8")
+    code, out, err = run_main(["check", str(letter)], capsys)
+    assert code == 1, err
+    assert err.splitlines()[0] == (
+        f"error: letter.html.j2: the template uses '{include}', which is not a template in the letter's folder "
+        "or among the bundled ones — templates can only use files beside the letter (by name, e.g. "
+        "\"_footer.html.j2\") or the bundled templates")
+    assert "internal error" not in err and "TOPSECRET" not in out + err
+
+
+def test_a_cover_template_including_a_file_outside_is_refused_by_check(make_letter, capsys):
+    from letter_pdf import assets
+
+    letter = make_letter()
+    bundled = (assets.templates_dir() / "cover.html.j2").read_text("utf-8")
+    (letter.parent / "cover.html.j2").write_text('{% include "/etc/passwd" %}\n' + bundled, encoding="utf-8")
+    code, out, err = run_main(["check", str(letter)], capsys)
+    assert code == 1, err
+    assert err.splitlines()[0].startswith("error: cover.html.j2: the template uses '/etc/passwd', which is not")
+    assert err.splitlines()[-1] == f"{letter}: 1 error, 0 warnings"
+
+
+# --- preview never writes over its PDF ----------------------------------------------------------------------
+
+
+def test_preview_refuses_to_write_over_the_pdf(tmp_path, capsys):
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(b"%PDF-1.7 not really")
+    code, _, err = run_main(["preview", str(pdf), "-o", str(pdf)], capsys)
+    assert code == 1 and f"refused to overwrite the PDF {pdf}" in err
+    assert pdf.read_bytes() == b"%PDF-1.7 not really"
+
+
+# --- a closed pipe (| head) ends quietly ---------------------------------------------------------------------
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path, resources):
+    """The reader is gone before the command writes: no traceback, no 'internal error', exit 141 (SIGPIPE)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "letter_pdf", "signatories", "stats",
+                             str(resources / "foreign-agents-signatories.csv")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()  # as `head` does once it has its line
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""
+
+
+def test_stats_through_head(resources):
+    """The user's own command line: `letter-pdf signatories stats FILE | head -1`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = f"{sys.executable} -m letter_pdf signatories stats {resources / 'foreign-agents-signatories.csv'} | head -1"
+    proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0
+    assert proc.stdout == "65 signatories: 64 organisations and 1 individual from 13 countries\n"
+    assert proc.stderr == ""
+
+
+# --- messages name files as the user typed them ----------------------------------------------------------------
+
+
+@pytest.fixture
+def typed_letter(tmp_path, monkeypatch):
+    """letters/a.md, typed relative to the current folder: a glyph error, a bad enclosure, a cp1251 list."""
+    from conftest import write_letter
+
+    monkeypatch.chdir(tmp_path)
+    write_letter(Path("letters"), name="a.md", front={"title": "Letter \u2708",
+                                                      "enclosures": [{"title": "Annex", "file": "annex.pdf"}]})
+    Path("letters/annex.pdf").write_bytes(b"not a pdf")
+    write_cp1251(Path("letters/signatories.csv"))
+    return Path("letters/a.md")
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_messages_name_files_as_typed(typed_letter, capsys, tmp_path, command):
+    code, out, err = run_main([command, str(typed_letter)], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0] == ("warning: letters/signatories.csv: the file is not UTF-8; read it as cp1251 (check the names, "
+                        "and re-save as UTF-8 to be sure)")
+    assert any(line.startswith("error: letters/a.md, field 'title': no font in use has a glyph for U+2708 AIRPLANE")
+               for line in lines), err
+    if command == "check":  # build stops at the first stage that fails (the glyphs); check reports everything
+        assert "error: letters/annex.pdf: is not a PDF file — export or print it to PDF first" in lines
+        assert lines[-1] == "letters/a.md: 2 errors, 1 warning"
+    assert str(tmp_path) not in out + err
+
+
+def test_api_errors_name_files_as_typed(typed_letter, tmp_path):
+    import letter_pdf
+    from letter_pdf.errors import LetterPdfError
+
+    with pytest.raises(LetterPdfError) as caught:
+        letter_pdf.build(typed_letter, output=Path("out.pdf"))
+    assert str(caught.value).startswith("letters/a.md, field 'title': no font in use has a glyph for U+2708")
+    assert str(tmp_path) not in str(caught.value)

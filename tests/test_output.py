@@ -1,0 +1,162 @@
+"""output.py: atomic writes (old file or whole new one, never half), permissions kept, inputs never overwritten."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from letter_pdf import output
+from letter_pdf.errors import OutputError
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp") or p.name.startswith("."))
+
+
+def test_write_atomic_writes_and_leaves_no_temp_file(tmp_path):
+    target = tmp_path / "letter.pdf"
+    assert output.write_atomic(target, b"%PDF-new") == target
+    assert target.read_bytes() == b"%PDF-new"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_rename_leaves_the_old_file_whole_and_no_temp_file(tmp_path, monkeypatch):
+    target = tmp_path / "letter.pdf"
+    target.write_bytes(b"%PDF-old version")
+    seen = []
+
+    def failing_replace(src, dst):
+        seen.append((Path(src).parent, Path(dst)))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.os, "replace", failing_replace)
+    with pytest.raises(OutputError) as caught:
+        output.write_atomic(target, b"%PDF-new version that must not appear")
+    assert str(caught.value) == f"{target}: cannot write the file (No space left on device)"
+    assert seen == [(tmp_path, target)]  # the new bytes went to a temporary file in the same folder
+    assert target.read_bytes() == b"%PDF-old version"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_process_killed_before_the_rename_leaves_the_old_file(tmp_path):
+    """A crash (SIGKILL: no clean-up runs) between writing the new bytes and the rename."""
+    target = tmp_path / "letter.pdf"
+    target.write_bytes(b"%PDF-old version")
+    child = textwrap.dedent(f"""
+        import os, signal
+        from letter_pdf import output
+        os.replace = lambda src, dst: os.kill(os.getpid(), signal.SIGKILL)
+        output.write_atomic({str(target)!r}, b"%PDF-new version " * 1000)
+    """)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, timeout=60)
+    assert proc.returncode == -9, proc.stderr
+    assert target.read_bytes() == b"%PDF-old version"
+
+
+def test_a_missing_output_folder_is_an_error_naming_it(tmp_path):
+    folder = tmp_path / "no-such-folder"
+    with pytest.raises(OutputError) as caught:
+        output.write_atomic(folder / "letter.pdf", b"%PDF")
+    assert caught.value.exit_code == 1
+    assert str(caught.value) == f"{folder}: the output folder does not exist — create it or choose another -o"
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_a_replaced_file_keeps_its_mode(tmp_path, mode):
+    target = tmp_path / "letter.pdf"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+    output.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_follows_the_umask(tmp_path, umask, expected):
+    old = os.umask(umask)
+    try:
+        output.write_atomic(tmp_path / "new.pdf", b"new")
+        tmp = output.write_temp(tmp_path, b"x", prefix="t")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.pdf").stat().st_mode) == expected
+    assert stat.S_IMODE(tmp.stat().st_mode) == expected
+
+
+def test_write_temp_with_a_mode_gets_that_mode_whatever_the_umask(tmp_path):
+    """The archive's records are read-only; a restrictive or permissive umask does not change that."""
+    old = os.umask(0o000)
+    try:
+        tmp = output.write_temp(tmp_path, b"record", prefix="r", mode=0o444)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(tmp.stat().st_mode) == 0o444
+
+
+def test_archive_records_stay_read_only(tmp_path):
+    from letter_pdf import archive
+
+    target = tmp_path / "stored.bin"
+    old = os.umask(0o000)
+    try:
+        archive._write_new(target, b"data")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o444
+    assert leftovers(tmp_path) == []
+
+
+# --- refuse_input ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def letter_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = Path("letters")
+    folder.mkdir()
+    (folder / "letter.md").write_text("letter", encoding="utf-8")
+    (folder / "signatories.csv").write_text("name\nA\n", encoding="utf-8")
+    return folder
+
+
+INPUTS = [("the letter", "letters/letter.md"), ("the signatory list", "letters/signatories.csv")]
+
+
+@pytest.mark.parametrize("target", ["letters/letter.md", "letters/../letters/letter.md", "./letters/letter.md"])
+def test_the_same_file_by_another_spelling_is_refused(letter_folder, target):
+    with pytest.raises(OutputError) as caught:
+        output.refuse_input(target, INPUTS)
+    assert str(caught.value) == (f"{target}: refused to overwrite the letter letters/letter.md: it is an input "
+                                 "of this command — choose another output file with -o")
+
+
+def test_a_symbolic_link_to_an_input_is_refused(letter_folder):
+    (letter_folder / "out.pdf").symlink_to("signatories.csv")
+    with pytest.raises(OutputError, match="refused to overwrite the signatory list letters/signatories.csv"):
+        output.refuse_input("letters/out.pdf", INPUTS)
+
+
+def test_a_link_to_the_folder_is_followed(letter_folder):
+    Path("alias").symlink_to("letters")
+    with pytest.raises(OutputError, match="overwrite the letter letters/letter.md"):
+        output.refuse_input("alias/letter.md", INPUTS)
+
+
+def test_a_hard_link_of_an_input_is_refused(letter_folder):
+    os.link(letter_folder / "letter.md", letter_folder / "copy.pdf")
+    with pytest.raises(OutputError, match="overwrite the letter letters/letter.md"):
+        output.refuse_input("letters/copy.pdf", INPUTS)
+
+
+def test_another_file_is_allowed(letter_folder):
+    (letter_folder / "letter.pdf").write_bytes(b"%PDF old output")
+    output.refuse_input("letters/letter.pdf", INPUTS)
+    output.refuse_input("letters/new.pdf", INPUTS)
