@@ -454,8 +454,9 @@ def _check_dict(obj, problems: set[str]) -> None:
                 problems.add("it uses a non-standard blend mode")
 
 
-_PDFAID_PART = re.compile(rb"pdfaid:part(?:=[\"']|>)\s*(\d)")
-_PDFAID_CONF = re.compile(rb"pdfaid:conformance(?:=[\"']|>)\s*([A-Za-z])")
+# As an attribute (pdfaid:part="3") or an element, which may declare its namespace (<pdfaid:part xmlns:...>3<).
+_PDFAID_PART = re.compile(rb"pdfaid:part(?:\s*=\s*[\"']|(?:\s[^<>]*)?>)\s*(\d)")
+_PDFAID_CONF = re.compile(rb"pdfaid:conformance(?:\s*=\s*[\"']|(?:\s[^<>]*)?>)\s*([A-Za-z])")
 
 
 def _pdfa_claim(reader) -> str | None:

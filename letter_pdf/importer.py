@@ -3,13 +3,25 @@
 Two kinds of input:
 
 - a list: one entry per line, bulleted or numbered, or several entries on one line separated by bullets
-  (``•``); a trailing ``(country)`` in any CLDR language becomes ISO codes (``(Pologne)``, ``(Northern
-  Ireland, UK)``, ``(France/Switzerland)``), other parentheses (acronyms) stay in the name; a stray comma
-  before the parenthesis is dropped; ``Name, our Secretary General`` is an individual with a role;
+  (``•``) or by a comma or semicolon after a country in parentheses (``A (France), B (Irlande); C``,
+  see ``split_entries``, which ``signatories lint`` and ``lint --fix`` use too); a trailing
+  ``(country)`` in any CLDR language becomes ISO codes (``(Pologne)``, ``(Northern Ireland, UK)``,
+  ``(France/Switzerland)``), other parentheses (acronyms) stay in the name; a stray comma before the
+  parenthesis is dropped; ``Name, our Secretary General`` is an individual with a role;
 - a table (CSV or TSV) with a header in one of many languages (``Organisation``, ``Nom``, ``Название``,
   ``Pays``, ``Land``, ``Страна``...), mapped to the CSV's columns.
 
 Everything it is not sure about is reported as a ``Note`` with the line number, never silently guessed.
+
+Headings are skipped and reported, never imported as signatories: a line that ends with a colon
+(``Signatories:``, ``Подписавшие организации:``, ``Organisations signataires :``), or a line that is
+only a heading word (``Signatories``, ``Organisations``, ``Individuals``...). A colon line with a
+bullet or number in front of it, or longer than ``HEADING_WORDS`` words, is skipped too but reported
+as one to check. A name never loses a character: a line is either imported whole (split only at
+separators) or reported as skipped.
+
+Bounded work: at most ``MAX_LINES`` non-empty lines, ``MAX_LINE_CHARS`` characters on a line and
+``MAX_ENTRY_CHARS`` in one entry; beyond that a one-line ``SignatoryError``.
 """
 
 from __future__ import annotations
@@ -20,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from letter_pdf import countries
-from letter_pdf.errors import SignatoryError
+from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
-from letter_pdf.signatories import clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
+from letter_pdf.signatories import _bad_characters, clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,7 @@ class Note:
     line: int
     message: str
     check: bool = True  # False for information only (e.g. "split into 2 entries at the bullets")
+    dropped: str = ""  # the input text this note accounts for that is in no row (a skipped heading...)
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class ImportResult:
     notes: tuple[Note, ...] = ()
     mode: str = "list"  # "list" or "table"
     columns: dict[str, str] = field(default_factory=dict)  # table mode: our column -> the source's heading
+    country_texts: tuple[tuple[int, str], ...] = ()  # (line, text) of each country name taken as ISO codes
 
     @property
     def with_country(self) -> int:
@@ -115,6 +129,9 @@ ROLE_WORDS = (
     "generalsekretärin", "secretario", "secretaria", "director general", "presidente", "coordinador",
     "coordinadora", "fundador", "fundadora",
 )
+# A role word, then the end, a space or a comma ("director", "director general", "director, X").
+_ROLE_START = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(ROLE_WORDS, key=len, reverse=True))
+                         + ")(?:$|[ ,])")
 _POSSESSIVE = re.compile(r"^(?:our|my|the|notre|nos|votre|наш|наша|нашего|nasz|nasza|unser|unsere|nuestro|nuestra)\s+", re.I)
 _ORG_WORDS = re.compile(
     r"\b(?:foundation|committee|centre|center|council|association|society|union|network|institute|group|"
@@ -131,9 +148,8 @@ def _split_person(entry: str) -> tuple[str, str] | None:
     if "," not in entry:
         return None
     name, role = (part.strip() for part in entry.split(",", 1))
-    bare_role = _POSSESSIVE.sub("", role)
-    first = bare_role.casefold()
-    if not any(first == w or first.startswith(w + " ") or first.startswith(w + ",") for w in ROLE_WORDS):
+    bare_role = _POSSESSIVE.sub("", role, count=1)
+    if not _ROLE_START.match(bare_role.casefold()):
         return None
     words = name.split()
     if not 2 <= len(words) <= 5 or _ORG_WORDS.search(name) or not all(w[:1].isupper() for w in words if w[0].isalpha()):
@@ -152,8 +168,10 @@ def _countries_of(text: str, *, thorough: bool = True) -> tuple[str, ...] | None
     return countries.try_resolve_many(text, thorough)
 
 
-def parse_entry(entry: str, line: int, notes: list[Note], country_texts: list | None = None) -> Signatory | None:
-    """One list entry -> a ``Signatory`` (or ``None`` for an empty one)."""
+def parse_entry(entry: str, line: int, notes: list[Note], country_texts: list | None = None,
+                hints: list[int] | None = None) -> Signatory | None:
+    """One list entry -> a ``Signatory`` (or ``None`` for an empty one, or a country alone, which is
+    reported). ``hints`` is the number of "did you mean" searches left (``[HINT_SEARCHES]``)."""
     text = clean_name(entry)
     text = text.strip(" ,;").strip()
     if not text:
@@ -167,7 +185,14 @@ def parse_entry(entry: str, line: int, notes: list[Note], country_texts: list | 
             if country_texts is not None:
                 country_texts.extend((line, part) for part in re.split(r"\s*[/;,]\s*", match["inner"]) if part)
         else:
-            near = _near_country(match["inner"])
+            near = None
+            if hints is None or hints[0] > 0:
+                near = _near_country(match["inner"])
+            elif hints[0] == 0:
+                notes.append(Note(line, f"more than {HINT_SEARCHES} parentheses that are not countries I know: from "
+                                        "here on they are not checked for a misspelt country", check=False))
+            if hints is not None:
+                hints[0] -= 1
             if near:
                 notes.append(Note(line, f"kept '({match['inner'].strip()})' in the name of '{match['name'].strip()}': "
                                         f"not a country I know (did you mean {near}?)"))
@@ -178,12 +203,18 @@ def parse_entry(entry: str, line: int, notes: list[Note], country_texts: list | 
             if found and not _split_person(text):
                 text, codes = separated["name"].strip(), found
                 notes.append(Note(line, f"took '{separated['inner'].strip()}' after the separator as the country "
-                                        f"of '{text}': check it"))
+                                        f"of '{text}': check it", dropped=separated["inner"]))
+    if not text and codes:
+        notes.append(Note(line, f"skipped '{entry.strip()}': a country alone, without a name (is it the country of "
+                                "the entry before? then write it on that entry's line)", dropped=entry))
+        return None
     person = _split_person(text)
     if person:
         name, role = person
-        notes.append(Note(line, f"'{name}' looks like an individual with the role '{role}': check the role "
-                                "(say whose, e.g. 'Secretary General, CIVICUS')"))
+        written = text.split(",", 1)[1].strip()
+        notes.append(Note(line, f"'{name}' looks like an individual with the role '{role}'"
+                                + (f" (written '{written}')" if written != role else "")
+                                + ": check the role (say whose, e.g. 'Secretary General, CIVICUS')", dropped=written))
         return Signatory(name=name, countries=codes, kind="individual", role=role, line=line)
     if any(ch in text for ch in "()") and text.count("(") != text.count(")"):
         notes.append(Note(line, f"unbalanced parentheses in '{text}'"))
@@ -197,50 +228,232 @@ def _near_country(text: str) -> str | None:
     return countries.closest(text)
 
 
-_INDIVIDUAL_HEADINGS = re.compile(
-    r"^(?:individual|individuals|individual signatories|persons|people|personnes|particuliers|"
-    r"частные лица|физические лица|приватні особи|osoby prywatne|osoby|yksityishenkilöt|einzelpersonen|"
-    r"personas|pessoas)$", re.I)
-_ORGANISATION_HEADINGS = re.compile(
-    r"^(?:organisations?|organizations?|organisational signatories|organizational signatories|ngos|ong|"
-    r"организации|організації|organizacje|järjestöt|organisationen|organizaciones|organizações)$", re.I)
-_LIST_TITLES = re.compile(r"^(?:signatories|signed|list of signatories|signataires|подписанты|sygnatariusze|"
-                          r"allekirjoittajat|unterzeichner|firmantes|the undersigned)$", re.I)
+# --- splitting a line into entries ----------------------------------------------------------------------
+
+# A country in parentheses followed by a comma or a semicolon (or only by a space and a capital letter):
+# where a new entry starts.
+_AFTER_PARENS = re.compile(r"\(([^()]{1,80})\)(\s*[,;]|\s+(?=\S))")
 
 
-def _heading(line: str) -> str | None:
-    """The heading in a line such as ``Individuals:`` or ``Organisations from Poland:`` (short, ends with
-    a colon, no bullet), else ``None``."""
-    if not line.endswith(":") or _LEADING_MARKER.match(line) or len(line.split()) > 6:
+@dataclass(frozen=True)
+class Split:
+    """The entries of one line (or one name cell) and why it was cut there.
+
+    ``entries`` are the pieces of the text as written (stripped), in order; only separators are left
+    out (bullets, the ``,``/``;`` after a country in parentheses, spaces around them). ``cuts`` says
+    where it was cut (``"at the bullets"``, ``"at the ',' or ';' after a country in parentheses"``);
+    ``unsure`` lists the places that may separate two entries but were not cut (messages for a check)."""
+
+    entries: tuple[str, ...]
+    cuts: tuple[str, ...] = ()
+    unsure: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return " and ".join(self.cuts)
+
+
+CUT_AT_BULLETS = "at the bullets"
+CUT_AFTER_COUNTRY = "at the ',' or ';' after a country in parentheses"
+CUT_AFTER_COUNTRY_SPACE = "after a country in parentheses followed by a capital letter"  # less sure: checked
+
+
+def split_entries(text: str) -> Split:
+    """Split one line of a pasted list (or one name that holds several entries) into entries.
+
+    A new entry starts at an inline bullet (``•``, ``◦``, `` · ``...) and at a comma or semicolon that
+    follows a country in parentheses (``A (France/Switzerland), Front Line Defenders (Irlande);
+    Greenpeace Spain (Espagne)`` is three entries). It is not cut there, but listed in ``unsure``, when
+    what follows starts with a lower-case letter (``A (France), and partners``); it is not cut either
+    when what follows is itself a country (``A (Northern Ireland), UK``). A country in parentheses
+    followed only by a space and a capital letter (``Front Line Defenders (Irlande) Fundacja Edukacja
+    (Pologne)``, a list whose bullets were lost) is cut too, with its own reason
+    (``CUT_AFTER_COUNTRY_SPACE``: the importer asks to check it). Country names are looked up in
+    the common CLDR languages only (fast and the same everywhere: ``signatories import``, ``lint`` and
+    ``lint --fix`` all call this function, so lint claims exactly the splits that ``--fix`` makes)."""
+    cuts: list[str] = []
+    unsure: list[str] = []
+    pieces = [p.strip() for p in _INLINE_BULLET.split(text) if p.strip()]
+    if len(pieces) > 1:
+        cuts.append(CUT_AT_BULLETS)
+    entries: list[str] = []
+    for piece in pieces:
+        start = 0
+        for match in _AFTER_PARENS.finditer(piece):
+            rest = piece[match.end():].strip()
+            if not rest.strip(" ,;.") or _countries_of(match[1], thorough=False) is None:
+                continue
+            if _countries_of(rest.strip(" ,;."), thorough=False):
+                continue  # "(Northern Ireland), UK": a region, then its country
+            if rest[:1].islower() and match[2].strip():
+                unsure.append(f"'{_short(piece[start:].strip(), 80)}' may be two entries (after '({match[1]}){match[2].strip()}' comes "
+                              f"'{_short(rest)}'): kept as one; put each entry on its own line if they are two")
+                continue
+            spaced = not match[2].strip()
+            if spaced and not rest[:1].isupper():
+                continue
+            entries.append(piece[start:match.start(2)].strip())
+            start = match.end()
+            reason = CUT_AFTER_COUNTRY_SPACE if spaced else CUT_AFTER_COUNTRY
+            if reason not in cuts:
+                cuts.append(reason)
+        entries.append(piece[start:].strip())
+    entries = [e for e in entries if e.strip(" ,;")]
+    return Split(entries=tuple(entries), cuts=tuple(cuts) if len(entries) > 1 else (), unsure=tuple(unsure))
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A name (one cell of a signatory file) that holds several entries: each entry's name and country
+    codes (a trailing country in parentheses taken as codes), and the reason."""
+
+    entries: tuple[tuple[str, tuple[str, ...]], ...]
+    reason: str
+
+
+def merged_entries(name: str) -> Merged | None:
+    """The entries that ``name`` holds when it is several run together (``split_entries``), else ``None``.
+
+    ``signatories lint`` reports a name as merged exactly when this is not ``None``, and ``lint --fix``
+    writes exactly these entries; nothing else of a name is changed (no role or individual is guessed
+    here: a piece without a country in parentheses is written as it is)."""
+    split = split_entries(name)
+    if len(split.entries) < 2:
         return None
-    return line[:-1].strip() or None
+    entries = []
+    for entry in split.entries:
+        text, codes = entry.strip(" ,;"), ()
+        match = _TRAILING_PARENS.match(text)
+        if match and (found := _countries_of(match["inner"], thorough=False)):
+            text, codes = match["name"].strip().rstrip(",;:").strip(), found
+        entries.append((text or entry, codes))
+    return Merged(entries=tuple(entries), reason=f"{len(entries)} entries run together, split {split.reason}")
 
 
-def parse_list(text: str) -> ImportResult:
+def _short(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[:size].rstrip() + "…"
+
+
+# --- headings ---------------------------------------------------------------------------------------------
+
+_INDIVIDUAL_HEADINGS = re.compile(
+    r"^(?:individuals?|individual signatories|signatories in a personal capacity|persons|people|personnes|"
+    r"particuliers|personnes physiques|частные лица|физические лица|приватні особи|osoby prywatne|osoby|"
+    r"osoby indywidualne|yksityishenkilöt|einzelpersonen|personas|personas individuales|pessoas)$", re.I)
+_ORGANISATION_HEADINGS = re.compile(
+    r"^(?:organisations?|organizations?|ngos|ong|ongs|организации|організації|organizacje|järjestöt|"
+    r"organisationen|organizaciones|organizações|organizzazioni)$", re.I)
+# A heading that names the list itself ("Signatories", "Organisations signataires", "Подписавшие
+# организации", "Lista sygnatariuszy"): skipped, not a group. Matched anywhere in the heading.
+_LIST_TITLE_WORDS = re.compile(
+    r"signator|signataire|signed|undersigned|signing|подпис|підпис|sygnatar|podpis|unterzeich|firmant|"
+    r"assinant|firmatar|allekirjoit|undertecknar|ondertekenaar|underskriv", re.I)
+# Without a colon, only these whole lines are headings (a real name may contain "sign...").
+_LIST_TITLES = re.compile(
+    r"^(?:signatories|signatory organi[sz]ations|signed|signed by|list of signatories|the undersigned|"
+    r"signataires|organisations signataires|liste des signataires|подписанты|подписавшие организации|"
+    r"список подписантов|список подписавших|підписанти|sygnatariusze|lista sygnatariuszy|allekirjoittajat|"
+    r"unterzeichner|unterzeichnende organisationen|firmantes|organizaciones firmantes|signatários)$", re.I)
+HEADING_WORDS = 8  # a colon line longer than this (or with a bullet in front) is skipped but reported
+_HEADING_COLON = re.compile(r"\s*[:：]$")
+_HEADING_COUNT = re.compile(r"\s*\(\d{1,6}\)$")  # "Signatories (65):"
+
+
+def _is_heading_word(text: str) -> bool:
+    """``text`` (without its colon) is a heading on its own: ``Signatories``, ``Organisations``..."""
+    bare = _HEADING_COUNT.sub("", text).strip()
+    if not bare or len(bare.split()) > HEADING_WORDS:
+        return False
+    return bool(_INDIVIDUAL_HEADINGS.match(bare) or _ORGANISATION_HEADINGS.match(bare) or _LIST_TITLES.match(bare))
+
+
+def _heading(line: str) -> tuple[str, bool] | None:
+    """``(heading, sure)`` when the stripped ``line`` is a heading, else ``None``.
+
+    A heading is a line that ends with a colon (``Individuals:``, ``Organisations from Poland:``,
+    ``Organisations signataires :``), or a line that is only a heading word (``Signatories``,
+    ``Organisations``, ``Individual signatories``). Sure when it has no bullet or number in front and
+    at most ``HEADING_WORDS`` words; otherwise it is still skipped (a name never ends with a colon) but
+    reported as one to check."""
+    marker = _LEADING_MARKER.match(line)
+    body = line[marker.end():] if marker else line
+    colon = _HEADING_COLON.search(body)
+    if colon:
+        text = body[:colon.start()].strip()
+        sure = not marker and len(text.split()) <= HEADING_WORDS and bool(text)
+        return text, sure
+    if _is_heading_word(body.rstrip(".")):
+        return body.rstrip(".").strip(), True
+    return None
+
+
+def _heading_note(number: int, line: str, text: str, sure: bool, people: bool, group: str | None) -> Note:
+    if people:
+        what = ": the entries after it are individuals"
+    elif group:
+        what = f": the entries after it are in the group '{group}'"
+    else:
+        what = " (not a signatory)"
+    if sure:
+        return Note(number, f"skipped '{line}' as a heading{what}", check=False, dropped=line)
+    return Note(number, f"skipped '{line}' as a heading{what}: it ends with a colon; if it is a signatory, "
+                        "delete the colon", check=True, dropped=line)
+
+
+# --- bounds -------------------------------------------------------------------------------------------------
+
+MAX_LINES = 10_000  # non-empty lines of a pasted list or rows of a table
+HINT_SEARCHES = 500  # "did you mean" searches for unknown parentheses in one import (about 1 ms each)
+MAX_LINE_CHARS = 20_000  # characters on one line (a long line of bullet-separated entries is fine)
+MAX_ENTRY_CHARS = 1_000  # characters in one entry: longer is not a name
+
+
+def _check_bounds(text: str, where: str) -> None:
+    lines = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise SignatoryError(f"line {number} has {len(line):,} characters (at most {MAX_LINE_CHARS:,})",
+                                 where=f"{where}:{number}",
+                                 hint="put one signatory per line; is this really a list of names?")
+        if line.strip():
+            lines += 1
+    if lines > MAX_LINES:
+        raise SignatoryError(f"the input has {lines:,} non-empty lines (at most {MAX_LINES:,})", where=where,
+                             hint="split the list into several files")
+
+
+def parse_list(text: str, *, where: str = "input") -> ImportResult:
     notes: list[Note] = []
     country_texts: list[tuple[int, str]] = []
     result: list[Signatory] = []
     group: str | None = None
     people = False
+    hints = [HINT_SEARCHES]
     for number, raw_line in enumerate(text.splitlines(), 1):
         line = raw_line.strip()
         if not line:
             continue
-        heading = _heading(line)
-        if heading is not None:
+        found = _heading(line)
+        if found is not None:
+            heading, sure = found
             people = _INDIVIDUAL_HEADINGS.match(heading) is not None
-            group = None if people or _ORGANISATION_HEADINGS.match(heading) or _LIST_TITLES.match(heading) else heading
-            notes.append(Note(number, f"took '{line}' as a heading"
-                              + (": the entries after it are individuals" if people
-                                 else f": the entries after it are in the group '{group}'" if group
-                                 else ", not a signatory"), check=False))
+            group = (None if people or not heading or _ORGANISATION_HEADINGS.match(heading)
+                     or _LIST_TITLE_WORDS.search(heading) or not sure else heading)
+            notes.append(_heading_note(number, line, heading, sure, people, group))
             continue
         line = _LEADING_MARKER.sub("", line, count=1)
-        parts = [p for p in _INLINE_BULLET.split(line) if p.strip()]
-        if len(parts) > 1:
-            notes.append(Note(number, f"split into {len(parts)} entries at the bullets", check=False))
-        for part in parts:
-            signatory = parse_entry(part, number, notes, country_texts)
+        split = split_entries(line)
+        if split.cuts:
+            notes.append(Note(number, f"split into {len(split.entries)} entries {split.reason}"
+                                      + (": check it" if CUT_AFTER_COUNTRY_SPACE in split.cuts else ""),
+                              check=CUT_AFTER_COUNTRY_SPACE in split.cuts))
+        notes.extend(Note(number, message) for message in split.unsure)
+        for part in split.entries:
+            if len(part) > MAX_ENTRY_CHARS:
+                raise SignatoryError(f"an entry of {len(part):,} characters (at most {MAX_ENTRY_CHARS:,}): "
+                                     f"'{_short(part)}'", where=f"{where}:{number}",
+                                     hint="put one signatory per line; is this really a list of names?")
+            signatory = parse_entry(part, number, notes, country_texts, hints)
             if signatory is not None:
                 if people and signatory.kind != "individual":
                     name, _, role = signatory.name.partition(",")
@@ -253,7 +466,7 @@ def parse_list(text: str) -> ImportResult:
     note = _language_note(country_texts)
     if note:
         notes.append(note)
-    return ImportResult(signatories=tuple(result), notes=tuple(notes), mode="list")
+    return ImportResult(signatories=tuple(result), notes=tuple(notes), mode="list", country_texts=tuple(country_texts))
 
 
 def parse_table(text: str, *, where: str) -> ImportResult | None:
@@ -263,6 +476,8 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
     if delimiter not in first:
         return None
     _, records = parse_csv(text, where=where, delimiter=delimiter)
+    if not records:
+        return None
     header_line, header = records[0]
     mapping = map_headings(header)
     if not mapping:
@@ -273,6 +488,7 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
             where=f"{where}:{header_line}",
             hint="rename the column with the names to 'name' (or 'Organisation', 'Nom', 'Название'...)")
     notes: list[Note] = []
+    country_texts: list[tuple[int, str]] = []
     ignored = [h.strip() for i, h in enumerate(header) if i not in mapping and h.strip()]
     if ignored:
         notes.append(Note(header_line, f"ignored the column(s) {', '.join(ignored)}", check=False))
@@ -296,6 +512,7 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
                                         + (f"; did you mean {near}?)" if near else ")")))
             else:
                 codes = found
+                country_texts.append((line, cell("country").strip()))
         kind = parse_kind(cell("kind"))
         if kind is None:
             notes.append(Note(line, f"unknown kind '{cell('kind').strip()}' for '{name}' (taken as organisation)"))
@@ -307,7 +524,8 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
         group = clean_name(cell("group")) or None
         result.append(Signatory(name=name, countries=codes, kind=kind, role=role, group=group, line=line))  # type: ignore[arg-type]
     columns = {column: header[i].strip() for i, column in mapping.items()}
-    return ImportResult(signatories=tuple(result), notes=tuple(notes), mode="table", columns=columns)
+    return ImportResult(signatories=tuple(result), notes=tuple(notes), mode="table", columns=columns,
+                        country_texts=tuple(country_texts))
 
 
 def import_text(text: str, *, where: str = "input") -> ImportResult:
@@ -315,11 +533,37 @@ def import_text(text: str, *, where: str = "input") -> ImportResult:
     text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
     if not text.strip():
         raise SignatoryError("the input is empty", where=where, hint="paste the list of signatories into the file")
-    result = parse_table(text, where=where) or parse_list(text)
+    _check_bounds(text, where)
+    result = parse_table(text, where=where) or parse_list(text, where=where)
     if not result.signatories:
         raise SignatoryError("no signatories found in the input", where=where,
                              hint="put one signatory per line (bullets and numbers are fine)")
+    _check_output(result, where)
     return result
+
+
+def _check_output(result: ImportResult, where: str) -> None:
+    """Fail closed: every row must be one that ``load_signatories`` accepts back and that can be written
+    as UTF-8 (no control characters, tabs, bidi overrides, lone surrogates, replacement characters)."""
+    problems: list[LetterPdfError] = []
+    for s in result.signatories:
+        for field_name, value in (("name", s.name), ("role", s.role), ("group", s.group)):
+            if not value:
+                continue
+            bad = _bad_characters(value)
+            if bad is None and any(unicodedata.category(ch) == "Cs" for ch in value):
+                bad = "a character that is not valid Unicode (a lone surrogate)"
+            if bad is None and "\ufffd" in value:
+                bad = "U+FFFD REPLACEMENT CHARACTER (the text was decoded with the wrong encoding)"
+            if bad:
+                shown = "".join(ch if ch.isprintable() and unicodedata.category(ch) != "Cs" else f"<U+{ord(ch):04X}>"
+                                for ch in value)
+                hint = ("add a header line (name<TAB>country) to read it as a table, or replace the tabs with spaces"
+                        if bad == "a tab" else "delete it from the input (or copy the list again from its source)")
+                problems.append(SignatoryError(f"the {field_name} '{_short(shown)}' contains {bad}",
+                                               where=f"{where}:{s.line}", hint=hint))
+    if problems:
+        raise problems[0] if len(problems) == 1 else Problems(problems)
 
 
 def import_file(path: Path) -> ImportResult:

@@ -352,14 +352,19 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _DATE_HINT = "write it as YYYY-MM-DD, e.g. 2026-11-29"
 
 
+def _today() -> dt.date:
+    """Today's date, the default of 'date' (one place, so that tests can pin the clock)."""
+    return dt.date.today()
+
+
 def _date(src: _Source, value: Any) -> dt.date:
     """The letter's date, from the text the user wrote (the loader does not type dates)."""
     if value is None:
-        return dt.date.today()
+        return _today()
     if isinstance(value, bool) or not isinstance(value, str):
         src.fail("date", f"'date' must be a date, not {'yes/no' if isinstance(value, bool) else 'a ' + _kind(value)}",
                  hint=_DATE_HINT)
-        return dt.date.today()
+        return _today()
     text = value.strip()
     if (match := _ISO_DATE.fullmatch(text)) is not None:
         year, month, day = (int(part) for part in match.groups())
@@ -372,14 +377,14 @@ def _date(src: _Source, value: Any) -> dt.date:
         else:
             return dt.date(year, month, day)
         src.fail("date", f"'{visible(text)}' is not a date: {why}", hint=_DATE_HINT)
-        return dt.date.today()
+        return _today()
     for parse in (dt.date.fromisoformat, lambda t: dt.datetime.fromisoformat(t).date()):
         try:
             return parse(text)
         except ValueError:
             pass
     src.fail("date", f"'{visible(text)}' is not a date", hint=_DATE_HINT)
-    return dt.date.today()
+    return _today()
 
 
 def _lang(src: _Source, value: Any) -> str:

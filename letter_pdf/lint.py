@@ -305,12 +305,10 @@ def _where(base: str, signatory: Signatory) -> str:
 
 
 def _looks_like_two(name: str, lang: str = "en") -> str | None:
-    """A reason when ``name`` looks like two entries run together."""
-    for match in re.finditer(r"\(([^()]*)\)", name):
-        rest = name[match.end():].strip(" ,;")
-        if rest and rest[:1].isupper() and _quick_countries(match[1], lang):
-            return f"a country '({match[1]})' in the middle, followed by '{rest[:30]}'"
-    return None
+    """A reason when ``name`` is several entries run together: exactly the names ``--fix`` splits
+    (both ask ``importer.merged_entries``, on the name as ``--fix`` cleans it)."""
+    merged = importer.merged_entries(fix_name(name))
+    return merged.reason if merged else None
 
 
 def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[Finding]:
@@ -322,7 +320,7 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
     for s in signatories:
         by_name[(s.name, frozenset(s.countries))].append(s)
         here = _where(where, s)
-        findings.extend(_name_findings(s.name, here, lang))
+        findings.extend(_name_findings(s.name, here, lang, s.countries))
         findings.extend(_field_findings(s, here))
     for (name, _codes), same in by_name.items():
         if len(same) > 1:
@@ -404,17 +402,18 @@ def _line_of(where: str) -> int:
     return int(match[1]) if match else 0
 
 
-def _name_findings(name: str, here: str, lang: str = "en") -> list[Finding]:
+def _name_findings(name: str, here: str, lang: str = "en", codes: tuple[str, ...] = ()) -> list[Finding]:
     findings: list[Finding] = []
+    bullets = [ch for ch in name if ch in BULLET_CHARS]
+    if (reason := _looks_like_two(name, lang)) is not None:
+        findings.append(Finding("warning", "bullet" if bullets else "two-entries", here, f"'{name}' looks like {reason}",
+                                "split them by hand: the row's country would apply to which?" if codes
+                                else "'lint --fix' splits them"))
+    elif bullets:
+        findings.append(Finding("warning", "bullet", here, f"the name '{name}' contains a bullet '{bullets[0]}'",
+                                "delete it if it is not part of the name"))
     if not _SUSPECT.search(name):
         return findings
-    bullets = [ch for ch in name if ch in BULLET_CHARS]
-    if bullets:
-        findings.append(Finding("warning", "bullet", here, f"the name '{name}' contains a bullet '{bullets[0]}'",
-                                "it may be several entries: 'lint --fix' splits them"))
-    elif (reason := _looks_like_two(name, lang)) is not None:
-        findings.append(Finding("warning", "two-entries", here, f"'{name}' looks like two entries: {reason}",
-                                "'lint --fix' splits them"))
     hidden = sorted({ZERO_WIDTH.get(ch) or JOINERS.get(ch) for ch in name if ch in ZERO_WIDTH or ch in JOINERS})
     if hidden:
         findings.append(Finding("warning", "invisible", here,
@@ -594,11 +593,10 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
 
 
 def _split_merged(name: str, line: int) -> list[Signatory]:
-    if not any(ch in name for ch in BULLET_CHARS) and not _looks_like_two(name):
+    merged = importer.merged_entries(name)
+    if merged is None:
         return [Signatory(name=name, line=line)]
-    text = re.sub(r"(\([^()]*\))\s*,?\s+(?=[^\s(])", lambda m: m[1] + " • " if importer._countries_of(m[1][1:-1], thorough=False) else m[0], name)
-    result = importer.parse_list(text)
-    return list(result.signatories) or [Signatory(name=name, line=line)]
+    return [Signatory(name=entry, countries=codes, line=line) for entry, codes in merged.entries]
 
 
 # --- the letter's own list (``letter-pdf check`` and ``build``) ---------------------------------------------

@@ -7,8 +7,11 @@ enclosures with WeasyPrint (PDF/A-3b, or plain), hostile PDFs with pypdf.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 import io
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
@@ -352,18 +355,11 @@ def test_refused_files(files, tmp_path, content, reason):
     assert "\n" not in str(error.value)
 
 
-def test_limits_bound_pages_time_and_memory(files, tmp_path, monkeypatch):
+def test_limits_bound_pages_and_memory(files, tmp_path, monkeypatch):
     monkeypatch.setattr(assemble, "MAX_PAGES", 1)
     with pytest.raises(AssemblyError, match=r"report.pdf: has 2 pages; the limit is 1"):
         build(files, annexes=[Annex("Report", files["report.pdf"])])
     monkeypatch.setattr(assemble, "MAX_PAGES", 2000)
-    # 60 streams of 15 MiB of zeros: under every size and ratio limit, but slow to decompress: the clock stops it.
-    slow = tmp_path / "slow.pdf"
-    slow.write_bytes(bomb_pdf(15, streams=60))
-    monkeypatch.setattr(assemble, "WALL_SECONDS", 0.1)
-    with pytest.raises(AssemblyError, match=r"slow.pdf: takes more than 0.1 s to read"):
-        build(files, annexes=[Annex("Slow", slow)])
-    monkeypatch.setattr(assemble, "WALL_SECONDS", 60)
     # A 60 MiB stream is within the size limits; with 100 MiB of address space the reader runs out.
     big = tmp_path / "big.pdf"
     big.write_bytes(bomb_pdf(60))
@@ -424,3 +420,234 @@ def test_grafted_cover_leaves_one_structure_tree(files):
             while element.objgen != document.objgen and seen < 50:
                 element, seen = element.P, seen + 1
             assert element.objgen == document.objgen
+
+
+# --- annotations of merged PDFs: what stays, what goes, what the notes say -------------------------------
+
+
+def _js(code: str) -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(Type=pikepdf.Name.Action, S=pikepdf.Name.JavaScript, JS=pikepdf.String(code))
+
+
+def annotations_pdf() -> bytes:
+    """One A4 page with annotations of several kinds carrying JavaScript (/A) and additional actions (/AA), a
+    hidden one (flag 2) and a plain visible one; each has a name (/NM) to find it by."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595.28, 841.89))
+    page = pdf.pages[0].obj
+
+    def look(marker: str):
+        return pdf.make_stream(f"% {marker}\n0 0 1 rg 0 0 50 20 re f\n".encode(), Type=pikepdf.Name.XObject,
+                               Subtype=pikepdf.Name.Form, BBox=[0, 0, 50, 20])
+
+    def annot(subtype: str, name: str, y: int, **entries):
+        return pdf.make_indirect(pikepdf.Dictionary({
+            "/Type": pikepdf.Name.Annot, "/Subtype": pikepdf.Name(subtype), "/Rect": [100, y, 150, y + 20],
+            "/NM": pikepdf.String(name), "/F": 4, "/AP": pikepdf.Dictionary(N=look(f"look of {name}")),
+            **{"/" + k: v for k, v in entries.items()}}))
+
+    aa = pikepdf.Dictionary(E=_js("app.alert('enter')"), X=_js("app.alert('exit')"))
+    page.Annots = pdf.make_indirect(pikepdf.Array([
+        annot("/FreeText", "freetext", 700, Contents=pikepdf.String("A comment"),
+              DA=pikepdf.String("0 g /Helv 10 Tf"), A=_js("app.alert('freetext')"), AA=aa),
+        annot("/Square", "square", 650, AA=pikepdf.Dictionary(E=_js("app.alert('square')"))),
+        annot("/Widget", "widget", 600, FT=pikepdf.Name.Tx, T=pikepdf.String("field"), A=_js("app.alert('widget')"),
+              AA=pikepdf.Dictionary(K=_js("app.alert('key')"))),
+        annot("/Screen", "screen", 550, A=pikepdf.Dictionary(S=pikepdf.Name.Rendition, OP=0, JS=pikepdf.String("1")),
+              AA=pikepdf.Dictionary(PO=_js("app.alert('screen')"))),
+        annot("/Stamp", "hidden", 500, F=2),
+        annot("/Stamp", "visible", 450),
+    ]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([page.Annots[2]]))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def annots_of(data: bytes, page: int) -> list[tuple[str, str, list[str]]]:
+    """(subtype, /NM, the keys that can run something) of each annotation on ``page``, read with pikepdf."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [(str(a.Subtype), str(a.get("/NM", "")), sorted(k for k in a.keys() if k in ("/A", "/AA", "/JS")))
+                for a in pdf.pages[page].obj.get("/Annots", [])]
+
+
+@pytest.fixture(scope="module")
+def annotated(files):
+    path = files["folder"] / "annots.pdf"
+    path.write_bytes(annotations_pdf())
+    return build(files, cover=False, annexes=[Annex("Annotated", path)])
+
+
+def test_annotation_actions_and_hidden_annotations_are_removed_and_listed(annotated, files):
+    source = (files["folder"] / "annots.pdf").read_bytes()
+    assert annots_of(source, 0) == [  # the input carries what the output must not
+        ("/FreeText", "freetext", ["/A", "/AA"]), ("/Square", "square", ["/AA"]), ("/Widget", "widget", ["/A", "/AA"]),
+        ("/Screen", "screen", ["/A", "/AA"]), ("/Stamp", "hidden", []), ("/Stamp", "visible", [])]
+    page = next(p.first_page for p in annotated.parts if p.kind == "annex")
+    # the free text, the square and the visible stamp stay, without their actions; the widget is flattened into
+    # the page, the screen annotation (multimedia) and the hidden stamp are gone
+    assert annots_of(annotated.pdf, page) == [
+        ("/FreeText", "freetext", []), ("/Square", "square", []), ("/Stamp", "visible", [])]
+    assert active_content(annotated.pdf) == []
+    with pikepdf.open(io.BytesIO(annotated.pdf)) as pdf:
+        streams = [o.read_bytes() for o in pdf.objects if isinstance(o, pikepdf.Stream)]
+        looks = {m.decode() for s in streams for m in re.findall(rb"% look of (\w+)", s)}
+        assert "/Rendition" not in {str(o.get("/S")) for o in pdf.objects if isinstance(o, pikepdf.Dictionary)}
+    assert looks == {"freetext", "square", "visible", "widget"}  # the widget's look is drawn on the page
+    assert [n for n in annotated.notes if n.startswith("annots.pdf: removed")] == [
+        "annots.pdf: removed form, annotation actions (4), JavaScript actions, form fields (what was filled in stays "
+        "visible), multimedia, hidden annotations"]
+
+
+# --- page labels in the letter's language ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "covers", "labels", "cover_title"), [
+    ("fr", 1, ["Page de garde", "1", "2", "A-1", "A-2"], "Page de garde"),
+    ("de", 2, ["Deckblatt-1", "Deckblatt-2", "1", "2", "A-1", "A-2"], "Deckblatt"),
+])
+def test_page_labels_in_the_letters_language(files, lang, covers, labels, cover_title):
+    letter = replace(letter_model(files["folder"]), lang=lang)
+    result = assemble.assemble(letter=letter, letter_pdf=files["letter"], cover_pdf=files["cover"],
+                               cover_pdfs=(files["plain.pdf"],) * (covers - 1),
+                               annexes=(Annex("Rapport", files["report.pdf"]),))
+    reader = PdfReader(io.BytesIO(result.pdf))
+    assert reader.page_labels == labels
+    assert outline(reader)[0] == (0, cover_title, 0)
+
+
+# --- every limit on a merged PDF, each exercised by a file that exceeds it and one that does not ------------
+
+
+def _saved(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def slow_pdf(streams: int = 8) -> bytes:
+    """A page whose content is ``streams`` streams of 15 MiB of "1 1 1 ...": under every size, object and ratio
+    limit, but each costs about 3 s of computing to read (to decompress and scan for colour operators)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(100, 100))
+    packed = zlib.compress(b"1 " * (15 * 1024 * 1024 // 2), 9)
+    pdf.pages[0].obj.Contents = pikepdf.Array(
+        [pdf.make_stream(packed, Filter=pikepdf.Name.FlateDecode) for _ in range(streams)])
+    for stream in pdf.pages[0].obj.Contents:  # make_stream compressed nothing: the data is already Flate
+        assert stream.read_raw_bytes() == packed
+    return _saved(pdf)
+
+
+def refusal(files, path: Path) -> str:
+    with pytest.raises(AssemblyError) as error:
+        build(files, cover=False, annexes=[Annex("Enclosure", path)])
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    return message[len(f"{path}: "):]
+
+
+def merges(files, path: Path) -> bool:
+    return build(files, cover=False, annexes=[Annex("Enclosure", path)]).pages > 2
+
+
+@pytest.mark.slow
+def test_wall_clock_limit_stops_a_slow_file_but_not_a_valid_one(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(assemble, "WALL_SECONDS", 8)
+    assert merges(files, files["report.pdf"])  # starting the reader and reading a real enclosure fits in 8 s, even on a busy machine
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(slow_pdf())  # about 24 s of computing, below the 30 s CPU limit
+    assert refusal(files, slow).startswith("takes more than 8 s to read (malformed or hostile) — rebuild it")
+
+
+@pytest.mark.slow
+def test_cpu_limit_stops_a_slow_file_but_not_a_valid_one(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(assemble, "CPU_SECONDS", 2)
+    assert merges(files, files["report.pdf"])
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(slow_pdf())
+    assert refusal(files, slow).startswith("takes more than 2 s of computing to read (malformed or hostile)")
+
+
+def test_size_on_disk_limit(files, tmp_path, monkeypatch):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(100, 100))
+    pdf.pages[0].obj.Resources = pikepdf.Dictionary(Properties=pikepdf.Dictionary(
+        Blob=pdf.make_stream(random.Random(7).randbytes(1650 * 1024))))  # 1.6 MiB that no filter makes smaller
+    big = tmp_path / "big.pdf"
+    big.write_bytes(_saved(pdf))
+    assert 1.6 * 1048576 < big.stat().st_size < 1.7 * 1048576
+    monkeypatch.setattr(assemble, "MAX_FILE_BYTES", 2 * 1048576)
+    assert merges(files, big)
+    monkeypatch.setattr(assemble, "MAX_FILE_BYTES", 1048576)
+    assert refusal(files, big) == ("is 2 MiB; the limit for a merged PDF is 1 MiB — reduce it (e.g. `qpdf "
+                                   "--compress-streams=y` or a lower image resolution) or send it separately")
+
+
+def test_object_count_limit(files, tmp_path, monkeypatch):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(100, 100))
+    pdf.pages[0].obj.Resources = pikepdf.Dictionary(Properties=pikepdf.Dictionary(
+        {f"/P{i}": pdf.make_indirect(pikepdf.Dictionary(N=i)) for i in range(1500)}))
+    many = tmp_path / "many.pdf"
+    many.write_bytes(_saved(pdf))
+    monkeypatch.setattr(assemble, "MAX_OBJECTS", 2000)
+    assert merges(files, many)
+    monkeypatch.setattr(assemble, "MAX_OBJECTS", 1000)
+    assert refusal(files, many) == "has more than 1000 objects on its pages — rebuild it or leave it out"
+
+
+def test_total_decompressed_limit(files, tmp_path, monkeypatch):
+    three = tmp_path / "three.pdf"
+    three.write_bytes(bomb_pdf(15, streams=3))  # 45 MiB in all; each stream under the one-stream and ratio limits
+    monkeypatch.setattr(assemble, "MAX_DECODED_BYTES", 50 * 1048576)
+    assert merges(files, three)
+    monkeypatch.setattr(assemble, "MAX_DECODED_BYTES", 40 * 1048576)
+    assert refusal(files, three) == ("expands to more than 40 MiB when decompressed (a decompression bomb?) — "
+                                     "rebuild it or leave it out")
+
+
+def test_compression_ratio_limit(files, tmp_path, monkeypatch):
+    bomb = tmp_path / "ratio.pdf"
+    bomb.write_bytes(bomb_pdf(20))  # one stream of 20 MiB (under the 64 MiB of one stream) from ~20 KiB
+    assert re.fullmatch(r"has a stream that expands \d{4}-fold to 20 MiB \(a decompression bomb\) — rebuild it or "
+                        r"leave it out", refusal(files, bomb))
+    monkeypatch.setattr(assemble, "MAX_RATIO", 100_000)
+    assert merges(files, bomb)  # the ratio, and nothing else, refused it
+
+
+def test_a_pdfa_claim_broken_by_a_merged_file_is_dropped_with_a_note(files, tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595.28, 841.89))
+    page = pdf.pages[0].obj
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
+    page.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 720 Td (Claims PDF/A) Tj ET")
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+    claims = tmp_path / "claims.pdf"
+    claims.write_bytes(_saved(pdf))
+    with pikepdf.open(claims) as check:
+        assert check.open_metadata().pdfa_status == "2B"  # it says it is PDF/A-2b
+    result = build(files, cover=False, annexes=[Annex("Claims", claims)])
+    assert not result.pdfa and result.pdfa_level is None
+    with pikepdf.open(io.BytesIO(result.pdf)) as merged:
+        assert merged.open_metadata().pdfa_status == ""
+    assert list(result.notes) == [
+        "the package is not PDF/A: claims.pdf: font Helvetica is not embedded (convert these files to PDF/A first, "
+        "e.g. `ocrmypdf --output-type pdfa in.pdf out.pdf`)"]
+
+
+def test_a_pdfa_claim_written_as_xmp_elements_is_recognised(files, tmp_path):
+    """pikepdf (like many tools) writes <pdfaid:part xmlns:pdfaid="...">2</pdfaid:part>: still a claim."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595.28, 841.89))
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+    assert b'<pdfaid:part xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">2<' in pdf.Root.Metadata.read_bytes()
+    blank = tmp_path / "blank-pdfa.pdf"
+    blank.write_bytes(_saved(pdf))
+    result = build(files, cover=False, annexes=[Annex("Blank", blank)])
+    assert result.pdfa_level == "3B"
+    assert assemble._claim_in(b'<rdf:Description pdfaid:part="3" pdfaid:conformance="a"/>') == "3A"

@@ -74,3 +74,21 @@ def test_closest_suggests_only_real_near_misses():
     assert closest("Untied Kingdom") == "United Kingdom (GB)"
     assert closest("Atlantis") is None  # no far-fetched "did you mean" for a name that is not a country
     assert closest("Narnia") is None
+
+
+@pytest.mark.parametrize("typo", ["Polnad", "Oland", "Pologn", "Germny", "Swizerland", "Niederlanden", "Rosja",
+                                  "Rossija", "Irlnde", "Espagna", "Northern Irland", "Kenia", "Fracne", "Xqwerty",
+                                  "Atlantis", "Ukrane", "Norwey", "Belgum"])
+def test_closest_agrees_with_a_search_of_every_common_name(typo):
+    """The hint searches only names of a possible length sharing the first or last character: it finds
+    what a search of every name of the common languages finds (for these typos)."""
+    import difflib
+
+    names = [k for k, (_code, lang) in countries._index().names.items()
+             if lang in countries.COMMON_LANGUAGES or lang == "alias"]
+    full = difflib.get_close_matches(countries._key(typo), names, n=1, cutoff=0.8)
+    expected = None
+    if full:
+        code = countries._index().names[full[0]][0]
+        expected = f"{countries.display_name(code, 'en')} ({code})"
+    assert countries.closest(typo) == expected

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import unicodedata
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_main
-from letter_pdf.errors import SignatoryError
+from letter_pdf.errors import LetterPdfError, SignatoryError
+from letter_pdf import importer, lint
 from letter_pdf.importer import import_file, import_text
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import load_signatories, to_csv
@@ -113,16 +116,19 @@ def test_unknown_parenthesis_reported_not_guessed():
 
 
 @pytest.mark.parametrize(
-    ("text", "columns"),
-    [("Organisation;Pays;Type\nKoalicja Karat;Pologne;\nJane Doe;;Personne\n", {"name": "Organisation"}),
-     ("Название\tСтрана\nКоалиция;1\tРоссия\nJane Doe\t\n", {"name": "Название"}),
-     ("Nom,Land,Fonction\nKoalicja Karat,Polen,\nJane Doe,,Directrice\n", {"name": "Nom"})],
+    ("text", "columns", "first"),
+    [("Organisation;Pays;Type\nKoalicja Karat;Pologne;\nJane Doe;;Personne\n",
+      {"name": "Organisation", "country": "Pays", "kind": "Type"}, ("Koalicja Karat", ("PL",))),
+     ("Название\tСтрана\nКоалиция;1\tРоссия\nJane Doe\t\n",
+      {"name": "Название", "country": "Страна"}, ("Коалиция;1", ("RU",))),
+     ("Nom,Land,Fonction\nKoalicja Karat,Polen,\nJane Doe,,Directrice\n",
+      {"name": "Nom", "country": "Land", "role": "Fonction"}, ("Koalicja Karat", ("PL",)))],
 )
-def test_tables_with_other_headings(text, columns):
+def test_tables_with_other_headings(text, columns, first):
     result = import_text(text)
-    assert result.mode == "table" and result.columns["name"] == columns["name"]
-    assert result.signatories[0].countries in (("PL",), ("RU",))
-    assert result.signatories[1].name == "Jane Doe"
+    assert result.mode == "table" and result.columns == columns
+    assert (result.signatories[0].name, result.signatories[0].countries) == first
+    assert [s.name for s in result.signatories] == [first[0], "Jane Doe"]
 
 
 def test_table_kind_and_role_mapped():
@@ -254,3 +260,230 @@ def test_table_role_without_kind_column_means_individual():
     assert [(s.name, s.kind, s.role) for s in result.signatories] == [
         ("Мемориал", "organisation", None), ("Иванов Иван", "individual", "Директор")]
     assert [n.line for n in result.notes if n.check] == [3]
+
+
+# --- several entries on one line: a comma or semicolon after a country in parentheses -----------------------
+
+ISSUE_LINE = "A (France/Switzerland), Front Line Defenders (Irlande), Greenpeace Spain (Espagne)"
+
+
+@pytest.mark.parametrize("joiner", [", ", "; ", ",", " ; "])
+def test_comma_or_semicolon_after_a_country_starts_an_entry(joiner):
+    line = joiner.join(["A (France/Switzerland)", "Front Line Defenders (Irlande)", "Greenpeace Spain (Espagne)"])
+    result = import_text("Cordaid (Pays-Bas)\n" + line + "\n")
+    assert [(s.name, s.countries, s.line) for s in result.signatories] == [
+        ("Cordaid", ("NL",), 1), ("A", ("FR", "CH"), 2), ("Front Line Defenders", ("IE",), 2),
+        ("Greenpeace Spain", ("ES",), 2)]
+    assert [(n.line, n.message, n.check) for n in result.notes if "split" in n.message] == [
+        (2, "split into 3 entries at the ',' or ';' after a country in parentheses", False)]
+    assert not [n for n in result.notes if n.check]
+
+
+def test_uncertain_places_are_listed_not_cut():
+    text = ("Foo Centre (France), and partners\n"            # lower case after the comma: kept, listed
+            "Bar Trust (Northern Ireland), UK\n"              # a region then its country: one entry
+            "Baz Committee (ACAT), Qux Foundation (Pologne)\n"  # an acronym, not a country: not cut
+            "Front Line Defenders (Irlande) Fundacja Edukacja (Pologne)\n")  # bullets lost: cut, checked
+    result = import_text(text)
+    assert [(s.name, s.countries, s.line) for s in result.signatories] == [
+        ("Foo Centre (France), and partners", (), 1),
+        ("Bar Trust (Northern Ireland)", ("GB",), 2),
+        ("Baz Committee (ACAT), Qux Foundation", ("PL",), 3),
+        ("Front Line Defenders", ("IE",), 4), ("Fundacja Edukacja", ("PL",), 4)]
+    checks = [(n.line, n.message) for n in result.notes if n.check]
+    assert checks == [
+        (1, "'Foo Centre (France), and partners' may be two entries (after '(France),' comes 'and partners'): "
+            "kept as one; put each entry on its own line if they are two"),
+        (2, "took 'UK' after the separator as the country of 'Bar Trust (Northern Ireland)': check it"),
+        (4, "split into 2 entries after a country in parentheses followed by a capital letter: check it")]
+
+
+def test_split_entries_keeps_every_character_of_the_entries():
+    split = importer.split_entries("Alpha (ACAT) (France) • Beta (Irlande); Gamma, Ltd (UK), Delta")
+    assert split.entries == ("Alpha (ACAT) (France)", "Beta (Irlande)", "Gamma, Ltd (UK)", "Delta")
+    assert split.cuts == (importer.CUT_AT_BULLETS, importer.CUT_AFTER_COUNTRY) and split.unsure == ()
+    assert importer.split_entries("Gamma, Ltd (UK)").entries == ("Gamma, Ltd (UK)",)
+    assert importer.split_entries("Gamma, Ltd (UK)").cuts == ()
+
+
+# --- lint and lint --fix ask the same function --------------------------------------------------------------
+
+MERGED = [
+    ISSUE_LINE,
+    "A (France); B (Spain); C",
+    "Front Line Defenders (Irlande) Fundacja Edukacja dla Demokracji (Pologne)",
+    "Index on Censorship • Instytut Spraw Publicznych",
+]
+NOT_MERGED = ["Foo Centre (France), and partners", "Bar Trust (Northern Ireland), UK", "Baz (ACAT), Qux Foundation",
+              "Committee, Ltd (CAJ)", "• Lone Bullet Org", "Plain Org"]
+
+
+@pytest.mark.parametrize("name", MERGED + NOT_MERGED)
+def test_lint_says_it_splits_exactly_what_fix_splits(tmp_path, name):
+    path = tmp_path / "list.csv"
+    path.write_text(to_csv((Signatory(name),)), encoding="utf-8")
+    claims = [f for f in lint.lint_file(path).findings if "'lint --fix' splits them" in (f.hint or "")]
+    _, changes = lint.fix_file(path)
+    splits = [c for c in changes if ": split '" in c]
+    merged = importer.merged_entries(name)
+    assert (len(claims), len(splits)) == ((1, 1) if name in MERGED else (0, 0))
+    if merged:
+        assert claims[0].message == f"'{name}' looks like {merged.reason}"
+        assert f"into {len(merged.entries)} rows" in splits[0]
+
+
+def test_lint_fix_writes_the_issue_line_as_three_rows(tmp_path, capsys):
+    path = tmp_path / "list.csv"
+    path.write_text(f'name,country\n"{ISSUE_LINE}",\n"Other (France); Org",FR\n', encoding="utf-8")
+    code, out, err = run_main(["signatories", "lint", str(path), "--fix", "-o", str(tmp_path / "fixed.csv")], capsys)
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"list.csv:2: warning: '{ISSUE_LINE}' looks like 3 entries run together, split at the ',' or ';' after a "
+        "country in parentheses — 'lint --fix' splits them",
+        "list.csv:3: warning: 'Other (France); Org' looks like 2 entries run together, split at the ',' or ';' "
+        "after a country in parentheses — split them by hand: the row's country would apply to which?"]
+    rows = [(s.name, s.countries) for s in load_signatories(tmp_path / "fixed.csv")]
+    assert rows == [("A", ("FR", "CH")), ("Front Line Defenders", ("IE",)), ("Greenpeace Spain", ("ES",)),
+                    ("Other (France); Org", ("FR",))]
+
+
+# --- headings -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("heading", ["Подписавшие организации:", "Signatories:", "Organisations signataires :",
+                                     "Lista sygnatariuszy:", "Signatories (65):", "Signatories", "Подписанты",
+                                     "Liste des signataires", "SIGNATORIES:"])
+def test_list_titles_are_skipped_and_listed(heading):
+    result = import_text(f"{heading}\nCordaid (Pays-Bas)\nMemorial (Russie)\n")
+    assert [(s.name, s.countries, s.group, s.line) for s in result.signatories] == [
+        ("Cordaid", ("NL",), None, 2), ("Memorial", ("RU",), None, 3)]
+    assert [(n.line, n.message, n.check) for n in result.notes] == [
+        (1, f"skipped '{heading}' as a heading (not a signatory)", False)]
+
+
+def test_a_heading_with_a_bullet_or_long_is_skipped_and_checked():
+    text = ("• Подписавшие организации:\n• Мемориал (Россия)\n"
+            "The following organisations from many countries have signed this letter:\n• Cordaid (Pays-Bas)\n")
+    result = import_text(text)
+    assert [(s.name, s.group) for s in result.signatories] == [("Мемориал", None), ("Cordaid", None)]
+    assert [n.line for n in result.notes if n.check] == [1, 3]
+    assert result.notes[0].message == ("skipped '• Подписавшие организации:' as a heading (not a signatory): it ends "
+                                       "with a colon; if it is a signatory, delete the colon")
+
+
+@pytest.mark.parametrize("name", ["Amnesty International: Polish Section", "Re:Act", "Designing Justice",
+                                  "Signatories Fund", "Signed Arts Collective", "Organisations Unies Club",
+                                  "Lista Obywatelska", "People in Need", "Individual Rights Centre (UK)"])
+def test_names_that_are_not_headings_are_kept(name):
+    result = import_text(f"Signatories:\n{name}\n")
+    assert [s.name for s in result.signatories] == [name.removesuffix(" (UK)")]
+    assert [n.line for n in result.notes] == [1]
+
+
+# --- bounds and what comes out --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("A" * (importer.MAX_LINE_CHARS + 1), "input:1: line 1 has 20,001 characters (at most 20,000)"),
+     ("Org\n" * (importer.MAX_LINES + 1), "input: the input has 10,001 non-empty lines (at most 10,000)"),
+     ("Org\n" + "Foo" + ", x" * 400, "input:2: an entry of 1,203 characters (at most 1,000): "),
+     ("," * 5000, "input: no signatories found in the input"),
+     ("Foo\x00Bar\n", "input:1: the name 'Foo<U+0000>Bar' contains an invisible control character, U+0000 CONTROL"),
+     ("Cordaid\tPays-Bas\n", "input:1: the name 'Cordaid<U+0009>Pays-Bas' contains a tab"),
+     ("Caf\ufffd Org\n", "input:1: the name 'Caf\ufffd Org' contains U+FFFD REPLACEMENT CHARACTER"),
+     ("A\ud800b\n", "input:1: the name 'A<U+D800>b' contains a character that is not valid Unicode")],
+)
+def test_bad_input_ends_in_one_error(text, message):
+    with pytest.raises(SignatoryError) as info:
+        import_text(text)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_cli_long_line_is_one_line_exit_1(tmp_path, capsys):
+    source = tmp_path / "pasted.txt"
+    source.write_text("Org, " * 10_000, encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", str(source), "-o", str(tmp_path / "out.csv")], capsys)
+    assert code == 1 and err.strip().splitlines() == [
+        "error: pasted.txt:1: line 1 has 50,000 characters (at most 20,000) — put one signatory per line; "
+        "is this really a list of names?"]
+    assert not (tmp_path / "out.csv").exists()
+
+
+# --- any input: rows or a LetterPdfError, and no character of a name lost ----------------------------------
+
+# Separators the importer may drop: spaces, bullets, punctuation between entries, invisible characters.
+_SEPARATORS = set(",;:()[].•‣◦▪●■►➢◆◇·-–—*/\"'")
+# Numbering in front of a line, as the README describes it ("1.", "2)", "(3)", "a)").
+_NUMBERING = re.compile(r"^\s*(?:\d{1,5}[.)]|\(\d{1,5}\)|[a-zA-Z][.)])(?=\s)")
+
+
+def _significant(text: str) -> Counter:
+    return Counter(ch for ch in text if not ch.isspace() and ch not in _SEPARATORS
+                   and unicodedata.category(ch) not in ("Cc", "Cf", "Zs", "Zl", "Zp"))
+
+
+_piece_names = st.one_of(
+    st.sampled_from(["", "Amnesty International", "Koalicja Karat", "Jane Doe, our Secretary General", "Мемориал",
+                     "Comité (NJCM)", "350.org", "Re:Act", "Foo, Ltd", "MONIKA - Naiset ry", "Signatories",
+                     "Individuals:", "Partners in Finland:", "Signatories (65):", "ACAT (France)x"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=25),
+)
+_piece_countries = st.sampled_from(["", " (France)", " (Pologne)", " (Northern Ireland, UK)", " (France/Switzerland)",
+                                    " (Polnad)", " (ACAT)", ", France", " - UK", " (Irlande) ", "(Espagne);"])
+_joiners = st.sampled_from([" • ", ", ", "; ", " ", " · ", "\n", "\n• ", "\n1. ", "\n(2) ", "\n- ", ":\n", "\t"])
+_pasted = st.one_of(
+    st.text(max_size=400),
+    st.lists(st.tuples(_joiners, _piece_names, _piece_countries), min_size=1, max_size=10).map(
+        lambda parts: "".join(j + n + c for j, n, c in parts)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_pasted)
+def test_any_pasted_text_gives_rows_or_an_error_and_loses_no_character(text):
+    try:
+        result = import_text(text)
+    except LetterPdfError as error:
+        assert str(error) and "\n" not in error.message
+        return
+    assert result.signatories and all(isinstance(s, Signatory) and s.name for s in result.signatories)
+    if result.mode != "list":
+        return  # a table maps its columns (kind words, ignored columns): tested above
+    text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
+    for number, line in enumerate(text.splitlines(), 1):
+        need = _significant(_NUMBERING.sub("", line, count=1))
+        have = _significant(" ".join(
+            [f for s in result.signatories if s.line == number for f in (s.name, s.role or "", s.group or "")]
+            + [n.dropped for n in result.notes if n.line == number]
+            + [t for line_number, t in result.country_texts if line_number == number]))
+        assert not need - have, (number, line, need - have)
+
+
+def test_misspelt_country_hints_are_searched_a_bounded_number_of_times():
+    text = "".join(f"Org {i} (Polnad{i})\n" for i in range(importer.HINT_SEARCHES + 2))
+    result = import_text(text)
+    assert [(n.line, n.message) for n in result.notes if "misspelt" in n.message] == [
+        (importer.HINT_SEARCHES + 1, f"more than {importer.HINT_SEARCHES} parentheses that are not countries I know: "
+                                     "from here on they are not checked for a misspelt country")]
+    assert result.signatories[-1].name == f"Org {importer.HINT_SEARCHES + 1} (Polnad{importer.HINT_SEARCHES + 1})"
+
+
+def test_a_country_alone_on_a_line_is_reported_not_a_nameless_row():
+    result = import_text("Cordaid\n(Pays-Bas)\n")
+    assert [(s.name, s.countries) for s in result.signatories] == [("Cordaid", ())]
+    assert [(n.line, n.check) for n in result.notes] == [(2, True)]
+    assert result.notes[0].message.startswith("skipped '(Pays-Bas)': a country alone, without a name")
+
+
+def test_cli_lists_splits_and_uncertain_places_with_line_numbers(tmp_path, capsys):
+    source = tmp_path / "pasted.txt"
+    source.write_text(f"Signatories:\n{ISSUE_LINE}\nFoo Centre (France), and partners\n", encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", str(source), "-o", str(tmp_path / "list.csv")], capsys)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert "  pasted.txt:1: skipped 'Signatories:' as a heading (not a signatory)" in lines
+    assert "  pasted.txt:2: split into 3 entries at the ',' or ';' after a country in parentheses" in lines
+    assert lines[lines.index("1 entry to check:") + 1] == (
+        "  pasted.txt:3: 'Foo Centre (France), and partners' may be two entries (after '(France),' comes "
+        "'and partners'): kept as one; put each entry on its own line if they are two")
+    assert [s.name for s in load_signatories(tmp_path / "list.csv")] == [
+        "A", "Front Line Defenders", "Greenpeace Spain", "Foo Centre (France), and partners"]

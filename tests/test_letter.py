@@ -142,9 +142,12 @@ def test_yes_no_values_are_not_taken_as_text(make_letter):
         load_letter(path)
 
 
-def test_date_defaults_to_today(make_letter):
+def test_date_defaults_to_today(make_letter, monkeypatch):
+    import letter_pdf.letter as letter_module
+
+    monkeypatch.setattr(letter_module, "_today", lambda: dt.date(2031, 12, 31))  # pinned: no midnight race
     path = make_letter(drop=("signatories", "date"))
-    assert load_letter(path).date == dt.date.today()
+    assert load_letter(path).date == dt.date(2031, 12, 31)
 
 
 # ---------------------------------------------------------------------------------------------- bounded front matter
@@ -195,7 +198,8 @@ def test_billion_laughs_is_refused_at_its_line(tmp_path, key):
     assert result.stderr.splitlines() == [
         f"error: bomb/letter.md:8: the front matter holds more than {MAX_NODES:,} values (counting what aliases "
         "repeat) — remove the anchors ('&') and aliases ('*'); a long list of signatories belongs in a CSV file "
-        "beside the letter"]
+        "beside the letter",
+        "bomb/letter.md: 1 error, 0 warnings"]
     assert result.returncode == 1
 
 
@@ -204,7 +208,8 @@ def test_deep_nesting_is_refused_at_its_line(tmp_path):
     result = check_in_child(tmp_path, "deep/letter.md")
     assert result.stderr.splitlines() == [
         f"error: deep/letter.md:4: the front matter is nested more than {MAX_DEPTH} levels deep — write each key "
-        "on its own line with a plain value"]
+        "on its own line with a plain value",
+        "deep/letter.md: 1 error, 0 warnings"]
     assert result.returncode == 1
 
 
@@ -303,7 +308,8 @@ def test_impossible_date_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
     code, _, err = run_main(["check", "d/letter.md"], capsys)
     assert code == 1
     assert err.splitlines() == ["error: d/letter.md:3, field 'date': '2026-02-30' is not a date: February 2026 "
-                                "has 28 days — write it as YYYY-MM-DD, e.g. 2026-11-29"]
+                                "has 28 days — write it as YYYY-MM-DD, e.g. 2026-11-29",
+                                "d/letter.md: 1 error, 0 warnings"]
 
 
 @pytest.mark.parametrize(("value", "date"), [

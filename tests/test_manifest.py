@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from letter_pdf import manifest as M
+from letter_pdf.assemble import Attachment
 from letter_pdf.letter import load_letter
 
 ROWS = [
@@ -102,12 +103,12 @@ def test_read_manifest_of_a_pdf_without_one_or_with_a_foreign_or_broken_one():
 
 
 def test_to_attachment_is_json_data_for_pdfa3(letter):
-    pytest.importorskip("letter_pdf.assemble", reason="assemble.py (the package engineer's) has not landed yet")
     manifest = M.build_manifest(letter, sources=M.collect_sources(letter))
     attachment = M.to_attachment(manifest)
+    assert isinstance(attachment, Attachment)
     assert attachment.name == M.MANIFEST_NAME
     assert attachment.mime == "application/json"
-    assert attachment.relationship.strip("/") == "Data"
+    assert attachment.relationship == "Data"
     assert json.loads(attachment.data) == manifest
 
 

@@ -39,6 +39,30 @@ def text_of(reader: PdfReader, index: int) -> str:
     return squash(reader.pages[index].extract_text())
 
 
+def text_colour(path: Path, index: int, text: str) -> tuple[int, int, int]:
+    """The fill colour (R, G, B, 0-255) of every character of ``text`` on page ``index``, read with PDFium."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(path)
+    try:
+        textpage = document[index].get_textpage()
+        start = textpage.get_text_range().index(text)
+        colours = set()
+        for i in range(start, start + len(text)):
+            if text[i - start].isspace():
+                continue
+            r, g, b, a = (ctypes.c_uint() for _ in range(4))
+            assert pdfium_c.FPDFText_GetFillColor(textpage.raw, i, r, g, b, a)
+            colours.add((r.value, g.value, b.value))
+        (colour,) = colours
+        return colour
+    finally:
+        document.close()
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(letter_pdf.cli.cli, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
@@ -199,15 +223,18 @@ def test_cover_values_are_data(tmp_path):
 
 
 def test_cover_follows_a_restyled_letter_and_can_be_replaced(tmp_path):
-    from letter_pdf import fonts, letter as letter_module, render
+    from letter_pdf import render
 
     folder = tmp_path / "styled"
     path = write_letter(folder)
     bundled = (Path(render.assets.templates_dir()) / "letter.css").read_text(encoding="utf-8")
     (folder / "letter.css").write_text(bundled.replace("--accent: #1f3a5f;", "--accent: #c80000;"), encoding="utf-8")
-    loaded = letter_module.load_letter(path)
-    html = render.render_cover(loaded, paper="a4", font_set=fonts.FontSet.bundled())
-    assert "--accent: #c80000;" in html and "var(--accent" in html
+    letter_pdf.build(path, output=tmp_path / "styled.pdf")
+    letter_pdf.build(write_letter(tmp_path / "plain"), output=tmp_path / "plain.pdf")
+    title = "Joint letter on freedom of association"
+    # the cover's title is painted in the letter's accent colour: the copied stylesheet's, or the bundled one's
+    assert text_colour(tmp_path / "styled.pdf", 0, title) == (0xC8, 0, 0)
+    assert text_colour(tmp_path / "plain.pdf", 0, title) == (0x1F, 0x3A, 0x5F)
     (folder / "cover.html.j2").write_text("<html><body><p>Our own cover for {{ letter.title }}</p></body></html>",
                                           encoding="utf-8")
     letter_pdf.build(path, output=tmp_path / "own.pdf")
@@ -220,3 +247,28 @@ def test_annex_title_from_file_name_is_checked_for_glyphs(folder, tmp_path):
     out = tmp_path / "odd.pdf"
     code, _stdout, stderr = run_cli("build", str(folder / "letter.md"), "-o", str(out), "--annex", str(odd))
     assert code == 1 and "U+10D0" in stderr and not out.exists()
+
+
+def test_the_example_builds_to_the_same_bytes_in_two_fresh_processes(tmp_path):
+    """Reproducible across processes, not only within one: two interpreters with different hash seeds, working
+    directories and output paths write byte-identical PDFs."""
+    import os
+    import subprocess
+    import sys
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "joint-letter" / "letter.md"
+    runs = []
+    for seed in ("1", "2"):
+        folder = tmp_path / f"run{seed}"
+        folder.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join([str(example.parents[2]), os.environ.get("PYTHONPATH", "")])}
+        runs.append((folder / f"letter-{seed}.pdf", subprocess.Popen(
+            [sys.executable, "-m", "letter_pdf", "build", str(example), "-o", str(folder / f"letter-{seed}.pdf")],
+            cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+    for output, process in runs:
+        _out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err.decode()
+    first, second = (output.read_bytes() for output, _process in runs)
+    assert len(first) > 10_000
+    assert first == second

@@ -350,11 +350,16 @@ def test_german_labels_dates_countries_and_groups(german):
     n = len(german.pages)
     for i in range(1, n + 1):
         assert f"Seite{i}von{n}" in german.squeezed[i - 1]
-    for part in ("Berlin, 29. November 2026", "Unser Zeichen", "AZ 1/26", "Anlagen", "Stellungnahme", "Kopie an",
+    for part in ("Berlin, 29. November 2026", "AZ 1/26", "Anlagen", "Stellungnahme", "Kopie an",
                  "Bundesministerium der Justiz", "Unterzeichnende", "Fundacja Przykład (Polen)",
-                 "Правозащитный центр (Russland)", "Vorsitzende, Beispielverein",
-                 f"{counts.heading('organisations', 'de')} (2)", f"{counts.heading('individuals', 'de')} (1)"):
-        assert squeeze(part) in text or squeeze(part).upper() in text.upper(), part
+                 "Правозащитный центр (Russland)", "Vorsitzende, Beispielverein"):
+        assert squeeze(part) in text, part
+    # the reference label and the group headings are set in capitals by the stylesheet
+    for part in ("Unser Zeichen", f"{counts.heading('organisations', 'de')} (2)",
+                 f"{counts.heading('individuals', 'de')} (1)"):
+        assert squeeze(part).upper() in text, part
+    assert counts.heading("organisations", "de") == "Organisationen"
+    assert counts.heading("individuals", "de") == "Einzelpersonen"
 
 
 @pytest.mark.slow
@@ -410,16 +415,144 @@ def test_a_template_linked_from_outside_the_folder_is_refused(make_letter, tmp_p
     assert info.value.where == "_signature.html.j2"
 
 
+@pytest.mark.slow
 def test_grouped_by_country_a_single_country_is_not_repeated(make_letter):
     rows = [
         {"name": "Fundacja Przykład", "country": "PL"},
         {"name": "Observatoire commun", "country": "FR/CH"},
     ]
-    letter = letter_module.load_letter(make_letter(rows=rows, front={"group-by": "country"}))
-    html = render.render_letter(letter, paper="a4", font_set=FontSet.bundled())
-    assert "Poland" in html  # the heading
-    assert 'Fundacja Przykład</span> <span class="signatory-country">' not in html
-    assert "(France / Switzerland)" in html or "(France/Switzerland)" in html  # several countries still say more
-    ungrouped = render.render_letter(letter_module.load_letter(make_letter(subdir="b", rows=rows)), paper="a4",
-                                     font_set=FontSet.bundled())
-    assert 'Fundacja Przykład</span> <span class="signatory-country">(Poland)</span>' in ungrouped
+
+    def list_lines(path) -> list[str]:
+        """The lines of the printed signatory list, from the PDF, after the "Signatories" heading."""
+        _letter, _html, result = build(path)
+        (page,) = PdfReader(io.BytesIO(result.pdf)).pages
+        lines = [unicodedata.normalize("NFC", line) for line in page.extract_text().splitlines()]
+        start = lines.index("Signatories") + 1
+        return lines[start:lines.index("Example Coalition · 1 Example Street · London")]
+
+    # under its country's heading, a single country is not printed again; several countries still say more
+    assert list_lines(make_letter(rows=rows, front={"group-by": "country"})) == [
+        "FRANCE / SWITZERLAND (1)", "Observatoire commun (France / Switzerland)", "POLAND (1)", "Fundacja Przykład"]
+    # without groups, every entry shows its countries (two columns: one line of the text)
+    assert list_lines(make_letter(subdir="b", rows=rows)) == [
+        "Fundacja Przykład (Poland) Observatoire commun (France / Switzerland)"]
+
+
+# --- the window band, measured on the first page (pypdfium2: text boxes and drawn paths, in points) ------
+
+SIX_LINE_RECIPIENT = {"name": "The President of the Republic", "address": [
+    "Office of the President", "Department of Correspondence and Petitions", "1 Government Road",
+    "Capital City 12345", "Republic of Example"]}
+
+
+def recipient_lines(pdf: bytes, lines: list[str]) -> list[tuple[float, float, float, float]]:
+    """(left, top, right, bottom) in mm from the page's top left corner of each of ``lines`` on page 1, over all
+    of its characters."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        height = page.get_size()[1]
+        textpage = page.get_textpage()
+        text = textpage.get_text_range()
+        boxes = []
+        for line in lines:
+            at = text.index(line)
+            assert text.count(line) == 1, line
+            chars = [textpage.get_charbox(i) for i in range(at, at + len(line)) if not text[i].isspace()]
+            boxes.append((min(c[0] for c in chars) / MM, (height - max(c[3] for c in chars)) / MM,
+                          max(c[2] for c in chars) / MM, (height - min(c[1] for c in chars)) / MM))
+        return boxes
+    finally:
+        document.close()
+
+
+def left_margin_marks(pdf: bytes) -> list[tuple[float, float, float]]:
+    """(left, right, top) in mm of the paths drawn in the left 15 mm of page 1: the fold and punch marks."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        height = page.get_size()[1]
+        marks = []
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
+            left, _bottom, right, top = obj.get_bounds()
+            if right < 15 * MM:
+                marks.append((round(left / MM, 1), round(right / MM, 1), round((height - top) / MM, 1)))
+        return sorted(marks, key=lambda m: m[2])
+    finally:
+        document.close()
+
+
+LONG_LINE_RECIPIENT = {"name": "The President of the Republic", "address": [
+    "Ministry of Justice and of the Rights of the Citizens and of the Regions and of the Cities of the Republic",
+    "Capital City 12345"]}  # short words: the wrapped lines fill the field to its right edge
+
+
+def rightmost(pdf: bytes, first: str, last: str) -> float:
+    """The right edge in mm of the rightmost character on page 1 from ``first`` to the end of ``last``."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        textpage = document[0].get_textpage()
+        text = textpage.get_text_range()
+        start, end = text.index(first), text.index(last) + len(last)
+        return max(textpage.get_charbox(i)[2] for i in range(start, end) if text[i].isprintable() and not text[i].isspace()) / MM
+    finally:
+        document.close()
+
+
+@pytest.fixture(scope="module")
+def windows(tmp_path_factory) -> dict[str, bytes]:
+    """The first page of a letter with a six-line recipient, and of one with a line too long for the field
+    ("a4-long"), on A4 and on US Letter."""
+    folder = tmp_path_factory.mktemp("window")
+    return {f"{paper}{suffix}": build(write_letter(folder / f"{paper}{suffix}",
+                                                   front={"paper": paper, "recipient": recipient}))[2].pdf
+            for paper in ("a4", "letter") for suffix, recipient in (("", SIX_LINE_RECIPIENT), ("-long", LONG_LINE_RECIPIENT))}
+
+
+@pytest.mark.slow
+def test_a_long_recipient_line_wraps_at_the_windows_right_edge(windows):
+    first, last = LONG_LINE_RECIPIENT["name"], LONG_LINE_RECIPIENT["address"][-1]
+    assert 95 < rightmost(windows["a4-long"], first, last) <= 105  # DIN 5008: the field ends 105 mm from the left
+    assert 105 < rightmost(windows["letter-long"], first, last) <= (0.875 + 4.5) * 25.4  # the #10 window's right edge
+
+
+RECIPIENT_LINES = [SIX_LINE_RECIPIENT["name"], *SIX_LINE_RECIPIENT["address"]]
+
+
+@pytest.mark.slow
+def test_a4_six_recipient_lines_each_inside_the_din_5008_window(windows):
+    boxes = recipient_lines(windows["a4"], RECIPIENT_LINES)
+    for line, (left, top, right, bottom) in zip(RECIPIENT_LINES, boxes):
+        # DIN 5008 form B: the address field is 20-105 mm from the left; the recipient's zone 62.7-90 mm from the top
+        assert 20 <= left and right <= 105, (line, left, right)
+        assert 62.7 <= top and bottom <= 90, (line, top, bottom)
+    tops = [box[1] for box in boxes]
+    assert tops == sorted(tops) and len({round(t) for t in tops}) == 6  # six lines, one under the other
+    assert boxes[2][2] > 95  # the long line reaches far right, and still stays inside
+
+
+@pytest.mark.slow
+def test_us_letter_recipient_inside_the_number_10_window(windows):
+    # README: window 7/8 in from the left, about 2 in from the top; a #10 window is 4 1/2 x 1 1/8 in.
+    boxes = recipient_lines(windows["letter"], RECIPIENT_LINES)
+    for line, (left, top, right, _bottom) in zip(RECIPIENT_LINES, boxes):
+        assert 0.875 * 25.4 <= left and right <= (0.875 + 4.5) * 25.4, (line, left, right)
+        assert 2 * 25.4 <= top, (line, top)
+    # README: four lines on US Letter fit the window's height (1 1/8 in, to 3 1/8 in from the top)
+    assert all(bottom <= 3.125 * 25.4 for _l, _t, _r, bottom in boxes[:4]), boxes
+
+
+@pytest.mark.slow
+def test_fold_and_punch_marks_at_their_positions(windows):
+    # A4 (DIN 5008 form B): folds at 105 and 210 mm, the punch mark at 148.5 mm (longer), in the left margin
+    assert left_margin_marks(windows["a4"]) == [(5.0, 10.0, 105.0), (5.0, 12.0, 148.5), (5.0, 10.0, 210.0)]
+    # US Letter, tri-folded for a #10 envelope: folds at a third and two thirds of 11 in; no punch mark
+    assert left_margin_marks(windows["letter"]) == [(5.0, 10.0, round(11 / 3 * 25.4, 1)),
+                                                    (5.0, 10.0, round(22 / 3 * 25.4, 1))]
