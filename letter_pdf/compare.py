@@ -60,18 +60,20 @@ def compare(old, new) -> Diff:
                 pairs.append((i, j))
         pending = left
     rest = [j for j in range(len(new)) if j not in matched_new]
-    entries_new = {j: lint._entry(new[j], "") for j in rest}
+    # Renames: the unmatched old and new entries together, compared as lint compares a list (near-linear:
+    # blocks and sorted neighbours, never all pairs); each old entry takes the first new one it may be.
+    entries = [lint._entry(old[i], "") for i in left] + [lint._entry(new[j], "") for j in rest]
+    candidates = sorted({(x, y) for x, y in lint.candidate_pairs(entries) if x < len(left) <= y})
     renamed: list[tuple[int, int]] = []
-    for i in left:
-        entry_old = lint._entry(old[i], "")
-        for j in rest:
-            if j in matched_new:
-                continue
-            if lint._why(entry_old, entries_new[j]):
-                matched_new.add(j)
-                renamed.append((i, j))
-                break
-    renamed_old = {i for i, _ in renamed}
+    renamed_old: set[int] = set()
+    for x, y in candidates:
+        i, j = left[x], rest[y - len(left)]
+        if i in renamed_old or j in matched_new:
+            continue
+        if lint._why(entries[x], entries[y]):
+            matched_new.add(j)
+            renamed_old.add(i)
+            renamed.append((i, j))
     changed = []
     unchanged = 0
     for i, j in sorted(pairs + renamed, key=lambda p: p[1]):

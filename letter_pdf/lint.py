@@ -7,8 +7,12 @@ writes them to a new file.
 
 Probable duplicates are names that are the same once case, accents, punctuation, Unicode normalisation,
 legal forms (``e.V.``, ``Ltd``), acronyms (``HRHF``, ``(RSF)``) and country words (``Kenya``) are set aside,
-or that differ by a typo or two; two entries from different countries are never duplicates (national
-sections share names: ``Human Rights House Foundation`` in Norway and in Switzerland).
+or that differ by a typo or two; two entries from different countries are not taken for duplicates
+(national sections share names: ``Amnesty International`` in France and in Belgium), except when one name
+is the other plus its acronym (``Human Rights House Foundation HRHF`` in Switzerland and ``Human Rights
+House Foundation`` in Norway: one organisation listed twice). A ``distinct-from`` column silences a pair
+known to be different. The comparison is near-linear: names are compared within blocks of equal keys and
+with their neighbours in sorted order, never all pairs.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from letter_pdf.model import Signatory
 from letter_pdf.signatories import (
     BIDI_CONTROLS, COLUMNS, YAML_SUFFIXES, load_signatories, read_table, read_text, row_signatory,
 )
+
+NEIGHBOURS = 4  # each name is compared with this many next names in sorted order (for typos)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,8 @@ class _Entry:
     core: tuple[str, ...]  # sorted tokens without parentheses, legal forms, country words and acronyms
     lands: frozenset[str]  # declared countries + countries named in the name
     digits: str  # the numbers in the name ("Local Group 12" and "13" are different)
+    acronym: str | None = None  # an acronym that is the initials of the rest of the name ("HRHF")
+    without_acronym: str | None = None  # the folded name without that acronym
 
 
 def _entry(signatory: Signatory, where: str, lang: str = "en") -> _Entry:
@@ -133,7 +141,39 @@ def _entry(signatory: Signatory, where: str, lang: str = "en") -> _Entry:
     plain = [(t, f) for t, f in words if not _ACRONYM.match(t)]
     core = tuple(sorted(f for _, f in (plain or words)))
     folded = " ".join(f for f in (_fold_token(t) for t in re.split(r"\W+", name)) if f)
-    return _Entry(signatory, where, folded, core, frozenset(lands), re.sub(r"\D", "", folded))
+    acronym, rest = _own_acronym(name)
+    return _Entry(signatory, where, folded, core, frozenset(lands), re.sub(r"\D", "", folded), acronym, rest)
+
+
+def _initials(words: list[str]) -> set[str]:
+    """The initials of ``words``: of all of them, without legal forms and small words, of the capitalised ones."""
+    folded = [(w, _fold_token(w)) for w in words if _fold_token(w)]
+    return {"".join(f[0] for _, f in chosen) for chosen in (
+        folded, [(w, f) for w, f in folded if f not in LEGAL_FORMS], [(w, f) for w, f in folded if w[:1].isupper()],
+    ) if len(chosen) >= 2}
+
+
+_HAS_ACRONYM = re.compile(r"(?:^|[\s(])[A-ZÀ-ÖØ-ÞА-ЯЁ&]{2,9}[.,;:–-]*(?:$|[\s)])")
+
+
+def _own_acronym(name: str) -> tuple[str | None, str | None]:
+    """``("HRHF", "human rights house foundation")`` when the name's first or last word, or a word in
+    parentheses, is an acronym made of the initials of the rest; else ``(None, None)``."""
+    if not _HAS_ACRONYM.search(name):
+        return None, None
+    tokens = list(re.finditer(r"\(\s*([^()\s]+)\s*\)|[^\s()]+", name))
+    if len(tokens) < 3:
+        return None, None
+    for k in {0, len(tokens) - 1} | {i for i, t in enumerate(tokens) if t[1]}:
+        token = tokens[k]
+        word = (token[1] or token[0]).strip(".,;:–-")
+        if not _ACRONYM.match(word):
+            continue
+        rest = name[:token.start()] + " " + name[token.end():]
+        words = [w for w in re.split(r"[^\w]+", rest) if w]
+        if fold(word) in _initials(words):
+            return word, fold(rest)
+    return None, None
 
 
 def _compatible(a: _Entry, b: _Entry) -> bool:
@@ -141,18 +181,33 @@ def _compatible(a: _Entry, b: _Entry) -> bool:
 
 
 def _distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, giving up (returning ``limit + 1``) once it exceeds ``limit``."""
+    """Levenshtein distance, giving up (returning ``limit + 1``) once it exceeds ``limit``. Only the band
+    of ``limit`` cells either side of the diagonal is computed, after the common ends are set aside."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    if not a or not b:
+        return max(len(a), len(b))
+    over = limit + 1
+    previous = {j: j for j in range(0, min(len(b), limit) + 1)}
+    for i in range(1, len(a) + 1):
+        current = {}
+        for j in range(max(0, i - limit), min(len(b), i + limit) + 1):
+            if j == 0:
+                current[0] = i
+                continue
+            current[j] = min(previous.get(j, over) + 1, current.get(j - 1, over) + 1,
+                             previous.get(j - 1, over) + (a[i - 1] != b[j - 1]))
+        if min(current.values()) > limit:
+            return over
         previous = current
-    return previous[-1]
+    return min(previous.get(len(b), over), over)
 
 
 def probable_duplicate(a: Signatory, b: Signatory) -> str | None:
@@ -161,6 +216,10 @@ def probable_duplicate(a: Signatory, b: Signatory) -> str | None:
 
 
 def _why(a: _Entry, b: _Entry) -> str | None:
+    for x, y in ((a, b), (b, a)):
+        if x.without_acronym and x.without_acronym == y.folded:
+            return f"the same name with and without the acronym '{x.acronym}'" + (
+                "" if _compatible(a, b) else " (in different countries: one organisation listed twice?)")
     if a.digits != b.digits or not _compatible(a, b):
         return None  # different countries, or different numbers ("Local Group 12" and "13")
     if a.folded == b.folded:
@@ -173,32 +232,64 @@ def _why(a: _Entry, b: _Entry) -> str | None:
     return None
 
 
+def _marked_distinct(a: _Entry, b: _Entry) -> bool:
+    """True when either entry's ``distinct-from`` names the other."""
+    return (fold(b.signatory.name) in {fold(n) for n in a.signatory.distinct_from}
+            or fold(a.signatory.name) in {fold(n) for n in b.signatory.distinct_from})
+
+
+def candidate_pairs(entries: list[_Entry]):
+    """Index pairs ``(i, j)``, ``i < j``, worth comparing; O(n log n) of them, never all pairs:
+
+    - the same folded name, or the same core words: each entry against the first earlier entry of its
+      block with the same numbers and the same countries (or, for an entry without a country, any);
+    - a name and the same name with its acronym (countries aside);
+    - each name against its next ``NEIGHBOURS`` in the sorted names and in the sorted reversed names (a
+      typo leaves either the start or the end of a name in place).
+    """
+    for key in (lambda e: e.folded, lambda e: e.core):
+        firsts: dict[tuple, int] = {}
+        for j, e in enumerate(entries):
+            k = key(e)
+            if not k:
+                continue
+            choices = [(k, e.digits, e.lands), (k, e.digits, frozenset())] if e.lands else [(k, e.digits, None)]
+            i = next((firsts[c] for c in choices if c in firsts), None)
+            if i is not None:
+                yield i, j
+            firsts.setdefault((k, e.digits, e.lands), j)
+            firsts.setdefault((k, e.digits, None), j)
+    by_folded: dict[str, int] = {}
+    by_rest: dict[str, int] = {}
+    for j, e in enumerate(entries):
+        for index, k in ((by_folded, e.without_acronym), (by_rest, e.folded)):
+            i = index.get(k) if k else None
+            if i is not None:
+                yield i, j
+        by_folded.setdefault(e.folded, j)
+        if e.without_acronym:
+            by_rest.setdefault(e.without_acronym, j)
+    for key in (lambda i: entries[i].folded, lambda i: entries[i].folded[::-1]):
+        order = sorted(range(len(entries)), key=key)
+        for x, i in enumerate(order):
+            for j in order[x + 1:x + 1 + NEIGHBOURS]:
+                yield min(i, j), max(i, j)
+
+
 def duplicate_pairs(entries: list[_Entry]) -> list[tuple[_Entry, _Entry, str]]:
-    """Pairs of probable duplicates, each once, compared only within blocks (fast on 10,000 names)."""
-    blocks: dict[tuple, list[int]] = defaultdict(list)
-    for i, e in enumerate(entries):
-        blocks[("f", e.folded)].append(i)
-        if e.core:
-            blocks[("c", e.core)].append(i)
-        blocks[("h", e.folded[:10])].append(i)  # a typo is either after the first 10 letters
-        blocks[("t", e.folded[-10:])].append(i)  # or before the last 10
+    """Pairs of probable duplicates, each once (near-linear: see ``candidate_pairs``)."""
     seen: set[tuple[int, int]] = set()
     pairs = []
-    for key, members in blocks.items():
-        if len(members) < 2 or (key[0] in "ht" and len(members) > 100):
-            continue  # a huge block of names that only share their first or last letters: skip (speed)
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if (i, j) in seen:
-                    continue
-                seen.add((i, j))
-                a, b = entries[i], entries[j]
-                if a.signatory.name == b.signatory.name and a.signatory.countries == b.signatory.countries:
-                    continue  # exact duplicates are reported separately
-                why = _why(a, b)
-                if why:
-                    pairs.append((a, b, why))
+    for i, j in candidate_pairs(entries):
+        if (i, j) in seen or i == j:
+            continue
+        seen.add((i, j))
+        a, b = entries[i], entries[j]
+        if a.signatory.name == b.signatory.name and a.signatory.countries == b.signatory.countries:
+            continue  # exact duplicates are reported separately
+        why = _why(a, b)
+        if why and not _marked_distinct(a, b):
+            pairs.append((a, b, why))
     pairs.sort(key=lambda p: (p[0].signatory.line or 0, p[1].signatory.line or 0))
     return pairs
 
@@ -230,6 +321,7 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
         by_name[(s.name, frozenset(s.countries))].append(s)
         here = _where(where, s)
         findings.extend(_name_findings(s.name, here, lang, s.countries))
+        findings.extend(_field_findings(s, here))
     for (name, _codes), same in by_name.items():
         if len(same) > 1:
             lines = ", ".join(str(s.line) for s in same if s.line)
@@ -243,9 +335,66 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
         findings.append(Finding(
             "warning", "probable-duplicate", b.where,
             f"'{b.signatory.name}' may be the same as '{a.signatory.name}' ({unit} {a.signatory.line}): {why}",
-            "keep one of them, or ignore this if they are different signatories"))
+            f"keep one of them; if they are different signatories, write '{a.signatory.name}' in the "
+            f"distinct-from column of {unit} {b.signatory.line}" if b.signatory.line else
+            "keep one of them, or mark them with distinct-from if they are different signatories"))
+    marked = [s for s in signatories if s.distinct_from]
+    names = {fold(s.name) for s in signatories} if marked else set()
+    for s in marked:
+        for other in s.distinct_from:
+            if fold(other) not in names:
+                findings.append(Finding("warning", "distinct-from", _where(where, s),
+                                        f"distinct-from '{other}' names no signatory of the list",
+                                        "copy the other entry's name exactly as it is written in its row"))
     findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
     return findings
+
+
+_TAGS = re.compile("[\U000e0000-\U000e007f]")
+
+
+def _field_findings(s: Signatory, here: str) -> list[Finding]:
+    """Printed fields with a replacement character or invisible tag characters; an individual's role that
+    does not say whose it is."""
+    findings = []
+    for field in ("name", "role", "group"):
+        text = getattr(s, field) or ""
+        if "\ufffd" in text:
+            findings.append(Finding("warning", "replacement", here,
+                                    f"the {field} '{text}' contains U+FFFD REPLACEMENT CHARACTER '\ufffd': a "
+                                    "character was lost when the list was converted or copied",
+                                    f"retype the {field} from the original"))
+        if _TAGS.search(text):
+            findings.append(Finding("warning", "invisible", here,
+                                    f"the {field} '{text}' contains invisible Unicode TAG characters "
+                                    "(U+E0000–U+E007F), which can hide text",
+                                    f"retype the {field} without them"))
+    if s.kind == "individual" and s.role and not _says_whose(s.role):
+        findings.append(Finding("warning", "role", here,
+                                f"the role '{s.role}' of '{s.name}' does not say of which organisation",
+                                f"write it as the list format has it, e.g. '{s.role}, CIVICUS' (title, comma, "
+                                "organisation) in the role column"))
+    return findings
+
+
+_WHOSE = re.compile(r",|\(|\b(?:of|at|for|in|de|du|des|der|des|di|del|della|w|в|z)\b|\b[A-ZА-Я]{2,}\b")
+
+
+# Words of the importer's role list that describe a person, not a post in an organisation.
+_NOT_POSTS = frozenset({
+    "journalist", "activist", "lawyer", "attorney", "researcher", "human rights defender", "professor", "prof", "mp",
+    "senator", "ambassador", "special rapporteur", "advisor", "adviser", "avocat", "avocate", "journaliste",
+    "chercheur", "chercheuse", "militant", "militante", "журналист", "журналистка", "адвокат", "правозащитник",
+    "правозащитница",
+})
+
+
+def _says_whose(role: str) -> bool:
+    """True unless ``role`` is a bare title ("Secretary General", "Director") with no organisation."""
+    first = importer._POSSESSIVE.sub("", role).casefold()
+    if not any(first == w or first.startswith(w + " ") for w in importer.ROLE_WORDS if w not in _NOT_POSTS):
+        return True  # not a title we know ("Journalist and writer"): nothing to say
+    return bool(_WHOSE.search(role) or importer._ORG_WORDS.search(role))
 
 
 def _line_of(where: str) -> int:
@@ -400,7 +549,8 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
     where = path.name
     if path.suffix.lower() in YAML_SUFFIXES:
         records = [{"name": s.name, "country": "/".join(s.countries), "kind": s.kind, "role": s.role or "",
-                    "group": s.group or "", "line": s.line} for s in load_signatories(path)]
+                    "group": s.group or "", "distinct-from": "; ".join(s.distinct_from), "line": s.line}
+                   for s in load_signatories(path)]
         header = list(COLUMNS)
     else:
         text, encoding = read_text(path)

@@ -30,6 +30,7 @@ class Signatory:
     role: str | None = None  # e.g. "Secretary General, CIVICUS" for an individual
     group: str | None = None  # optional heading to group under
     line: int | None = None  # line (CSV) or item number (YAML) in the source, for messages
+    distinct_from: tuple[str, ...] = ()  # names of entries lint must not take for this one (not printed)
 
 
 @dataclass(frozen=True)

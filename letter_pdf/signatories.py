@@ -26,10 +26,17 @@ from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text
 
 log = logging.getLogger("letter_pdf")
 
-COLUMNS: tuple[str, ...] = ("name", "country", "kind", "role", "group")
+COLUMNS: tuple[str, ...] = ("name", "country", "kind", "role", "group", "distinct-from")
+PRINTED: tuple[str, ...] = ("name", "role", "group")  # the fields printed as written
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_BYTES = 50 * 1024 * 1024
+MAX_YAML_BYTES = 10 * 1024 * 1024  # YAML is parsed whole: a smaller file limit keeps it within seconds
+# At most this many signatories: a real letter has far fewer (10,000 typeset in about 40 s and 0.9 GiB),
+# and every stage stays within about a minute and 2 GiB. Reading stops at the first row beyond it.
+MAX_ROWS = 20_000
+_TOO_MANY_HINT = (f"a list has at most {MAX_ROWS:,} signatories; check that this is the right file, or send "
+                  "the letter with the first signatories and publish the full list separately")
 
 # Accepted spellings of ``kind`` (casefolded) in the languages of the letters we typeset.
 KIND_WORDS: dict[str, str] = {
@@ -53,6 +60,7 @@ class Row:
     line: int
     cells: dict[str, str]
     extra: tuple[str, ...] = ()  # cells beyond the header's columns
+    width: int = 0  # how many fields the row has
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class Table:
     delimiter: str
     encoding: str
     header_line: int = 1
+    width: int = 0  # fields of the header line, empty headings at the right included
 
 
 # --- decoding -----------------------------------------------------------------------------------------
@@ -144,9 +153,11 @@ def read_text(path: Path) -> tuple[str, str]:
     where = str(path)
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
+        limit = MAX_YAML_BYTES if path.suffix.lower() in YAML_SUFFIXES else MAX_BYTES
+        if size > limit:
             raise SignatoryError(f"the file is too large ({size // 1_000_000} MB)", where=where,
-                                 hint="a signatory list is at most 50 MB")
+                                 hint=f"a signatory list is at most {limit // 2**20} MB"
+                                 + (" in YAML (CSV: 50 MB)" if limit == MAX_YAML_BYTES else ""))
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise SignatoryError("the signatory file does not exist", where=where,
@@ -175,10 +186,12 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def parse_csv(text: str, *, where: str, delimiter: str | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
+def parse_csv(text: str, *, where: str, delimiter: str | None = None,
+              max_rows: int | None = MAX_ROWS) -> tuple[str, list[tuple[int, list[str]]]]:
     """Split CSV text into ``(delimiter, [(start line, cells), ...])``, skipping blank lines.
 
     Line numbers are physical lines of the file, so a quoted field that spans lines is counted right.
+    More than ``max_rows`` rows after the header is refused as soon as the first row too many is read.
     """
     delimiter = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -199,11 +212,14 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None) -> tuple[s
         # blank lines and spreadsheets' empty rows (",,,") are skipped; an explicit "" name is kept
         if cells and (any(c.strip() for c in cells) or cells == [""]):
             records.append((start, cells))
+            if max_rows is not None and len(records) > max_rows + 1:
+                raise SignatoryError(f"the list has more than {max_rows:,} rows", where=f"{where}:{start}",
+                                     hint=_TOO_MANY_HINT)
     return delimiter, records
 
 
 def _header_key(cell: str) -> str:
-    return cell.replace("\ufeff", "").strip().casefold()
+    return cell.replace("\ufeff", "").strip().casefold().replace("_", "-")
 
 
 def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
@@ -213,9 +229,17 @@ def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
         raise SignatoryError("the file has no rows", where=where, hint="add a header line 'name,country' and one row per signatory")
     header_line, header_cells = records[0]
     header = tuple(_header_key(c) for c in header_cells)
+    width = len(header)  # with the empty columns at the right: a row may be as wide, no wider
     # Spreadsheets add empty columns at the right; ignore them when they stay empty.
     while header and header[-1] == "":
         header = header[:-1]
+    if "name" not in header:
+        # A table of something else (e-mails, phones): say what it has, not which columns are unknown.
+        found = [c.replace("\ufeff", "").strip() for c in header_cells if c.strip()]
+        raise SignatoryError(
+            f"there is no 'name' column (the columns are: {', '.join(found)})", where=f"{where}:{header_line}",
+            hint="the first line must be a header such as 'name,country,kind,role,group'; "
+                 "'letter-pdf signatories import' maps other headings (Organisation, Nom...)")
     problems: list[LetterPdfError] = []
     for column in header:
         if column not in COLUMNS:
@@ -229,19 +253,15 @@ def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
     duplicates = {c for c in header if header.count(c) > 1 and c}
     for column in sorted(duplicates):
         problems.append(SignatoryError(f"column '{column}' appears twice", where=f"{where}:{header_line}"))
-    if "name" not in header:
-        problems.append(SignatoryError(
-            "there is no 'name' column", where=f"{where}:{header_line}",
-            hint="the first line must be a header such as 'name,country,kind,role,group'",
-        ))
     if problems:
         raise problems[0] if len(problems) == 1 else Problems(problems)
     rows = []
     for line, cells in records[1:]:
         values = dict(zip(header, cells))
         extra = tuple(cells[len(header):])
-        rows.append(Row(line=line, cells=values, extra=extra))
-    return Table(header=header, rows=tuple(rows), delimiter=delimiter, encoding=encoding, header_line=header_line)
+        rows.append(Row(line=line, cells=values, extra=extra, width=len(cells)))
+    return Table(header=header, rows=tuple(rows), delimiter=delimiter, encoding=encoding, header_line=header_line,
+                 width=width)
 
 
 # --- validation -----------------------------------------------------------------------------------------
@@ -265,6 +285,7 @@ _BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _bad_characters(name: str) -> str | None:
+    """What makes ``name`` unprintable as written (a line break, a tab, a control or bidi character)."""
     if not _BAD.search(name):
         return None
     for ch in name:
@@ -278,6 +299,45 @@ def _bad_characters(name: str) -> str | None:
     return None
 
 
+# Characters that print nothing: spaces, format characters (zero-width space, soft hyphen, joiners, marks,
+# tags...), variation selectors, the combining grapheme joiner and the Hangul fillers.
+_NOTHING = re.compile("[\u034f\u115f\u1160\u3164\uffa0\u2800\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def invisible_only(text: str) -> bool:
+    """True when ``text`` (not empty) prints nothing at all."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp") or _NOTHING.match(ch)
+               for ch in text)
+
+
+def _describe(text: str) -> str:
+    chars = list(dict.fromkeys(text))
+    return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'CHARACTER')}" for ch in chars[:3]) + (
+        "..." if len(chars) > 3 else "")
+
+
+def _text_problems(field: str, value: str, where: str, problems: list[LetterPdfError]) -> None:
+    """A printed field that prints nothing, or holds a character that cannot be printed as written."""
+    if value and invisible_only(value):
+        problems.append(SignatoryError(
+            f"the {field} has no visible characters (only {_describe(value)})", where=where,
+            hint=f"fill in the {field} or delete the row" if field == "name" else f"write the {field} or leave it empty"))
+        return
+    bad = _bad_characters(value)
+    if bad:
+        shown = " ".join(value.split())
+        problems.append(SignatoryError(
+            f"the {field} '{shown}' contains {bad}", where=where,
+            hint="run 'letter-pdf signatories lint --fix' to remove it" if field == "name"
+            else f"retype the {field} without it"))
+
+
+def _names(value) -> tuple[str, ...]:
+    """The ``distinct-from`` field: names separated by ``;`` (CSV) or a YAML list."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").split(";")
+    return tuple(dict.fromkeys(n for n in (clean_name(str(i)) for i in items) if n))
+
+
 def make_signatory(values: dict, *, where: str, line: int | None, problems: list[LetterPdfError]) -> Signatory | None:
     """Validate one record (CSV row or YAML item); append problems and return ``None`` when invalid."""
     count = len(problems)
@@ -287,22 +347,32 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
         problems.append(SignatoryError("the name is empty", where=where,
                                        hint="fill in the name or delete the row"))
     else:
-        bad = _bad_characters(name)
-        if bad:
-            problems.append(SignatoryError(
-                f"the name '{' '.join(name.split())}' contains {bad}", where=where,
-                hint="run 'letter-pdf signatories lint --fix' to remove it"))
+        _text_problems("name", name, where, problems)
+    unreadable = set()
+    for field in ("role", "group", "country", "kind"):
+        raw = values.get(field)
+        raw = "/".join(str(c) for c in raw) if isinstance(raw, (list, tuple)) else raw
+        if raw is None:
+            continue
+        before = len(problems)
+        if field in PRINTED:
+            _text_problems(field, unicodedata.normalize("NFC", str(raw)).strip(_EDGE_SPACE), where, problems)
+        elif bad := _bad_characters(str(raw).strip(_EDGE_SPACE)):
+            problems.append(SignatoryError(f"the {field} '{' '.join(str(raw).split())}' contains {bad}",
+                                           where=where, hint=f"retype the {field} without it"))
+        if len(problems) > before:
+            unreadable.add(field)
     codes: tuple[str, ...] = ()
     raw_country = values.get("country")
     if isinstance(raw_country, (list, tuple)):
         raw_country = "/".join(str(c) for c in raw_country)
-    if raw_country is not None and str(raw_country).strip():
+    if raw_country is not None and str(raw_country).strip() and "country" not in unreadable:
         try:
             codes = countries.resolve_many(str(raw_country))
         except SignatoryError as exc:
             problems.append(SignatoryError(exc.message, where=where, hint=exc.hint))
     kind = parse_kind(str(values.get("kind") or ""))
-    if kind is None:
+    if kind is None and "kind" not in unreadable:
         problems.append(SignatoryError(
             f"unknown kind '{values.get('kind')}'", where=where,
             hint="write 'organisation' (the default) or 'individual'"))
@@ -312,16 +382,19 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
     group = unicodedata.normalize("NFC", str(group)).strip(_EDGE_SPACE) or None if group is not None else None
     if len(problems) > count:
         return None
-    return Signatory(name=name, countries=codes, kind=kind, role=role, group=group, line=line)  # type: ignore[arg-type]
+    return Signatory(name=name, countries=codes, kind=kind, role=role, group=group, line=line,  # type: ignore[arg-type]
+                     distinct_from=_names(values.get("distinct-from")))
 
 
 def row_signatory(row, *, table: Table, where: str, problems: list[LetterPdfError]) -> Signatory | None:
     """One CSV row as a ``Signatory``; ``None`` (and its problems appended) when the row is not valid."""
-    width = len(table.header)
+    width = max(table.width, len(table.header))
     here = f"{where}:{row.line}"
-    if any(cell.strip() for cell in row.extra):
+    # More fields than the header (even if the extra one is empty: "Committee, Ltd,FR," shifts every
+    # column) is a quoting problem; spreadsheets' empty columns at the right are in the header too.
+    if row.width > width or any(cell.strip() for cell in row.extra):
         problems.append(SignatoryError(
-            f"the row has {width + len(row.extra)} fields but the header has {width}", where=here,
+            f"the row has {row.width} fields but the header has {width}", where=here,
             hint='a name that contains the delimiter must be in double quotes, e.g. "Committee, Ltd"'))
         return None
     return make_signatory(row.cells, where=here, line=row.line, problems=problems)
@@ -350,6 +423,10 @@ def from_records(records: list, *, where: str, lines: list[int | None] | None = 
     if not isinstance(records, list):
         raise SignatoryError("the signatories must be a list", where=where,
                              hint="write one '- name: ...' item per signatory, or the path of a CSV file")
+    if len(records) > MAX_ROWS:
+        line = lines[MAX_ROWS] if lines and len(lines) > MAX_ROWS else None
+        raise SignatoryError(f"the list has more than {MAX_ROWS:,} signatories",
+                             where=f"{where}:{line}" if line else where, hint=_TOO_MANY_HINT)
     problems: list[LetterPdfError] = []
     result: list[Signatory] = []
     for i, item in enumerate(records, 1):
@@ -361,7 +438,7 @@ def from_records(records: list, *, where: str, lines: list[int | None] | None = 
             problems.append(SignatoryError("an item is neither a name nor a mapping", where=here,
                                            hint="write '- name: ...' with optional country, kind, role, group"))
             continue
-        keys = {str(k).strip().casefold(): v for k, v in item.items()}
+        keys = {str(k).strip().casefold().replace("_", "-"): v for k, v in item.items()}
         unknown = [k for k in keys if k not in COLUMNS]
         for key in unknown:
             near = difflib.get_close_matches(key, COLUMNS, n=1, cutoff=0.5)
@@ -372,7 +449,7 @@ def from_records(records: list, *, where: str, lines: list[int | None] | None = 
             continue
         for key, value in keys.items():
             if value is not None and not isinstance(value, (str, int, float)) and not (
-                key == "country" and isinstance(value, list)
+                key in ("country", "distinct-from") and isinstance(value, list)
             ):
                 problems.append(SignatoryError(f"field '{key}' must be text", where=here))
                 break
@@ -387,10 +464,30 @@ def from_records(records: list, *, where: str, lines: list[int | None] | None = 
     return tuple(result)
 
 
+_YAML_ITEM = re.compile(r"^( *)- ", re.M)
+
+
+def _count_yaml_items(text: str, *, where: str) -> None:
+    """Refuse, before parsing, a YAML list with more than ``MAX_ROWS`` items: block items are the lines
+    that start with ``- `` at the indentation of the first one (nested lists are indented deeper)."""
+    first = _YAML_ITEM.search(text)
+    if first is None:
+        return
+    indent = first[1]
+    count = 0
+    for match in re.finditer(rf"^{indent}- ", text, re.M):
+        count += 1
+        if count > MAX_ROWS:
+            raise SignatoryError(f"the list has more than {MAX_ROWS:,} signatories",
+                                 where=f"{where}:{text.count(chr(10), 0, match.start()) + 1}", hint=_TOO_MANY_HINT)
+
+
 def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
+    _count_yaml_items(text, where=where)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same rules, faster
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         here = f"{where}:{mark.line + 1}" if mark else where
@@ -429,12 +526,14 @@ def to_csv(signatories: tuple[Signatory, ...] | list[Signatory]) -> str:
         columns.append("role")
     if any(s.group for s in signatories):
         columns.append("group")
+    if any(s.distinct_from for s in signatories):
+        columns.append("distinct-from")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for s in signatories:
         values = {"name": s.name, "country": "/".join(s.countries), "kind": s.kind,
-                  "role": s.role or "", "group": s.group or ""}
+                  "role": s.role or "", "group": s.group or "", "distinct-from": "; ".join(s.distinct_from)}
         writer.writerow([values[c] for c in columns])
     return out.getvalue()
 

@@ -76,3 +76,19 @@ def test_cli_stats(tmp_path, capsys, resources):
     assert out[1] == "Подписали: 64 организации и 1 частное лицо"
     assert out[2].split() == ["10", "Франция", "(FR)"]
     assert out[-1].split()[0] == "5"
+
+
+def test_renames_found_without_comparing_all_pairs(monkeypatch):
+    """Matching renames compares each entry with a few candidates, not with every other one (counted)."""
+    from letter_pdf import lint
+
+    calls = []
+    real = lint._why
+    monkeypatch.setattr(lint, "_why", lambda a, b: calls.append(1) or real(a, b))
+    old = [S(f"Committee number {i} of the Helsinki group", line=i + 2) for i in range(3000)]
+    new = [S(f"Committee no. {i} of a Helsinki group", line=i + 2) for i in range(3000)]
+    new[1500] = S("Committee numbr 1500 of the Helsinki group", line=1502)  # a typo: the one rename
+    diff = compare(old, new)
+    assert [(c.old.line, c.new.line) for c in diff.changed] == [(1502, 1502)]
+    assert len(diff.added) == len(diff.removed) == 2999
+    assert len(calls) < 20 * 6000, len(calls)

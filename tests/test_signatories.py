@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from letter_pdf.errors import Problems, SignatoryError
-from letter_pdf.signatories import from_records, load_signatories, to_csv
+from letter_pdf.signatories import MAX_ROWS, from_records, load_signatories, to_csv
 
 
 def write(tmp_path, text: str | bytes, name: str = "signatories.csv"):
@@ -86,11 +86,115 @@ def test_unknown_column_named_with_suggestion(tmp_path):
     assert "unknown column 'contry'" in str(info.value) and "did you mean 'country'" in str(info.value)
 
 
-def test_no_name_column(tmp_path):
-    path = write(tmp_path, "organisation,country\nA,FR\n")
-    with pytest.raises(Problems) as info:
+@pytest.mark.parametrize(("text", "found"), [("organisation,country\nA,FR\n", "organisation, country"),
+                                             ("Email,Phone\na@example.org,123\n", "Email, Phone"),
+                                             ("Email;Phone\na@example.org;123\n", "Email, Phone"),
+                                             ("\ufeffEmail\na@example.org\n", "Email")])
+def test_no_name_column_refused_naming_the_columns(tmp_path, text, found):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, text))
+    assert problems_of(info) == [
+        f"signatories.csv:1: there is no 'name' column (the columns are: {found}) — the first line must be a header "
+        "such as 'name,country,kind,role,group'; 'letter-pdf signatories import' maps other headings "
+        "(Organisation, Nom...)"]
+
+
+@pytest.mark.parametrize("row", ["Committee, Ltd,FR,", "Committee, Ltd,FR,organisation", "A,FR,,"])
+def test_one_field_too_many_is_a_quoting_problem_even_when_empty(tmp_path, row):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, f"name,country,kind\nGood,PL,\n{row}\n"))
+    assert problems_of(info) == [
+        f"signatories.csv:3: the row has {row.count(',') + 1} fields but the header has 3 — a name that contains the "
+        'delimiter must be in double quotes, e.g. "Committee, Ltd"']
+
+
+def test_empty_columns_at_the_right_of_the_header_allow_as_wide_rows(tmp_path):
+    sigs = load_signatories(write(tmp_path, "name,country,,\nA,FR,,\nB,PL\n"))
+    assert [(s.name, s.countries) for s in sigs] == [("A", ("FR",)), ("B", ("PL",))]
+    with pytest.raises(SignatoryError, match="signatories.csv:3: the row has 5 fields but the header has 4"):
+        load_signatories(write(tmp_path, "name,country,,\nA,FR,,\nB,PL,,,\n"))
+
+
+def test_row_limit_accepts_the_limit_and_refuses_one_more_at_once(tmp_path):
+    assert MAX_ROWS == 20_000  # documented in README ("Limits")
+    rows = "".join(f"Org {i}\n" for i in range(MAX_ROWS))
+    assert len(load_signatories(write(tmp_path, "name\n" + rows))) == MAX_ROWS
+    # one row more, then a line that is not CSV: reading stops at the row too many, before the bad line
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, "name\n" + rows + 'One too many\n"unclosed\n'))
+    assert problems_of(info) == [
+        f"signatories.csv:{MAX_ROWS + 2}: the list has more than 20,000 rows — a list has at most 20,000 signatories; "
+        "check that this is the right file, or send the letter with the first signatories and publish the full "
+        "list separately"]
+
+
+def test_row_limit_in_yaml_before_parsing_and_inline(tmp_path):
+    items = "".join(f"- name: Org {i}\n  country: FR\n" for i in range(MAX_ROWS + 1))
+    path = write(tmp_path, items + "- name: [unclosed\n", "signatories.yaml")
+    with pytest.raises(SignatoryError) as info:
         load_signatories(path)
-    assert any("there is no 'name' column" in p for p in problems_of(info))
+    assert str(info.value).startswith(f"signatories.yaml:{2 * MAX_ROWS + 1}: the list has more than 20,000 signatories")
+    with pytest.raises(SignatoryError, match="more than 20,000 signatories"):
+        from_records([f"Org {i}" for i in range(MAX_ROWS + 1)], where="letter.md, field 'signatories'")
+
+
+def test_yaml_size_limit_refused_before_reading(tmp_path):
+    path = tmp_path / "signatories.yaml"
+    with path.open("wb") as f:
+        f.truncate(10 * 2**20 + 1)  # sparse: nothing is written, nothing is read
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert str(info.value).endswith("signatories.yaml: the file is too large (10 MB) — a signatory list is at most 10 MB "
+                                    "in YAML (CSV: 50 MB)")
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    ("\u200b", "U+200B ZERO WIDTH SPACE"), ("\u00ad", "U+00AD SOFT HYPHEN"),
+    ("\u200b\u00a0\u2060", "U+200B ZERO WIDTH SPACE, U+00A0 NO-BREAK SPACE, U+2060 WORD JOINER"),
+    ("\u3164", "U+3164 HANGUL FILLER"), ("\ufe0f", "U+FE0F VARIATION SELECTOR-16"),
+])
+def test_name_of_invisible_characters_only_is_an_error(tmp_path, cell, shown):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, f"name,country\nCordaid,NL\n{cell},DE\n"))
+    assert problems_of(info) == [f"signatories.csv:3: the name has no visible characters (only {shown}) — fill in "
+                                 "the name or delete the row"]
+    with pytest.raises(SignatoryError, match="item 2: the name has no visible characters"):
+        from_records(["Cordaid", cell], where="letter.md, field 'signatories'")
+
+
+def test_visible_names_with_invisible_characters_load(tmp_path):
+    sigs = load_signatories(write(tmp_path, "name\nZero\u200bwidth Org\n\u05e9\u05dc\u05d5\u05dd\n"))
+    assert [s.name for s in sigs] == ["Zero\u200bwidth Org", "\u05e9\u05dc\u05d5\u05dd"]  # lint warns on the first
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("role", "Director\u202e, CIVICUS", "the role 'Director\u202e, CIVICUS' contains an invisible control character, "
+     "U+202E RIGHT-TO-LEFT OVERRIDE — retype the role without it"),
+    ("group", "\u2067Partners\u2069", "the group '\u2067Partners\u2069' contains an invisible control character, "
+     "U+2067 RIGHT-TO-LEFT ISOLATE — retype the group without it"),
+    ("country", "\u202dFR", "the country '\u202dFR' contains an invisible control character, U+202D LEFT-TO-RIGHT "
+     "OVERRIDE — retype the country without it"),
+    ("role", "\u200b", "the role has no visible characters (only U+200B ZERO WIDTH SPACE) — write the role or leave it "
+     "empty"),
+    ("group", "\u00ad", "the group has no visible characters (only U+00AD SOFT HYPHEN) — write the group or leave it "
+     "empty"),
+])
+def test_bidi_controls_and_invisible_text_refused_in_every_printed_field(tmp_path, column, value, message):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, f'name,kind,{column}\nA,individual,"{value}"\n'))
+    assert problems_of(info) == [f"signatories.csv:2: {message}"]
+    with pytest.raises(SignatoryError) as info:
+        from_records([{"name": "A", "kind": "individual", column: value}], where="x.yaml")
+    assert problems_of(info) == [f"x.yaml, item 1: {message}"]
+
+
+def test_distinct_from_read_from_csv_and_yaml_and_written_back(tmp_path):
+    sigs = load_signatories(write(tmp_path, 'name,distinct-from\nA,\nB,"A; C "\nC,\n'))
+    assert [s.distinct_from for s in sigs] == [(), ("A", "C"), ()]
+    again = load_signatories(write(tmp_path, to_csv(sigs), "again.csv"))
+    assert again == sigs
+    yaml_sigs = load_signatories(write(tmp_path, "- A\n- name: B\n  distinct_from: [A, C]\n- C\n", "s.yaml"))
+    assert [s.distinct_from for s in yaml_sigs] == [(), ("A", "C"), ()]
 
 
 def test_windows_1251_decoded_with_warning(tmp_path, caplog):
@@ -174,6 +278,7 @@ def test_to_csv_roundtrip(tmp_path, resources):
     path = write(tmp_path, to_csv(sigs))
     again = load_signatories(path)
     assert [(s.name, s.countries, s.kind, s.role) for s in again] == [(s.name, s.countries, s.kind, s.role) for s in sigs]
+    assert "distinct-from" not in to_csv(sigs).splitlines()[0]  # only the columns in use
 
 
 def test_spreadsheet_empty_rows_skipped_but_empty_quoted_name_is_an_error(tmp_path):
