@@ -195,6 +195,8 @@ def plan(units: list[Unit], *, columns: int, geometry: Geometry, continued: Call
         for c in range(columns):
             if start == len(units):
                 break
+            if c > 0 and _column_height(units[start:start + 1], 0.0) > space + EPSILON:
+                break  # (on the list's first page) the next entry does not fit: it starts the next page
             end = planner.fill(start, space, page_top=c == 0)
             spans.append((start, end))
             start = end

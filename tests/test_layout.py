@@ -321,3 +321,59 @@ def test_the_last_page_is_balanced(alphabetical, columns):
     tallest = max(entries)
     for a, b in zip(heights, heights[1:]):
         assert abs(a - b) <= tallest + 1, (heights, tallest)
+
+
+@pytest.fixture(scope="module")
+def grouped(tmp_path_factory):
+    rows = ordered_rows(180, countries=["PL", "FR", "UA", "DE"], seed=5)
+    front = {"order": "alphabetical", "group_by": "country", "lang": "ru"}
+    pdf, _tags = build_letter(tmp_path_factory.mktemp("grouped"), rows, front)
+    return pdf, rows
+
+
+def test_grouped_every_list_page_starts_with_its_heading_and_no_heading_ends_a_column(grouped):
+    """Russian letter grouped by country: each list page begins with a heading, "(продолжение)" when its
+    group goes on from the page before; every entry stands under its own country's heading; no heading is
+    the last line of a column (nor of a page)."""
+    import re
+
+    from letter_pdf import countries, labels
+    from letter_pdf.counts import heading as section_heading
+
+    pdf, rows = grouped
+    group_of = {}
+    for row in rows:
+        tag = re.search(TAG, row["name"]).group(0)
+        group_of[tag] = section_heading("individuals", "ru") if row["kind"] == "individual" else \
+            countries.display_name(row["country"], "ru")
+    continued = labels.label("continued", "ru").upper()
+    heading_line = re.compile(r"^(.+) \((\d+|" + continued + r")\)$")
+    pages = list_pages(columns_text(pdf, 2))
+    assert len(pages) >= 3
+    current, seen_in_group, counts, continued_pages = None, 0, {}, 0
+    for number, page in enumerate(pages):
+        for c, column in enumerate(page):
+            lines = [line.strip() for line in column.replace("\r", "").split("\n") if line.strip()]
+            if number == 0 and c == 0:
+                lines = lines[lines.index(labels.label("signatories", "ru")) + 1:]
+            assert lines, (number, c)
+            assert not heading_line.match(lines[-1]), f"a heading ends column {c + 1} of list page {number + 1}"
+            if c == 0:
+                first = heading_line.match(lines[0])
+                assert first, f"list page {number + 1} starts with {lines[0]!r}, not a heading"
+                group_open = current is not None and seen_in_group < counts[current]
+                if group_open:
+                    assert lines[0] == f"{current.upper()} ({continued})", (number, lines[0])
+                    continued_pages += 1
+                else:
+                    assert first.group(2) != continued, (number, lines[0])
+            for line in lines:
+                found = heading_line.match(line)
+                if found and found.group(2) != continued:
+                    current = next(g for g in set(group_of.values()) if g.upper() == found.group(1))
+                    counts[current], seen_in_group = int(found.group(2)), 0
+                for tag in tags_in(line):
+                    assert group_of[tag] == current, f"{tag} ({group_of[tag]}) printed under {current}"
+                    seen_in_group += 1
+    assert continued_pages >= 1
+    assert sum(counts.values()) == len(rows)
