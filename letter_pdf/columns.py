@@ -303,24 +303,32 @@ class _LineCounter:
         self.anywhere = style["overflow_wrap"] in ("anywhere", "break-word") or style["word_break"] == "break-all"
         self.cache: dict[tuple[str, float, float], int] = {}
 
-    def count(self, text: str, first: float, width: float) -> int:
+    def count(self, text: str, first: float, width: float, limit: int) -> int:
+        """Lines of ``text`` (first line ``first`` wide, the others ``width``), counting no further than
+        ``limit`` lines (an entry that tall is refused anyway: the work stays bounded)."""
         key = (text, first, width)
         if key in self.cache:
             return self.cache[key]
         pango, layout = self.pango, self.layout.layout
+        size = max(float(self.style["font_size"]), 1.0)
         lines, rest, available = 0, text, first
-        while rest and lines < 10_000:
+        while rest and lines < limit:
             lines += 1
             pango.pango_layout_set_wrap(layout, self.wrap["WRAP_WORD"])
             pango.pango_layout_set_width(layout, int(max(0.0, available) * self.to_units))
-            self.layout.set_text(rest)
+            # as WeasyPrint does: shape only what can fill a line (and a little more), not the whole rest
+            short = rest[:int(available / size * 4) + 16]
+            self.layout.set_text(short)
             line, index = self.layout.get_first_line()
+            if index is None and short != rest:
+                self.layout.set_text(rest)
+                line, index = self.layout.get_first_line()
             if self.anywhere and self.line_size(line, self.style)[0] > available + EPSILON:
                 pango.pango_layout_set_wrap(layout, self.wrap["WRAP_CHAR"])
                 line, index = self.layout.get_first_line()
             if index is None:
                 break
-            rest = rest.encode()[index:].decode("utf-8", "replace").lstrip(" ")
+            rest = self.layout.text.encode()[index:].decode("utf-8", "replace").lstrip(" ") + rest[len(self.layout.text):]
             available = width
         self.cache[key] = max(lines, 1)
         return self.cache[key]
@@ -340,7 +348,7 @@ def _indent(box) -> float:
     return value.value * box.width / 100 if getattr(value, "unit", None) == "%" else float(value.value)
 
 
-def _estimator(seen: _Seen):
+def _estimator(seen: _Seen, full: float):
     """A function giving an entry view's height, from the measuring pass's samples."""
     try:
         plain, two, role1, role2 = (seen.probes[k] for k in ("e10", "e20", "e11", "e12"))
@@ -362,12 +370,15 @@ def _estimator(seen: _Seen):
     width, first = plain.width, plain.width - _indent(plain)
     role_width, role_first = role_box.width, role_box.width - _indent(role_box)
 
+    name_limit = int(full / name_step) + 2 if name_step > 0 else 10_000
+    role_limit = int(full / role_step) + 2 if role_step > 0 else 10_000
+
     def height(view: dict) -> float:
         text = _SPACES.sub(" ", f"{view['name']} ({view['country']})" if view["country"] else view["name"]).strip()
-        total = base + (name_lines.count(text, first, width) - 1) * name_step
+        total = base + (name_lines.count(text, first, width, name_limit) - 1) * name_step
         if view["role"]:
             role = _SPACES.sub(" ", view["role"]).strip()
-            total += role_base + (role_lines.count(role, role_first, role_width) - 1) * role_step
+            total += role_base + (role_lines.count(role, role_first, role_width, role_limit) - 1) * role_step
         return total
 
     return height
@@ -448,7 +459,7 @@ def arrange(render_html: Callable[[str], object], *, listing: Listing, render_li
     measured = render_html(render_list(context(listing, MEASURE)))
     seen = _read(measured)
     geometry = _geometry(seen)
-    estimate = _estimator(seen)
+    estimate = _estimator(seen, geometry.full)
     views = listing.views()
     entry_heights = [estimate(view) for view in views]
     heading_parts = {key: value for key, value in seen.headings.items()}

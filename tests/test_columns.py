@@ -98,7 +98,7 @@ def test_arrange_stops_the_build_when_the_check_fails(monkeypatch):
 
     calls = []
     monkeypatch.setattr(columns, "_read", lambda document: seen([], [(0, 0.0, 10.0, 0, 100.0), (1, 0.0, 0.0, 1, 100.0)]))
-    monkeypatch.setattr(columns, "_estimator", lambda s: (lambda view: 10.0))
+    monkeypatch.setattr(columns, "_estimator", lambda s, full: (lambda view: 10.0))
     listing = columns.Listing(sections=((None, 2, ({"n": 0}, {"n": 1})),), columns=2)
     with pytest.raises(TypesettingError, match="lost or repeated"):
         columns.arrange(lambda html: calls.append(html), listing=listing, render_list=lambda ctx: "x",

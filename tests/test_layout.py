@@ -377,3 +377,18 @@ def test_grouped_every_list_page_starts_with_its_heading_and_no_heading_ends_a_c
                     seen_in_group += 1
     assert continued_pages >= 1
     assert sum(counts.values()) == len(rows)
+
+
+def test_an_entry_taller_than_a_column_is_refused_with_its_line(tmp_path):
+    from letter_pdf.errors import SignatoryError
+
+    rows = [{"name": "Organisation One", "country": "GB", "kind": "organisation", "role": ""},
+            {"name": "Anna Example", "country": "", "kind": "individual", "role": "Director " * 6000}]
+    path = write_letter(tmp_path / "tall", rows=rows, front={"columns": "3"})
+    letter = letter_module.load_letter(path)
+    font_set = FontSet.for_letter(letter)
+    html = render.render_letter(letter, paper="a4", font_set=font_set)
+    with pytest.raises(SignatoryError, match="'Anna Example' is taller than a column") as error:
+        typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
+    assert error.value.where == "signatories.csv:3"
+    assert "columns: 1" in error.value.hint
