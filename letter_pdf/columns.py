@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -456,12 +457,16 @@ def arrange(render_html: Callable[[str], object], *, listing: Listing, render_li
     ``render_list(list_context)`` is the letter's HTML with that signatory list; ``render_html(html)``
     typesets HTML; ``where(n)`` names entry ``n`` for an error (its name and ``file:line``).
     """
+    started = time.perf_counter()
     measured = render_html(render_list(context(listing, MEASURE)))
     seen = _read(measured)
     geometry = _geometry(seen)
     estimate = _estimator(seen, geometry.full)
     views = listing.views()
+    measured_at = time.perf_counter()
     entry_heights = [estimate(view) for view in views]
+    _LOG.debug("signatory list: measuring pass %.2f s, %d entries estimated in %.2f s",
+               measured_at - started, len(views), time.perf_counter() - measured_at)
     heading_parts = {key: value for key, value in seen.headings.items()}
     del measured, seen
     previous = None
@@ -472,7 +477,8 @@ def arrange(render_html: Callable[[str], object], *, listing: Listing, render_li
         document = render_html(render_list(context(listing, PLANNED, layout)))
         seen = _read(document)
         problem = check(seen, layout, len(views))
-        _LOG.debug("signatory list, typesetting %d: %d pages; %s", attempt, len(layout.pages), problem or "as planned")
+        _LOG.debug("signatory list, typesetting %d (%.1f s since the measuring pass): %d pages; %s", attempt,
+                   time.perf_counter() - started, len(layout.pages), problem or "as planned")
         if problem is None:
             return document
         if problem.startswith("lost"):
