@@ -151,7 +151,7 @@ class _Planner:
         def height(i: int, j: int, first: bool) -> float:
             if i == j:
                 return 0.0
-            return prefix[j] - prefix[i] + (cont if first else -units[i].trim)
+            return prefix[j] - prefix[i] + (cont if first and cont else -units[i].trim)
 
         best = None
         if k == 1:
@@ -171,8 +171,7 @@ class _Planner:
         return [(start + bounds[i], start + bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
-def plan(units: list[Unit], *, columns: int, geometry: Geometry, continued: Callable[[Unit], float],
-         has_heading: Callable[[int], bool]) -> Plan:
+def plan(units: list[Unit], *, columns: int, geometry: Geometry, continued: Callable[[Unit], float]) -> Plan:
     """Pages of columns of blocks. Raises ``ValueError`` naming the first unit taller than a full column."""
     if not units:
         return Plan(columns=columns, pages=())
@@ -518,8 +517,7 @@ def _plan(listing: Listing, entry_heights: list[float], heading_parts, geometry:
         return total - top  # at the top of the page's first column
 
     try:
-        return plan(units, columns=listing.columns, geometry=geometry, continued=continued,
-                    has_heading=lambda s: sections[s][0])
+        return plan(units, columns=listing.columns, geometry=geometry, continued=continued)
     except ValueError as exc:
         unit = units[exc.args[0]]
         name, place = where(unit.first)

@@ -35,7 +35,7 @@ def test_plan_keeps_every_entry_once_in_order_fits_and_balances(seed):
     units, has_heading = random_list(rng, groups=rng.choice([1, 1, 3, 6]))
     geometry = Geometry(first=rng.choice([0.0, 30.0, 200.0, 600.0]), full=600.0, below_title=560.0)
     continued = lambda unit: 0.0 if unit.heading or not has_heading[unit.section] else 18.0  # noqa: E731
-    result = plan(units, columns=k, geometry=geometry, continued=continued, has_heading=has_heading.get)
+    result = plan(units, columns=k, geometry=geometry, continued=continued)
     total = sum(u.last - u.first + 1 for u in units)
     assert result.order() == list(range(total))  # never lost, never repeated, reading order kept
     by_first = {u.first: u for u in units}
@@ -66,7 +66,7 @@ def test_plan_refuses_an_entry_taller_than_a_page():
     units = [Unit(0, 0, 0, 14.0), Unit(0, 1, 1, 700.0)]
     with pytest.raises(ValueError) as error:
         plan(units, columns=2, geometry=Geometry(first=600, full=600, below_title=560),
-             continued=lambda u: 0.0, has_heading=lambda s: False)
+             continued=lambda u: 0.0)
     assert error.value.args == (1,)
 
 
@@ -77,7 +77,7 @@ def seen(entries, chunks) -> _Seen:
 def test_check_sees_a_lost_a_repeated_or_a_misplaced_entry():
     units = [Unit(0, n, n, 10.0) for n in range(6)]
     layout = plan(units, columns=2, geometry=Geometry(first=20, full=20, below_title=20),
-                  continued=lambda u: 0.0, has_heading=lambda s: False)
+                  continued=lambda u: 0.0)
     assert [[[(b.first, b.last) for b in column] for column in page] for page in layout.pages] == [
         [[(0, 1)], [(2, 3)]], [[(4, 4)], [(5, 5)]]]  # two entries a column; the last page balanced
     chunks = [(0, 0.0, 20.0, 0, 100.0), (1, 0.0, 10.0, 1, 100.0)]
