@@ -12,6 +12,9 @@ because the one ICU binding with wheels (icu4py) has no collator and PyICU needs
   Cyrillic before Latin (CLDR ``[reorder Cyrl]``); elsewhere Latin first.
 
 Other languages (``de``, ``en``, ``fr``, ``nl``...) use the root order, where ``Ä`` sorts with ``A``.
+
+Alphabetically, organisations sort by their name and individuals by their family name: the ``sort_as``
+column when given (for names written family name first, or with particles), else the name's last word.
 """
 
 from __future__ import annotations
@@ -138,9 +141,25 @@ def sort_names(names, lang: str) -> list[str]:
     return sorted(names, key=lambda n: sort_key(n, lang))
 
 
+def sorted_by(signatory: Signatory) -> str:
+    """What a signatory is sorted by: an organisation by its name; an individual by ``sort_as`` when given,
+    else by the last word of the name (the family name in "Given Family" order)."""
+    if signatory.kind != "individual":
+        return signatory.name
+    if signatory.sort_as:
+        return signatory.sort_as
+    words = signatory.name.split()
+    return words[-1] if words else signatory.name
+
+
+def _entry_key(signatory: Signatory, lang: str):
+    # ties (two Petrovs) are broken by the whole name, so the order never depends on the input's order
+    return (sort_key(sorted_by(signatory), lang), sort_key(signatory.name, lang))
+
+
 def _ordered(entries, order: str, lang: str) -> tuple[Signatory, ...]:
     if order == "alphabetical":
-        return tuple(sorted(entries, key=lambda s: sort_key(s.name, lang)))
+        return tuple(sorted(entries, key=lambda s: _entry_key(s, lang)))
     return tuple(entries)
 
 

@@ -20,6 +20,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "page_of": "Page {page} of {pages}",
         "signatories": "Signatories",
+        "continued": "continued",  # after a group heading repeated at the top of a page
         "enclosures": "Enclosures",
         "cc": "cc",
         "our_ref": "Our ref.",
@@ -45,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "page_of": "Page {page} sur {pages}",
         "signatories": "Signataires",
+        "continued": "suite",
         "enclosures": "Pièces jointes",
         "cc": "Copie à",
         "our_ref": "Notre réf.",
@@ -70,6 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
     "de": {
         "page_of": "Seite {page} von {pages}",
         "signatories": "Unterzeichnende",
+        "continued": "Fortsetzung",
         "enclosures": "Anlagen",
         "cc": "Kopie an",
         "our_ref": "Unser Zeichen",
@@ -95,6 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
     "es": {
         "page_of": "Página {page} de {pages}",
         "signatories": "Firmantes",
+        "continued": "continuación",
         "enclosures": "Anexos",
         "cc": "c. c.",
         "our_ref": "N/ref.",
@@ -120,6 +124,7 @@ LABELS: dict[str, dict[str, str]] = {
     "pl": {
         "page_of": "Strona {page} z {pages}",
         "signatories": "Sygnatariusze",
+        "continued": "ciąg dalszy",
         "enclosures": "Załączniki",
         "cc": "Do wiadomości",
         "our_ref": "Nasz znak",
@@ -145,6 +150,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ru": {
         "page_of": "Страница {page} из {pages}",
         "signatories": "Подписавшие",
+        "continued": "продолжение",
         "enclosures": "Приложения",
         "cc": "Копия",
         "our_ref": "Наш исх. №",
@@ -170,6 +176,7 @@ LABELS: dict[str, dict[str, str]] = {
     "uk": {
         "page_of": "Сторінка {page} з {pages}",
         "signatories": "Підписанти",
+        "continued": "продовження",
         "enclosures": "Додатки",
         "cc": "Копія",
         "our_ref": "Наш вих. №",
@@ -195,6 +202,7 @@ LABELS: dict[str, dict[str, str]] = {
     "fi": {
         "page_of": "Sivu {page}/{pages}",
         "signatories": "Allekirjoittajat",
+        "continued": "jatkuu",
         "enclosures": "Liitteet",
         "cc": "Tiedoksi",
         "our_ref": "Viitteemme",

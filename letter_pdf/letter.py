@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from letter_pdf.errors import InputError, LetterPdfError, Problems, ResourceError
-from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, SIGNATURE_LAYOUTS, Annex, Cover, Letter, Party, Signer
+from letter_pdf.model import COLUMN_COUNTS, GROUPINGS, ORDERS, PAPERS, SIGNATURE_LAYOUTS, Annex, Cover, Letter, Party, Signer
 from letter_pdf.text import refused_character, suspect_characters, visible
 
 log = logging.getLogger("letter_pdf")
@@ -346,6 +346,18 @@ def _choice(src: _Source, field: str, value: Any, choices: tuple[str, ...], defa
     return text
 
 
+def _columns(src: _Source, value: Any) -> int:
+    """``columns: 1 | 2 | 3`` (the signatory list's columns); 2 when not given."""
+    if value is None:
+        return 2
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text not in {str(n) for n in COLUMN_COUNTS}:
+        src.fail("columns", f"'{visible(str(value))}' is not a valid number of columns",
+                 hint=f"use one of: {', '.join(str(n) for n in COLUMN_COUNTS)}")
+        return 2
+    return int(text)
+
+
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
@@ -583,6 +595,7 @@ _FIELDS: dict[str, Callable[[_Source, Any], Any]] = {
     "paper": lambda s, v: _choice(s, "paper", v, PAPERS, "a4"),
     "order": lambda s, v: _choice(s, "order", v, ORDERS, "as-given"),
     "group_by": lambda s, v: _choice(s, "group_by", v, GROUPINGS, "none"),
+    "columns": lambda s, v: _columns(s, v),
 }
 # keys handled together below
 _OTHER_KEYS = ("signer", "signers", "enclosures", "annexes", "signatories")

@@ -16,6 +16,7 @@ KINDS: tuple[str, ...] = ("organisation", "individual")
 PAPERS: tuple[str, ...] = ("a4", "letter")
 ORDERS: tuple[str, ...] = ("as-given", "alphabetical")
 GROUPINGS: tuple[str, ...] = ("none", "kind", "country", "group")
+COLUMN_COUNTS: tuple[int, ...] = (1, 2, 3)  # columns of the printed signatory list
 SIGNATURE_LAYOUTS: tuple[str, ...] = ("side-by-side", "stacked")
 CHANNELS: tuple[str, ...] = ("email", "post", "courier", "hand", "fax", "portal")  # how a letter is sent
 
@@ -29,6 +30,7 @@ class Signatory:
     kind: Kind = "organisation"
     role: str | None = None  # e.g. "Secretary General, CIVICUS" for an individual
     group: str | None = None  # optional heading to group under
+    sort_as: str | None = None  # what an individual sorts by (default: the name's last word, the family name)
     line: int | None = None  # line (CSV) or item number (YAML) in the source, for messages
     distinct_from: tuple[str, ...] = ()  # names of entries lint must not take for this one (not printed)
 
@@ -102,6 +104,7 @@ class Letter:
     paper: str = "a4"
     order: str = "as-given"
     group_by: str = "none"
+    columns: int = 2
 
     @property
     def folder(self) -> Path:

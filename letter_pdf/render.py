@@ -14,7 +14,7 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from letter_pdf import assets, body, countries, labels
+from letter_pdf import assets, body, columns, countries, labels
 from letter_pdf.arrange import printed_sections
 from letter_pdf.counts import Counts, on_behalf
 from letter_pdf.errors import ResourceError
@@ -134,18 +134,29 @@ def _signatory_view(signatory: Signatory, lang: str, *, under_country_heading: b
     }
 
 
-def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
+def listing(letter: Letter) -> columns.Listing:
+    """The printed signatory list as the template shows it: sections of entry views, numbered in order."""
+    sections = []
+    number = 0
+    for section in printed_sections(letter):
+        views = []
+        for entry in section.entries:
+            view = _signatory_view(entry, letter.lang, under_country_heading=letter.group_by == "country")
+            view.update(n=number, probe=None)
+            views.append(view)
+            number += 1
+        sections.append((section.heading, section.count, tuple(views)))
+    return columns.Listing(sections=tuple(sections), columns=letter.columns)
+
+
+def _context(letter: Letter, *, paper: str, font_set: FontSet, signatory_list: dict | None = None) -> dict:
     lang = letter.lang
     counts = Counts.of(letter.signatories)
-    printed = [
-        {
-            "heading": section.heading,
-            "count": section.count,
-            "entries": [_signatory_view(entry, lang, under_country_heading=letter.group_by == "country")
-                        for entry in section.entries],
-        }
-        for section in printed_sections(letter)
-    ]
+    listed = listing(letter)
+    # ``sections`` keeps the entries for restyled copies of _signatories.html.j2 that predate ``list``
+    printed = [{"heading": heading, "count": count, "entries": list(views)} for heading, count, views in listed.sections]
+    if signatory_list is None:
+        signatory_list = columns.context(listed, columns.UNPLANNED)
     signers = [
         {
             "name": signer.name,
@@ -165,6 +176,7 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
         "date_text": labels.date_text(letter.date, lang),
         "body_html": body.markdown_to_html(letter.body, source=letter.source, first_line=letter.body_line),
         "sections": printed,
+        "list": signatory_list,
         "signers": signers,
         "on_behalf": on_behalf(counts, lang) if counts.total else "",
         "counts": counts,
@@ -177,8 +189,11 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
     }
 
 
-def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
+def render_letter(letter: Letter, *, paper: str, font_set: FontSet, signatory_list: dict | None = None) -> str:
     """The letter as one HTML document (its stylesheet inside) for ``typeset.typeset``.
+
+    The signatory list is laid out by ``columns.arrange`` while typesetting (which renders the letter again
+    with ``signatory_list``, a ``columns.context``); by default it is one flowing column.
 
     Raises ``ResourceError`` for a refused image in the body (naming ``letter.md:LINE``) or a template
     in the letter's folder that cannot be used.
@@ -186,7 +201,7 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
     env = environment(letter.folder)
-    context = _context(letter, paper=paper, font_set=font_set)
+    context = _context(letter, paper=paper, font_set=font_set, signatory_list=signatory_list)
     try:
         return env.get_template(LETTER_TEMPLATE).render(context)
     except jinja2.TemplateSyntaxError as exc:

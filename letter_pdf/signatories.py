@@ -26,7 +26,7 @@ from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text
 
 log = logging.getLogger("letter_pdf")
 
-COLUMNS: tuple[str, ...] = ("name", "country", "kind", "role", "group", "distinct-from")
+COLUMNS: tuple[str, ...] = ("name", "country", "kind", "role", "group", "distinct-from", "sort-as")
 PRINTED: tuple[str, ...] = ("name", "role", "group")  # the fields printed as written
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -380,10 +380,12 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
     role = unicodedata.normalize("NFC", str(role)).strip(_EDGE_SPACE) or None if role is not None else None
     group = values.get("group")
     group = unicodedata.normalize("NFC", str(group)).strip(_EDGE_SPACE) or None if group is not None else None
+    sort_as = values.get("sort-as")
+    sort_as = unicodedata.normalize("NFC", str(sort_as)).strip(_EDGE_SPACE) or None if sort_as is not None else None
     if len(problems) > count:
         return None
     return Signatory(name=name, countries=codes, kind=kind, role=role, group=group, line=line,  # type: ignore[arg-type]
-                     distinct_from=_names(values.get("distinct-from")))
+                     distinct_from=_names(values.get("distinct-from")), sort_as=sort_as)
 
 
 def row_signatory(row, *, table: Table, where: str, problems: list[LetterPdfError]) -> Signatory | None:
@@ -528,12 +530,15 @@ def to_csv(signatories: tuple[Signatory, ...] | list[Signatory]) -> str:
         columns.append("group")
     if any(s.distinct_from for s in signatories):
         columns.append("distinct-from")
+    if any(s.sort_as for s in signatories):
+        columns.append("sort-as")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for s in signatories:
         values = {"name": s.name, "country": "/".join(s.countries), "kind": s.kind,
-                  "role": s.role or "", "group": s.group or "", "distinct-from": "; ".join(s.distinct_from)}
+                  "role": s.role or "", "group": s.group or "", "distinct-from": "; ".join(s.distinct_from),
+                  "sort-as": s.sort_as or ""}
         writer.writerow([values[c] for c in columns])
     return out.getvalue()
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from letter_pdf import __version__, assets
+from letter_pdf import __version__, assets, columns
 from letter_pdf.errors import (
     FontCoverageError,
     LetterPdfError,
@@ -575,9 +575,14 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
     with _captured_log() as records:
         try:
             fonts_css = weasyprint.CSS(string=font_set.css(), font_config=font_config, url_fetcher=fetcher)
-            document = weasyprint.HTML(string=html, base_url=str(letter.folder), url_fetcher=fetcher).render(
-                font_config=font_config, stylesheets=[fonts_css], pdf_variant=PDF_VARIANT
-            )
+
+            def render_html(source: str):
+                return weasyprint.HTML(string=source, base_url=str(letter.folder), url_fetcher=fetcher).render(
+                    font_config=font_config, stylesheets=[fonts_css], pdf_variant=PDF_VARIANT
+                )
+
+            # the signatory list is laid out in columns here (measured, planned, typeset, checked)
+            document = columns.typeset_document(html, letter=letter, font_set=font_set, render_html=render_html)
             _raise(_problems_from_log(records, letter))
             _set_metadata(document, letter, created)
             with _WRITE_LOCK, _fonttools_only_subsetting():

@@ -181,3 +181,40 @@ def test_mixed_scripts_follow_the_letter_language():
     assert sort_names(names, "uk")[:2] == ["Борис", "Ольга"]
     assert sort_names(["Борис", "Zoran"], "sr-Latn") == ["Zoran", "Борис"]
     assert sort_names(["Борис", "Zoran"], "sr") == ["Борис", "Zoran"]
+
+
+# --- individuals by family name -----------------------------------------------------------------
+
+
+def person(name: str, sort_as: str | None = None) -> Signatory:
+    return Signatory(name, (), "individual", sort_as=sort_as)
+
+
+def test_individuals_sort_by_family_name_organisations_by_name():
+    people = [person("Иван Петров"), person("Людмила Алексеева"), person("Анна Петрова"), person("Борис Петров"),
+              person("Zoe Abbott")]
+    organisations = [Signatory("Фонд Свобода", ("RU",)), Signatory("Белорусский центр", ("BY",))]
+    sections = arrange(organisations + people, order="alphabetical", lang="ru")
+    assert names(sections[0]) == ["Белорусский центр", "Фонд Свобода"]  # organisations: unchanged
+    # Алексеева < Петров (Борис, then Иван: ties by the whole name) < Петрова; Latin after Cyrillic in Russian
+    assert names(sections[1]) == ["Людмила Алексеева", "Борис Петров", "Иван Петров", "Анна Петрова", "Zoe Abbott"]
+
+
+def test_sort_as_overrides_the_last_word():
+    people = [person("Мао Цзэдун", sort_as="Мао"), person("Ли Бо", sort_as="Ли"), person("Анна Лебедева"),
+              person("Ludwig van Beethoven"), person("Charles de Gaulle", sort_as="Gaulle")]
+    sections = arrange(people, order="alphabetical", lang="en")
+    # Beethoven, Gaulle (sort_as), then Cyrillic: Лебедева, Ли (sort_as), Мао (sort_as; last word Цзэдун would be last)
+    assert names(sections[0]) == ["Ludwig van Beethoven", "Charles de Gaulle", "Анна Лебедева", "Ли Бо", "Мао Цзэдун"]
+    # as given: sort_as changes nothing
+    assert names(arrange(people, lang="en")[0]) == [p.name for p in people]
+
+
+def test_sort_as_column_is_read_from_csv_and_kept_by_to_csv(tmp_path):  # sort_as or sort-as: one column
+    from letter_pdf.signatories import to_csv
+
+    path = tmp_path / "s.csv"
+    path.write_text("name,kind,sort_as\nМао Цзэдун,individual,Мао\nАнна Лебедева,individual,\n", encoding="utf-8")
+    sigs = load_signatories(path)
+    assert [(s.name, s.sort_as) for s in sigs] == [("Мао Цзэдун", "Мао"), ("Анна Лебедева", None)]
+    assert to_csv(sigs) == "name,country,kind,sort-as\nМао Цзэдун,,individual,Мао\nАнна Лебедева,,individual,\n"

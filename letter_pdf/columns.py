@@ -1,0 +1,594 @@
+"""The signatory list in columns read downwards: on every page the left column top to bottom, then the
+next column; the last page balanced; ``columns: 1 | 2 | 3``.
+
+WeasyPrint's CSS multi-column layout has open page-breaking bugs that can lose or repeat content and
+doubles the layout time, so letter-pdf lays the columns out itself, in three steps:
+
+1. **measure**: the letter is typeset once with an empty list (cheap: the letter without its names) plus a
+   few sample entries and every group heading. This gives where the list starts, the height a column
+   may fill on that page and on a full page, the column's width and the styles of the entry's text.
+   The height of every entry is then computed from its number of lines, which Pango (WeasyPrint's own
+   text engine, with the same fonts and styles) counts at the column's width.
+2. **plan** (``plan``, a pure function): entries and headings are cut into "units" that never split (a
+   heading is glued to its first entry, so that no heading ends a column or a page), filled into the
+   columns of each page in order, the last page balanced (the split with the lowest tallest column, then
+   the smallest difference between columns). A group that goes on past a page starts the next page
+   again with its heading and "(continued)".
+3. **check**: the letter is typeset with the plan, and the typeset boxes are read back: every page of the
+   list sits whole on its own page, and the entries appear exactly once each, in the planned reading
+   order. When a height was estimated wrong, the plan is made again from the heights just typeset and
+   the letter typeset once more; when that fails too, the build stops (``TypesettingError``): nothing
+   is written that the check denies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from letter_pdf.errors import ResourceError, TypesettingError
+
+# Signatory-list states written into the HTML (the section's data-list attribute).
+UNPLANNED = "unplanned"  # all entries in one flowing column: render_letter's default, laid out by ``arrange``
+MEASURE = "measure"  # the measuring pass: no entries, only samples
+PLANNED = "planned"
+
+MAX_TYPESETTINGS = 3  # typesettings of the whole letter with a plan before giving up
+EPSILON = 0.01  # CSS px
+_LOG = logging.getLogger("letter_pdf")
+
+
+# --- the plan -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What is never split: entries ``first..last`` (global numbers) of section ``section``, preceded by the
+    section's heading when ``heading``. ``height`` includes the heading; ``trim`` is what the heading's top
+    margin adds when the unit is not at the top of a column."""
+
+    section: int
+    first: int
+    last: int
+    height: float
+    heading: bool = False
+    trim: float = 0.0
+
+
+@dataclass(frozen=True)
+class Block:
+    """Part of a column: a heading (``heading``/``continued``) or a run of entries ``first..last``."""
+
+    section: int
+    first: int = -1
+    last: int = -1
+    heading: bool = False
+    continued: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    columns: int
+    pages: tuple[tuple[tuple[Block, ...], ...], ...]  # page -> column -> blocks
+    new_page: bool = False  # the whole list (title included) starts on a new page
+    heights: tuple[float, ...] = ()  # page -> height of its tallest column, as planned
+
+    def order(self) -> list[int]:
+        """Entry numbers in reading order (columns down, then across, then pages)."""
+        return [n for page in self.pages for column in page for block in column if not block.heading
+                for n in range(block.first, block.last + 1)]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Heights a column may fill: on the list's first page, on a full page, and on a full page below the
+    title (when the whole list moves to a new page)."""
+
+    first: float
+    full: float
+    below_title: float
+
+
+def _units(sections: list[tuple[bool, list[float]]], heading_heights: dict[tuple[int, bool], float],
+           heading_trim: float) -> list[Unit]:
+    units = []
+    n = 0
+    for index, (has_heading, heights) in enumerate(sections):
+        for i, height in enumerate(heights):
+            if i == 0 and has_heading:
+                units.append(Unit(index, n, n, heading_heights[(index, False)] + height, heading=True, trim=heading_trim))
+            else:
+                units.append(Unit(index, n, n, height))
+            n += 1
+    return units
+
+
+def _column_height(units: list[Unit], continued: float) -> float:
+    if not units:
+        return 0.0
+    return continued + sum(u.height for u in units) - (units[0].trim if continued == 0 else 0.0)
+
+
+class _Planner:
+    def __init__(self, units: list[Unit], columns: int, continued: Callable[[Unit], float]):
+        self.units, self.columns, self.continued = units, columns, continued
+
+    def fill(self, start: int, space: float, *, page_top: bool) -> int:
+        """Units from ``start`` that fill one column of ``space`` (at least one): the end index."""
+        cont = self.continued(self.units[start]) if page_top else 0.0
+        end = start + 1
+        height = _column_height(self.units[start:end], cont)
+        while end < len(self.units) and height + self.units[end].height <= space + EPSILON:
+            height += self.units[end].height
+            end += 1
+        return end
+
+    def fits(self, start: int, space: float) -> bool:
+        """Do the units from ``start`` to the end fit in this page's columns of ``space``?"""
+        at = start
+        for c in range(self.columns):
+            if at == len(self.units):
+                return True
+            cont = self.continued(self.units[at]) if c == 0 else 0.0
+            if _column_height(self.units[at:at + 1], cont) > space + EPSILON:
+                return False
+            at = self.fill(at, space, page_top=c == 0)
+        return at == len(self.units)
+
+    def balance(self, start: int, space: float) -> list[tuple[int, int]]:
+        """The last page: split units ``start..`` into the columns, lowest tallest column first, then the
+        smallest difference between columns, then the fullest left columns."""
+        units = self.units[start:]
+        k = min(self.columns, len(units))
+        cont = self.continued(units[0])
+        prefix = [0.0]
+        for u in units:
+            prefix.append(prefix[-1] + u.height)
+
+        def height(i: int, j: int, first: bool) -> float:
+            if i == j:
+                return 0.0
+            return prefix[j] - prefix[i] + (cont if first and cont else -units[i].trim)
+
+        best = None
+        if k == 1:
+            splits = [()]
+        elif k == 2:
+            splits = [(a,) for a in range(1, len(units))]
+        else:
+            splits = [(a, b) for a in range(1, len(units) - 1) for b in range(a + 1, len(units))]
+        for cut in splits:
+            bounds = (0, *cut, len(units))
+            heights = [height(bounds[i], bounds[i + 1], i == 0) for i in range(len(bounds) - 1)]
+            score = (round(max(heights), 3), round(max(heights) - min(heights), 3), [-h for h in heights])
+            if best is None or score < best[0]:
+                best = (score, bounds)
+        assert best is not None
+        bounds = best[1]
+        return [(start + bounds[i], start + bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def plan(units: list[Unit], *, columns: int, geometry: Geometry, continued: Callable[[Unit], float]) -> Plan:
+    """Pages of columns of blocks. Raises ``ValueError`` naming the first unit taller than a full column."""
+    if not units:
+        return Plan(columns=columns, pages=())
+    planner = _Planner(units, columns, continued)
+    for index, unit in enumerate(units):
+        if _column_height([unit], continued(unit)) > geometry.full + EPSILON:
+            raise ValueError(index)
+    pages: list[list[tuple[int, int]]] = []
+    start = 0
+    space = geometry.first
+    new_page = False
+    if _column_height(units[:1], 0.0) > geometry.first + EPSILON:
+        space, new_page = geometry.below_title, True  # not even one entry fits below the title: move the list
+        if _column_height(units[:1], 0.0) > space + EPSILON:
+            raise ValueError(0)
+    while start < len(units):
+        if planner.fits(start, space):
+            pages.append(planner.balance(start, space))
+            break
+        spans = []
+        for c in range(columns):
+            if start == len(units):
+                break
+            if c > 0 and _column_height(units[start:start + 1], 0.0) > space + EPSILON:
+                break  # (on the list's first page) the next entry does not fit: it starts the next page
+            end = planner.fill(start, space, page_top=c == 0)
+            spans.append((start, end))
+            start = end
+        pages.append(spans)
+        space = geometry.full
+
+    result = []
+    tallest = []
+    for spans in pages:
+        page = []
+        heights = []
+        for c, (i, j) in enumerate(spans):
+            blocks: list[Block] = []
+            chunk = units[i:j]
+            cont = continued(chunk[0]) if c == 0 else 0.0
+            if cont:
+                blocks.append(Block(chunk[0].section, heading=True, continued=True))
+            for unit in chunk:
+                if unit.heading:
+                    blocks.append(Block(unit.section, heading=True))
+                last = blocks[-1] if blocks else None
+                if last is not None and not last.heading and last.section == unit.section and last.last + 1 == unit.first:
+                    blocks[-1] = Block(unit.section, last.first, unit.last)
+                else:
+                    blocks.append(Block(unit.section, unit.first, unit.last))
+            page.append(tuple(blocks))
+            heights.append(_column_height(chunk, cont))
+        result.append(tuple(page))
+        tallest.append(max(heights))
+    return Plan(columns=columns, pages=tuple(result), new_page=new_page, heights=tuple(tallest))
+
+
+# --- reading the typeset boxes ----------------------------------------------------------------------
+
+
+def _classes(box) -> set[str]:
+    element = getattr(box, "element", None)
+    if element is None or not hasattr(element, "get"):
+        return set()
+    return set((element.get("class") or "").split())
+
+
+def _walk(document):
+    """(page index, page bottom, box) for the principal box of every element on every page, in document
+    order (an element's anonymous boxes come after its own box and share its element: they are skipped)."""
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box
+        bottom = page_box.content_box_y() + page_box.height
+        done: set[int] = set()
+        for box in page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None or not hasattr(element, "get") or id(element) in done:
+                continue
+            done.add(id(element))
+            yield index, bottom, box
+
+
+@dataclass
+class _Seen:
+    chunks: list[tuple[int, float, float, int, float]]  # (page, top, bottom, data-page, page bottom) per box
+    entries: list[tuple[int, int, float]]  # (n, page, height) in document order
+    headings: dict[tuple[int, bool], tuple[float, float, float]]  # (section, continued) -> (border h, mt, mb)
+    probes: dict[str, object]
+    section: tuple[int, float] | None  # (page, top of the section's margin box)
+
+
+def _read(document) -> _Seen:
+    seen = _Seen(chunks=[], entries=[], headings={}, probes={}, section=None)
+    for page, bottom, box in _walk(document):
+        element = box.element
+        classes = _classes(box)
+        probe = element.get("data-probe")
+        if probe:
+            seen.probes.setdefault(probe, box)
+        if "signatories" in classes and element.tag == "section" and seen.section is None:
+            seen.section = (page, box.position_y)
+        elif "signatory-page" in classes:
+            seen.chunks.append((page, box.position_y, box.position_y + box.margin_height(),
+                                int(element.get("data-page")), bottom))
+        elif element.tag == "li" and element.get("data-n") is not None and not probe:
+            seen.entries.append((int(element.get("data-n")), page, box.margin_height()))
+        elif "group-heading" in classes and element.get("data-section") is not None:
+            key = (int(element.get("data-section")), "group-continued" in classes)
+            seen.headings.setdefault(key, (box.border_height(), box.margin_top, box.margin_bottom))
+    return seen
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+_SPACES = re.compile(r"[ \t\n\r\f]+")
+
+
+class _LineCounter:
+    """Lines of a text at a width, broken as WeasyPrint breaks them (Pango, the style's fonts)."""
+
+    def __init__(self, style):
+        from weasyprint.text.constants import PANGO_WRAP_MODE
+        from weasyprint.text.ffi import TO_UNITS, pango
+        from weasyprint.text.line_break import Layout, line_size
+
+        self.style, self.layout, self.line_size = style, Layout(style), line_size
+        self.pango, self.to_units, self.wrap = pango, TO_UNITS, PANGO_WRAP_MODE
+        self.anywhere = style["overflow_wrap"] in ("anywhere", "break-word") or style["word_break"] == "break-all"
+        self.cache: dict[tuple[str, float, float], int] = {}
+
+    def count(self, text: str, first: float, width: float, limit: int) -> int:
+        """Lines of ``text`` (first line ``first`` wide, the others ``width``), counting no further than
+        ``limit`` lines (an entry that tall is refused anyway: the work stays bounded)."""
+        key = (text, first, width)
+        if key in self.cache:
+            return self.cache[key]
+        pango, layout = self.pango, self.layout.layout
+        size = max(float(self.style["font_size"]), 1.0)
+        lines, rest, available = 0, text, first
+        while rest and lines < limit:
+            lines += 1
+            pango.pango_layout_set_wrap(layout, self.wrap["WRAP_WORD"])
+            pango.pango_layout_set_width(layout, int(max(0.0, available) * self.to_units))
+            # as WeasyPrint does: shape only what can fill a line (and a little more), not the whole rest
+            short = rest[:int(available / size * 4) + 16]
+            self.layout.set_text(short)
+            line, index = self.layout.get_first_line()
+            if index is None and short != rest:
+                self.layout.set_text(rest)
+                line, index = self.layout.get_first_line()
+            if self.anywhere and self.line_size(line, self.style)[0] > available + EPSILON:
+                pango.pango_layout_set_wrap(layout, self.wrap["WRAP_CHAR"])
+                line, index = self.layout.get_first_line()
+            if index is None:
+                break
+            rest = self.layout.text.encode()[index:].decode("utf-8", "replace").lstrip(" ") + rest[len(self.layout.text):]
+            available = width
+        self.cache[key] = max(lines, 1)
+        return self.cache[key]
+
+
+def _first_text_style(box):
+    from weasyprint.formatting_structure import boxes
+
+    for child in box.descendants():
+        if isinstance(child, boxes.TextBox):
+            return child.style
+    raise TypesettingError("the signatory list's sample entry has no text", hint="please report this as a bug")
+
+
+def _indent(box) -> float:
+    value = box.style["text_indent"]
+    return value.value * box.width / 100 if getattr(value, "unit", None) == "%" else float(value.value)
+
+
+def _estimator(seen: _Seen, full: float):
+    """A function giving an entry view's height, from the measuring pass's samples."""
+    try:
+        plain, two, role1, role2 = (seen.probes[k] for k in ("e10", "e20", "e11", "e12"))
+    except KeyError:
+        raise ResourceError(
+            "the signatory list's template has no samples to measure",
+            where="_signatories.html.j2",
+            hint="your copy of _signatories.html.j2 is older than letter-pdf's: copy the bundled file again",
+        ) from None
+    from weasyprint.formatting_structure import boxes
+
+    base = plain.margin_height()
+    name_step = two.margin_height() - base
+    role_base = role1.margin_height() - base
+    role_step = role2.margin_height() - role1.margin_height()
+    name_lines = _LineCounter(_first_text_style(plain))
+    role_box = next(b for b in role1.descendants() if isinstance(b, boxes.BlockBox) and "signatory-role" in _classes(b))
+    role_lines = _LineCounter(_first_text_style(role_box))
+    width, first = plain.width, plain.width - _indent(plain)
+    role_width, role_first = role_box.width, role_box.width - _indent(role_box)
+
+    name_limit = int(full / name_step) + 2 if name_step > 0 else 10_000
+    role_limit = int(full / role_step) + 2 if role_step > 0 else 10_000
+
+    def height(view: dict) -> float:
+        text = _SPACES.sub(" ", f"{view['name']} ({view['country']})" if view["country"] else view["name"]).strip()
+        total = base + (name_lines.count(text, first, width, name_limit) - 1) * name_step
+        if view["role"]:
+            role = _SPACES.sub(" ", view["role"]).strip()
+            total += role_base + (role_lines.count(role, role_first, role_width, role_limit) - 1) * role_step
+        return total
+
+    return height
+
+
+# --- the whole step -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The list to lay out: per section its heading (or None), count and entry views (dicts for the template)."""
+
+    sections: tuple[tuple[str | None, int, tuple[dict, ...]], ...]
+    columns: int
+
+    def views(self) -> list[dict]:
+        return [view for _heading, _count, views in self.sections for view in views]
+
+
+def context(listing: Listing, state: str, plan_: Plan | None = None) -> dict:
+    """The template's ``list`` for a state: every entry in one flowing column (``UNPLANNED``), the
+    measuring pass's samples (``MEASURE``), or the pages of ``plan_`` (``PLANNED``)."""
+    views = listing.views()
+    headings = {i: (heading, count) for i, (heading, count, _v) in enumerate(listing.sections)}
+
+    def heading(section: int, continued: bool, probe: str | None = None) -> dict:
+        text, count = headings[section]
+        return {"text": text, "count": count, "continued": continued, "section": section, "probe": probe}
+
+    if state == PLANNED:
+        assert plan_ is not None
+        pages = [[[{"heading": heading(b.section, b.continued)} if b.heading
+                   else {"heading": None, "entries": views[b.first:b.last + 1]} for b in column]
+                  for column in page] for page in plan_.pages]
+        return {"columns": listing.columns, "state": state, "new_page": plan_.new_page, "pages": pages}
+    if state == UNPLANNED:
+        column = []
+        for i, (text, _count, section_views) in enumerate(listing.sections):
+            if text:
+                column.append({"heading": heading(i, False)})
+            column.append({"heading": None, "entries": list(section_views)})
+        return {"columns": listing.columns, "state": state, "new_page": False, "pages": [[column]]}
+    from markupsafe import Markup
+
+    def sample(probe: str, name, kind: str = "organisation", role=None) -> dict:
+        return {"n": -1, "probe": probe, "name": name, "country": "Mg", "kind": kind, "role": role}
+
+    samples = [sample("e10", "Mg"), sample("e20", Markup("Mg<br>Mg")),
+               sample("e11", "Mg", "individual", "Mg"), sample("e12", "Mg", "individual", Markup("Mg<br>Mg"))]
+    column = [{"heading": None, "entries": samples}]
+    for i, (text, _count, _views) in enumerate(listing.sections):
+        if text:
+            column += [{"heading": heading(i, False, f"h{i}")}, {"heading": heading(i, True, f"c{i}")}]
+    # the first list page (empty: where the list starts) and a full page with the samples
+    return {"columns": listing.columns, "state": state, "new_page": False, "pages": [[[]], [column]]}
+
+
+def _geometry(seen: _Seen) -> Geometry:
+    if len(seen.chunks) < 2 or seen.section is None:
+        raise ResourceError("the signatory list's template does not mark its pages",
+                            where="_signatories.html.j2",
+                            hint="your copy of _signatories.html.j2 is older than letter-pdf's: copy the bundled file again")
+    first_page, first_top, _b, _n, first_bottom = seen.chunks[0]
+    _p, full_top, _b, _n, full_bottom = seen.chunks[-1]
+    full = full_bottom - full_top
+    section_page, section_top = seen.section
+    title = first_top - section_top if section_page == first_page else 0.0
+    return Geometry(first=first_bottom - first_top, full=full, below_title=full - title)
+
+
+def arrange(render_html: Callable[[str], object], *, listing: Listing, render_list: Callable[[dict], str],
+            where: Callable[[int], tuple[str, str | None]]):
+    """Typeset a letter whose signatory list is laid out in columns; return the WeasyPrint document.
+
+    ``render_list(list_context)`` is the letter's HTML with that signatory list; ``render_html(html)``
+    typesets HTML; ``where(n)`` names entry ``n`` for an error (its name and ``file:line``).
+    """
+    started = time.perf_counter()
+    measured = render_html(render_list(context(listing, MEASURE)))
+    seen = _read(measured)
+    geometry = _geometry(seen)
+    estimate = _estimator(seen, geometry.full)
+    views = listing.views()
+    measured_at = time.perf_counter()
+    entry_heights = [estimate(view) for view in views]
+    _LOG.debug("signatory list: measuring pass %.2f s, %d entries estimated in %.2f s",
+               measured_at - started, len(views), time.perf_counter() - measured_at)
+    heading_parts = {key: value for key, value in seen.headings.items()}
+    del measured, seen
+    previous = None
+    for attempt in range(1, MAX_TYPESETTINGS + 1):
+        layout = _plan(listing, entry_heights, heading_parts, geometry, where)
+        if layout == previous:
+            break
+        document = render_html(render_list(context(listing, PLANNED, layout)))
+        seen = _read(document)
+        problem = check(seen, layout, len(views))
+        _LOG.debug("signatory list, typesetting %d (%.1f s since the measuring pass): %d pages; %s", attempt,
+                   time.perf_counter() - started, len(layout.pages), problem or "as planned")
+        if problem is None:
+            return document
+        if problem.startswith("lost"):
+            raise TypesettingError(f"the signatory list was not typeset as planned: {problem}",
+                                   hint="please report this as a bug in letter-pdf")
+        # heights were estimated wrong somewhere: plan again with the heights just typeset
+        for n, _page, height in seen.entries:
+            entry_heights[n] = height
+        heading_parts.update(seen.headings)
+        previous = layout
+    raise TypesettingError("the signatory list could not be laid out in columns that fit the pages",
+                           hint="please report this as a bug in letter-pdf; 'columns: 1' may work meanwhile")
+
+
+def _plan(listing: Listing, entry_heights: list[float], heading_parts, geometry: Geometry, where) -> Plan:
+    sections = []
+    at = 0
+    for heading, _count, views in listing.sections:
+        sections.append((heading is not None, entry_heights[at:at + len(views)]))
+        at += len(views)
+
+    def heading_height(section: int, continued: bool) -> tuple[float, float]:
+        border, top, bottom = heading_parts.get((section, continued), (0.0, 0.0, 0.0))
+        return border + top + bottom, top
+
+    heights = {}
+    trim = 0.0
+    for i, (has, _h) in enumerate(sections):
+        if has:
+            heights[(i, False)], trim = heading_height(i, False)
+    units = _units(sections, heights, trim)
+
+    def continued(unit: Unit) -> float:
+        if unit.heading or not sections[unit.section][0]:
+            return 0.0
+        total, top = heading_height(unit.section, True)
+        return total - top  # at the top of the page's first column
+
+    try:
+        return plan(units, columns=listing.columns, geometry=geometry, continued=continued)
+    except ValueError as exc:
+        unit = units[exc.args[0]]
+        name, place = where(unit.first)
+        from letter_pdf.errors import SignatoryError
+
+        raise SignatoryError(f"the entry '{name[:60]}' is taller than a column of a page", where=place,
+                             hint="shorten its name or role, or print the list in fewer columns ('columns: 1')") from None
+
+
+def check(seen: _Seen, layout: Plan, count: int) -> str | None:
+    """``None`` when the typeset list is as planned; else what is wrong ("lost ..." for a missing,
+    repeated or misplaced entry, which is never fixed by planning again)."""
+    order = [n for n, _page, _h in seen.entries]
+    expected = layout.order()
+    if sorted(order) != list(range(count)):
+        missing = sorted(set(range(count)) - set(order))
+        counted: dict[int, int] = {}
+        for n in order:
+            counted[n] = counted.get(n, 0) + 1
+        repeated = sorted(n for n, times in counted.items() if times > 1)
+        return f"lost or repeated entries (missing {missing[:5]}, repeated {repeated[:5]}, {len(order)} typeset of {count})"
+    if order != expected:
+        at = next(i for i, (a, b) in enumerate(zip(order, expected)) if a != b)
+        return f"lost reading order: entry {order[at]} typeset where entry {expected[at]} was planned"
+    pages = [c for c in seen.chunks]
+    if len(pages) != len(layout.pages) or [c[3] for c in pages] != list(range(len(layout.pages))):
+        return f"the list's {len(layout.pages)} pages were typeset as {len(pages)} pieces"
+    first = pages[0][0] if pages else 0
+    for i, (page, top, bottom, _n, page_bottom) in enumerate(pages):
+        if page != first + i:
+            return f"list page {i + 1} was typeset on page {page + 1}, not {first + i + 1}"
+        if bottom > page_bottom + EPSILON:
+            return f"list page {i + 1} runs {bottom - page_bottom:.1f}px past the bottom of page {page + 1}"
+    by_n = {n: page for n, page, _h in seen.entries}
+    at = 0
+    for i, page_plan in enumerate(layout.pages):
+        for column in page_plan:
+            for block in column:
+                if block.heading:
+                    continue
+                for n in range(block.first, block.last + 1):
+                    if by_n[n] != first + i:
+                        return f"lost: entry {n} on page {by_n[n] + 1}, planned on {first + i + 1}"
+                    at += 1
+    return None
+
+
+_UNPLANNED_MARK = re.compile(r'data-list="unplanned" data-list-paper="([a-z0-9-]+)"')
+
+
+def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str], object]):
+    """Typeset a letter's HTML (from ``render.render_letter``) with ``render_html``; when its signatory
+    list is still one flowing column, lay it out in columns (``arrange``) instead."""
+    found = _UNPLANNED_MARK.search(html)
+    if found is None or not letter.signatories:
+        return render_html(html)
+    from letter_pdf import render
+    from letter_pdf.arrange import printed_signatories
+
+    paper = found.group(1)
+    printed = printed_signatories(letter)
+    source = letter.signatories_path or letter.source
+
+    def render_list(signatory_list: dict) -> str:
+        return render.render_letter(letter, paper=paper, font_set=font_set, signatory_list=signatory_list)
+
+    def where(n: int) -> tuple[str, str | None]:
+        entry = printed[n]
+        return entry.name, f"{source.name}:{entry.line}" if entry.line else source.name
+
+    return arrange(render_html, listing=render.listing(letter), render_list=render_list, where=where)
+
+
+__all__ = ["Geometry", "Listing", "Plan", "Unit", "arrange", "context", "plan"]
