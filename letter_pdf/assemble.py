@@ -1256,6 +1256,8 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         if level != letter_claim or drop_ua:
             _set_xmp_claim(pdf, level, drop_ua)
 
+        _retag_subsets(pdf)
+
         # Metadata: the letter's Info and XMP stay as they are (nothing here adds a producer or a date).
         info = pdf.trailer.get("/Info")
         created = (info.get("/CreationDate") or info.get("/ModDate")) if isinstance(info, pikepdf.Dictionary) else None
@@ -1283,6 +1285,56 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
     infos = tuple(PartPages(p.kind, p.title, first, n, p.label_prefix) for p, first, n, _o in placed)
     return Assembled(pdf=out.getvalue(), pages=total, letter_page_offset=letter_offset, notes=tuple(notes),
                      pdfa=level is not None, pdfa_level=level, parts=infos)
+
+
+_SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
+
+
+def subset_tag(program: bytes) -> str:
+    """Six capital letters derived from a font program's bytes: the same subset always gets the same tag, two
+    different subsets (almost surely) different ones."""
+    n = int.from_bytes(hashlib.sha256(program).digest()[:8], "big")
+    letters = []
+    for _ in range(6):
+        n, r = divmod(n, 26)
+        letters.append(chr(ord("A") + r))
+    return "".join(letters)
+
+
+def _retag_subsets(pdf) -> None:
+    """Name every embedded font subset after its own content (ISO 32000-1 9.6.4: a tag per subset).
+
+    WeasyPrint derives a subset's tag from the font, not from the glyphs kept, so the generated cover and the
+    letter each bring a different ``Noto-Serif`` subset under the same tag, and a reader may use one program
+    for both. Tags of merged enclosures are renamed the same way."""
+    import pikepdf
+    from pikepdf import Name
+
+    new_tags: dict[tuple[int, int], str] = {}
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/FontDescriptor":
+            continue
+        name = str(obj.get("/FontName", ""))
+        program = next((obj[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in obj), None)
+        if not _SUBSET_TAG.match(name) or not isinstance(program, pikepdf.Stream):
+            continue
+        try:
+            data = program.read_bytes()
+        except pikepdf.PdfError:  # an undecodable program keeps its name
+            continue
+        tag = subset_tag(data)
+        new_tags[obj.objgen] = tag
+        obj.FontName = Name("/" + tag + name[8:])
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font" or "/BaseFont" not in obj:
+            continue
+        descendants = obj.get("/DescendantFonts")
+        holder = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else obj
+        descriptor = holder.get("/FontDescriptor") if isinstance(holder, pikepdf.Dictionary) else None
+        tag = new_tags.get(descriptor.objgen) if isinstance(descriptor, pikepdf.Dictionary) else None
+        base = str(obj.BaseFont)
+        if tag and _SUBSET_TAG.match(base):
+            obj.BaseFont = Name("/" + tag + base[8:])
 
 
 def _insert_pages(pdf, source, position: int) -> None:
