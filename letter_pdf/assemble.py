@@ -1324,7 +1324,7 @@ def _retag_subsets(pdf) -> None:
             continue
         tag = subset_tag(data)
         new_tags[obj.objgen] = tag
-        obj.FontName = Name("/" + tag + name[8:])
+        obj.FontName = Name(f"/{tag}+{name[8:]}")
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font" or "/BaseFont" not in obj:
             continue
@@ -1334,7 +1334,7 @@ def _retag_subsets(pdf) -> None:
         tag = new_tags.get(descriptor.objgen) if isinstance(descriptor, pikepdf.Dictionary) else None
         base = str(obj.BaseFont)
         if tag and _SUBSET_TAG.match(base):
-            obj.BaseFont = Name("/" + tag + base[8:])
+            obj.BaseFont = Name(f"/{tag}+{base[8:]}")
 
 
 def _insert_pages(pdf, source, position: int) -> None:

@@ -10,8 +10,9 @@ WeasyPrint 70 builds the structure tree page by page, which leaves three things 
 - the signatory list, written as several ``<ul>`` of at most 50 entries for speed, is one list: adjacent
   elements whose HTML carries the same ``data-tag-join`` value are joined into one element.
 
-Elements with ``aria-hidden="true"`` and no content (the fold and punch marks, whose rules WeasyPrint already
-draws as artifacts) are left out of the tree.
+Elements with no content that stand for a line break (``<br>``) or for something hidden from assistive
+technology (``aria-hidden="true"``: the fold and punch marks, whose rules WeasyPrint already draws as
+artifacts) are left out of the tree.
 
 ``joined_tags()`` swaps two functions of WeasyPrint while one PDF is written; the caller holds typeset's write
 lock, as for the font subsetter.
@@ -100,7 +101,7 @@ def _join(pdf, sources: dict[int, tuple[object, object]]) -> None:
 
     def hidden_and_empty(element) -> bool:
         h = html(element)
-        return h is not None and h.get("aria-hidden") == "true" and not element.get("K")
+        return h is not None and (h.get("aria-hidden") == "true" or h.tag == "br") and not element.get("K")
 
     replaced: dict[bytes, bytes] = {}
 
@@ -111,8 +112,6 @@ def _join(pdf, sources: dict[int, tuple[object, object]]) -> None:
         out: list = []
         for kid in kids:
             child = _obj(pdf, kid)
-            if child is not None and hidden_and_empty(child):
-                continue
             last = _obj(pdf, out[-1]) if out else None
             if child is not None and joinable(last, child):
                 for grandkid in child["K"]:
@@ -126,11 +125,11 @@ def _join(pdf, sources: dict[int, tuple[object, object]]) -> None:
                 child.clear()  # unreferenced from now on
                 continue
             out.append(kid)
-        kids[:] = out
         for kid in out:
             child = _obj(pdf, kid)
             if child is not None and child.get("Type") == "/StructElem":
-                walk(child)
+                walk(child)  # first, so that an element left empty by its children's removal goes too
+        kids[:] = [kid for kid in out if _obj(pdf, kid) is None or not hidden_and_empty(_obj(pdf, kid))]
 
     root = _obj(pdf, pdf.catalog["StructTreeRoot"])
     for kid in root["K"]:
