@@ -188,6 +188,7 @@ def test_all_marked_content_belongs_to_the_structure_tree(built):
                           and "/MCID" in ops[1])
             mapped = parents[int(p.obj.StructParents)]
             assert used and all(mapped[m].objgen in reachable for m in used)
+            assert [m for m, ref in enumerate(mapped) if ref is not None and m not in used] == []
             in_tree = sorted(m for e in elements for pg, m in marked_content(e, pages, deep=False) if pg == index)
             assert in_tree == used  # each once, none missing
 
