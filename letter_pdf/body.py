@@ -125,6 +125,22 @@ def _printed_address(link_open: Token, following: Token | None) -> bool:
     return text.startswith(("http://", "https://", "www."))
 
 
+def address_link(text: str) -> Markup:
+    """A contact line as HTML: a link when the whole line is one web or e-mail address, written as the body's
+    addresses must be to become links (see ``_printed_address``); otherwise the escaped text."""
+    from markupsafe import escape
+
+    stripped = str(text).strip()
+    matches = _parser().linkify.match(stripped) or []
+    if len(matches) == 1 and matches[0].index == 0 and matches[0].last_index == len(stripped):
+        url = matches[0].url
+        shown = stripped.lower()
+        if (url.startswith("mailto:") and "@" in shown) or (
+                urlsplit(url).scheme in ("http", "https") and shown.startswith(("http://", "https://", "www."))):
+            return Markup('<a href="{}">{}</a>').format(url, stripped)
+    return escape(text)
+
+
 def _process_inline(children: list[Token], *, folder: Path, name: str, line: int) -> list[Token]:
     out: list[Token] = []
     dropped: list[bool] = []  # one entry per open link: was its link_open dropped?

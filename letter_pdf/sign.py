@@ -560,12 +560,15 @@ def _drop_pdfa_claim(writer) -> None:
 
 def pdfa_problems(pdf: bytes) -> list[str]:
     """What in the signature field(s) of ``pdf`` breaks PDF/A-2/3 (ISO 19005-2 6.3, 6.2.11, 6.4): missing
-    appearance, annotation flags, unembedded fonts or transparency in the appearance. Empty when none."""
+    appearance, annotation flags, unembedded fonts or transparency in the appearance; and a stream whose data
+    ends with CR (6.1.7.1, as read by page-validation). Empty when none."""
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
     reader = PdfReader(io.BytesIO(pdf))
     problems: list[str] = []
+    if b"\r\nendstream" in pdf:  # see assemble._save: a stream whose data ends with CR has an ambiguous length
+        problems.append("a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)")
     rgb_intent = False  # DeviceRGB is allowed only with an RGB PDF/A output intent (6.2.4.3)
     for intent in reader.trailer["/Root"].get("/OutputIntents") or ArrayObject():
         intent = intent.get_object()

@@ -5,7 +5,9 @@ links for printed addresses, a subset tag per font program, and an independent P
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import re
 import shutil
 import unicodedata
@@ -236,20 +238,54 @@ def test_signature_field_has_a_user_name(built):
         assert [str(e.Alt) for e in forms] == [name]
 
 
+PRINTED = {  # URI -> the address as printed
+    "mailto:coordination@example.org": "coordination@example.org",
+    "http://www.example.org": "www.example.org",
+    "https://www.example.org/letters?id=41": "https://www.example.org/letters?id=41",
+    "http://www.example.org/contact": "www.example.org/contact",
+}
+
+
 @pytest.mark.slow
-def test_printed_addresses_in_the_body_are_links(built):
+def test_printed_addresses_are_links(built):
+    """Web and e-mail addresses in the body, the letterhead and the cover are links, each tagged as a Link
+    element, each over the address it opens; bare names with a dot (letter.md, example.org) are not."""
+    found: dict[int, list[str]] = defaultdict(list)
+    with pdfplumber.open(built["package"]) as pdf:
+        for index, p in enumerate(pdf.pages[:4]):  # the cover and the letter
+            for annot in p.annots:
+                if annot["uri"]:
+                    box = (annot["x0"] - 1, annot["top"] - 2, annot["x1"] + 1, annot["bottom"] + 2)
+                    printed = "".join(c["text"] for c in p.within_bbox(box).chars)
+                    assert printed == PRINTED[annot["uri"]]
+                    found[index].append(annot["uri"])
+        words = [w["text"] for p in pdf.pages[1:4] for w in p.extract_words()]
+        assert "letter.md" in words and "example.org" in words
+    assert sorted(found[0]) == sorted(["mailto:coordination@example.org", "http://www.example.org"] * 2)
+    body = ["mailto:coordination@example.org", "https://www.example.org/letters?id=41",
+            "http://www.example.org/contact"]
+    letter = found[1] + found[2] + found[3]
+    assert sorted(letter) == sorted(["mailto:coordination@example.org", "http://www.example.org"] + body)
     with pikepdf.open(built["package"]) as pdf:
-        uris = []
         elements, _ = structure(pdf)
         link_objects = {k.Obj.objgen for e in elements if e.S == "/Link" for k in _kids(e)
                         if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"}
-        for p in pdf.pages:
-            for annot in p.get("/Annots", []):
-                if annot.get("/Subtype") == "/Link" and "/A" in annot and "/URI" in annot.A:
-                    uris.append(str(annot.A.URI))
-                    assert annot.objgen in link_objects  # tagged as a Link element
-    assert sorted(set(uris)) == ["http://www.example.org/contact", "https://www.example.org/letters?id=41",
-                                 "mailto:coordination@example.org"]
+        annots = [a for p in pdf.pages[:4] for a in p.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+        assert len(annots) == 9 and all(a.objgen in link_objects for a in annots)
+
+
+def test_contact_lines_become_links_only_when_they_are_one_address():
+    from letter_pdf.body import address_link
+
+    assert address_link("coordination@example.org") == (
+        '<a href="mailto:coordination@example.org">coordination@example.org</a>')
+    assert address_link("www.example.org") == '<a href="http://www.example.org">www.example.org</a>'
+    assert address_link("https://x.example/a?b=1&c=2") == (
+        '<a href="https://x.example/a?b=1&amp;c=2">https://x.example/a?b=1&amp;c=2</a>')
+    for text in ("example.org", "+44 20 7946 0000", "mail us: a@example.org", "a@example.org, b@example.org",
+                 "javascript:alert(1)"):
+        assert address_link(text) == text
+    assert address_link("<b>@example.org") == "&lt;b&gt;@example.org"
 
 
 def _programs(path: Path) -> dict[str, set[str]]:
@@ -308,3 +344,64 @@ def test_page_validation_confirms_the_claimed_level(built, document, level):
     allowed = [f for f in report.failures if (document, f.rule_id) in ALLOWED_FAILURES]
     assert [(f.rule_id, f.message) for f in report.failures if f not in allowed] == []
     assert report.is_compliant == (not allowed)
+
+
+# ----------------------------------------------------------------------------- stream data ending with CR
+
+
+def _pdf_with_stream(data: bytes) -> "pikepdf.Pdf":
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(data, filter=pikepdf.Name.FlateDecode, type_check=False)
+    pdf.Root.Extra = pdf.make_indirect(stream)
+    return pdf
+
+
+def _ending_in_cr() -> tuple[bytes, bytes]:
+    """Some content whose Flate data ends with CR (0x0D, the last byte of its Adler-32 checksum)."""
+    import zlib
+
+    for n in range(100000):
+        plain = b"q %d Q\n" % n
+        packed = zlib.compress(plain)
+        if packed.endswith(b"\r"):
+            return plain, packed
+    raise AssertionError("no such content found")
+
+
+def test_no_stream_data_ends_with_a_carriage_return():
+    plain, packed = _ending_in_cr()
+    pdf = _pdf_with_stream(packed)
+    written = assemble._save(pdf)
+    assert b"\r\nendstream" not in written
+    with pikepdf.open(io.BytesIO(written)) as back:
+        assert back.Root.Extra.read_bytes() == plain  # the same content, under one more filter
+        assert list(back.Root.Extra.Filter) == [pikepdf.Name.ASCIIHexDecode, pikepdf.Name.FlateDecode]
+
+
+def test_a_carriage_return_that_stays_drops_the_pdfa_claim(monkeypatch, tmp_path):
+    import weasyprint
+
+    from letter_pdf.model import Letter
+
+    monkeypatch.setattr(assemble, "_CR_BEFORE_ENDSTREAM", b"endstream")  # found in every file: it "stays"
+    letter_pdf = weasyprint.HTML(string='<html lang="en"><title>L</title><p>Letter</p></html>').write_pdf(
+        pdf_variant="pdf/a-3a")
+
+
+    letter = Letter(source=tmp_path / "letter.md", title="L", body="", body_line=1, date=dt.date(2026, 11, 29))
+    result = assemble.assemble(letter=letter, letter_pdf=letter_pdf, cover_pdf=None, cover_pdfs=(), annexes=(),
+                               attachments=())
+    assert result.pdfa_level is None
+    assert result.notes == ("the package is not PDF/A: a stream's data ends with a carriage return, which makes "
+                            "its length ambiguous (ISO 19005-2 6.1.7.1)",)
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        assert pdf.open_metadata().pdfa_status == ""
+
+
+def test_signing_checks_for_stream_data_ending_with_a_carriage_return():
+    sample = pki.sample_pdf()
+    assert not any("carriage return" in p for p in sign.pdfa_problems(sample))
+    assert "a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)" in sign.pdfa_problems(
+        sample + b"%\r\nendstream\n")
