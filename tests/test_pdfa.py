@@ -162,7 +162,8 @@ def test_page_numbers_and_running_heads_are_pagination_artifacts(built):
             for line in foot + head:
                 assert {(c["tag"], c["mcid"]) for c in line["chars"]} == {("Artifact", None)}
             body = [line for line in lines if line not in foot and line not in head]
-            assert body and all(c["mcid"] is not None and c["tag"] != "Artifact" for line in body for c in line["chars"])
+            assert body and all(c["mcid"] is not None and c["tag"] != "Artifact"
+                                for line in body for c in line["chars"])
     with pikepdf.open(built["example"]) as pdf:
         for index in range(1, len(pdf.pages)):
             kinds = Counter()
