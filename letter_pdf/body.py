@@ -6,7 +6,8 @@ here, before typesetting, so that a refused one names ``letter.md:LINE``:
 
 - images: a relative path to an existing image file inside the letter's folder; anything else (``http:``,
   ``file:``, ``data:``, an absolute path, a ``../`` escape, a symlink out of the folder) is an error;
-- links: ``http(s):`` and ``mailto:`` stay clickable (nothing is fetched); a relative link to a file inside
+- links: ``http(s):`` and ``mailto:`` stay clickable (nothing is fetched), and so do web and e-mail
+  addresses written in the text (``https://...``, ``www....``, ``name@example.org``); a relative link to a file inside
   the folder and a link with any other scheme print as their text only; a link that points out of the
   folder (``file:``, an absolute path, ``../``) is an error.
 
@@ -30,8 +31,8 @@ HEADING_SHIFT = 1
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
     # Every URL reaches the token stream, where _check_url decides (and can say where it is): the
     # default validator would silently turn a file: image into text.
     md.validateLink = lambda url: True
@@ -115,10 +116,35 @@ def _link_action(url: str, *, folder: Path, where: str) -> str:
     return "text"  # a local file or #fragment means nothing to the reader of a sent PDF
 
 
+def _printed_address(link_open: Token, following: Token | None) -> bool:
+    """Whether an address found in the text (linkify) is written as one: with its scheme, starting with
+    ``www.``, or an e-mail address. A bare name with a dot (``letter.md``, ``example.org``) stays text."""
+    text = following.content.lower() if following is not None and following.type == "text" else ""
+    if str(link_open.attrGet("href") or "").startswith("mailto:"):
+        return "@" in text
+    return text.startswith(("http://", "https://", "www."))
+
+
+def address_link(text: str) -> Markup:
+    """A contact line as HTML: a link when the whole line is one web or e-mail address, written as the body's
+    addresses must be to become links (see ``_printed_address``); otherwise the escaped text."""
+    from markupsafe import escape
+
+    stripped = str(text).strip()
+    matches = _parser().linkify.match(stripped) or []
+    if len(matches) == 1 and matches[0].index == 0 and matches[0].last_index == len(stripped):
+        url = matches[0].url
+        shown = stripped.lower()
+        if (url.startswith("mailto:") and "@" in shown) or (
+                urlsplit(url).scheme in ("http", "https") and shown.startswith(("http://", "https://", "www."))):
+            return Markup('<a href="{}">{}</a>').format(url, stripped)
+    return escape(text)
+
+
 def _process_inline(children: list[Token], *, folder: Path, name: str, line: int) -> list[Token]:
     out: list[Token] = []
     dropped: list[bool] = []  # one entry per open link: was its link_open dropped?
-    for token in children:
+    for index, token in enumerate(children):
         where = f"{name}:{line}"
         if token.type in ("softbreak", "hardbreak"):
             line += 1
@@ -128,6 +154,9 @@ def _process_inline(children: list[Token], *, folder: Path, name: str, line: int
             token.attrSet("class", "body-image")
         elif token.type == "link_open":
             action = _link_action(str(token.attrGet("href") or ""), folder=folder, where=where)
+            following = children[index + 1] if index + 1 < len(children) else None
+            if token.markup == "linkify" and not _printed_address(token, following):
+                action = "text"
             dropped.append(action != "keep")
             if action != "keep":
                 continue

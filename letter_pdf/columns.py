@@ -411,7 +411,7 @@ def context(listing: Listing, state: str, plan_: Plan | None = None) -> dict:
     if state == PLANNED:
         assert plan_ is not None
         pages = [[[{"heading": heading(b.section, b.continued)} if b.heading
-                   else {"heading": None, "entries": views[b.first:b.last + 1]} for b in column]
+                   else {"heading": None, "entries": views[b.first:b.last + 1], "section": b.section} for b in column]
                   for column in page] for page in plan_.pages]
         return {"columns": listing.columns, "state": state, "new_page": plan_.new_page, "pages": pages}
     if state == UNPLANNED:
@@ -419,7 +419,7 @@ def context(listing: Listing, state: str, plan_: Plan | None = None) -> dict:
         for i, (text, _count, section_views) in enumerate(listing.sections):
             if text:
                 column.append({"heading": heading(i, False)})
-            column.append({"heading": None, "entries": list(section_views)})
+            column.append({"heading": None, "entries": list(section_views), "section": i})
         return {"columns": listing.columns, "state": state, "new_page": False, "pages": [[column]]}
     from markupsafe import Markup
 
@@ -428,7 +428,7 @@ def context(listing: Listing, state: str, plan_: Plan | None = None) -> dict:
 
     samples = [sample("e10", "Mg"), sample("e20", Markup("Mg<br>Mg")),
                sample("e11", "Mg", "individual", "Mg"), sample("e12", "Mg", "individual", Markup("Mg<br>Mg"))]
-    column = [{"heading": None, "entries": samples}]
+    column = [{"heading": None, "entries": samples, "section": None}]
     for i, (text, _count, _views) in enumerate(listing.sections):
         if text:
             column += [{"heading": heading(i, False, f"h{i}")}, {"heading": heading(i, True, f"c{i}")}]

@@ -64,6 +64,7 @@ def environment(folder: Path | None = None) -> jinja2.sandbox.SandboxedEnvironme
     )
     env.globals["stylesheet"] = lambda name: stylesheet(env, name)
     env.filters["css_string"] = css_string
+    env.filters["address_link"] = body.address_link  # printed web and e-mail addresses are links
     return env
 
 

@@ -291,8 +291,10 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
         fields.append_signature_field(writer, spec)  # the field first, so that it can be tagged
     except (PdfError, IndexError) as exc:
         raise SigningError(f"cannot add the signature field ({exc})") from exc
+    alt = options.alt_text.format(name=key.name)
+    _describe_field(writer, alt)
     if box is not None:
-        _tag_widget(writer, options.alt_text.format(name=key.name))
+        _tag_widget(writer, alt)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
@@ -332,6 +334,20 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
     except PdfError as exc:
         raise SigningError(f"the PDF to sign cannot be processed ({exc})") from exc
     return out.getvalue()
+
+
+def _describe_field(writer, alt: str) -> None:
+    """Give the signature field its user name (/TU): what assistive technology announces for a form field
+    (ISO 32000-1 12.7.3.1; PDF/UA-1 7.18.1 asks for it)."""
+    from pyhanko.pdf_utils import generic
+
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if field.get("/T") == FIELD_NAME:
+            field[generic.pdf_name("/TU")] = generic.TextStringObject(alt)
+            if isinstance(ref, generic.IndirectObject):
+                writer.mark_update(ref)
+            return
 
 
 def _tag_widget(writer, alt: str) -> None:
@@ -438,7 +454,7 @@ def _stamp_style(text: str = SignOptions.stamp_text):
         stamp_text=text.replace("%", "%%").format(name="%(signer)s", time="%(ts)s"),
         timestamp_format="%Y-%m-%d %H:%M %Z",
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(assets.fonts_dir() / STAMP_FONT), font_size=7),
+            font=_plain_cmap_factory(GlyphAccumulatorFactory)(str(assets.fonts_dir() / STAMP_FONT), font_size=7),
             font_size=7,
             leading=8,
             text_color=(0.35, 0.35, 0.35),
@@ -457,6 +473,46 @@ def _stamp_style(text: str = SignOptions.stamp_text):
             inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
         ),
     )
+
+
+def plain_tounicode_cmap(cid_to_unicode: dict[int, str]) -> bytes:
+    """A ToUnicode CMap with one ``bfchar`` entry per glyph (at most 100 per block, as ISO 32000-1 9.10.3
+    allows). pyHanko writes runs of glyphs as ``bfrange`` with an array of destinations, a form that PDF/A
+    validators report as a malformed CMap; single entries say the same thing in the form every reader knows."""
+    lines = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS2) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS2 def", "/CMapType 2 def",
+        "1 begincodespacerange", "<0000> <FFFF>", "endcodespacerange",
+    ]
+    entries = sorted(cid_to_unicode.items())
+    for start in range(0, len(entries), 100):
+        block = entries[start:start + 100]
+        lines.append(f"{len(block)} beginbfchar")
+        lines += [f"<{cid:04x}> <{text.encode('utf-16be').hex()}>" for cid, text in block]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode("ascii")
+
+
+def _plain_cmap_factory(base):
+    """pyHanko's glyph accumulator factory, making accumulators that write ``plain_tounicode_cmap``."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+
+    class PlainCMapGlyphAccumulator(GlyphAccumulator):
+        def _format_tounicode_cmap(self):
+            stream = generic.StreamObject(stream_data=plain_tounicode_cmap(self._cid_to_unicode))
+            stream.compress()
+            return stream
+
+    class PlainCMapFactory(base):
+        def create_font_engine(self, writer, obj_stream=None):
+            engine = super().create_font_engine(writer, obj_stream)
+            engine.__class__ = PlainCMapGlyphAccumulator  # same state, one method different
+            return engine
+
+    return PlainCMapFactory
 
 
 # --------------------------------------------------------------------------------------------- PDF/A
@@ -504,12 +560,15 @@ def _drop_pdfa_claim(writer) -> None:
 
 def pdfa_problems(pdf: bytes) -> list[str]:
     """What in the signature field(s) of ``pdf`` breaks PDF/A-2/3 (ISO 19005-2 6.3, 6.2.11, 6.4): missing
-    appearance, annotation flags, unembedded fonts or transparency in the appearance. Empty when none."""
+    appearance, annotation flags, unembedded fonts or transparency in the appearance; and a stream whose data
+    ends with CR (6.1.7.1, as read by page-validation). Empty when none."""
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
     reader = PdfReader(io.BytesIO(pdf))
     problems: list[str] = []
+    if b"\r\nendstream" in pdf:  # see assemble._save: a stream whose data ends with CR has an ambiguous length
+        problems.append("a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)")
     rgb_intent = False  # DeviceRGB is allowed only with an RGB PDF/A output intent (6.2.4.3)
     for intent in reader.trailer["/Root"].get("/OutputIntents") or ArrayObject():
         intent = intent.get_object()

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from letter_pdf import __version__, assets, columns
+from letter_pdf import __version__, assets, columns, structure
 from letter_pdf.errors import (
     FontCoverageError,
     LetterPdfError,
@@ -585,7 +585,7 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
             document = columns.typeset_document(html, letter=letter, font_set=font_set, render_html=render_html)
             _raise(_problems_from_log(records, letter))
             _set_metadata(document, letter, created)
-            with _WRITE_LOCK, _fonttools_only_subsetting():
+            with _WRITE_LOCK, _fonttools_only_subsetting(), structure.joined_tags():
                 pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
         except Refused as exc:
             raise ResourceError(exc.reason, where=exc.where or exc.url, hint=exc.hint) from None
