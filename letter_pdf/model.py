@@ -17,6 +17,7 @@ PAPERS: tuple[str, ...] = ("a4", "letter")
 ORDERS: tuple[str, ...] = ("as-given", "alphabetical")
 GROUPINGS: tuple[str, ...] = ("none", "kind", "country", "group")
 SIGNATURE_LAYOUTS: tuple[str, ...] = ("side-by-side", "stacked")
+ALIGNMENTS: tuple[str, ...] = ("left", "justify")  # body text: flush left (DIN 5008) or justified
 CHANNELS: tuple[str, ...] = ("email", "post", "courier", "hand", "fax", "portal")  # how a letter is sent
 
 
@@ -101,6 +102,7 @@ class Letter:
     paper: str = "a4"
     order: str = "as-given"
     group_by: str = "none"
+    align: str = "left"
 
     @property
     def folder(self) -> Path:
