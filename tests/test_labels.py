@@ -116,3 +116,20 @@ def test_every_language_with_labels_has_a_place_and_date_pattern():
     assert set(labels.PLACE_DATE) == set(labels.LABELS)
     assert all("{place}" in p and "{date}" in p for p in labels.PLACE_DATE.values())
     assert labels.all_strings("fr")[-1] == ", le "
+
+
+def test_readme_shows_the_place_and_date_lines_the_tool_prints():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    date = dt.date(2026, 11, 29)
+
+    def printed(place, lang):  # as the PDF's text reads (its no-break spaces come out as spaces)
+        return labels.place_date(place, date, lang).replace("\u202f", " ").replace("\u00a0", " ")
+
+    places = {"fr": "Paris", "de": "Berlin", "es": "Madrid", "pl": "Warszawa", "ru": "Москва", "uk": "Київ",
+              "fi": "Helsingissä"}
+    for lang, place in places.items():
+        assert f"| `{lang}` | {printed(place, lang)}" in readme, lang
+    assert f"| `en` / `en-GB` | {printed('London', 'en')} / {printed('London', 'en-GB')} |" in readme
+    assert f'`lang: en` prints "{printed("London", "en")}"' in readme
