@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 
 from conftest import write_letter
-from letter_pdf import render, typeset
+from letter_pdf import assets, labels, render, typeset
 from letter_pdf.errors import InputError
 from letter_pdf.fonts import FontSet
 from letter_pdf.letter import load_letter
@@ -101,13 +101,7 @@ def test_place_and_date_line_as_printed_on_letter_and_cover(tmp_path, lang, plac
     info = [line["text"] for line in info_block(typeset_letter(path))]
     assert info == [printed]
     cover = [line["text"] for line in text_lines(typeset_cover(path))]
-    assert [text for text in cover if text.endswith(printed)] == [f"{_date_label(lang)} {printed}"]
-
-
-def _date_label(lang: str) -> str:
-    from letter_pdf import labels
-
-    return labels.label("date", lang)
+    assert [text for text in cover if text.endswith(printed)] == [f"{labels.label('date', lang)} {printed}"]
 
 
 # ---- the order of the references -----------------------------------------------------------------
@@ -115,8 +109,6 @@ def _date_label(lang: str) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_your_reference_comes_before_ours_on_the_letter_and_on_the_cover(tmp_path, lang):
-    from letter_pdf import labels
-
     path = write_letter(tmp_path, front={"lang": lang, "reference": "OUR-1", "their_reference": "THEIR-2"})
     letter_order = [line["text"] for line in info_block(typeset_letter(path))]
     assert letter_order[:4] == [labels.label("your_ref", lang).upper(), "THEIR-2",
@@ -218,7 +210,7 @@ NARROW_WORDS = (
 @pytest.mark.slow
 def test_in_a_narrow_column_short_words_stay_whole_and_breaks_keep_three_letters(tmp_path):
     path = write_letter(tmp_path, body=NARROW_WORDS + "\n")
-    css = (Path(render.__file__).resolve().parents[1] / "templates" / "letter.css").read_text(encoding="utf-8")
+    css = (assets.templates_dir() / "letter.css").read_text(encoding="utf-8")  # the bundled rules, then:
     (path.parent / "letter.css").write_text(css + "\n.body p { width: 18mm; }\n", encoding="utf-8")
     lines = body_lines(typeset_letter(path), "Dear Minister,", "Yours sincerely,")
     hyphenated = [line["text"] for line in lines if line["text"].endswith("-")]
