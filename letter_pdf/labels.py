@@ -279,11 +279,12 @@ def locale(lang: str) -> Locale:
 
 
 # How a letter writes its date and the place-and-date line, per language (the date itself is CLDR's long
-# format for the full locale: "November 29, 2026" for en, "29 November 2026" for en-GB). Sources: OQLF,
-# Banque de dépannage linguistique, "Lieu et date dans la lettre" ("Montréal, le 9 janvier 2022"); Rada
-# Języka Polskiego ("Warszawa, 3 grudnia 2026 r."); DIN 5008 ("Berlin, 3. Dezember 2026"); GOST R 7.0.97
-# usage and CLDR ("Москва, 3 декабря 2026 г."); Kotus, no comma after the place ("Helsingissä 3. joulukuuta
-# 2026"). {date} is the date, {place} the letter's 'place' as written.
+# format for the full locale: "November 29, 2026" for en, "29 November 2026" for en-GB). French: "Lieu,
+# le date", the first of the month "1er" (OQLF, Banque de dépannage linguistique, "Lieu et date dans la
+# lettre"). German: "Ort, 4. November 2005", without the dated ", den" (DIN 5008 as summarised by its
+# commentators). Polish: the year followed by "r." ("1 września 2020 r."). Russian and Ukrainian: CLDR's long
+# date already ends in "г." / "р.". Finnish: no comma after the place ("Helsingissä 14. maaliskuuta 1995").
+# {date} is the date, {place} the letter's 'place' as written.
 DATE_FORMS: dict[str, str] = {
     "pl": "{date}\u00a0r.",  # "roku", kept on the line of the year
 }
