@@ -264,12 +264,15 @@ def template(key: str, lang: str) -> str:
 
 
 def all_strings(lang: str) -> list[str]:
-    """Every label in ``lang`` as it can be printed, placeholders left out (for the glyph preflight)."""
+    """Every label in ``lang`` as it can be printed, placeholders left out (for the glyph preflight); the
+    last entry is the fixed text of the place-and-date line (", le ")."""
     out = []
     for key in KEYS:
         text = template(key, lang)
         literal = "".join(part for part, _field, _spec, _conv in string.Formatter().parse(text))
         out.append(literal)
+    pattern = _language_entry(PLACE_DATE, lang) or PLACE_DATE[FALLBACK]
+    out.append("".join(part for part, _field, _spec, _conv in string.Formatter().parse(pattern)))
     return out
 
 
@@ -283,9 +286,65 @@ def locale(lang: str) -> Locale:
     return Locale.parse(FALLBACK)
 
 
+# How a letter writes its date and the place-and-date line, per language (the date itself is CLDR's long
+# format for the full locale: "November 29, 2026" for en, "29 November 2026" for en-GB). French: "Lieu,
+# le date", the first of the month "1er" (OQLF, Banque de dépannage linguistique, "Lieu et date dans la
+# lettre"). German: "Ort, 4. November 2005", without the dated ", den" (DIN 5008 as summarised by its
+# commentators). Polish: the year followed by "r." ("1 września 2020 r."). Russian and Ukrainian: CLDR's long
+# date already ends in "г." / "р.". Finnish: no comma after the place ("Helsingissä 14. maaliskuuta 1995").
+# {date} is the date, {place} the letter's 'place' as written.
+DATE_FORMS: dict[str, str] = {
+    "pl": "{date}\u00a0r.",  # "roku", kept on the line of the year
+}
+PLACE_DATE: dict[str, str] = {
+    "en": "{place}, {date}",
+    "fr": "{place}, le {date}",
+    "de": "{place}, {date}",
+    "es": "{place}, {date}",
+    "pl": "{place}, {date}",
+    "ru": "{place}, {date}",
+    "uk": "{place}, {date}",
+    "fi": "{place} {date}",
+}
+
+
+def _language_entry(table: dict[str, str], lang: str) -> str | None:
+    for candidate in _languages(lang):
+        if candidate in table:
+            return table[candidate]
+    return None
+
+
 def date_text(date: dt.date, lang: str) -> str:
-    """The letter's date as printed: CLDR long format in ``lang`` ("29 November 2026", "29. November 2026")."""
-    return format_date(date, format="long", locale=locale(lang))
+    """The letter's date as printed: CLDR long format of the full locale, in the language's letter form
+    ("November 29, 2026" for en, "29 November 2026" for en-GB, "1er décembre 2026", "3 grudnia 2026 r.")."""
+    where = locale(lang)
+    if where.language == "fr" and date.day == 1:
+        # French writes the first of the month as an ordinal: "le 1er décembre".
+        pattern = str(where.date_formats["long"].pattern)
+        if pattern.startswith("d "):
+            pattern = "d'er'" + pattern[1:]
+        text = format_date(date, format=pattern, locale=where)
+    else:
+        text = format_date(date, format="long", locale=where)
+    form = _language_entry(DATE_FORMS, lang)
+    return form.format(date=text) if form else text
+
+
+def place_date_parts(place: str | None, date: dt.date, lang: str) -> tuple[str, str, str]:
+    """The place-and-date line as (text before the date, the date, text after it), so that a template can
+    mark the date up: ("Paris, le ", "3 décembre 2026", ""). Without a place, only the date."""
+    shown = date_text(date, lang)
+    if not place:
+        return "", shown, ""
+    pattern = _language_entry(PLACE_DATE, lang) or PLACE_DATE[FALLBACK]
+    before, _, after = pattern.partition("{date}")
+    return before.format(place=place), shown, after.format(place=place)
+
+
+def place_date(place: str | None, date: dt.date, lang: str) -> str:
+    """The place-and-date line as printed: "Paris, le 3 décembre 2026", "Berlin, 3. Dezember 2026"."""
+    return "".join(place_date_parts(place, date, lang))
 
 
 def table(lang: str) -> dict[str, str]:

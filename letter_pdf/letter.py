@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from letter_pdf.errors import InputError, LetterPdfError, Problems, ResourceError
-from letter_pdf.model import COLUMN_COUNTS, GROUPINGS, ORDERS, PAPERS, SIGNATURE_LAYOUTS, Annex, Cover, Letter, Party, Signer
+from letter_pdf.model import ALIGNMENTS, COLUMN_COUNTS, GROUPINGS, ORDERS, PAPERS, SIGNATURE_LAYOUTS, Annex, Cover, Letter, Party, Signer
 from letter_pdf.text import refused_character, suspect_characters, visible
 
 log = logging.getLogger("letter_pdf")
@@ -596,6 +596,7 @@ _FIELDS: dict[str, Callable[[_Source, Any], Any]] = {
     "order": lambda s, v: _choice(s, "order", v, ORDERS, "as-given"),
     "group_by": lambda s, v: _choice(s, "group_by", v, GROUPINGS, "none"),
     "columns": lambda s, v: _columns(s, v),
+    "align": lambda s, v: _choice(s, "align", v, ALIGNMENTS, "left"),
 }
 # keys handled together below
 _OTHER_KEYS = ("signer", "signers", "enclosures", "annexes", "signatories")

@@ -18,6 +18,7 @@ ORDERS: tuple[str, ...] = ("as-given", "alphabetical")
 GROUPINGS: tuple[str, ...] = ("none", "kind", "country", "group")
 COLUMN_COUNTS: tuple[int, ...] = (1, 2, 3)  # columns of the printed signatory list
 SIGNATURE_LAYOUTS: tuple[str, ...] = ("side-by-side", "stacked")
+ALIGNMENTS: tuple[str, ...] = ("left", "justify")  # body text: flush left (DIN 5008) or justified
 CHANNELS: tuple[str, ...] = ("email", "post", "courier", "hand", "fax", "portal")  # how a letter is sent
 
 
@@ -105,6 +106,7 @@ class Letter:
     order: str = "as-given"
     group_by: str = "none"
     columns: int = 2
+    align: str = "left"
 
     @property
     def folder(self) -> Path:
