@@ -8,6 +8,8 @@ undefined names are errors, and templates run in Jinja's sandbox.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -24,6 +26,42 @@ from letter_pdf.model import PAPERS, Letter, Signatory
 LETTER_TEMPLATE = "letter.html.j2"
 LETTER_CSS = "letter.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+
+_CSS_NAME = re.compile(r"--[a-z][a-z0-9-]*")
+_CSS_VALUE = re.compile(r"[0-9]+(\.[0-9]+)?(pt|mm)?")
+_CSS_SELECTOR = re.compile(r":root( > :nth-child\([0-9]+\))+")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What the page check (``pagecheck.py``) asks the templates to change after measuring a typesetting.
+
+    ``variables``: CSS custom properties set on the root (``("--recipient-size", "9pt")``), read by
+    ``letter.css`` and ``cover.css``; ``unhyphenated``: selectors of blocks not to hyphenate; the rest are
+    choices the templates make (the return line's separator, whether it leaves out the sender's last
+    address line, the cover's enclosure columns). The default changes nothing.
+    """
+
+    variables: tuple[tuple[str, str], ...] = ()
+    unhyphenated: tuple[str, ...] = ()
+    return_separator: str = " · "
+    return_drop_last: bool = False
+    enclosure_columns: int = 1
+
+    def css(self) -> Markup:
+        """The rules that carry ``variables`` and ``unhyphenated`` (empty for the default)."""
+        for name, value in self.variables:
+            if not (_CSS_NAME.fullmatch(name) and _CSS_VALUE.fullmatch(value)):
+                raise ValueError(f"not a fitting variable: {name}: {value}")
+        for selector in self.unhyphenated:
+            if not _CSS_SELECTOR.fullmatch(selector):
+                raise ValueError(f"not a fitting selector: {selector}")
+        rules = []
+        if self.variables:
+            rules.append(":root:root { " + " ".join(f"{n}: {v};" for n, v in self.variables) + " }")
+        if self.unhyphenated:
+            rules.append(", ".join(self.unhyphenated) + " { hyphens: none; }")
+        return Markup("\n".join(rules))
 
 
 class _FolderLoader(jinja2.FileSystemLoader):
@@ -122,7 +160,7 @@ def _signatory_view(signatory: Signatory, lang: str, *, under_country_heading: b
     }
 
 
-def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
+def _context(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit) -> dict:
     lang = letter.lang
     counts = Counts.of(letter.signatories)
     printed = [
@@ -162,11 +200,14 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet) -> dict:
         "logo_alt": labels.label("logo_of", lang, name=letter.sender.name) if letter.sender else "",
         "body_families": font_set.body_families,
         "heading_families": font_set.heading_families,
+        "fit": fit,
+        "fit_css": fit.css(),
     }
 
 
-def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
-    """The letter as one HTML document (its stylesheet inside) for ``typeset.typeset``.
+def render_letter(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit | None = None) -> str:
+    """The letter as one HTML document (its stylesheet inside) for ``typeset.typeset``; ``fit``: the page
+    check's adjustments.
 
     Raises ``ResourceError`` for a refused image in the body (naming ``letter.md:LINE``) or a template
     in the letter's folder that cannot be used.
@@ -174,7 +215,7 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
     env = environment(letter.folder)
-    context = _context(letter, paper=paper, font_set=font_set)
+    context = _context(letter, paper=paper, font_set=font_set, fit=fit or Fit())
     try:
         return env.get_template(LETTER_TEMPLATE).render(context)
     except jinja2.TemplateSyntaxError as exc:
@@ -194,19 +235,21 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet) -> str:
 COVER_TEMPLATE = "cover.html.j2"
 
 
-def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: list[dict] | None = None) -> str:
+def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: list[dict] | None = None,
+                 fit: Fit | None = None) -> str:
     """The cover page of the delivery package as HTML (``cover.html.j2``; a copy in the letter's folder wins).
 
     ``enclosures``: each ``{"letter": "A", "title": ..., "pages": int or None}`` (``assemble.enclosure_entries``).
     """
-    import re
-
     from letter_pdf.counts import summary
 
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
     counts = Counts.of(letter.signatories)
+    fit = fit or Fit()
     context = {
+        "fit": fit,
+        "fit_css": fit.css(),
         "letter": letter,
         "lang": letter.lang,
         "paper": paper,

@@ -562,8 +562,11 @@ def _foreign_fonts(document, font_set: FontSet) -> list[str]:
     return sorted({font.family for font in document.fonts.values()} - allowed)
 
 
-def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetime) -> Typeset:
+def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetime, inspect=None) -> Typeset:
     """Typeset ``html`` (from ``render.py``) into PDF/A-3a bytes with ``font_set``'s fonts only.
+
+    ``inspect``, when given, is called with the laid-out WeasyPrint document before the PDF is written
+    (the page check, ``pagecheck.py``); whatever it raises stops typesetting.
 
     Raises ``ResourceError`` for a refused, missing or unreadable resource, ``FontCoverageError`` for a
     character no font covers, ``TypesettingError`` for anything else WeasyPrint reports as an error.
@@ -579,6 +582,8 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
                 font_config=font_config, stylesheets=[fonts_css], pdf_variant=PDF_VARIANT
             )
             _raise(_problems_from_log(records, letter))
+            if inspect is not None:
+                inspect(document)
             _set_metadata(document, letter, created)
             with _WRITE_LOCK, _fonttools_only_subsetting():
                 pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
