@@ -433,7 +433,7 @@ def _selector(root, element) -> str | None:
     return ":root" + "".join(f" > {step}" for step in reversed(steps)) if steps else None
 
 
-def _check_hyphens(layout: Layout, verdict: _Verdict) -> None:
+def _check_hyphens(letter: Letter, layout: Layout, verdict: _Verdict) -> None:
     """A paragraph whose word is hyphenated across a page break is set without hyphenation."""
     flow = [line for line in layout.lines if line.flow]
     added = []
@@ -453,7 +453,14 @@ def _check_hyphens(layout: Layout, verdict: _Verdict) -> None:
         source = "".join("".join(last.element.itertext()).replace("\u00ad", "").split())
         if head[0] + tail in source and head[0] + last.hyphen + tail not in source:
             selector = _selector(layout.root, last.element)
-            if selector and selector not in verdict.fit.unhyphenated:
+            if selector in verdict.fit.unhyphenated:  # asked for, and yet hyphenated: the template lacks fit_css
+                verdict.errors.append(LayoutError(
+                    f"the letter, page {page + 1}: the word '{head[0]}{tail}' is hyphenated across a page break",
+                    where=letter.source,
+                    hint="keep {{ fit_css }} last in the <style> of a letter.html.j2 of your own, as the bundled "
+                         "one does, or reword the paragraph"))
+                return
+            if selector:
                 added.append(selector)
     if added:
         verdict.fit = replace(verdict.fit, unhyphenated=verdict.fit.unhyphenated + tuple(added))
@@ -553,8 +560,8 @@ def fit_letter(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[
         _check_return_line(letter, layout, verdict, return_line)
         if verdict.errors:
             return verdict
-        _check_hyphens(layout, verdict)
-        if not verdict.refit:
+        _check_hyphens(letter, layout, verdict)
+        if not verdict.refit and not verdict.errors:
             _check_overlaps_and_margins(letter, layout, verdict, "the letter")
         return verdict
 
