@@ -275,9 +275,9 @@ def _check_recipient(letter: Letter, layout: Layout, verdict: _Verdict, state: _
         else:
             size, leading = RECIPIENT_STEPS[-1]
             fit_lines = int((room + 0.05) // (size * leading))
-            wrapped = f" ({n - given} of them a wrapped long line)" if n > given else ""
+            wrapped = f" ({given} given, the others from long lines that wrap)" if n > given else ""
             verdict.errors.append(LayoutError(
-                f"the recipient's address takes {n} lines{wrapped}; {fit_lines} lines fit in the window of "
+                f"the recipient's name and address take {n} lines{wrapped}; {fit_lines} lines fit in the window of "
                 f"{window.envelope}, even in {size:g} pt",
                 where=where,
                 hint=f"shorten the recipient's name and address to {fit_lines} lines (a line too long for the "

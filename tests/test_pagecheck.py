@@ -109,7 +109,7 @@ def test_the_recipient_lies_inside_the_window_or_is_refused(tmp_path, paper, n):
         with pytest.raises(LayoutError) as caught:
             pipeline.build(path)
         assert str(caught.value) == (
-            f"{path}, field 'recipient': the recipient's address takes {n} lines; {expected} lines fit in the "
+            f"{path}, field 'recipient': the recipient's name and address take {n} lines; {expected} lines fit in the "
             f"window of {window.envelope}, even in 8 pt — shorten the recipient's name and address to "
             f"{expected} lines (a line too long for the window wraps and counts twice)")
         assert not path.with_suffix(".pdf").exists()
@@ -136,7 +136,7 @@ def test_letter_pdf_check_runs_the_page_check(tmp_path, capsys):
     path = write_letter(tmp_path, front={"recipient": {"name": "The Minister", "address": address}})
     code, _out, err = run_main(["check", str(path)], capsys)
     assert code == 1
-    assert (f"error: {path}, field 'recipient': the recipient's address takes 9 lines; 8 lines fit in the window "
+    assert (f"error: {path}, field 'recipient': the recipient's name and address take 9 lines; 8 lines fit in the window "
             f"of a DL or C6/5 envelope (DIN 5008 form B), even in 8 pt") in err
 
 
