@@ -404,17 +404,15 @@ def _check_cover(letter: Letter, layout: Layout, verdict: _Verdict, state: _Cove
         verdict.fit = replace(verdict.fit, enclosure_columns=columns, variables=_variables(verdict.fit, **values))
         verdict.refit = True
         return
-    heights: dict[str, float] = {}
-    counts: dict[str, int] = {}
+    rows: dict[str, dict[tuple[int, float], float]] = {}  # part -> its rows of text (cells side by side: one row)
     for line in layout.lines:
         if line.field:
-            heights[line.field] = heights.get(line.field, 0.0) + line.pitch
-            counts[line.field] = counts.get(line.field, 0) + 1
-    longest = max(heights, key=heights.get) if heights else "cover.note"
+            rows.setdefault(line.field, {})[(line.page, round(line.y0, 1))] = line.pitch
+    longest = max(rows, key=lambda part: sum(rows[part].values())) if rows else "cover.note"
     what = COVER_PARTS.get(longest, f"the field '{longest}'")
     verdict.errors.append(LayoutError(
         f"the cover page takes {layout.pages} pages, even with tighter spacing and smaller type; the longest part "
-        f"is {what} ({counts.get(longest, 0)} lines)",
+        f"is {what} ({len(rows.get(longest, ()))} lines)",
         where=_field(letter, longest),
         hint=f"shorten {what}, or build without a cover page ('cover: false' in the front matter, or --no-cover)"))
 

@@ -235,6 +235,20 @@ def test_the_cover_is_one_page(tmp_path, case):
     assert "Signed originals (sent by post)" in lines
 
 
+def test_a_long_list_of_enclosures_goes_in_two_columns_on_the_one_cover_page(tmp_path):
+    (tmp_path / "logo.svg").write_text(LOGO, encoding="utf-8")
+    titles = [f"Statement of partner {i}" for i in range(1, 19)]
+    path = write_letter(tmp_path, front={**COVER_FRONT, "enclosures": titles})
+    result = pipeline.build(path)
+    assert cover_pages(result.output) == [0]
+    lines = [line for line in text_lines(result.output, 0) if line["text"] in titles]
+    assert sorted(line["text"] for line in lines) == sorted(titles)  # each printed once, on the cover
+    left = [line["text"] for line in lines if line["x0"] < 100]
+    right = [line["text"] for line in lines if line["x0"] >= 100]
+    assert left == titles[:9] and right == titles[9:]  # read down the first column, then the second
+    assert "the cover page is set with tighter spacing and smaller type to fit on one page" in result.notes
+
+
 def test_a_cover_that_cannot_fit_is_refused_naming_the_longest_part(tmp_path):
     front = {**COVER_FRONT, "logo": None, "enclosures": [
         f"Annex {i}: statement of a partner organisation on the consequences of the law for its work and for the "
