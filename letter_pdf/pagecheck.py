@@ -49,16 +49,17 @@ class Window:
     right: float
     top: float  # the recipient's zone
     bottom: float
-    return_top: float  # the return line's zone starts here and ends where the recipient starts
+    return_top: float  # the return line's zone: from here to return_bottom, and above the recipient
+    return_bottom: float
 
 
 WINDOWS = {
     # DIN 5008 form B: address field 45-90 mm from the top, 20-105 mm from the left; the recipient's zone
     # is 62.7-90 mm (DL and C6/5 windows are 90 x 45 mm, 20 mm from the left).
-    "a4": Window("a DL or C6/5 envelope (DIN 5008 form B)", 20, 105, 62.7, 90, 45),
+    "a4": Window("a DL or C6/5 envelope (DIN 5008 form B)", 20, 105, 62.7, 90, 45, 62.7),
     # #10 envelope (4 1/8 x 9 1/2 in), window 4 1/2 x 1 1/8 in, 7/8 in from the left and 1/2 in from the
     # bottom; a tri-folded letter resting on its fold shows 51.8-80.4 mm from its top.
-    "letter": Window("a #10 envelope", 0.875 * 25.4, 5.375 * 25.4, 51.8, 80.4, 51.8),
+    "letter": Window("a #10 envelope", 0.875 * 25.4, 5.375 * 25.4, 51.8, 80.4, 51.8, 80.4),
 }
 
 # (size in pt, leading): the bundled letter.css's, then smaller leading, then smaller type down to a floor.
@@ -316,7 +317,7 @@ def _check_return_line(letter: Letter, layout: Layout, verdict: _Verdict, state:
         return
     window = WINDOWS[letter.paper]
     recipient = [line.y0 for line in layout.lines if line.page == 0 and "recipient" in line.marks]
-    zone_bottom = min(recipient) if recipient else window.top
+    zone_bottom = min([*recipient, window.return_bottom])
     box = layout.boxes.get("return-line")
     limit = min(window.right, box[3]) if box else window.right
     left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)

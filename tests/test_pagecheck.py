@@ -336,3 +336,12 @@ def test_no_word_is_hyphenated_across_a_page_break(tmp_path):
     result = pipeline.build(path)
     assert not last_body_line(result.output, 0).endswith("-")
     assert not last_body_line(result.output, 1).endswith("-")
+
+
+def test_without_a_recipient_the_return_line_still_sits_in_the_us_window(tmp_path):
+    path = write_letter(tmp_path, drop=("recipient",), front={"paper": "letter", "cover": False})
+    result = pipeline.build(path)
+    window = pagecheck.WINDOWS["letter"]
+    lines = return_lines(result.output, "letter")
+    assert [line["text"] for line in lines] == ["Example Coalition · 1 Example Street · London"]
+    assert window.top <= lines[0]["top"] and lines[0]["bottom"] <= window.bottom
