@@ -568,9 +568,11 @@ def check(seen: _Seen, layout: Plan, count: int) -> str | None:
 _UNPLANNED_MARK = re.compile(r'data-list="unplanned" data-list-paper="([a-z0-9-]+)"')
 
 
-def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str], object]):
+def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str], object],
+                     rerender: Callable[[dict], str] | None = None):
     """Typeset a letter's HTML (from ``render.render_letter``) with ``render_html``; when its signatory
-    list is still one flowing column, lay it out in columns (``arrange``) instead."""
+    list is still one flowing column, lay it out in columns (``arrange``) instead. ``rerender`` renders the
+    letter again with a planned list (default: ``render.render_letter`` with no page-check adjustments)."""
     found = _UNPLANNED_MARK.search(html)
     if found is None or not letter.signatories:
         return render_html(html)
@@ -582,6 +584,8 @@ def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str]
     source = letter.signatories_path or letter.source
 
     def render_list(signatory_list: dict) -> str:
+        if rerender is not None:
+            return rerender(signatory_list)
         return render.render_letter(letter, paper=paper, font_set=font_set, signatory_list=signatory_list)
 
     def where(n: int) -> tuple[str, str | None]:

@@ -71,6 +71,11 @@ class TypesettingError(LetterPdfError):
     """WeasyPrint could not typeset the letter."""
 
 
+class LayoutError(LetterPdfError):
+    """The typeset pages do not hold: the recipient outside the envelope's window, a two-page cover,
+    text over text or in the margin (``pagecheck.py``)."""
+
+
 class AssemblyError(LetterPdfError):
     """Covers or enclosures cannot be merged (not a PDF, encrypted, malformed, too large)."""
 

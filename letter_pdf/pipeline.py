@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from letter_pdf import assemble, fonts, labels, letter as letter_module, lint, output, render, typeset
+from letter_pdf import assemble, fonts, labels, letter as letter_module, lint, output, pagecheck, render, typeset
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
 
@@ -282,10 +282,14 @@ def _check(letter_path: Path, options: BuildOptions | None) -> list[LetterPdfErr
     except LetterPdfError as one:
         return [one]
     problems = _preflight(letter, font_set)
+    externals: list = []
     steps = (
         lambda: render.render_letter(letter, paper=letter.paper, font_set=font_set),  # body images, templates
-        lambda: letter.cover.enabled and render.render_cover(letter, paper=letter.paper, font_set=font_set),
-        lambda: assemble.check_externals(letter),  # cover PDFs and enclosures: readable, safe, within limits
+        lambda: externals.append(assemble.check_externals(letter)),  # cover PDFs and enclosures: safe, limited
+        # the page check on the laid-out pages (window, cover, overlaps), without writing a PDF
+        lambda: problems or _typeset_checked(letter, font_set, write=False),
+        lambda: problems or not letter.cover.enabled or _typeset_checked(letter, font_set, externals=externals[0],
+                                                                         write=False),
     )
     for step in steps:
         try:
@@ -368,6 +372,30 @@ def build_inputs(letter: Letter, letter_path: Path, options: BuildOptions | None
     return inputs
 
 
+def _typeset_checked(letter: Letter, font_set: fonts.FontSet, *, externals=None, write: bool = True):
+    """Render and typeset the letter (or, with ``externals``, its cover page) through the page check."""
+    created = creation_time(letter)
+    fitted: dict = {}  # the adjustments of the rendering being typeset, for the signatory list's re-rendering
+
+    def render_letter(fit) -> str:
+        fitted["fit"] = fit
+        return render.render_letter(letter, paper=letter.paper, font_set=font_set, fit=fit)
+
+    def rerender(signatory_list: dict) -> str:
+        return render.render_letter(letter, paper=letter.paper, font_set=font_set, fit=fitted.get("fit"),
+                                    signatory_list=signatory_list)
+
+    def typeset_html(html: str, inspect) -> typeset.Typeset:
+        return typeset.typeset(html, letter=letter, font_set=font_set, created=created, inspect=inspect,
+                               rerender=rerender if externals is None else None)
+
+    if externals is None:
+        return pagecheck.fit_letter(letter, render_letter, typeset_html, write=write)
+    enclosures = assemble.enclosure_entries(letter, externals)
+    return pagecheck.fit_cover(letter, lambda fit: render.render_cover(
+        letter, paper=letter.paper, font_set=font_set, enclosures=enclosures, fit=fit), typeset_html, write=write)
+
+
 def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the letter into a PDF and write it atomically; return what was written.
 
@@ -395,25 +423,18 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     output.refuse_input(target, build_inputs(letter, letter_path, options))
     _raise(_preflight(letter, font_set))
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
-    html = render.render_letter(letter, paper=letter.paper, font_set=font_set)
-    result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
+    checked = _typeset_checked(letter, font_set)  # render, typeset, page check (fit or refuse)
+    result = checked.typeset
     # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
     attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources)
-    package = _assemble(letter, result.pdf, font_set=font_set, externals=externals, attachments=attachments)
+    cover = _typeset_checked(letter, font_set, externals=externals) if letter.cover.enabled else None
+    package = assemble.assemble(letter=letter, letter_pdf=result.pdf, cover_pdf=cover and cover.typeset.pdf,
+                                cover_pdfs=letter.cover_pdfs, annexes=letter.enclosures, attachments=attachments)
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))
     output.write_atomic(target, pdf)
     archived = _record(archive_store, target, options)
     return BuildResult(output=target, pages=package.pages, signatories=len(letter.signatories),
-                       notes=package.notes + sign_notes, archived=archived)
+                       notes=checked.notes + (cover.notes if cover else ()) + package.notes + sign_notes,
+                       archived=archived)
 
-
-def _assemble(letter: Letter, letter_pdf: bytes, *, font_set, externals, attachments: tuple = ()) -> assemble.Assembled:
-    """The delivery package: generated cover, cover PDFs, the letter, enclosures (issue 4)."""
-    cover_pdf = None
-    if letter.cover.enabled:
-        cover_html = render.render_cover(letter, paper=letter.paper, font_set=font_set,
-                                         enclosures=assemble.enclosure_entries(letter, externals))
-        cover_pdf = typeset.typeset(cover_html, letter=letter, font_set=font_set, created=creation_time(letter)).pdf
-    return assemble.assemble(letter=letter, letter_pdf=letter_pdf, cover_pdf=cover_pdf, cover_pdfs=letter.cover_pdfs,
-                             annexes=letter.enclosures, attachments=attachments)

@@ -8,6 +8,8 @@ undefined names are errors, and templates run in Jinja's sandbox.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -24,6 +26,42 @@ from letter_pdf.model import PAPERS, Letter, Signatory
 LETTER_TEMPLATE = "letter.html.j2"
 LETTER_CSS = "letter.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+
+_CSS_NAME = re.compile(r"--[a-z][a-z0-9-]*")
+_CSS_VALUE = re.compile(r"[0-9]+(\.[0-9]+)?(pt|mm)?")
+_CSS_SELECTOR = re.compile(r":root( > :nth-child\([0-9]+\))+")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What the page check (``pagecheck.py``) asks the templates to change after measuring a typesetting.
+
+    ``variables``: CSS custom properties set on the root (``("--recipient-size", "9pt")``), read by
+    ``letter.css`` and ``cover.css``; ``unhyphenated``: selectors of blocks not to hyphenate; the rest are
+    choices the templates make (the return line's separator, whether it leaves out the sender's last
+    address line, the cover's enclosure columns). The default changes nothing.
+    """
+
+    variables: tuple[tuple[str, str], ...] = ()
+    unhyphenated: tuple[str, ...] = ()
+    return_separator: str = " · "
+    return_drop_last: bool = False
+    enclosure_columns: int = 1
+
+    def css(self) -> Markup:
+        """The rules that carry ``variables`` and ``unhyphenated`` (empty for the default)."""
+        for name, value in self.variables:
+            if not (_CSS_NAME.fullmatch(name) and _CSS_VALUE.fullmatch(value)):
+                raise ValueError(f"not a fitting variable: {name}: {value}")
+        for selector in self.unhyphenated:
+            if not _CSS_SELECTOR.fullmatch(selector):
+                raise ValueError(f"not a fitting selector: {selector}")
+        rules = []
+        if self.variables:
+            rules.append(":root:root { " + " ".join(f"{n}: {v};" for n, v in self.variables) + " }")
+        if self.unhyphenated:
+            rules.append(", ".join(self.unhyphenated) + " { hyphens: none; }")
+        return Markup("\n".join(rules))
 
 
 class _FolderLoader(jinja2.FileSystemLoader):
@@ -150,7 +188,8 @@ def listing(letter: Letter) -> columns.Listing:
     return columns.Listing(sections=tuple(sections), columns=letter.columns)
 
 
-def _context(letter: Letter, *, paper: str, font_set: FontSet, signatory_list: dict | None = None) -> dict:
+def _context(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit,
+             signatory_list: dict | None = None) -> dict:
     lang = letter.lang
     counts = Counts.of(letter.signatories)
     listed = listing(letter)
@@ -189,11 +228,15 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet, signatory_list: d
         "logo_alt": labels.label("logo_of", lang, name=letter.sender.name) if letter.sender else "",
         "body_families": font_set.body_families,
         "heading_families": font_set.heading_families,
+        "fit": fit,
+        "fit_css": fit.css(),
     }
 
 
-def render_letter(letter: Letter, *, paper: str, font_set: FontSet, signatory_list: dict | None = None) -> str:
-    """The letter as one HTML document (its stylesheet inside) for ``typeset.typeset``.
+def render_letter(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit | None = None,
+                  signatory_list: dict | None = None) -> str:
+    """The letter as one HTML document (its stylesheet inside) for ``typeset.typeset``; ``fit``: the page
+    check's adjustments.
 
     The signatory list is laid out by ``columns.arrange`` while typesetting (which renders the letter again
     with ``signatory_list``, a ``columns.context``); by default it is one flowing column.
@@ -204,7 +247,7 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet, signatory_li
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
     env = environment(letter.folder)
-    context = _context(letter, paper=paper, font_set=font_set, signatory_list=signatory_list)
+    context = _context(letter, paper=paper, font_set=font_set, fit=fit or Fit(), signatory_list=signatory_list)
     try:
         return env.get_template(LETTER_TEMPLATE).render(context)
     except jinja2.TemplateSyntaxError as exc:
@@ -226,19 +269,21 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet, signatory_li
 COVER_TEMPLATE = "cover.html.j2"
 
 
-def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: list[dict] | None = None) -> str:
+def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: list[dict] | None = None,
+                 fit: Fit | None = None) -> str:
     """The cover page of the delivery package as HTML (``cover.html.j2``; a copy in the letter's folder wins).
 
     ``enclosures``: each ``{"letter": "A", "title": ..., "pages": int or None}`` (``assemble.enclosure_entries``).
     """
-    import re
-
     from letter_pdf.counts import summary
 
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
     counts = Counts.of(letter.signatories)
+    fit = fit or Fit()
     context = {
+        "fit": fit,
+        "fit_css": fit.css(),
         "letter": letter,
         "lang": letter.lang,
         "paper": paper,

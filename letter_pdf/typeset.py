@@ -562,8 +562,14 @@ def _foreign_fonts(document, font_set: FontSet) -> list[str]:
     return sorted({font.family for font in document.fonts.values()} - allowed)
 
 
-def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetime) -> Typeset:
+def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetime, inspect=None,
+            rerender=None) -> Typeset:
     """Typeset ``html`` (from ``render.py``) into PDF/A-3a bytes with ``font_set``'s fonts only.
+
+    ``inspect``, when given, is called with the laid-out WeasyPrint document before the PDF is written
+    (the page check, ``pagecheck.py``); whatever it raises stops typesetting. ``rerender``, when given,
+    renders the same letter again with a planned signatory list (``columns.context``): the caller's
+    rendering, page-check adjustments included; by default ``render.render_letter`` without them.
 
     Raises ``ResourceError`` for a refused, missing or unreadable resource, ``FontCoverageError`` for a
     character no font covers, ``TypesettingError`` for anything else WeasyPrint reports as an error.
@@ -582,8 +588,11 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
                 )
 
             # the signatory list is laid out in columns here (measured, planned, typeset, checked)
-            document = columns.typeset_document(html, letter=letter, font_set=font_set, render_html=render_html)
+            document = columns.typeset_document(html, letter=letter, font_set=font_set, render_html=render_html,
+                                                rerender=rerender)
             _raise(_problems_from_log(records, letter))
+            if inspect is not None:
+                inspect(document)
             _set_metadata(document, letter, created)
             with _WRITE_LOCK, _fonttools_only_subsetting(), structure.joined_tags():
                 pdf = document.write_pdf(pdf_variant=PDF_VARIANT)

@@ -1,0 +1,599 @@
+"""The page check: after layout and before the PDF is written, measure the laid-out pages, fit what can be
+fitted, and refuse what cannot.
+
+Measured on WeasyPrint's layout tree (each page's line boxes and the text in them, in mm from the page's
+top left corner), never on the HTML:
+
+- the recipient lies inside the window of the paper's standard envelope (``WINDOWS``); when it does not,
+  its leading and then its size are made smaller, down to ``RECIPIENT_STEPS[-1]``; beyond that the build
+  is refused, saying how many lines fit;
+- the sender's return line above it is one line inside the window's width: a shorter separator, then
+  smaller type (down to ``RETURN_FLOOR``), else without its last address line when that is a country;
+- the cover is one page: tighter spacing, long enclosure lists in two columns, smaller type; else refused
+  naming its longest part;
+- no line of text overlaps another, none leaves the page's text area (page-margin boxes aside);
+- no word is hyphenated across a page break (such a paragraph is set without hyphenation).
+
+Fitting sets CSS custom properties and template choices (``render.Fit``) and typesets again: the first
+layout is measured, and a second one is made only when something must change (at most ``MAX_LAYOUTS``).
+The pipeline hands in the two earlier stages as functions, so that this module knows no stage order.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from letter_pdf import countries
+from letter_pdf.errors import LayoutError, LetterPdfError, Problems
+from letter_pdf.model import Letter
+from letter_pdf.render import Fit
+
+_LOG = logging.getLogger("letter_pdf")
+
+PX_MM = 25.4 / 96  # WeasyPrint lays out in CSS pixels
+PT_MM = 25.4 / 72
+TOLERANCE = 0.1  # mm: rounding in the layout; two lines touching do not overlap
+MAX_LAYOUTS = 6
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where an envelope's window lies on the first page, in mm from the sheet's top left corner."""
+
+    envelope: str
+    left: float
+    right: float
+    top: float  # the recipient's zone
+    bottom: float
+    return_top: float  # the return line's zone: from here to return_bottom, and above the recipient
+    return_bottom: float
+
+
+WINDOWS = {
+    # DIN 5008 form B: address field 45-90 mm from the top, 20-105 mm from the left; the recipient's zone
+    # is 62.7-90 mm (DL and C6/5 windows are 90 x 45 mm, 20 mm from the left).
+    "a4": Window("a DL or C6/5 envelope (DIN 5008 form B)", 20, 105, 62.7, 90, 45, 62.7),
+    # #10 envelope (4 1/8 x 9 1/2 in), window 4 1/2 x 1 1/8 in, 7/8 in from the left and 1/2 in from the
+    # bottom; a tri-folded letter resting on its fold shows 51.8-80.4 mm from its top.
+    "letter": Window("a #10 envelope", 0.875 * 25.4, 5.375 * 25.4, 51.8, 80.4, 51.8, 80.4),
+}
+
+# (size in pt, leading): the bundled letter.css's, then smaller leading, then smaller type down to a floor.
+RECIPIENT_STEPS: tuple[tuple[float, float], ...] = (
+    (10, 1.3), (10, 1.2), (10, 1.15), (9.5, 1.15), (9, 1.15), (8.5, 1.15), (8, 1.15))
+RETURN_FLOOR = 6.0  # pt
+RETURN_SEPARATORS = {" · ": 1.0, ", ": 0.6}  # separator -> its width relative to " · " (an estimate)
+COVER_FLOOR = 8.0  # pt
+COVER_LONG_LIST = 4  # enclosures: from this many on, two columns are tried
+# (spacing factor, enclosure columns, type scale)
+COVER_STEPS: tuple[tuple[float, int, float], ...] = ((1, 1, 1), (0.5, 1, 1), (0.5, 2, 1), (0.5, 2, 0.92), (0.4, 2, 0.85))
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of text on a line (one WeasyPrint text box)."""
+
+    x0: float
+    x1: float
+    text: str
+    marks: frozenset[str]  # the tracked classes of the elements around it
+    size: float  # pt
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text: the line box's height, the horizontal extent of the text in it."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    pieces: tuple[Piece, ...]
+    marks: frozenset[str]
+    field: str | None  # the front-matter field it shows (data-field), if known
+    element: Any  # the block element the line belongs to
+    flow: bool  # in the normal flow (not absolutely positioned)
+    hyphen: str  # the hyphenate character of its last text
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.pieces).strip()
+
+    @property
+    def pitch(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass
+class Layout:
+    pages: int
+    lines: list[Line]
+    areas: list[tuple[float, float, float, float]]  # each page's text area (x0, y0, x1, y1)
+    boxes: dict[str, tuple[int, float, float, float, float]]  # first box of a tracked class: its content box
+    root: Any  # the root element
+    root_size: float = 0.0  # the root element's font size, pt
+
+
+TRACKED = frozenset({"recipient", "return-line", "return-sep", "return-last", "address-field", "info-block"})
+
+
+def measure(document) -> Layout:
+    """The lines of text of a laid-out WeasyPrint ``document`` (``HTML(...).render()``)."""
+    from weasyprint.formatting_structure import boxes as b
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    atomic = (b.InlineBlockBox, b.InlineFlexBox, b.InlineGridBox, b.InlineReplacedBox, b.InlineTableBox)
+    layout = Layout(pages=len(document.pages), lines=[], areas=[], boxes={}, root=None)
+
+    def marks_of(box, marks: frozenset[str], fld: str | None):
+        element = getattr(box, "element", None)
+        if element is None:
+            return marks, fld
+        tracked = TRACKED.intersection((element.get("class") or "").split())
+        if tracked:
+            marks = marks | tracked
+        return marks, element.get("data-field") or fld
+
+    def texts(box, marks, fld, out: list, nested: list):
+        """The text boxes of a line (through inline boxes); atomic inline boxes are walked on their own."""
+        for child in getattr(box, "children", None) or ():
+            child_marks, child_field = marks_of(child, marks, fld)
+            if isinstance(child, b.TextBox):
+                out.append((child, child_marks))
+            elif isinstance(child, atomic) or not isinstance(child, b.InlineBox):
+                nested.append((child, child_marks, child_field))
+            else:
+                texts(child, child_marks, child_field, out, nested)
+
+    def walk(box, page: int, marks: frozenset[str], fld: str | None, flow: bool):
+        if isinstance(box, b.MarginBox):
+            return
+        if isinstance(box, AbsolutePlaceholder):
+            flow = False
+            box = box._box
+        marks, fld = marks_of(box, marks, fld)
+        element = getattr(box, "element", None)
+        if element is not None and layout.root is None:
+            layout.root, layout.root_size = element, box.style["font_size"] * 0.75
+        for name in TRACKED.intersection((element.get("class") or "").split()) if element is not None else ():
+            if name not in layout.boxes and not isinstance(box, b.LineBox):
+                x, y = box.content_box_x(), box.content_box_y()
+                layout.boxes[name] = (page, x * PX_MM, y * PX_MM, (x + box.width) * PX_MM, (y + box.height) * PX_MM)
+        if isinstance(box, b.LineBox):
+            found: list = []
+            nested: list = []
+            texts(box, marks, fld, found, nested)
+            pieces = tuple(
+                Piece(t.position_x * PX_MM, (t.position_x + t.width) * PX_MM, t.text, m, t.style["font_size"] * 0.75)
+                for t, m in found if t.text.strip()
+            )
+            if pieces:
+                last = [t for t, _m in found if t.text.strip()][-1]
+                layout.lines.append(Line(
+                    page=page, x0=min(p.x0 for p in pieces), x1=max(p.x1 for p in pieces),
+                    y0=box.position_y * PX_MM, y1=(box.position_y + box.height) * PX_MM, pieces=pieces,
+                    marks=marks, field=fld, element=element, flow=flow,
+                    hyphen=last.style["hyphenate_character"] or "",
+                ))
+            for child, child_marks, child_field in nested:
+                walk(child, page, child_marks, child_field, flow)
+            return
+        for child in getattr(box, "children", None) or ():
+            walk(child, page, marks, fld, flow)
+
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box
+        x, y = page_box.content_box_x(), page_box.content_box_y()
+        layout.areas.append((x * PX_MM, y * PX_MM, (x + page_box.width) * PX_MM, (y + page_box.height) * PX_MM))
+        walk(page_box, index, frozenset(), None, True)
+    return layout
+
+
+# --- what the checks decide ----------------------------------------------------------------------
+
+
+@dataclass
+class _Verdict:
+    fit: Fit
+    errors: list[LetterPdfError] = field(default_factory=list)
+    refit: bool = False
+
+
+def _field(letter: Letter, name: str) -> str:
+    return LetterPdfError.location(letter.source, field=name)
+
+
+def _clip(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _variables(fit: Fit, **values: str) -> tuple[tuple[str, str], ...]:
+    current = dict(fit.variables)
+    current.update({"--" + k.replace("_", "-"): v for k, v in values.items()})
+    return tuple(current.items())
+
+
+def _pt(value: float) -> str:
+    return f"{value:g}pt"
+
+
+@dataclass
+class _Recipient:
+    """The recipient's fitting: the index into ``RECIPIENT_STEPS`` in use (0: as the stylesheet says)."""
+
+    step: int = 0
+
+
+def _check_recipient(letter: Letter, layout: Layout, verdict: _Verdict, state: _Recipient) -> None:
+    if letter.recipient is None:
+        return
+    lines = [line for line in layout.lines if line.page == 0 and "recipient" in line.marks]
+    if not lines:
+        return
+    window = WINDOWS[letter.paper]
+    where = _field(letter, "recipient")
+    left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
+    top, bottom = min(line.y0 for line in lines), max(line.y1 for line in lines)
+    if left < window.left - TOLERANCE or right > window.right + TOLERANCE or top < window.top - TOLERANCE:
+        verdict.errors.append(LayoutError(
+            f"the recipient's address lies outside the window of {window.envelope} "
+            f"(at {left:.1f}-{right:.1f} mm from the left, {top:.1f} mm from the top; the window is "
+            f"{window.left:.1f}-{window.right:.1f} mm and {window.top:.1f}-{window.bottom:.1f} mm)",
+            where=where, hint="a letter.css in the letter's folder moves it: keep the address band's positions"))
+        return
+    pitch = max(line.pitch for line in lines) / PT_MM
+    if state.step and abs(pitch - RECIPIENT_STEPS[state.step][0] * RECIPIENT_STEPS[state.step][1]) > 0.2:
+        verdict.errors.append(LayoutError(
+            f"the recipient's address does not fit in the window of {window.envelope}, and the stylesheet does "
+            f"not let its type be set smaller", where=where,
+            hint="in a letter.css of your own, set the .recipient's font-size: var(--recipient-size) and "
+                 "line-height: var(--recipient-leading), as the bundled letter.css does"))
+        return
+    if bottom <= window.bottom + TOLERANCE:
+        return
+    n = len(lines)
+    room = (window.bottom - top) / PT_MM  # pt
+    given = 1 + len(letter.recipient.address)
+    candidates = [i for i in range(state.step + 1, len(RECIPIENT_STEPS))
+                  if RECIPIENT_STEPS[i][0] * RECIPIENT_STEPS[i][1] < pitch - 0.01]
+    for i in candidates:
+        size, leading = RECIPIENT_STEPS[i]
+        if n * size * leading <= room + 0.05:
+            state.step = i
+            break
+    else:
+        floor = len(RECIPIENT_STEPS) - 1
+        if n > given and floor in candidates:  # wrapped lines may join in smaller type: measure it
+            state.step = floor
+        else:
+            size, leading = RECIPIENT_STEPS[-1]
+            fit_lines = int((room + 0.05) // (size * leading))
+            wrapped = f" ({given} given, the others from long lines that wrap)" if n > given else ""
+            verdict.errors.append(LayoutError(
+                f"the recipient's name and address take {n} lines{wrapped}; {fit_lines} lines fit in the window of "
+                f"{window.envelope}, even in {size:g} pt",
+                where=where,
+                hint=f"shorten the recipient's name and address to {fit_lines} lines (a line too long for the "
+                     f"window wraps and counts twice)"))
+            return
+    size, leading = RECIPIENT_STEPS[state.step]
+    verdict.fit = replace(verdict.fit, variables=_variables(verdict.fit, recipient_size=_pt(size),
+                                                            recipient_leading=f"{leading:g}"))
+    verdict.refit = True
+
+
+@dataclass
+class _Return:
+    """The return line's fitting: the options tried in order and the one in use."""
+
+    options: list[tuple[str, float, bool]] = field(default_factory=list)  # (separator, size pt, drop last)
+    index: int = 0
+
+
+def _return_options(letter: Letter, size: float) -> list[tuple[str, float, bool]]:
+    sizes = [size]
+    while sizes[-1] - 0.25 >= RETURN_FLOOR - 1e-6:
+        sizes.append(round(sizes[-1] - 0.25, 2))
+    options = [(" · ", size, False)] + [(", ", s, False) for s in sizes]
+    address = [line for line in letter.sender.address if line] if letter.sender else []
+    if address and countries.lookup(address[-1], thorough=False) is not None:
+        options += [(" · ", size, True)] + [(", ", s, True) for s in sizes]
+    return options
+
+
+def _check_return_line(letter: Letter, layout: Layout, verdict: _Verdict, state: _Return) -> None:
+    if letter.sender is None:
+        return
+    lines = [line for line in layout.lines if line.page == 0 and "return-line" in line.marks]
+    if not lines:
+        return
+    window = WINDOWS[letter.paper]
+    recipient = [line.y0 for line in layout.lines if line.page == 0 and "recipient" in line.marks]
+    zone_bottom = min([*recipient, window.return_bottom])
+    box = layout.boxes.get("return-line")
+    limit = min(window.right, box[3]) if box else window.right
+    left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
+    top, bottom = min(line.y0 for line in lines), max(line.y1 for line in lines)
+    pieces = [p for line in lines for p in line.pieces]
+    if not state.options:
+        state.options = _return_options(letter, pieces[0].size)
+    if len(lines) == 1 and right <= limit + TOLERANCE and left >= window.left - TOLERANCE \
+            and top >= window.return_top - TOLERANCE and bottom <= zone_bottom + TOLERANCE:
+        return
+    where = _field(letter, "sender")
+    if len(lines) == 1 and not (top >= window.return_top - TOLERANCE and bottom <= zone_bottom + TOLERANCE):
+        verdict.errors.append(LayoutError(
+            f"the sender's return line lies outside the window of {window.envelope} "
+            f"({top:.1f}-{bottom:.1f} mm from the top)",
+            where=where, hint="a letter.css in the letter's folder moves it: keep the address band's positions"))
+        return
+    separator, size, dropped = state.options[state.index]
+    if abs(pieces[0].size - size) > 0.05:
+        verdict.errors.append(LayoutError(
+            f"the sender's return line does not fit on one line in the window of {window.envelope}, and the "
+            f"stylesheet does not let its type be set smaller", where=where,
+            hint="in a letter.css of your own, set the .return-line's font-size: var(--return-size), as the "
+                 "bundled letter.css does; or shorten the sender's name or address lines"))
+        return
+    seps = [p.x1 - p.x0 for p in pieces if "return-sep" in p.marks]
+    last = sum(p.x1 - p.x0 for p in pieces if "return-last" in p.marks and "return-sep" not in p.marks)
+    width = sum(p.x1 - p.x0 for p in pieces)
+    per_sep = sum(seps) / len(seps) if seps else 0.0
+    parts = width - sum(seps)
+    room = limit - left - 0.3
+    for index in range(state.index + 1, len(state.options)):
+        o_sep, o_size, o_drop = state.options[index]
+        drop = o_drop and not dropped
+        estimate = (o_size / size) * (parts - (last if drop else 0) + (len(seps) - (1 if drop else 0)) * per_sep
+                                      * RETURN_SEPARATORS[o_sep] / RETURN_SEPARATORS[separator])
+        if estimate <= room:
+            state.index = index
+            verdict.fit = replace(verdict.fit, return_separator=o_sep, return_drop_last=o_drop,
+                                  variables=_variables(verdict.fit, return_size=_pt(o_size)))
+            verdict.refit = True
+            return
+    without = " without the country" if any(o[2] for o in state.options) else ""
+    verdict.errors.append(LayoutError(
+        f"the sender's return line does not fit on one line in the window of {window.envelope}, even in "
+        f"{RETURN_FLOOR:g} pt{without}: it is {width:.0f} mm long at {size:g} pt, and {limit - left:.0f} mm fit",
+        where=where, hint="shorten the sender's name or address lines (the return line prints them all on one line)"))
+
+
+@dataclass
+class _Cover:
+    step: int = 0
+    size: float | None = None  # the cover's type size as the stylesheet sets it, pt
+
+
+def _cover_steps(letter: Letter) -> list[tuple[float, int, float]]:
+    long_list = len(letter.enclosures) >= COVER_LONG_LIST
+    steps: list[tuple[float, int, float]] = []
+    for space, columns, scale in COVER_STEPS:
+        step = (space, columns if long_list else 1, scale)
+        if step not in steps:
+            steps.append(step)
+    return steps
+
+
+COVER_PARTS = {"sender": "the sender's address and contact lines", "title": "the title", "recipient": "the recipient's address",
+               "subject": "the subject", "cover.channel": "the delivery channel", "cc": "the copy-to list",
+               "enclosures": "the list of enclosures", "cover.note": "the note"}
+
+
+def _check_cover(letter: Letter, layout: Layout, verdict: _Verdict, state: _Cover, size: float) -> None:
+    if state.size is None:
+        state.size = size
+    if layout.pages <= 1:
+        return
+    steps = _cover_steps(letter)
+    for index in range(state.step + 1, len(steps)):
+        space, columns, scale = steps[index]
+        if state.size * scale < COVER_FLOOR - 1e-6:
+            continue
+        state.step = index
+        values = {"cover_space": f"{space:g}"}
+        if scale != 1:
+            values["cover_size"] = _pt(round(state.size * scale, 2))
+        verdict.fit = replace(verdict.fit, enclosure_columns=columns, variables=_variables(verdict.fit, **values))
+        verdict.refit = True
+        return
+    rows: dict[str, dict[tuple[int, float], float]] = {}  # part -> its rows of text (cells side by side: one row)
+    for line in layout.lines:
+        if line.field:
+            rows.setdefault(line.field, {})[(line.page, round(line.y0, 1))] = line.pitch
+    longest = max(rows, key=lambda part: sum(rows[part].values())) if rows else "cover.note"
+    what = COVER_PARTS.get(longest, f"the field '{longest}'")
+    verdict.errors.append(LayoutError(
+        f"the cover page takes {layout.pages} pages, even with tighter spacing and smaller type; the longest part "
+        f"is {what} ({len(rows.get(longest, ()))} lines)",
+        where=_field(letter, longest),
+        hint=f"shorten {what}, or build without a cover page ('cover: false' in the front matter, or --no-cover)"))
+
+
+def _selector(root, element) -> str | None:
+    """A selector for ``element`` alone: its position among its siblings on the way from the root."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    steps = []
+    while element is not root:
+        parent = parents.get(element)
+        if parent is None:
+            return None
+        siblings = [child for child in parent if isinstance(child.tag, str)]
+        steps.append(f":nth-child({siblings.index(element) + 1})")
+        element = parent
+    return ":root" + "".join(f" > {step}" for step in reversed(steps)) if steps else None
+
+
+def _check_hyphens(letter: Letter, layout: Layout, verdict: _Verdict) -> None:
+    """A paragraph whose word is hyphenated across a page break is set without hyphenation."""
+    flow = [line for line in layout.lines if line.flow]
+    added = []
+    for page in range(layout.pages - 1):
+        before = [line for line in flow if line.page == page]
+        after = [line for line in flow if line.page == page + 1]
+        if not before or not after:
+            continue
+        last, first = before[-1], after[0]
+        if last.element is not first.element or last.element is None or not last.hyphen:
+            continue
+        text = last.text
+        if not text.endswith(last.hyphen) or not first.text:
+            continue
+        head = text[: -len(last.hyphen)].split()[-1:] or [""]
+        tail = first.text.split()[0]
+        source = "".join("".join(last.element.itertext()).replace("\u00ad", "").split())
+        if head[0] + tail in source and head[0] + last.hyphen + tail not in source:
+            selector = _selector(layout.root, last.element)
+            if selector in verdict.fit.unhyphenated:  # asked for, and yet hyphenated: the template lacks fit_css
+                verdict.errors.append(LayoutError(
+                    f"the letter, page {page + 1}: the word '{head[0]}{tail}' is hyphenated across a page break",
+                    where=letter.source,
+                    hint="keep {{ fit_css }} last in the <style> of a letter.html.j2 of your own, as the bundled "
+                         "one does, or reword the paragraph"))
+                return
+            if selector:
+                added.append(selector)
+    if added:
+        verdict.fit = replace(verdict.fit, unhyphenated=verdict.fit.unhyphenated + tuple(added))
+        verdict.refit = True
+
+
+def _check_overlaps_and_margins(letter: Letter, layout: Layout, verdict: _Verdict, part: str) -> None:
+    where = letter.source
+    hint_css = "a letter.css or template in the letter's folder places it there; otherwise please report this as a bug"
+    for line in layout.lines:
+        x0, y0, x1, y1 = layout.areas[line.page]
+        outside = [(x0 - line.x0, "left"), (line.x1 - x1, "right"), (y0 - line.y0, "top"), (line.y1 - y1, "bottom")]
+        amount, side = max(outside)
+        if amount > TOLERANCE:
+            long_word = side == "right" and len(line.pieces) <= 3
+            verdict.errors.append(LayoutError(
+                f"{part}, page {line.page + 1}: the text '{_clip(line.text)}' runs {amount:.1f} mm into the {side} margin",
+                where=where,
+                hint="break or shorten the long word or web address" if long_word else hint_css))
+            break  # the first is enough to act on
+    by_page: dict[int, list[Line]] = {}
+    for line in layout.lines:
+        by_page.setdefault(line.page, []).append(line)
+    for page, lines in sorted(by_page.items()):
+        lines.sort(key=lambda line: line.y0)
+        active: list[Line] = []
+        for line in lines:
+            active = [a for a in active if a.y1 - line.y0 > TOLERANCE]
+            for other in active:
+                if min(other.x1, line.x1) - max(other.x0, line.x0) > TOLERANCE:
+                    verdict.errors.append(LayoutError(
+                        f"{part}, page {page + 1}: the text '{_clip(line.text)}' overlaps '{_clip(other.text)}'",
+                        where=where, hint=hint_css))
+                    return
+            active.append(line)
+
+
+# --- the fitting loop ---------------------------------------------------------------------------
+
+
+class _Refit(Exception):
+    """Stops a typesetting whose layout must change (caught here, never seen outside)."""
+
+
+class _Measured(Exception):
+    """Stops a typesetting after a successful check when no PDF is wanted (``letter-pdf check``)."""
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The typeset part (``None`` when only checked), the adjustments made, and notes saying so."""
+
+    typeset: Any
+    fit: Fit
+    notes: tuple[str, ...] = ()
+
+
+def _raise(errors: list[LetterPdfError]) -> None:
+    if errors:
+        raise errors[0] if len(errors) == 1 else Problems(errors)
+
+
+def _loop(judge: Callable[[Layout, Fit], _Verdict], render: Callable[[Fit], str],
+          typeset: Callable[[str, Callable], Any], *, write: bool, part: str, letter: Letter) -> tuple[Any, Fit]:
+    fit = Fit()
+    for _ in range(MAX_LAYOUTS):
+        verdict: list[_Verdict] = []
+
+        def inspect(document, fit=fit):
+            result = judge(measure(document), fit)
+            verdict.append(result)
+            _raise(result.errors)
+            if result.refit:
+                raise _Refit()
+            if not write:
+                raise _Measured()
+
+        try:
+            return typeset(render(fit), inspect), fit
+        except _Refit:
+            fit = verdict[-1].fit
+        except _Measured:
+            return None, fit
+    raise LayoutError(f"the {part} could not be fitted after {MAX_LAYOUTS} layouts", where=letter.source,
+                      hint="please report this as a bug in letter-pdf")
+
+
+def fit_letter(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[str, Callable], Any], *,
+               write: bool = True) -> Fitted:
+    """Typeset the letter with ``render(fit) -> html`` and ``typeset(html, inspect) -> Typeset``, fitting the
+    window and the page breaks; raise ``LayoutError`` (or ``Problems``) for what cannot be fitted."""
+    recipient, return_line = _Recipient(), _Return()
+
+    def judge(layout: Layout, fit: Fit) -> _Verdict:
+        verdict = _Verdict(fit)
+        _check_recipient(letter, layout, verdict, recipient)
+        _check_return_line(letter, layout, verdict, return_line)
+        if verdict.errors:
+            return verdict
+        _check_hyphens(letter, layout, verdict)
+        if not verdict.refit and not verdict.errors:
+            _check_overlaps_and_margins(letter, layout, verdict, "the letter")
+        return verdict
+
+    result, fit = _loop(judge, render, typeset, write=write, part="letter", letter=letter)
+    notes = []
+    if recipient.step:
+        size, _leading = RECIPIENT_STEPS[recipient.step]
+        how = "with tighter lines" if size == RECIPIENT_STEPS[0][0] else f"in {size:g} pt"
+        notes.append(f"the recipient's address is set {how} to fit the window of {WINDOWS[letter.paper].envelope}")
+    if fit.return_drop_last and letter.sender:
+        dropped = [line for line in letter.sender.address if line][-1]
+        notes.append(f"the return line above the recipient leaves out '{dropped}' to fit on one line")
+    return Fitted(result, fit, tuple(notes))
+
+
+def fit_cover(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[str, Callable], Any], *,
+              write: bool = True) -> Fitted:
+    """Typeset the cover page as ``fit_letter`` does the letter, keeping it to one page."""
+    cover = _Cover()
+
+    def judge(layout: Layout, fit: Fit) -> _Verdict:
+        verdict = _Verdict(fit)
+        _check_cover(letter, layout, verdict, cover, size=layout.root_size)
+        if not verdict.errors and not verdict.refit:
+            _check_overlaps_and_margins(letter, layout, verdict, "the cover page")
+        return verdict
+
+    result, fit = _loop(judge, render, typeset, write=write, part="cover page", letter=letter)
+    notes = ()
+    if cover.step:
+        notes = ("the cover page is set with tighter spacing" + (" and smaller type" if _cover_steps(letter)[cover.step][2] != 1
+                                                                  else "") + " to fit on one page",)
+    return Fitted(result, fit, notes)
+
+
+__all__ = ["WINDOWS", "Fitted", "Layout", "Line", "Window", "fit_cover", "fit_letter", "measure"]
