@@ -87,10 +87,21 @@ def looks_binary(data: bytes) -> bool:
     return controls > max(2, len(sample) // 100)
 
 
+# Encodings read: UTF-8 (BOM optional), UTF-16 with a BOM, and Windows-1251 (Excel's "CSV" on a Russian or
+# Ukrainian Windows) with a warning, when charset-normalizer names it with confidence. Any other legacy
+# encoding is refused: its readings are too alike to tell apart (cp1250/cp1252, cp932 for any short text).
+LEGACY = "cp1251"
+LEGACY_NAME = "Windows-1251"
+# Below this many non-ASCII bytes the detector guesses (three Cyrillic letters read as Japanese cp932).
+MIN_LEGACY_BYTES = 16
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
 def decode(data: bytes, *, where: str) -> tuple[str, str]:
-    """``(text, encoding)``. UTF-8 (BOM optional) and UTF-16 with BOM are taken as they are; another
-    encoding only when charset-normalizer is confident and every plausible reading agrees (logged as a
-    warning). Otherwise a ``SignatoryError`` says how to re-save the file as UTF-8."""
+    """``(text, encoding)``. UTF-8 (BOM optional) and UTF-16 with BOM are taken as they are; Windows-1251
+    only when charset-normalizer is confident (logged as a warning). Otherwise a ``SignatoryError`` says
+    how to re-save the file as UTF-8."""
     if not data.strip():
         raise SignatoryError("the file is empty", where=where, hint="add a header line 'name,country' and one row per signatory")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -108,43 +119,43 @@ def decode(data: bytes, *, where: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         bad = exc.start
-    text, encoding = _guess(data)
+    text, why = _guess(data)
     if text is None:
         line = data[:bad].count(b"\n") + 1
-        raise SignatoryError(
-            f"the file is not UTF-8 (line {line} has bytes that are not UTF-8"
-            + (f"; it may be {encoding}, but that is not certain" if encoding else "")
-            + ")",
-            where=where, hint=_RESAVE,
-        )
+        raise SignatoryError(f"the file is not UTF-8 (line {line} has bytes that are not UTF-8; {why})",
+                             where=where, hint=_RESAVE)
     log.warning("%s: the file is not UTF-8; read it as %s (check the names, and re-save as UTF-8 to be sure)",
-                where, encoding)
-    return text, encoding
+                where, LEGACY)
+    return text, LEGACY
 
 
 _RESAVE = ("re-save it as UTF-8: in Excel 'File > Save As > CSV UTF-8', in LibreOffice tick 'Edit filter "
            "settings' and choose 'Unicode (UTF-8)'")
 
 
-def _guess(data: bytes) -> tuple[str | None, str | None]:
+_UNSURE = f"letter-pdf cannot be sure of its encoding: it reads UTF-8, UTF-16 and, when it is sure, {LEGACY_NAME}"
+
+
+def _guess(data: bytes) -> tuple[str | None, str]:
+    """``(text, "")`` when ``data`` is Windows-1251 beyond reasonable doubt, else ``(None, why not)``."""
     from charset_normalizer import from_bytes
 
-    results = from_bytes(data, cp_isolation=None, threshold=0.2)
-    best = results.best()
-    if best is None:
-        return None, None
-    plausible = [r for r in results if r.chaos <= 0.1 and r.encoding not in ("utf_8", "ascii")]
-    texts = {str(r) for r in plausible}
-    if best.chaos <= 0.1 and len(texts) == 1:
-        return str(best), best.encoding
-    # Several encodings read differently: accept only a clear winner on the language-coherence measure.
-    ranked = sorted(plausible, key=lambda r: r.coherence, reverse=True)
-    if ranked and ranked[0].coherence >= 0.5 and ranked[0].chaos <= 0.02 and (
-        len(ranked) == 1 or ranked[0].coherence - ranked[1].coherence >= 0.2
-        or all(str(r) == str(ranked[0]) for r in ranked[1:] if r.coherence >= ranked[0].coherence - 0.2)
-    ):
-        return str(ranked[0]), ranked[0].encoding
-    return None, best.encoding
+    high = sum(1 for b in data if b >= 0x80)
+    if high < MIN_LEGACY_BYTES:
+        return None, _UNSURE
+    best = from_bytes(data).best()
+    if best is None or best.encoding != LEGACY:
+        return None, _UNSURE
+    try:
+        text = data.decode(LEGACY)
+    except UnicodeDecodeError:
+        return None, f"it is not {LEGACY_NAME} either"
+    # Independent of the detector: in a right reading no word mixes Cyrillic and Latin letters (Latin-1
+    # "Société" read as Windows-1251 is "Sociйtй").
+    mixed = next((w for w in re.findall(r"\w+", text) if _CYRILLIC.search(w) and _LATIN.search(w)), None)
+    if best.chaos > 0.1 or mixed is not None:
+        return None, f"it may be {LEGACY_NAME}, but that is not certain"
+    return text, ""
 
 
 def read_text(path: Path) -> tuple[str, str]:

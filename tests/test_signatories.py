@@ -216,6 +216,51 @@ def test_uncertain_legacy_encoding_refused(tmp_path):
     assert "not UTF-8" in message and "line 2" in message and "CSV UTF-8" in message
 
 
+UNSURE = ("the file is not UTF-8 (line 2 has bytes that are not UTF-8; letter-pdf cannot be sure of its encoding: "
+          "it reads UTF-8, UTF-16 and, when it is sure, Windows-1251)")
+
+
+def test_short_windows_1251_refused_not_read_as_another_encoding(tmp_path):
+    """Three Cyrillic letters ("Мир" in Windows-1251) are too few to tell the encoding: charset-normalizer
+    calls them Japanese cp932 and reads 'ﾌ頏'. Refused, with what to do."""
+    path = write(tmp_path, b"name,country\n\xcc\xe8\xf0,RU\n")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == UNSURE
+    assert info.value.hint.startswith("re-save it as UTF-8: in Excel 'File > Save As > CSV UTF-8'")
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("name,country\nОбщество Мемориал Санкт-Петербурга,RU\nМосковская Хельсинкская группа,RU\n", "koi8_r"),
+    ("name,country\nSociété générale des défenseurs,FR\nLigue des droits de l'Homme à Besançon,FR\n"
+     "Fédération française,FR\nAssociation des élèves et étudiants,FR\nÉcole supérieure,FR\nComité Médecins,FR\n", "cp1252"),
+    ("name,country\nMałopolskie Towarzystwo Oświatowe,PL\nStowarzyszenie Społeczne Świętokrzyskie,PL\n"
+     "Fundacja Łódź Żoliborz Źródło,PL\nPolskie Towarzystwo Ekologiczne Źdźbło Ślęża,PL\n", "cp1250"),
+], ids=["koi8-r", "cp1252", "cp1250"])
+def test_legacy_encodings_other_than_windows_1251_refused(tmp_path, text, encoding):
+    path = write(tmp_path, text.encode(encoding))
+    assert sum(b >= 0x80 for b in text.encode(encoding)) >= 16  # long enough for the detector to be sure
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == UNSURE
+
+
+def test_a_detector_that_says_windows_1251_for_latin_text_is_not_believed(tmp_path, monkeypatch):
+    """Latin-1 'Société' read as Windows-1251 is 'Sociйtй': a word mixing Latin and Cyrillic letters is
+    refused whatever the detector says."""
+    import charset_normalizer
+
+    class Sure:
+        encoding, chaos, coherence = "cp1251", 0.0, 1.0
+
+    monkeypatch.setattr(charset_normalizer, "from_bytes", lambda data: type("R", (), {"best": lambda self: Sure()})())
+    text = "name,country\nSociété générale des défenseurs,FR\nComité Médecins Génération,FR\nAssociation élèves étudiants à Besançon,FR\nÉcole supérieure,FR\n"
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, text.encode("cp1252")))
+    assert info.value.message == ("the file is not UTF-8 (line 2 has bytes that are not UTF-8; it may be "
+                                  "Windows-1251, but that is not certain)")
+
+
 def test_utf16_with_bom(tmp_path):
     path = write(tmp_path, "name\tcountry\r\nKoalicja Karat\tPologne\r\n".encode("utf-16"))
     sigs = load_signatories(path)
