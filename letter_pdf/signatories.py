@@ -14,6 +14,7 @@ import io
 import logging
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
 from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
+from letter_pdf.text import visible
 
 log = logging.getLogger("letter_pdf")
 
@@ -35,6 +37,9 @@ MAX_YAML_BYTES = 10 * 1024 * 1024  # YAML is parsed whole: a smaller file limit 
 # At most this many signatories: a real letter has far fewer (10,000 typeset in about 40 s and 0.9 GiB),
 # and every stage stays within about a minute and 2 GiB. Reading stops at the first row beyond it.
 MAX_ROWS = 20_000
+# At most this many columns in the header (seven are known; spreadsheets add a few empty ones): a wider
+# header is not a signatory list, and is refused before any row is read.
+MAX_COLUMNS = 50
 _TOO_MANY_HINT = (f"a list has at most {MAX_ROWS:,} signatories; check that this is the right file, or send "
                   "the letter with the first signatories and publish the full list separately")
 
@@ -197,12 +202,13 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def parse_csv(text: str, *, where: str, delimiter: str | None = None,
-              max_rows: int | None = MAX_ROWS) -> tuple[str, list[tuple[int, list[str]]]]:
+def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: int | None = MAX_ROWS,
+              max_columns: int | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
     """Split CSV text into ``(delimiter, [(start line, cells), ...])``, skipping blank lines.
 
     Line numbers are physical lines of the file, so a quoted field that spans lines is counted right.
-    More than ``max_rows`` rows after the header is refused as soon as the first row too many is read.
+    More than ``max_rows`` rows after the header is refused as soon as the first row too many is read,
+    and a first row (the header) of more than ``max_columns`` fields as soon as it is read.
     """
     delimiter = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -214,6 +220,11 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None,
         except StopIteration:
             break
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise SignatoryError(
+                    f"a field has more than {csv.field_size_limit():,} characters", where=f"{where}:{previous_end + 1}",
+                    hint="a name, role or group has at most a few hundred; check that this is the right file (a "
+                         "double quote that is never closed runs on to the end of the file)") from exc
             raise SignatoryError(
                 f"malformed CSV ({exc})", where=f"{where}:{previous_end + 1}",
                 hint='put a name that contains quotes or the delimiter in double quotes, and double inner quotes ("")',
@@ -222,6 +233,11 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None,
         previous_end = reader.line_num
         # blank lines and spreadsheets' empty rows (",,,") are skipped; an explicit "" name is kept
         if cells and (any(c.strip() for c in cells) or cells == [""]):
+            if not records and max_columns is not None and len(cells) > max_columns:
+                raise SignatoryError(
+                    f"the header has {len(cells):,} columns (at most {max_columns})", where=f"{where}:{start}",
+                    hint=f"a signatory list has the columns {', '.join(COLUMNS)}; check that this is the right "
+                         "file ('letter-pdf signatories import' maps a spreadsheet's headings)")
             records.append((start, cells))
             if max_rows is not None and len(records) > max_rows + 1:
                 raise SignatoryError(f"the list has more than {max_rows:,} rows", where=f"{where}:{start}",
@@ -235,7 +251,7 @@ def _header_key(cell: str) -> str:
 
 def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
     """Parse CSV text with a header row. Unknown columns and a missing ``name`` column are errors."""
-    delimiter, records = parse_csv(text, where=where)
+    delimiter, records = parse_csv(text, where=where, max_columns=MAX_COLUMNS)
     if not records:
         raise SignatoryError("the file has no rows", where=where, hint="add a header line 'name,country' and one row per signatory")
     header_line, header_cells = records[0]
@@ -246,24 +262,24 @@ def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
         header = header[:-1]
     if "name" not in header:
         # A table of something else (e-mails, phones): say what it has, not which columns are unknown.
-        found = [c.replace("\ufeff", "").strip() for c in header_cells if c.strip()]
+        found = [visible(c.replace("\ufeff", "").strip(), 40) for c in header_cells if c.strip()]
         raise SignatoryError(
             f"there is no 'name' column (the columns are: {', '.join(found)})", where=f"{where}:{header_line}",
             hint="the first line must be a header such as 'name,country,kind,role,group'; "
                  "'letter-pdf signatories import' maps other headings (Organisation, Nom...)")
     problems: list[LetterPdfError] = []
-    for column in header:
-        if column not in COLUMNS:
-            near = difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.5)
-            problems.append(SignatoryError(
-                f"unknown column '{column}'" if column else "a column has no heading",
-                where=f"{where}:{header_line}",
-                hint=(f"did you mean '{near[0]}'? " if near else "")
-                + f"the columns are: {', '.join(COLUMNS)} ('letter-pdf signatories import' maps other headings)",
-            ))
-    duplicates = {c for c in header if header.count(c) > 1 and c}
+    if "" in header:
+        problems.append(SignatoryError("a column has no heading", where=f"{where}:{header_line}",
+                                       hint=f"the columns are: {', '.join(COLUMNS)}"))
+    unknown = list(dict.fromkeys(c for c in header if c and c not in COLUMNS))
+    if unknown:
+        problems.append(SignatoryError(
+            _unknown("column", unknown), where=f"{where}:{header_line}",
+            hint=_did_you_mean(unknown) + f"the columns are: {', '.join(COLUMNS)} ('letter-pdf signatories "
+                 "import' maps other headings)"))
+    duplicates = {c for c, n in Counter(header).items() if c and n > 1}
     for column in sorted(duplicates):
-        problems.append(SignatoryError(f"column '{column}' appears twice", where=f"{where}:{header_line}"))
+        problems.append(SignatoryError(f"column '{visible(column)}' appears twice", where=f"{where}:{header_line}"))
     if problems:
         raise problems[0] if len(problems) == 1 else Problems(problems)
     rows = []
@@ -273,6 +289,23 @@ def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
         rows.append(Row(line=line, cells=values, extra=extra, width=len(cells)))
     return Table(header=header, rows=tuple(rows), delimiter=delimiter, encoding=encoding, header_line=header_line,
                  width=width)
+
+
+_SHOWN = 5  # unknown columns or fields named in the message; the rest are counted
+
+
+def _unknown(what: str, names: list[str]) -> str:
+    """``unknown column 'x'``, or ``unknown columns 'x', 'y' and 3 more``: one line however many."""
+    shown = ", ".join(f"'{visible(n, 40)}'" for n in names[:_SHOWN])
+    more = f" and {len(names) - _SHOWN:,} more" if len(names) > _SHOWN else ""
+    return f"unknown {what}{'s' if len(names) > 1 else ''} {shown}{more}"
+
+
+def _did_you_mean(names: list[str]) -> str:
+    near = [(n, m[0]) for n in names[:_SHOWN] if (m := difflib.get_close_matches(n, COLUMNS, n=1, cutoff=0.5))]
+    if len(near) == 1 and len(names) == 1:
+        return f"did you mean '{near[0][1]}'? "
+    return "".join(f"did you mean '{m}' for '{visible(n, 40)}'? " for n, m in near)
 
 
 # --- validation -----------------------------------------------------------------------------------------
@@ -453,12 +486,9 @@ def from_records(records: list, *, where: str, lines: list[int | None] | None = 
             continue
         keys = {str(k).strip().casefold().replace("_", "-"): v for k, v in item.items()}
         unknown = [k for k in keys if k not in COLUMNS]
-        for key in unknown:
-            near = difflib.get_close_matches(key, COLUMNS, n=1, cutoff=0.5)
-            problems.append(SignatoryError(
-                f"unknown field '{key}'", where=here,
-                hint=(f"did you mean '{near[0]}'? " if near else "") + f"the fields are: {', '.join(COLUMNS)}"))
         if unknown:
+            problems.append(SignatoryError(_unknown("field", unknown), where=here,
+                                           hint=_did_you_mean(unknown) + f"the fields are: {', '.join(COLUMNS)}"))
             continue
         for key, value in keys.items():
             if value is not None and not isinstance(value, (str, int, float)) and not (

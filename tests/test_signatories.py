@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from letter_pdf.errors import Problems, SignatoryError
-from letter_pdf.signatories import MAX_ROWS, from_records, load_signatories, to_csv
+from letter_pdf.signatories import MAX_COLUMNS, MAX_ROWS, from_records, load_signatories, to_csv
 
 
 def write(tmp_path, text: str | bytes, name: str = "signatories.csv"):
@@ -332,3 +332,64 @@ def test_spreadsheet_empty_rows_skipped_but_empty_quoted_name_is_an_error(tmp_pa
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, 'name\n""\nA\n'))
     assert str(info.value).startswith("signatories.csv:2: the name is empty")
+
+
+# --- headers of any width: bounded work, one line ---------------------------------------------------------
+
+
+def test_a_header_wider_than_the_limit_is_refused_before_any_row_is_read(tmp_path):
+    """100,000 columns ran without bound (each checked against every other); refused on reading line 1:
+    the malformed row after it is never reached."""
+    header = "name," + ",".join(f"c{i}" for i in range(99_999))
+    path = write(tmp_path, f"{header}\nOrg,FR\n\"unclosed\n")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == "the header has 100,000 columns (at most 50)"
+    assert info.value.where.endswith("signatories.csv:1")
+    assert info.value.hint.startswith("a signatory list has the columns name, country, kind, role, group, "
+                                      "distinct-from, sort-as; check that this is the right file")
+
+
+def test_a_header_at_the_limit_is_read(tmp_path):
+    header = "name,country" + "," * (MAX_COLUMNS - 2)  # spreadsheets' empty columns at the right
+    sigs = load_signatories(write(tmp_path, f"{header}\nOrg,FR\n"))
+    assert [(s.name, s.countries) for s in sigs] == [("Org", ("FR",))]
+    with pytest.raises(SignatoryError, match=r"the header has 51 columns \(at most 50\)"):
+        load_signatories(write(tmp_path, f"{header},\nOrg,FR\n"))
+
+
+def test_unknown_columns_are_one_line_naming_the_first_five(tmp_path):
+    path = write(tmp_path, "name,contry,rol,foo,bar,baz,qux,zap\nA,FR,,,,,,\n")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert not isinstance(info.value, Problems)
+    assert info.value.message == "unknown columns 'contry', 'rol', 'foo', 'bar', 'baz' and 2 more"
+    assert info.value.hint == ("did you mean 'country' for 'contry'? did you mean 'role' for 'rol'? the columns "
+                               "are: name, country, kind, role, group, distinct-from, sort-as ('letter-pdf "
+                               "signatories import' maps other headings)")
+
+
+def test_one_unknown_column_keeps_its_suggestion(tmp_path):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, "name,contry\nA,FR\n"))
+    assert info.value.message == "unknown column 'contry'"
+    assert info.value.hint.startswith("did you mean 'country'? the columns are: name, country")
+
+
+def test_unknown_yaml_fields_are_one_line_per_item():
+    keys = {f"x{i}": "v" for i in range(1000)}
+    with pytest.raises(SignatoryError) as info:
+        from_records([{"name": "A", **keys}], where="letter.md, field 'signatories'")
+    assert not isinstance(info.value, Problems)
+    assert info.value.message == "unknown fields 'x0', 'x1', 'x2', 'x3', 'x4' and 995 more"
+
+
+def test_a_field_beyond_the_csv_limit_is_said_in_our_words(tmp_path):
+    """The csv module's 'field larger than field limit (131072)' came with a hint about quoting."""
+    path = write(tmp_path, 'name,country\nA,FR\n"' + "x" * 5_000_000 + '",FR\n')
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == "a field has more than 131,072 characters"
+    assert info.value.where.endswith("signatories.csv:3")
+    assert info.value.hint == ("a name, role or group has at most a few hundred; check that this is the right "
+                               "file (a double quote that is never closed runs on to the end of the file)")
