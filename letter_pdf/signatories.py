@@ -354,6 +354,22 @@ def invisible_only(text: str) -> bool:
                for ch in text)
 
 
+def no_base(text: str) -> bool:
+    """True when ``text`` (not empty) has no letter, digit, punctuation or symbol: only invisible
+    characters and combining marks, which then float on nothing ("\u0301\u0301" prints two accents)."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
+               or _NOTHING.match(ch) for ch in text)
+
+
+# Quoted user text in a message: invisible and reordering characters shown as <U+XXXX>, long enough for a
+# whole name.
+QUOTE_LIMIT = 300
+
+
+def quote(text: str) -> str:
+    return visible(text, QUOTE_LIMIT)
+
+
 def _describe(text: str) -> str:
     chars = list(dict.fromkeys(text))
     return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'CHARACTER')}" for ch in chars[:3]) + (
@@ -367,11 +383,16 @@ def _text_problems(field: str, value: str, where: str, problems: list[LetterPdfE
             f"the {field} has no visible characters (only {_describe(value)})", where=where,
             hint=f"fill in the {field} or delete the row" if field == "name" else f"write the {field} or leave it empty"))
         return
+    if value and no_base(value):
+        problems.append(SignatoryError(
+            f"the {field} has no letter, digit or sign, only marks that print on nothing ({_describe(value)})",
+            where=where, hint=f"fill in the {field} or delete the row" if field == "name"
+            else f"write the {field} or leave it empty"))
+        return
     bad = _bad_characters(value)
     if bad:
-        shown = " ".join(value.split())
         problems.append(SignatoryError(
-            f"the {field} '{shown}' contains {bad}", where=where,
+            f"the {field} '{quote(value)}' contains {bad}", where=where,
             hint="run 'letter-pdf signatories lint --fix' to remove it" if field == "name"
             else f"retype the {field} without it"))
 
@@ -402,7 +423,7 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
         if field in PRINTED:
             _text_problems(field, unicodedata.normalize("NFC", str(raw)).strip(_EDGE_SPACE), where, problems)
         elif bad := _bad_characters(str(raw).strip(_EDGE_SPACE)):
-            problems.append(SignatoryError(f"the {field} '{' '.join(str(raw).split())}' contains {bad}",
+            problems.append(SignatoryError(f"the {field} '{quote(str(raw))}' contains {bad}",
                                            where=where, hint=f"retype the {field} without it"))
         if len(problems) > before:
             unreadable.add(field)
@@ -418,7 +439,7 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
     kind = parse_kind(str(values.get("kind") or ""))
     if kind is None and "kind" not in unreadable:
         problems.append(SignatoryError(
-            f"unknown kind '{values.get('kind')}'", where=where,
+            f"unknown kind '{quote(str(values.get('kind')))}'", where=where,
             hint="write 'organisation' (the default) or 'individual'"))
     role = values.get("role")
     role = unicodedata.normalize("NFC", str(role)).strip(_EDGE_SPACE) or None if role is not None else None
@@ -494,7 +515,7 @@ def from_records(records: list, *, where: str, lines: list[int | None] | None = 
             if value is not None and not isinstance(value, (str, int, float)) and not (
                 key in ("country", "distinct-from") and isinstance(value, list)
             ):
-                problems.append(SignatoryError(f"field '{key}' must be text", where=here))
+                problems.append(SignatoryError(f"field '{quote(key)}' must be text", where=here))
                 break
         else:
             signatory = make_signatory(keys, where=here, line=line or i, problems=problems)
@@ -553,7 +574,7 @@ def load_signatories(path: Path) -> tuple[Signatory, ...]:
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES + YAML_SUFFIXES:
         raise SignatoryError(
-            f"unknown signatory file type '{path.suffix or '(none)'}'", where=where,
+            f"unknown signatory file type '{quote(path.suffix) or '(none)'}'", where=where,
             hint="use a .csv (or .tsv, .txt) or .yaml file; 'letter-pdf signatories import' converts pasted lists")
     text, encoding = read_text(path)
     if suffix in YAML_SUFFIXES:

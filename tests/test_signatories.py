@@ -63,7 +63,7 @@ def test_line_numbers_count_multiline_fields(tmp_path):
     with pytest.raises(Problems) as info:
         load_signatories(path)
     lines = problems_of(info)
-    assert lines[0].startswith("signatories.csv:2: the name 'Two line name' contains a line break")
+    assert lines[0].startswith("signatories.csv:2: the name 'Two<U+000A>line name' contains a line break")
     assert lines[1].startswith("signatories.csv:6: unknown country 'Atlantis'")
 
 
@@ -168,11 +168,11 @@ def test_visible_names_with_invisible_characters_load(tmp_path):
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("role", "Director\u202e, CIVICUS", "the role 'Director\u202e, CIVICUS' contains an invisible control character, "
+    ("role", "Director\u202e, CIVICUS", "the role 'Director<U+202E>, CIVICUS' contains an invisible control character, "
      "U+202E RIGHT-TO-LEFT OVERRIDE — retype the role without it"),
-    ("group", "\u2067Partners\u2069", "the group '\u2067Partners\u2069' contains an invisible control character, "
+    ("group", "\u2067Partners\u2069", "the group '<U+2067>Partners<U+2069>' contains an invisible control character, "
      "U+2067 RIGHT-TO-LEFT ISOLATE — retype the group without it"),
-    ("country", "\u202dFR", "the country '\u202dFR' contains an invisible control character, U+202D LEFT-TO-RIGHT "
+    ("country", "\u202dFR", "the country '<U+202D>FR' contains an invisible control character, U+202D LEFT-TO-RIGHT "
      "OVERRIDE — retype the country without it"),
     ("role", "\u200b", "the role has no visible characters (only U+200B ZERO WIDTH SPACE) — write the role or leave it "
      "empty"),
@@ -393,3 +393,54 @@ def test_a_field_beyond_the_csv_limit_is_said_in_our_words(tmp_path):
     assert info.value.where.endswith("signatories.csv:3")
     assert info.value.hint == ("a name, role or group has at most a few hundred; check that this is the right "
                                "file (a double quote that is never closed runs on to the end of the file)")
+
+
+# --- nothing printed that the reader cannot see; messages show what is there --------------------------------
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("\u0301\u0301", "U+0301 COMBINING ACUTE ACCENT"),
+    ("\u200b\u0301", "U+200B ZERO WIDTH SPACE, U+0301 COMBINING ACUTE ACCENT"),
+    (" \u20dd", "U+20DD COMBINING ENCLOSING CIRCLE"),  # the outer space is trimmed
+])
+def test_a_name_of_only_combining_marks_is_an_error(tmp_path, value, shown):
+    """Two accents with no letter were accepted and printed floating, as a signatory."""
+    message = (f"the name has no letter, digit or sign, only marks that print on nothing ({shown}) — fill in "
+               "the name or delete the row")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, f"name,country\n{value},ES\nOrg,FR\n"))
+    assert [p.split(": ", 1)[1] for p in problems_of(info)] == [message]
+    assert info.value.where.endswith("signatories.csv:2")
+    with pytest.raises(SignatoryError) as info:
+        from_records([{"name": value}], where="x.yaml")
+    assert problems_of(info) == [f"x.yaml, item 1: {message}"]
+
+
+def test_a_role_of_only_marks_is_an_error_and_a_name_with_a_base_letter_is_kept(tmp_path):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, "name,kind,role\nA,individual,\u0301\n"))
+    assert info.value.message == ("the role has no letter, digit or sign, only marks that print on nothing "
+                                  "(U+0301 COMBINING ACUTE ACCENT)")
+    sigs = load_signatories(write(tmp_path, "name\ne\u0301\u0301\n\u0915\u094d\u200d\n"))
+    assert [s.name for s in sigs] == ["é\u0301", "\u0915\u094d\u200d"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name,country\nA,F\u200eR\n", "unknown country 'F<U+200E>R'"),
+    ("name,kind\nA,ind\u2067ividual\n", "the kind 'ind<U+2067>ividual' contains an invisible control character, "
+                                        "U+2067 RIGHT-TO-LEFT ISOLATE"),
+    ("name,kind\nA,robot\u200b\n", "unknown kind 'robot<U+200B>'"),
+    ("name,coun\u202etry\nA,FR\n", "unknown column 'coun<U+202E>try'"),
+    ("name,role\nA,\"Director\nof X\u202e\"\n", "the role 'Director<U+000A>of X<U+202E>' contains a line break"),
+])
+def test_quoted_text_in_messages_shows_invisible_characters(tmp_path, text, message):
+    """Raw bidi controls reordered the message itself on screen ('the group 'grp‮AB'...')."""
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, text))
+    assert info.value.message == message
+
+
+def test_unknown_yaml_field_shown_visibly():
+    with pytest.raises(SignatoryError) as info:
+        from_records([{"name": "A", "gr\u200boup": "x"}], where="x.yaml")
+    assert info.value.message == "unknown field 'gr<U+200B>oup'"
