@@ -15,6 +15,7 @@ import unicodedata
 from babel import Locale, UnknownLocaleError, localedata
 
 from letter_pdf.errors import SignatoryError
+from letter_pdf.text import visible
 
 # Languages searched first (fast path); the rest of CLDR is loaded only when a name is not found here.
 COMMON_LANGUAGES: tuple[str, ...] = (
@@ -223,7 +224,7 @@ def resolve(text: str) -> str:
         return found[0]
     near = closest(text)
     raise SignatoryError(
-        f"unknown country '{text.strip()}'",
+        f"unknown country '{visible(text.strip())}'",
         hint=(f"did you mean {near}? " if near else "")
         + "write a country name (in any language) or its two-letter ISO code, e.g. PL",
     )

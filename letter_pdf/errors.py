@@ -6,6 +6,7 @@ one-line message and an exit code (see ``cli.py``). Several kinds of failure sha
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from pathlib import Path
 
@@ -17,6 +18,9 @@ class ExitCode(IntEnum):
     ERROR = 1  # bad input, refused resource, failed check or verification: the user can fix it
     USAGE = 2  # bad command line (click's own code)
     INTERNAL = 3  # a bug in letter-pdf or a library: please report it
+
+
+_LINE_BREAKS = re.compile(r"\s*[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
 
 
 class LetterPdfError(Exception):
@@ -38,7 +42,8 @@ class LetterPdfError(Exception):
         text = f"{self.where}: {self.message}" if self.where else self.message
         if self.hint:
             text = f"{text} — {self.hint}"
-        return " ".join(text.split())  # one line, whatever the parts contain
+        # one line, whatever the parts contain; other spaces are kept, so a quoted name reads as written
+        return _LINE_BREAKS.sub(" ", text).strip()
 
     @staticmethod
     def location(path: str | Path, line: int | None = None, field: str | None = None) -> str:

@@ -31,7 +31,7 @@ from letter_pdf import countries, importer
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import (
-    BIDI_CONTROLS, COLUMNS, YAML_SUFFIXES, load_signatories, read_table, read_text, row_signatory,
+    BIDI_CONTROLS, COLUMNS, YAML_SUFFIXES, load_signatories, quote, read_table, read_text, row_signatory,
 )
 
 NEIGHBOURS = 4  # each name is compared with this many next names in sorted order (for typos)
@@ -218,7 +218,7 @@ def probable_duplicate(a: Signatory, b: Signatory) -> str | None:
 def _why(a: _Entry, b: _Entry) -> str | None:
     for x, y in ((a, b), (b, a)):
         if x.without_acronym and x.without_acronym == y.folded:
-            return f"the same name with and without the acronym '{x.acronym}'" + (
+            return f"the same name with and without the acronym '{quote(x.acronym)}'" + (
                 "" if _compatible(a, b) else " (in different countries: one organisation listed twice?)")
     if a.digits != b.digits or not _compatible(a, b):
         return None  # different countries, or different numbers ("Local Group 12" and "13")
@@ -327,15 +327,16 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
             lines = ", ".join(str(s.line) for s in same if s.line)
             for s in same[1:]:
                 findings.append(Finding("error", "duplicate", _where(where, s),
-                                        f"'{name}' is listed more than once" + (f" ({unit}s {lines})" if lines else ""),
+                                        f"'{quote(name)}' is listed more than once" + (f" ({unit}s {lines})" if lines else ""),
                                         "delete the extra rows"))
     firsts = {id(same[0]) for same in by_name.values()}
     entries = [_entry(s, _where(where, s), lang) for s in signatories if id(s) in firsts]
     for a, b, why in duplicate_pairs(entries):
         findings.append(Finding(
             "warning", "probable-duplicate", b.where,
-            f"'{b.signatory.name}' may be the same as '{a.signatory.name}' ({unit} {a.signatory.line}): {why}",
-            f"keep one of them; if they are different signatories, write '{a.signatory.name}' in the "
+            f"'{quote(b.signatory.name)}' may be the same as '{quote(a.signatory.name)}' ({unit} {a.signatory.line}): "
+            f"{why}",
+            f"keep one of them; if they are different signatories, write '{quote(a.signatory.name)}' in the "
             f"distinct-from column of {unit} {b.signatory.line}" if b.signatory.line else
             "keep one of them, or mark them with distinct-from if they are different signatories"))
     marked = [s for s in signatories if s.distinct_from]
@@ -344,7 +345,7 @@ def lint(signatories, *, lang: str = "en", where: str = "signatories") -> list[F
         for other in s.distinct_from:
             if fold(other) not in names:
                 findings.append(Finding("warning", "distinct-from", _where(where, s),
-                                        f"distinct-from '{other}' names no signatory of the list",
+                                        f"distinct-from '{quote(other)}' names no signatory of the list",
                                         "copy the other entry's name exactly as it is written in its row"))
     findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
     return findings
@@ -361,18 +362,18 @@ def _field_findings(s: Signatory, here: str) -> list[Finding]:
         text = getattr(s, field) or ""
         if "\ufffd" in text:
             findings.append(Finding("warning", "replacement", here,
-                                    f"the {field} '{text}' contains U+FFFD REPLACEMENT CHARACTER '\ufffd': a "
+                                    f"the {field} '{quote(text)}' contains U+FFFD REPLACEMENT CHARACTER '\ufffd': a "
                                     "character was lost when the list was converted or copied",
                                     f"retype the {field} from the original"))
         if _TAGS.search(text):
             findings.append(Finding("warning", "invisible", here,
-                                    f"the {field} '{text}' contains invisible Unicode TAG characters "
+                                    f"the {field} '{quote(text)}' contains invisible Unicode TAG characters "
                                     "(U+E0000–U+E007F), which can hide text",
                                     f"retype the {field} without them"))
     if s.kind == "individual" and s.role and not _says_whose(s.role):
         findings.append(Finding("warning", "role", here,
-                                f"the role '{s.role}' of '{s.name}' does not say of which organisation",
-                                f"write it as the list format has it, e.g. '{s.role}, CIVICUS' (title, comma, "
+                                f"the role '{quote(s.role)}' of '{quote(s.name)}' does not say of which organisation",
+                                f"write it as the list format has it, e.g. '{quote(s.role)}, CIVICUS' (title, comma, "
                                 "organisation) in the role column"))
     return findings
 
@@ -406,33 +407,33 @@ def _name_findings(name: str, here: str, lang: str = "en", codes: tuple[str, ...
     findings: list[Finding] = []
     bullets = [ch for ch in name if ch in BULLET_CHARS]
     if (reason := _looks_like_two(name, lang)) is not None:
-        findings.append(Finding("warning", "bullet" if bullets else "two-entries", here, f"'{name}' looks like {reason}",
+        findings.append(Finding("warning", "bullet" if bullets else "two-entries", here, f"'{quote(name)}' looks like {reason}",
                                 "split them by hand: the row's country would apply to which?" if codes
                                 else "'lint --fix' splits them"))
     elif bullets:
-        findings.append(Finding("warning", "bullet", here, f"the name '{name}' contains a bullet '{bullets[0]}'",
+        findings.append(Finding("warning", "bullet", here, f"the name '{quote(name)}' contains a bullet '{bullets[0]}'",
                                 "delete it if it is not part of the name"))
     if not _SUSPECT.search(name):
         return findings
     hidden = sorted({ZERO_WIDTH.get(ch) or JOINERS.get(ch) for ch in name if ch in ZERO_WIDTH or ch in JOINERS})
     if hidden:
         findings.append(Finding("warning", "invisible", here,
-                                f"'{name}' contains invisible characters: {', '.join(hidden)}",
+                                f"'{quote(name)}' contains invisible characters: {', '.join(hidden)}",
                                 "'lint --fix' removes them (joiners are kept: they matter in some scripts)"))
     bidi = [ch for ch in name if ch in BIDI_CONTROLS]
     if bidi:
         findings.append(Finding("error", "invisible", here,
-                                f"'{name}' contains a bidirectional override U+{ord(bidi[0]):04X}",
+                                f"'{quote(name)}' contains a bidirectional override U+{ord(bidi[0]):04X}",
                                 "it can reorder what is printed; 'lint --fix' removes it"))
     if name[:1] in ("=", "+", "@"):
         findings.append(Finding("warning", "formula", here,
-                                f"the name '{name}' starts with '{name[0]}': a spreadsheet opening the list may run it "
+                                f"the name '{quote(name)}' starts with '{name[0]}': a spreadsheet opening the list may run it "
                                 "as a formula", "check where it came from; it is printed as written"))
     if name != name.strip() or "\u00a0" in name[:1] + name[-1:]:
-        findings.append(Finding("warning", "spaces", here, f"the name '{name}' starts or ends with a (no-break) space",
+        findings.append(Finding("warning", "spaces", here, f"the name '{quote(name)}' starts or ends with a (no-break) space",
                                 "'lint --fix' trims it"))
     elif re.search(r"\s{2,}|[\u00a0\u2000-\u200a\u202f\u205f\u3000]", name):
-        findings.append(Finding("warning", "spaces", here, f"the name '{name}' has double or unusual spaces",
+        findings.append(Finding("warning", "spaces", here, f"the name '{quote(name)}' has double or unusual spaces",
                                 "'lint --fix' makes them single spaces"))
     return findings
 
@@ -462,7 +463,7 @@ def _mixed_languages(cells: list[tuple[int, str]], where: str, lang: str = "en")
             tally[lang] += 1
     main = max(tally, key=lambda k: (tally[k], k == "en"))
     others = [(line, part) for line, part, langs in named if main not in langs]
-    shown = ", ".join(f"'{part}' (line {line})" for line, part in others[:5]) + (" ..." if len(others) > 5 else "")
+    shown = ", ".join(f"'{quote(part)}' (line {line})" for line, part in others[:5]) + (" ..." if len(others) > 5 else "")
     from babel import Locale
 
     return [Finding(
@@ -508,11 +509,11 @@ def lint_file(path: Path, *, lang: str = "en") -> Report:
         here = f"{where}:{row.line}"
         raw = row.cells.get("name", "")
         if raw != raw.strip(" \t") and raw.strip():
-            findings.append(Finding("warning", "spaces", here, f"the name '{raw.strip()}' has spaces around it",
+            findings.append(Finding("warning", "spaces", here, f"the name '{quote(raw.strip())}' has spaces around it",
                                     "'lint --fix' trims them"))
         if not unicodedata.is_normalized("NFC", raw):
             findings.append(Finding("warning", "normalisation", here,
-                                    f"the name '{raw.strip()}' is not in Unicode NFC (accents stored as separate marks)",
+                                    f"the name '{quote(raw.strip())}' is not in Unicode NFC (accents stored as separate marks)",
                                     "it is normalised when printed; 'lint --fix' writes it normalised"))
         signatory = row_signatory(row, table=table, where=where, problems=problems)
         if signatory is not None:
@@ -573,14 +574,14 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
             try:
                 codes = "/".join(countries.resolve_many(country))
                 if codes != country:
-                    changes.append(f"{here}: country '{country}' -> '{codes}'")
+                    changes.append(f"{here}: country '{quote(country)}' -> '{codes}'")
                 country = codes
             except LetterPdfError:
                 pass
         pieces = _split_merged(fixed, line)
         if len(pieces) > 1 and not country.strip():
-            changes.append(f"{here}: split '{fixed}' into {len(pieces)} rows: "
-                           + "; ".join(f"'{p.name}'" + (f" ({'/'.join(p.countries)})" if p.countries else "") for p in pieces))
+            changes.append(f"{here}: split '{quote(fixed)}' into {len(pieces)} rows: "
+                           + "; ".join(f"'{quote(p.name)}'" + (f" ({'/'.join(p.countries)})" if p.countries else "") for p in pieces))
             for piece in pieces:
                 out.append({**record, "name": piece.name, "country": "/".join(piece.countries)})
             continue

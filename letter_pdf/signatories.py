@@ -14,6 +14,7 @@ import io
 import logging
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
 from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
+from letter_pdf.text import visible
 
 log = logging.getLogger("letter_pdf")
 
@@ -35,6 +37,9 @@ MAX_YAML_BYTES = 10 * 1024 * 1024  # YAML is parsed whole: a smaller file limit 
 # At most this many signatories: a real letter has far fewer (10,000 typeset in about 40 s and 0.9 GiB),
 # and every stage stays within about a minute and 2 GiB. Reading stops at the first row beyond it.
 MAX_ROWS = 20_000
+# At most this many columns in the header (seven are known; spreadsheets add a few empty ones): a wider
+# header is not a signatory list, and is refused before any row is read.
+MAX_COLUMNS = 50
 _TOO_MANY_HINT = (f"a list has at most {MAX_ROWS:,} signatories; check that this is the right file, or send "
                   "the letter with the first signatories and publish the full list separately")
 
@@ -87,10 +92,21 @@ def looks_binary(data: bytes) -> bool:
     return controls > max(2, len(sample) // 100)
 
 
+# Encodings read: UTF-8 (BOM optional), UTF-16 with a BOM, and Windows-1251 (Excel's "CSV" on a Russian or
+# Ukrainian Windows) with a warning, when charset-normalizer names it with confidence. Any other legacy
+# encoding is refused: its readings are too alike to tell apart (cp1250/cp1252, cp932 for any short text).
+LEGACY = "cp1251"
+LEGACY_NAME = "Windows-1251"
+# Below this many non-ASCII bytes the detector guesses (three Cyrillic letters read as Japanese cp932).
+MIN_LEGACY_BYTES = 16
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
 def decode(data: bytes, *, where: str) -> tuple[str, str]:
-    """``(text, encoding)``. UTF-8 (BOM optional) and UTF-16 with BOM are taken as they are; another
-    encoding only when charset-normalizer is confident and every plausible reading agrees (logged as a
-    warning). Otherwise a ``SignatoryError`` says how to re-save the file as UTF-8."""
+    """``(text, encoding)``. UTF-8 (BOM optional) and UTF-16 with BOM are taken as they are; Windows-1251
+    only when charset-normalizer is confident (logged as a warning). Otherwise a ``SignatoryError`` says
+    how to re-save the file as UTF-8."""
     if not data.strip():
         raise SignatoryError("the file is empty", where=where, hint="add a header line 'name,country' and one row per signatory")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -108,43 +124,43 @@ def decode(data: bytes, *, where: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         bad = exc.start
-    text, encoding = _guess(data)
+    text, why = _guess(data)
     if text is None:
         line = data[:bad].count(b"\n") + 1
-        raise SignatoryError(
-            f"the file is not UTF-8 (line {line} has bytes that are not UTF-8"
-            + (f"; it may be {encoding}, but that is not certain" if encoding else "")
-            + ")",
-            where=where, hint=_RESAVE,
-        )
+        raise SignatoryError(f"the file is not UTF-8 (line {line} has bytes that are not UTF-8; {why})",
+                             where=where, hint=_RESAVE)
     log.warning("%s: the file is not UTF-8; read it as %s (check the names, and re-save as UTF-8 to be sure)",
-                where, encoding)
-    return text, encoding
+                where, LEGACY)
+    return text, LEGACY
 
 
 _RESAVE = ("re-save it as UTF-8: in Excel 'File > Save As > CSV UTF-8', in LibreOffice tick 'Edit filter "
            "settings' and choose 'Unicode (UTF-8)'")
 
 
-def _guess(data: bytes) -> tuple[str | None, str | None]:
+_UNSURE = f"letter-pdf cannot be sure of its encoding: it reads UTF-8, UTF-16 and, when it is sure, {LEGACY_NAME}"
+
+
+def _guess(data: bytes) -> tuple[str | None, str]:
+    """``(text, "")`` when ``data`` is Windows-1251 beyond reasonable doubt, else ``(None, why not)``."""
     from charset_normalizer import from_bytes
 
-    results = from_bytes(data, cp_isolation=None, threshold=0.2)
-    best = results.best()
-    if best is None:
-        return None, None
-    plausible = [r for r in results if r.chaos <= 0.1 and r.encoding not in ("utf_8", "ascii")]
-    texts = {str(r) for r in plausible}
-    if best.chaos <= 0.1 and len(texts) == 1:
-        return str(best), best.encoding
-    # Several encodings read differently: accept only a clear winner on the language-coherence measure.
-    ranked = sorted(plausible, key=lambda r: r.coherence, reverse=True)
-    if ranked and ranked[0].coherence >= 0.5 and ranked[0].chaos <= 0.02 and (
-        len(ranked) == 1 or ranked[0].coherence - ranked[1].coherence >= 0.2
-        or all(str(r) == str(ranked[0]) for r in ranked[1:] if r.coherence >= ranked[0].coherence - 0.2)
-    ):
-        return str(ranked[0]), ranked[0].encoding
-    return None, best.encoding
+    high = sum(1 for b in data if b >= 0x80)
+    if high < MIN_LEGACY_BYTES:
+        return None, _UNSURE
+    best = from_bytes(data).best()
+    if best is None or best.encoding != LEGACY:
+        return None, _UNSURE
+    try:
+        text = data.decode(LEGACY)
+    except UnicodeDecodeError:
+        return None, f"it is not {LEGACY_NAME} either"
+    # Independent of the detector: in a right reading no word mixes Cyrillic and Latin letters (Latin-1
+    # "Société" read as Windows-1251 is "Sociйtй").
+    mixed = next((w for w in re.findall(r"\w+", text) if _CYRILLIC.search(w) and _LATIN.search(w)), None)
+    if best.chaos > 0.1 or mixed is not None:
+        return None, f"it may be {LEGACY_NAME}, but that is not certain"
+    return text, ""
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -186,12 +202,13 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def parse_csv(text: str, *, where: str, delimiter: str | None = None,
-              max_rows: int | None = MAX_ROWS) -> tuple[str, list[tuple[int, list[str]]]]:
+def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: int | None = MAX_ROWS,
+              max_columns: int | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
     """Split CSV text into ``(delimiter, [(start line, cells), ...])``, skipping blank lines.
 
     Line numbers are physical lines of the file, so a quoted field that spans lines is counted right.
-    More than ``max_rows`` rows after the header is refused as soon as the first row too many is read.
+    More than ``max_rows`` rows after the header is refused as soon as the first row too many is read,
+    and a first row (the header) of more than ``max_columns`` fields as soon as it is read.
     """
     delimiter = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -203,6 +220,11 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None,
         except StopIteration:
             break
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise SignatoryError(
+                    f"a field has more than {csv.field_size_limit():,} characters", where=f"{where}:{previous_end + 1}",
+                    hint="a name, role or group has at most a few hundred; check that this is the right file (a "
+                         "double quote that is never closed runs on to the end of the file)") from exc
             raise SignatoryError(
                 f"malformed CSV ({exc})", where=f"{where}:{previous_end + 1}",
                 hint='put a name that contains quotes or the delimiter in double quotes, and double inner quotes ("")',
@@ -211,6 +233,11 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None,
         previous_end = reader.line_num
         # blank lines and spreadsheets' empty rows (",,,") are skipped; an explicit "" name is kept
         if cells and (any(c.strip() for c in cells) or cells == [""]):
+            if not records and max_columns is not None and len(cells) > max_columns:
+                raise SignatoryError(
+                    f"the header has {len(cells):,} columns (at most {max_columns})", where=f"{where}:{start}",
+                    hint=f"a signatory list has the columns {', '.join(COLUMNS)}; check that this is the right "
+                         "file ('letter-pdf signatories import' maps a spreadsheet's headings)")
             records.append((start, cells))
             if max_rows is not None and len(records) > max_rows + 1:
                 raise SignatoryError(f"the list has more than {max_rows:,} rows", where=f"{where}:{start}",
@@ -224,7 +251,7 @@ def _header_key(cell: str) -> str:
 
 def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
     """Parse CSV text with a header row. Unknown columns and a missing ``name`` column are errors."""
-    delimiter, records = parse_csv(text, where=where)
+    delimiter, records = parse_csv(text, where=where, max_columns=MAX_COLUMNS)
     if not records:
         raise SignatoryError("the file has no rows", where=where, hint="add a header line 'name,country' and one row per signatory")
     header_line, header_cells = records[0]
@@ -235,24 +262,24 @@ def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
         header = header[:-1]
     if "name" not in header:
         # A table of something else (e-mails, phones): say what it has, not which columns are unknown.
-        found = [c.replace("\ufeff", "").strip() for c in header_cells if c.strip()]
+        found = [visible(c.replace("\ufeff", "").strip(), 40) for c in header_cells if c.strip()]
         raise SignatoryError(
             f"there is no 'name' column (the columns are: {', '.join(found)})", where=f"{where}:{header_line}",
             hint="the first line must be a header such as 'name,country,kind,role,group'; "
                  "'letter-pdf signatories import' maps other headings (Organisation, Nom...)")
     problems: list[LetterPdfError] = []
-    for column in header:
-        if column not in COLUMNS:
-            near = difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.5)
-            problems.append(SignatoryError(
-                f"unknown column '{column}'" if column else "a column has no heading",
-                where=f"{where}:{header_line}",
-                hint=(f"did you mean '{near[0]}'? " if near else "")
-                + f"the columns are: {', '.join(COLUMNS)} ('letter-pdf signatories import' maps other headings)",
-            ))
-    duplicates = {c for c in header if header.count(c) > 1 and c}
+    if "" in header:
+        problems.append(SignatoryError("a column has no heading", where=f"{where}:{header_line}",
+                                       hint=f"the columns are: {', '.join(COLUMNS)}"))
+    unknown = list(dict.fromkeys(c for c in header if c and c not in COLUMNS))
+    if unknown:
+        problems.append(SignatoryError(
+            _unknown("column", unknown), where=f"{where}:{header_line}",
+            hint=_did_you_mean(unknown) + f"the columns are: {', '.join(COLUMNS)} ('letter-pdf signatories "
+                 "import' maps other headings)"))
+    duplicates = {c for c, n in Counter(header).items() if c and n > 1}
     for column in sorted(duplicates):
-        problems.append(SignatoryError(f"column '{column}' appears twice", where=f"{where}:{header_line}"))
+        problems.append(SignatoryError(f"column '{visible(column)}' appears twice", where=f"{where}:{header_line}"))
     if problems:
         raise problems[0] if len(problems) == 1 else Problems(problems)
     rows = []
@@ -262,6 +289,23 @@ def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
         rows.append(Row(line=line, cells=values, extra=extra, width=len(cells)))
     return Table(header=header, rows=tuple(rows), delimiter=delimiter, encoding=encoding, header_line=header_line,
                  width=width)
+
+
+_SHOWN = 5  # unknown columns or fields named in the message; the rest are counted
+
+
+def _unknown(what: str, names: list[str]) -> str:
+    """``unknown column 'x'``, or ``unknown columns 'x', 'y' and 3 more``: one line however many."""
+    shown = ", ".join(f"'{visible(n, 40)}'" for n in names[:_SHOWN])
+    more = f" and {len(names) - _SHOWN:,} more" if len(names) > _SHOWN else ""
+    return f"unknown {what}{'s' if len(names) > 1 else ''} {shown}{more}"
+
+
+def _did_you_mean(names: list[str]) -> str:
+    near = [(n, m[0]) for n in names[:_SHOWN] if (m := difflib.get_close_matches(n, COLUMNS, n=1, cutoff=0.5))]
+    if len(near) == 1 and len(names) == 1:
+        return f"did you mean '{near[0][1]}'? "
+    return "".join(f"did you mean '{m}' for '{visible(n, 40)}'? " for n, m in near)
 
 
 # --- validation -----------------------------------------------------------------------------------------
@@ -310,6 +354,22 @@ def invisible_only(text: str) -> bool:
                for ch in text)
 
 
+def no_base(text: str) -> bool:
+    """True when ``text`` (not empty) has no letter, digit, punctuation or symbol: only invisible
+    characters and combining marks, which then float on nothing ("\u0301\u0301" prints two accents)."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
+               or _NOTHING.match(ch) for ch in text)
+
+
+# Quoted user text in a message: invisible and reordering characters shown as <U+XXXX>, long enough for a
+# whole name.
+QUOTE_LIMIT = 300
+
+
+def quote(text: str) -> str:
+    return visible(text, QUOTE_LIMIT)
+
+
 def _describe(text: str) -> str:
     chars = list(dict.fromkeys(text))
     return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'CHARACTER')}" for ch in chars[:3]) + (
@@ -323,11 +383,16 @@ def _text_problems(field: str, value: str, where: str, problems: list[LetterPdfE
             f"the {field} has no visible characters (only {_describe(value)})", where=where,
             hint=f"fill in the {field} or delete the row" if field == "name" else f"write the {field} or leave it empty"))
         return
+    if value and no_base(value):
+        problems.append(SignatoryError(
+            f"the {field} has no letter, digit or sign, only marks that print on nothing ({_describe(value)})",
+            where=where, hint=f"fill in the {field} or delete the row" if field == "name"
+            else f"write the {field} or leave it empty"))
+        return
     bad = _bad_characters(value)
     if bad:
-        shown = " ".join(value.split())
         problems.append(SignatoryError(
-            f"the {field} '{shown}' contains {bad}", where=where,
+            f"the {field} '{quote(value)}' contains {bad}", where=where,
             hint="run 'letter-pdf signatories lint --fix' to remove it" if field == "name"
             else f"retype the {field} without it"))
 
@@ -358,7 +423,7 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
         if field in PRINTED:
             _text_problems(field, unicodedata.normalize("NFC", str(raw)).strip(_EDGE_SPACE), where, problems)
         elif bad := _bad_characters(str(raw).strip(_EDGE_SPACE)):
-            problems.append(SignatoryError(f"the {field} '{' '.join(str(raw).split())}' contains {bad}",
+            problems.append(SignatoryError(f"the {field} '{quote(str(raw))}' contains {bad}",
                                            where=where, hint=f"retype the {field} without it"))
         if len(problems) > before:
             unreadable.add(field)
@@ -374,7 +439,7 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
     kind = parse_kind(str(values.get("kind") or ""))
     if kind is None and "kind" not in unreadable:
         problems.append(SignatoryError(
-            f"unknown kind '{values.get('kind')}'", where=where,
+            f"unknown kind '{quote(str(values.get('kind')))}'", where=where,
             hint="write 'organisation' (the default) or 'individual'"))
     role = values.get("role")
     role = unicodedata.normalize("NFC", str(role)).strip(_EDGE_SPACE) or None if role is not None else None
@@ -442,18 +507,15 @@ def from_records(records: list, *, where: str, lines: list[int | None] | None = 
             continue
         keys = {str(k).strip().casefold().replace("_", "-"): v for k, v in item.items()}
         unknown = [k for k in keys if k not in COLUMNS]
-        for key in unknown:
-            near = difflib.get_close_matches(key, COLUMNS, n=1, cutoff=0.5)
-            problems.append(SignatoryError(
-                f"unknown field '{key}'", where=here,
-                hint=(f"did you mean '{near[0]}'? " if near else "") + f"the fields are: {', '.join(COLUMNS)}"))
         if unknown:
+            problems.append(SignatoryError(_unknown("field", unknown), where=here,
+                                           hint=_did_you_mean(unknown) + f"the fields are: {', '.join(COLUMNS)}"))
             continue
         for key, value in keys.items():
             if value is not None and not isinstance(value, (str, int, float)) and not (
                 key in ("country", "distinct-from") and isinstance(value, list)
             ):
-                problems.append(SignatoryError(f"field '{key}' must be text", where=here))
+                problems.append(SignatoryError(f"field '{quote(key)}' must be text", where=here))
                 break
         else:
             signatory = make_signatory(keys, where=here, line=line or i, problems=problems)
@@ -512,7 +574,7 @@ def load_signatories(path: Path) -> tuple[Signatory, ...]:
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES + YAML_SUFFIXES:
         raise SignatoryError(
-            f"unknown signatory file type '{path.suffix or '(none)'}'", where=where,
+            f"unknown signatory file type '{quote(path.suffix) or '(none)'}'", where=where,
             hint="use a .csv (or .tsv, .txt) or .yaml file; 'letter-pdf signatories import' converts pasted lists")
     text, encoding = read_text(path)
     if suffix in YAML_SUFFIXES:

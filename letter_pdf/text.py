@@ -28,10 +28,28 @@ def char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, 'CONTROL')}"
 
 
+# What ``visible`` shows as ``<U+XXXX>`` in a message: the characters above, format characters (zero-width
+# spaces and joiners, soft hyphens, direction marks, tags), line and paragraph separators, tabs and line
+# ends (a message is one line), and the Hangul fillers and the combining grapheme joiner, which print nothing.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
+                     "\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\ufffd\U000e0000-\U000e007f]")
+
+
 def visible(text: str, limit: int = 80) -> str:
-    """The text with every refused or suspect character shown as ``<U+XXXX>``, shortened to ``limit``."""
-    shown = _SUSPECT.sub(lambda m: f"<U+{ord(m[0]):04X}>", _REFUSED.sub(lambda m: f"<U+{ord(m[0]):04X}>", text))
+    """The text as a message may quote it: every character that is invisible, can reorder the line or is
+    a mark of damage shown as ``<U+XXXX>`` (so is a combining mark with nothing before it to sit on),
+    shortened to ``limit``."""
+    shown = _HIDDEN.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
+    lead = _leading_marks(shown)
+    shown = "".join(f"<U+{ord(ch):04X}>" for ch in lead) + shown[len(lead):]
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _leading_marks(text: str) -> str:
+    end = 0
+    while end < len(text) and unicodedata.category(text[end]) in ("Mn", "Me", "Mc"):
+        end += 1
+    return text[:end]
 
 
 def refused_character(text: str) -> tuple[str, str] | None:

@@ -313,13 +313,13 @@ def test_formula_like_name_warned():
 
 
 @pytest.mark.parametrize(("row", "message"), [
-    ("Emma\ufffds International,FR,,", "the name 'Emma\ufffds International' contains U+FFFD REPLACEMENT CHARACTER "
+    ("Emma\ufffds International,FR,,", "the name 'Emma<U+FFFD>s International' contains U+FFFD REPLACEMENT CHARACTER "
      "'\ufffd': a character was lost when the list was converted or copied"),
-    ('Danny,,individual,"Secretary General, CIV\ufffdCUS"', "the role 'Secretary General, CIV\ufffdCUS' contains U+FFFD "
+    ('Danny,,individual,"Secretary General, CIV\ufffdCUS"', "the role 'Secretary General, CIV<U+FFFD>CUS' contains U+FFFD "
      "REPLACEMENT CHARACTER '\ufffd': a character was lost when the list was converted or copied"),
-    ("Amnesty\U000e0041\U000e0042 International,FR,,", "the name 'Amnesty\U000e0041\U000e0042 International' contains "
+    ("Amnesty\U000e0041\U000e0042 International,FR,,", "the name 'Amnesty<U+E0041><U+E0042> International' contains "
      "invisible Unicode TAG characters (U+E0000–U+E007F), which can hide text"),
-    ("Amnesty International,FR,,,Europe\U000e007f", "the group 'Europe\U000e007f' contains invisible Unicode TAG "
+    ("Amnesty International,FR,,,Europe\U000e007f", "the group 'Europe<U+E007F>' contains invisible Unicode TAG "
      "characters (U+E0000–U+E007F), which can hide text"),
 ])
 def test_replacement_and_tag_characters_warned_with_the_line(tmp_path, row, message):
@@ -342,3 +342,46 @@ def test_individual_role_without_its_organisation_warned(role, warned):
         f"x.csv:3: warning: the role '{role}' of 'Danny Sriskandarajah' does not say of which organisation — write it "
         f"as the list format has it, e.g. '{role}, CIVICUS' (title, comma, organisation) in the role column"]
         if warned else [])
+
+
+# --- messages quote the text as written, made visible ------------------------------------------------------
+
+
+def test_check_and_build_quote_a_name_as_written(make_letter, capsys):
+    """'check' printed the name with its double space collapsed, so it read 'X may be the same as X'."""
+    letter = make_letter(rows=[{"name": "Amnesty  International", "country": "GB"},
+                               {"name": "Amnesty  International", "country": "GB"},
+                               {"name": "Amnesty International", "country": "GB"}])
+    for command in ("check", "build"):
+        code, out, err = run_main([command, str(letter)], capsys)
+        assert code == 1
+        lines = [line.split(": ", 2) for line in err.splitlines() if "Amnesty" in line]
+        assert [(level, where.rsplit(":", 1)[1], rest) for level, where, rest in lines] == [
+            ("warning", "2", "the name 'Amnesty  International' has double or unusual spaces — 'lint --fix' makes "
+                             "them single spaces"),
+            ("warning", "3", "the name 'Amnesty  International' has double or unusual spaces — 'lint --fix' makes "
+                             "them single spaces"),
+            ("warning", "4", "'Amnesty International' may be the same as 'Amnesty  International' (line 2): the same "
+                             "name apart from case, accents, punctuation or spacing — keep one of them; if they are "
+                             "different signatories, write 'Amnesty  International' in the distinct-from column of "
+                             "line 4"),
+            ("error", "3", "'Amnesty  International' is listed more than once (lines 2, 3) — delete the extra rows"),
+        ], err  # the warnings are logged as they are found, the errors printed at the end
+        assert not (letter.parent / "letter.pdf").exists()
+
+
+def test_invisible_characters_in_quoted_names_are_shown_as_code_points(tmp_path):
+    report = lint.lint_file(write(tmp_path, "name,country,distinct-from\nC\u200bD,FR,\nC\u200bD,FR,\n"
+                                            "E,FR,G\u2060H\n"))
+    assert [(f.where.rsplit(":", 1)[1], f.severity, f.message) for f in report.findings] == [
+        ("2", "warning", "'C<U+200B>D' contains invisible characters: ZERO WIDTH SPACE"),
+        ("3", "error", "'C<U+200B>D' is listed more than once (lines 2, 3)"),
+        ("3", "warning", "'C<U+200B>D' contains invisible characters: ZERO WIDTH SPACE"),
+        ("4", "warning", "distinct-from 'G<U+2060>H' names no signatory of the list"),
+    ]
+
+
+def test_inline_list_messages_show_bidi_controls_as_code_points():
+    findings = lint.lint([S("Org\u202eAB", line=1)], where="letter.md, field 'signatories'")
+    assert [(f.severity, f.message) for f in findings] == [
+        ("error", "'Org<U+202E>AB' contains a bidirectional override U+202E")]

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from letter_pdf.errors import Problems, SignatoryError
-from letter_pdf.signatories import MAX_ROWS, from_records, load_signatories, to_csv
+from letter_pdf.signatories import MAX_COLUMNS, MAX_ROWS, from_records, load_signatories, to_csv
 
 
 def write(tmp_path, text: str | bytes, name: str = "signatories.csv"):
@@ -63,7 +63,7 @@ def test_line_numbers_count_multiline_fields(tmp_path):
     with pytest.raises(Problems) as info:
         load_signatories(path)
     lines = problems_of(info)
-    assert lines[0].startswith("signatories.csv:2: the name 'Two line name' contains a line break")
+    assert lines[0].startswith("signatories.csv:2: the name 'Two<U+000A>line name' contains a line break")
     assert lines[1].startswith("signatories.csv:6: unknown country 'Atlantis'")
 
 
@@ -168,11 +168,11 @@ def test_visible_names_with_invisible_characters_load(tmp_path):
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("role", "Director\u202e, CIVICUS", "the role 'Director\u202e, CIVICUS' contains an invisible control character, "
+    ("role", "Director\u202e, CIVICUS", "the role 'Director<U+202E>, CIVICUS' contains an invisible control character, "
      "U+202E RIGHT-TO-LEFT OVERRIDE — retype the role without it"),
-    ("group", "\u2067Partners\u2069", "the group '\u2067Partners\u2069' contains an invisible control character, "
+    ("group", "\u2067Partners\u2069", "the group '<U+2067>Partners<U+2069>' contains an invisible control character, "
      "U+2067 RIGHT-TO-LEFT ISOLATE — retype the group without it"),
-    ("country", "\u202dFR", "the country '\u202dFR' contains an invisible control character, U+202D LEFT-TO-RIGHT "
+    ("country", "\u202dFR", "the country '<U+202D>FR' contains an invisible control character, U+202D LEFT-TO-RIGHT "
      "OVERRIDE — retype the country without it"),
     ("role", "\u200b", "the role has no visible characters (only U+200B ZERO WIDTH SPACE) — write the role or leave it "
      "empty"),
@@ -214,6 +214,51 @@ def test_uncertain_legacy_encoding_refused(tmp_path):
         load_signatories(path)
     message = str(info.value)
     assert "not UTF-8" in message and "line 2" in message and "CSV UTF-8" in message
+
+
+UNSURE = ("the file is not UTF-8 (line 2 has bytes that are not UTF-8; letter-pdf cannot be sure of its encoding: "
+          "it reads UTF-8, UTF-16 and, when it is sure, Windows-1251)")
+
+
+def test_short_windows_1251_refused_not_read_as_another_encoding(tmp_path):
+    """Three Cyrillic letters ("Мир" in Windows-1251) are too few to tell the encoding: charset-normalizer
+    calls them Japanese cp932 and reads 'ﾌ頏'. Refused, with what to do."""
+    path = write(tmp_path, b"name,country\n\xcc\xe8\xf0,RU\n")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == UNSURE
+    assert info.value.hint.startswith("re-save it as UTF-8: in Excel 'File > Save As > CSV UTF-8'")
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("name,country\nОбщество Мемориал Санкт-Петербурга,RU\nМосковская Хельсинкская группа,RU\n", "koi8_r"),
+    ("name,country\nSociété générale des défenseurs,FR\nLigue des droits de l'Homme à Besançon,FR\n"
+     "Fédération française,FR\nAssociation des élèves et étudiants,FR\nÉcole supérieure,FR\nComité Médecins,FR\n", "cp1252"),
+    ("name,country\nMałopolskie Towarzystwo Oświatowe,PL\nStowarzyszenie Społeczne Świętokrzyskie,PL\n"
+     "Fundacja Łódź Żoliborz Źródło,PL\nPolskie Towarzystwo Ekologiczne Źdźbło Ślęża,PL\n", "cp1250"),
+], ids=["koi8-r", "cp1252", "cp1250"])
+def test_legacy_encodings_other_than_windows_1251_refused(tmp_path, text, encoding):
+    path = write(tmp_path, text.encode(encoding))
+    assert sum(b >= 0x80 for b in text.encode(encoding)) >= 16  # long enough for the detector to be sure
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == UNSURE
+
+
+def test_a_detector_that_says_windows_1251_for_latin_text_is_not_believed(tmp_path, monkeypatch):
+    """Latin-1 'Société' read as Windows-1251 is 'Sociйtй': a word mixing Latin and Cyrillic letters is
+    refused whatever the detector says."""
+    import charset_normalizer
+
+    class Sure:
+        encoding, chaos, coherence = "cp1251", 0.0, 1.0
+
+    monkeypatch.setattr(charset_normalizer, "from_bytes", lambda data: type("R", (), {"best": lambda self: Sure()})())
+    text = "name,country\nSociété générale des défenseurs,FR\nComité Médecins Génération,FR\nAssociation élèves étudiants à Besançon,FR\nÉcole supérieure,FR\n"
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, text.encode("cp1252")))
+    assert info.value.message == ("the file is not UTF-8 (line 2 has bytes that are not UTF-8; it may be "
+                                  "Windows-1251, but that is not certain)")
 
 
 def test_utf16_with_bom(tmp_path):
@@ -287,3 +332,115 @@ def test_spreadsheet_empty_rows_skipped_but_empty_quoted_name_is_an_error(tmp_pa
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, 'name\n""\nA\n'))
     assert str(info.value).startswith("signatories.csv:2: the name is empty")
+
+
+# --- headers of any width: bounded work, one line ---------------------------------------------------------
+
+
+def test_a_header_wider_than_the_limit_is_refused_before_any_row_is_read(tmp_path):
+    """100,000 columns ran without bound (each checked against every other); refused on reading line 1:
+    the malformed row after it is never reached."""
+    header = "name," + ",".join(f"c{i}" for i in range(99_999))
+    path = write(tmp_path, f"{header}\nOrg,FR\n\"unclosed\n")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == "the header has 100,000 columns (at most 50)"
+    assert info.value.where.endswith("signatories.csv:1")
+    assert info.value.hint.startswith("a signatory list has the columns name, country, kind, role, group, "
+                                      "distinct-from, sort-as; check that this is the right file")
+
+
+def test_a_header_at_the_limit_is_read(tmp_path):
+    header = "name,country" + "," * (MAX_COLUMNS - 2)  # spreadsheets' empty columns at the right
+    sigs = load_signatories(write(tmp_path, f"{header}\nOrg,FR\n"))
+    assert [(s.name, s.countries) for s in sigs] == [("Org", ("FR",))]
+    with pytest.raises(SignatoryError, match=r"the header has 51 columns \(at most 50\)"):
+        load_signatories(write(tmp_path, f"{header},\nOrg,FR\n"))
+
+
+def test_unknown_columns_are_one_line_naming_the_first_five(tmp_path):
+    path = write(tmp_path, "name,contry,rol,foo,bar,baz,qux,zap\nA,FR,,,,,,\n")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert not isinstance(info.value, Problems)
+    assert info.value.message == "unknown columns 'contry', 'rol', 'foo', 'bar', 'baz' and 2 more"
+    assert info.value.hint == ("did you mean 'country' for 'contry'? did you mean 'role' for 'rol'? the columns "
+                               "are: name, country, kind, role, group, distinct-from, sort-as ('letter-pdf "
+                               "signatories import' maps other headings)")
+
+
+def test_one_unknown_column_keeps_its_suggestion(tmp_path):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, "name,contry\nA,FR\n"))
+    assert info.value.message == "unknown column 'contry'"
+    assert info.value.hint.startswith("did you mean 'country'? the columns are: name, country")
+
+
+def test_unknown_yaml_fields_are_one_line_per_item():
+    keys = {f"x{i}": "v" for i in range(1000)}
+    with pytest.raises(SignatoryError) as info:
+        from_records([{"name": "A", **keys}], where="letter.md, field 'signatories'")
+    assert not isinstance(info.value, Problems)
+    assert info.value.message == "unknown fields 'x0', 'x1', 'x2', 'x3', 'x4' and 995 more"
+
+
+def test_a_field_beyond_the_csv_limit_is_said_in_our_words(tmp_path):
+    """The csv module's 'field larger than field limit (131072)' came with a hint about quoting."""
+    path = write(tmp_path, 'name,country\nA,FR\n"' + "x" * 5_000_000 + '",FR\n')
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert info.value.message == "a field has more than 131,072 characters"
+    assert info.value.where.endswith("signatories.csv:3")
+    assert info.value.hint == ("a name, role or group has at most a few hundred; check that this is the right "
+                               "file (a double quote that is never closed runs on to the end of the file)")
+
+
+# --- nothing printed that the reader cannot see; messages show what is there --------------------------------
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("\u0301\u0301", "U+0301 COMBINING ACUTE ACCENT"),
+    ("\u200b\u0301", "U+200B ZERO WIDTH SPACE, U+0301 COMBINING ACUTE ACCENT"),
+    (" \u20dd", "U+20DD COMBINING ENCLOSING CIRCLE"),  # the outer space is trimmed
+])
+def test_a_name_of_only_combining_marks_is_an_error(tmp_path, value, shown):
+    """Two accents with no letter were accepted and printed floating, as a signatory."""
+    message = (f"the name has no letter, digit or sign, only marks that print on nothing ({shown}) — fill in "
+               "the name or delete the row")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, f"name,country\n{value},ES\nOrg,FR\n"))
+    assert [p.split(": ", 1)[1] for p in problems_of(info)] == [message]
+    assert info.value.where.endswith("signatories.csv:2")
+    with pytest.raises(SignatoryError) as info:
+        from_records([{"name": value}], where="x.yaml")
+    assert problems_of(info) == [f"x.yaml, item 1: {message}"]
+
+
+def test_a_role_of_only_marks_is_an_error_and_a_name_with_a_base_letter_is_kept(tmp_path):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, "name,kind,role\nA,individual,\u0301\n"))
+    assert info.value.message == ("the role has no letter, digit or sign, only marks that print on nothing "
+                                  "(U+0301 COMBINING ACUTE ACCENT)")
+    sigs = load_signatories(write(tmp_path, "name\ne\u0301\u0301\n\u0915\u094d\u200d\n"))
+    assert [s.name for s in sigs] == ["é\u0301", "\u0915\u094d\u200d"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name,country\nA,F\u200eR\n", "unknown country 'F<U+200E>R'"),
+    ("name,kind\nA,ind\u2067ividual\n", "the kind 'ind<U+2067>ividual' contains an invisible control character, "
+                                        "U+2067 RIGHT-TO-LEFT ISOLATE"),
+    ("name,kind\nA,robot\u200b\n", "unknown kind 'robot<U+200B>'"),
+    ("name,coun\u202etry\nA,FR\n", "unknown column 'coun<U+202E>try'"),
+    ("name,role\nA,\"Director\nof X\u202e\"\n", "the role 'Director<U+000A>of X<U+202E>' contains a line break"),
+])
+def test_quoted_text_in_messages_shows_invisible_characters(tmp_path, text, message):
+    """Raw bidi controls reordered the message itself on screen ('the group 'grp‮AB'...')."""
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, text))
+    assert info.value.message == message
+
+
+def test_unknown_yaml_field_shown_visibly():
+    with pytest.raises(SignatoryError) as info:
+        from_records([{"name": "A", "gr\u200boup": "x"}], where="x.yaml")
+    assert info.value.message == "unknown field 'gr<U+200B>oup'"
