@@ -102,6 +102,8 @@ class Line:
     element: Any  # the block element the line belongs to
     flow: bool  # in the normal flow (not absolutely positioned)
     hyphen: str  # the hyphenate character of its last text
+    ink_y0: float = 0.0  # the top and bottom of its text's glyph area (the fonts' ascent and descent), which
+    ink_y1: float = 0.0  # tight leading sets outside the line box: what must stay inside a window
 
     @property
     def text(self) -> str:
@@ -176,12 +178,15 @@ def measure(document) -> Layout:
                 for t, m in found if t.text.strip()
             )
             if pieces:
-                last = [t for t, _m in found if t.text.strip()][-1]
+                printed = [t for t, _m in found if t.text.strip()]
+                last = printed[-1]
                 layout.lines.append(Line(
                     page=page, x0=min(p.x0 for p in pieces), x1=max(p.x1 for p in pieces),
                     y0=box.position_y * PX_MM, y1=(box.position_y + box.height) * PX_MM, pieces=pieces,
                     marks=marks, field=fld, element=element, flow=flow,
                     hyphen=last.style["hyphenate_character"] or "",
+                    ink_y0=min(t.position_y for t in printed) * PX_MM,
+                    ink_y1=max(t.position_y + t.height for t in printed) * PX_MM,
                 ))
             for child, child_marks, child_field in nested:
                 walk(child, page, child_marks, child_field, flow)
@@ -241,7 +246,9 @@ def _check_recipient(letter: Letter, layout: Layout, verdict: _Verdict, state: _
     window = WINDOWS[letter.paper]
     where = _field(letter, "recipient")
     left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
-    top, bottom = min(line.y0 for line in lines), max(line.y1 for line in lines)
+    # the glyphs, not only the line boxes, stay in the window: with tight leading descenders reach below
+    top = min(min(line.y0, line.ink_y0) for line in lines)
+    bottom = max(max(line.y1, line.ink_y1) for line in lines)
     if left < window.left - TOLERANCE or right > window.right + TOLERANCE or top < window.top - TOLERANCE:
         verdict.errors.append(LayoutError(
             f"the recipient's address lies outside the window of {window.envelope} "
@@ -321,7 +328,8 @@ def _check_return_line(letter: Letter, layout: Layout, verdict: _Verdict, state:
     box = layout.boxes.get("return-line")
     limit = min(window.right, box[3]) if box else window.right
     left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
-    top, bottom = min(line.y0 for line in lines), max(line.y1 for line in lines)
+    top = min(min(line.y0, line.ink_y0) for line in lines)
+    bottom = max(max(line.y1, line.ink_y1) for line in lines)
     pieces = [p for line in lines for p in line.pieces]
     if not state.options:
         state.options = _return_options(letter, pieces[0].size)

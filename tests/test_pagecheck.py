@@ -331,7 +331,7 @@ def test_no_word_is_hyphenated_across_a_page_break(tmp_path):
     plain = typeset.typeset(render.render_letter(letter, paper="a4", font_set=font_set), letter=letter,
                             font_set=font_set, created=pipeline.creation_time(letter))
     (tmp_path / "plain.pdf").write_bytes(plain.pdf)
-    assert last_body_line(tmp_path / "plain.pdf", 0).endswith("transpar-")
+    assert re.search(r"\w-$", last_body_line(tmp_path / "plain.pdf", 0))  # e.g. "transpar-" / "internationalisa-"
     # through the page check, it does not
     result = pipeline.build(path)
     assert not last_body_line(result.output, 0).endswith("-")
