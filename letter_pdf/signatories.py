@@ -36,7 +36,7 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_YAML_BYTES = 10 * 1024 * 1024  # YAML is parsed whole: a smaller file limit keeps it within seconds
 # At most this many signatories: a real letter has far fewer (10,000 typeset in about 40 s and 0.9 GiB),
 # and every stage stays within about a minute and 2 GiB. Reading stops at the first row beyond it.
-MAX_ROWS = 20_000
+MAX_ROWS = 15_000
 # At most this many columns in the header (seven are known; spreadsheets add a few empty ones): a wider
 # header is not a signatory list, and is refused before any row is read.
 MAX_COLUMNS = 50

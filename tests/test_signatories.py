@@ -116,14 +116,14 @@ def test_empty_columns_at_the_right_of_the_header_allow_as_wide_rows(tmp_path):
 
 
 def test_row_limit_accepts_the_limit_and_refuses_one_more_at_once(tmp_path):
-    assert MAX_ROWS == 20_000  # documented in README ("Limits")
+    assert MAX_ROWS == 15_000  # documented in README ("Limits")
     rows = "".join(f"Org {i}\n" for i in range(MAX_ROWS))
     assert len(load_signatories(write(tmp_path, "name\n" + rows))) == MAX_ROWS
     # one row more, then a line that is not CSV: reading stops at the row too many, before the bad line
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, "name\n" + rows + 'One too many\n"unclosed\n'))
     assert problems_of(info) == [
-        f"signatories.csv:{MAX_ROWS + 2}: the list has more than 20,000 rows — a list has at most 20,000 signatories; "
+        f"signatories.csv:{MAX_ROWS + 2}: the list has more than 15,000 rows — a list has at most 15,000 signatories; "
         "check that this is the right file, or send the letter with the first signatories and publish the full "
         "list separately"]
 
@@ -133,8 +133,8 @@ def test_row_limit_in_yaml_before_parsing_and_inline(tmp_path):
     path = write(tmp_path, items + "- name: [unclosed\n", "signatories.yaml")
     with pytest.raises(SignatoryError) as info:
         load_signatories(path)
-    assert str(info.value).startswith(f"signatories.yaml:{2 * MAX_ROWS + 1}: the list has more than 20,000 signatories")
-    with pytest.raises(SignatoryError, match="more than 20,000 signatories"):
+    assert str(info.value).startswith(f"signatories.yaml:{2 * MAX_ROWS + 1}: the list has more than 15,000 signatories")
+    with pytest.raises(SignatoryError, match="more than 15,000 signatories"):
         from_records([f"Org {i}" for i in range(MAX_ROWS + 1)], where="letter.md, field 'signatories'")
 
 
