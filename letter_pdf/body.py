@@ -156,6 +156,6 @@ def markdown_to_html(text: str, *, source: Path, first_line: int) -> Markup:
             level = min(int(token.tag[1]) + HEADING_SHIFT, 6)
             token.tag = f"h{level}"
         if token.type == "inline" and token.children:
-            token.children = _process_inline(token.children, folder=folder, name=Path(source).name, line=line)
+            token.children = _process_inline(token.children, folder=folder, name=str(source), line=line)
     html = md.renderer.render(tokens, md.options, {})
     return Markup(html)  # markdown-it escaped every text and attribute; raw HTML is off
