@@ -80,7 +80,7 @@ def _check_image(url: str, *, folder: Path, where: str) -> Path:
         raise ResourceError(
             f"image '{shown}' does not exist",
             where=where,
-            hint=f"check the file name; it is looked for in {folder}",
+            hint="check the file name; it is looked for relative to the letter's folder",
         )
     if target.suffix.lower() not in IMAGE_SUFFIXES:
         raise ResourceError(
