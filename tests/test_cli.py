@@ -261,6 +261,9 @@ def test_signatory_commands_name_the_list_as_typed(tmp_path, monkeypatch, capsys
     code, out, err = run_main(["signatories", "import", "lists/pasted.txt", "-o", "lists/new.csv"], capsys)
     assert code == 0, err
     assert "  lists/pasted.txt:1: skipped 'Signatories:' as a heading (not a signatory)" in err.splitlines()
+    Path("lists/long.txt").write_text("Org, " * 10_000, encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", "lists/long.txt", "-o", "lists/long.csv"], capsys)
+    assert code == 1 and err.startswith("error: lists/long.txt:1: line 1 has 50,000 characters (at most 20,000)")
     assert str(tmp_path) not in out + err
 
 
