@@ -346,3 +346,27 @@ def test_check_names_the_letter_as_typed_for_an_inline_list(tmp_path, monkeypatc
     assert code == 1
     assert err.splitlines()[0] == ("error: letters/a.md, field 'signatories', item 3: 'Cordaid' is listed more than "
                                    "once (items 1, 3) — delete the extra rows")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["logo", "tall entry"])
+def test_build_names_files_found_while_typesetting_as_typed(tmp_path, monkeypatch, capsys, case):
+    """Problems found only by typesetting: a logo's text without a glyph, an entry taller than a column."""
+    from conftest import write_letter
+
+    monkeypatch.chdir(tmp_path)
+    if case == "logo":
+        write_letter(Path("letters"), name="a.md", front={"logo": "logo.svg"})
+        Path("letters/logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+                                            '<text x="0" y="15">ბ</text></svg>', encoding="utf-8")
+        expected = ("error: letters/logo.svg: no font in use has a glyph for U+10D1 GEORGIAN LETTER BAN 'ბ' "
+                    "(in letters/logo.svg)")
+    else:
+        write_letter(Path("letters"), name="a.md", front={"columns": "3"},
+                     rows=[{"name": "Organisation One", "country": "GB", "kind": "organisation", "role": ""},
+                           {"name": "Anna Example", "country": "", "kind": "individual", "role": "Director " * 6000}])
+        expected = "error: letters/signatories.csv:3: the entry 'Anna Example' is taller than a column of a page"
+    code, out, err = run_main(["build", "letters/a.md"], capsys)
+    assert code == 1
+    assert [line for line in err.splitlines() if line.startswith("error:")][0].startswith(expected), err
+    assert str(tmp_path) not in out + err
