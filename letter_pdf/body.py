@@ -81,7 +81,7 @@ def _check_image(url: str, *, folder: Path, where: str) -> Path:
         raise ResourceError(
             f"image '{shown}' does not exist",
             where=where,
-            hint=f"check the file name; it is looked for in {folder}",
+            hint="check the file name; it is looked for relative to the letter's folder",
         )
     if target.suffix.lower() not in IMAGE_SUFFIXES:
         raise ResourceError(
@@ -185,6 +185,6 @@ def markdown_to_html(text: str, *, source: Path, first_line: int) -> Markup:
             level = min(int(token.tag[1]) + HEADING_SHIFT, 6)
             token.tag = f"h{level}"
         if token.type == "inline" and token.children:
-            token.children = _process_inline(token.children, folder=folder, name=Path(source).name, line=line)
+            token.children = _process_inline(token.children, folder=folder, name=str(source), line=line)
     html = md.renderer.render(tokens, md.options, {})
     return Markup(html)  # markdown-it escaped every text and attribute; raw HTML is off

@@ -590,7 +590,7 @@ def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str]
 
     def where(n: int) -> tuple[str, str | None]:
         entry = printed[n]
-        return entry.name, f"{source.name}:{entry.line}" if entry.line else source.name
+        return entry.name, f"{source}:{entry.line}" if entry.line else str(source)  # build writes it as typed
 
     return arrange(render_html, listing=render.listing(letter), render_list=render_list, where=where)
 

@@ -7,7 +7,6 @@ WeasyPrint use these fonts and nothing else; this module knows nothing of WeasyP
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import io
@@ -504,15 +503,10 @@ def _image_text(path: Path | None) -> str:
     return html.unescape(text)
 
 
-def _shown(path: Path, folder: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return str(Path(path).relative_to(folder))
-    return str(path)
-
-
 def char_sources(letter: Letter, chars: Iterable[str]) -> dict[str, str]:
     """Where each of ``chars`` comes from in the letter's own files: ``letter.md:14`` (the body, typed or
-    as a character reference), ``letter.md, field 'title'``, ``signatories.csv:7``, ``logo.svg``;
+    as a character reference), ``letter.md, field 'title'``, ``signatories.csv:7``, ``logo.svg`` (each file
+    by the path the letter holds; ``build`` and ``check`` write it as the user typed it);
     ``None`` for a character none of them has (it comes from a template, its labels or its stylesheet)."""
     chars = list(dict.fromkeys(chars))
     found: dict[str, str] = {}
@@ -538,7 +532,7 @@ def char_sources(letter: Letter, chars: Iterable[str]) -> dict[str, str]:
     images = [("logo", letter.logo)] + [(f"signers[{i}].signature", s.signature) for i, s in enumerate(letter.signers, 1)]
     for _field, path in images:
         if path is not None:
-            scan(_image_text(path), _shown(path, letter.folder))
+            scan(_image_text(path), str(path))  # build and check write it as the user typed it
     return {char: found.get(char) for char in chars}
 
 

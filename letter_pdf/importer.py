@@ -575,7 +575,7 @@ def import_file(path: Path) -> ImportResult:
 
         return ImportResult(signatories=load_signatories(path), mode="YAML list")
     text, _encoding = read_text(path)
-    return import_text(text, where=path.name)
+    return import_text(text, where=str(path))  # as the user gave it: messages name files as typed
 
 
 def _language_note(found: list[tuple[int, str]]) -> Note | None:

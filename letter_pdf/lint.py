@@ -493,7 +493,7 @@ def lint_file(path: Path, *, lang: str = "en") -> Report:
     """Every check on a signatory file: rows that do not load are errors; then ``lint`` on the rest,
     and whether the source's country names mix languages."""
     path = Path(path)
-    where = path.name
+    where = str(path)  # as the user gave it: messages name files as typed
     if path.suffix.lower() in YAML_SUFFIXES:
         try:
             sigs = load_signatories(path)
@@ -547,7 +547,7 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
     """``(fixed CSV text, changes)``: names fixed, merged entries split, countries as ISO codes.
     Rows that cannot be fixed safely (an unknown country) are written as they are."""
     path = Path(path)
-    where = path.name
+    where = str(path)  # as the user gave it: messages name files as typed
     if path.suffix.lower() in YAML_SUFFIXES:
         records = [{"name": s.name, "country": "/".join(s.countries), "kind": s.kind, "role": s.role or "",
                     "group": s.group or "", "distinct-from": "; ".join(s.distinct_from), "line": s.line}
@@ -608,7 +608,7 @@ def letter_findings(letter) -> list[Finding]:
     mixed-language country names are seen too), else the checks of the inline list."""
     if letter.signatories_path is not None and Path(letter.signatories_path).is_file():
         return list(lint_file(letter.signatories_path, lang=letter.lang).findings)
-    return lint(letter.signatories, lang=letter.lang, where=f"{Path(letter.source).name}, field 'signatories'")
+    return lint(letter.signatories, lang=letter.lang, where=f"{letter.source}, field 'signatories'")
 
 
 def letter_problems(letter) -> list[SignatoryError]:

@@ -570,7 +570,7 @@ def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
 def load_signatories(path: Path) -> tuple[Signatory, ...]:
     """Load and validate a signatory list: ``.csv``/``.tsv``/``.txt`` (CSV) or ``.yaml``/``.yml``."""
     path = Path(path)
-    where = path.name
+    where = str(path)  # as the user gave it: messages name files as typed
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES + YAML_SUFFIXES:
         raise SignatoryError(

@@ -30,13 +30,15 @@ def png(path: Path) -> Path:
 
 
 @pytest.fixture
-def letter(tmp_path) -> Path:
+def letter(tmp_path, monkeypatch) -> Path:
+    """``letter/letter.md`` as a user types it, from ``tmp_path`` as the current folder."""
     folder = tmp_path / "letter"
     folder.mkdir()
     png(folder / "map.png")
     png(folder / "images" / "chart.png")
     (folder / "letter.md").write_text("---\n---\n", encoding="utf-8")
-    return folder / "letter.md"
+    monkeypatch.chdir(tmp_path)
+    return Path("letter", "letter.md")
 
 
 def html(text: str, source: Path, first_line: int = 10) -> str:
@@ -108,12 +110,12 @@ def test_local_images_inside_the_folder(letter):
     ],
 )
 def test_refused_images_name_the_line(letter, url, message):
-    (letter.parent.parent / "outside.png").write_bytes(b"x")
+    Path("outside.png").write_bytes(b"x")
     body = f"First paragraph.\n\nSecond paragraph starts here\nand the image is ![x]({url}) here.\n"
     with pytest.raises(ResourceError) as info:
         markdown_to_html(body, source=letter, first_line=7)
     error = info.value
-    assert error.where == "letter.md:10"  # body line 4 -> file line 7 + 3
+    assert error.where == "letter/letter.md:10"  # body line 4 -> file line 7 + 3
     assert message in error.message
     assert error.hint
 
@@ -123,14 +125,14 @@ def test_symlink_out_of_the_folder_is_refused(letter, tmp_path):
     os.symlink(secret, letter.parent / "innocent.png")
     with pytest.raises(ResourceError, match="outside the letter's folder") as info:
         markdown_to_html("![x](innocent.png)", source=letter, first_line=3)
-    assert info.value.where == "letter.md:3"
+    assert info.value.where == "letter/letter.md:3"
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "/etc/passwd", "../secret.pdf", "//host/share/x"])
 def test_links_out_of_the_folder_are_refused(letter, url):
     with pytest.raises(ResourceError, match="points") as info:
         markdown_to_html(f"Intro\n\n> quote with [a link]({url})", source=letter, first_line=20)
-    assert info.value.where == "letter.md:22"
+    assert info.value.where == "letter/letter.md:22"
 
 
 def test_image_in_a_table_cell_and_a_list_is_checked(letter):

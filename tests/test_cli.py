@@ -223,3 +223,150 @@ def test_api_errors_name_files_as_typed(typed_letter, tmp_path):
         letter_pdf.build(typed_letter, output=Path("out.pdf"))
     assert str(caught.value).startswith("letters/a.md, field 'title': no font in use has a glyph for U+2708")
     assert str(tmp_path) not in str(caught.value)
+
+
+def _sig_rows_cp1251(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="cp1251", newline="") as f:
+        csv.writer(f).writerows([["name", "country"], *rows])
+    return path
+
+
+def test_signatory_commands_name_the_list_as_typed(tmp_path, monkeypatch, capsys):
+    """lint, lint --fix, stats and import name the list by the path typed, not by its bare name."""
+    monkeypatch.chdir(tmp_path)
+    Path("lists").mkdir()
+    # line 3: an unknown country; 4: a duplicate of line 2; 5: spaces; cp1251, so a warning names the file too
+    _sig_rows_cp1251(Path("lists/sig.csv"), [[CP1251_NAMES[0], "RU"], [CP1251_NAMES[1], "Atlantis"],
+                                             [CP1251_NAMES[0], "RU"], [" " + CP1251_NAMES[2], "Россия"],
+                                             [CP1251_NAMES[3], "RU"]])
+    cp1251 = ("warning: lists/sig.csv: the file is not UTF-8; read it as cp1251 (check the names, "
+              "and re-save as UTF-8 to be sure)")
+    code, out, err = run_main(["signatories", "lint", "lists/sig.csv"], capsys)
+    assert code == 1
+    assert [line.split(": ")[:2] for line in out.splitlines()] == [
+        ["lists/sig.csv:3", "error"], ["lists/sig.csv:4", "error"], ["lists/sig.csv:5", "warning"]]
+    assert err.splitlines() == [cp1251, "lists/sig.csv: 4 signatories, 2 errors, 2 warnings"]
+
+    code, out, err = run_main(["signatories", "lint", "lists/sig.csv", "--fix", "-o", "lists/fixed.csv"], capsys)
+    fixes = [line for line in err.splitlines() if line.startswith("fixed ")]
+    assert fixes == [
+        f"fixed lists/sig.csv:5: name {' ' + CP1251_NAMES[2]!r} -> {CP1251_NAMES[2]!r}",
+        "fixed lists/sig.csv:5: country 'Россия' -> 'RU'"]
+
+    code, out, err = run_main(["signatories", "stats", "lists/sig.csv"], capsys)
+    assert code == 1
+    assert err.splitlines()[-1].startswith("error: lists/sig.csv:3: unknown country 'Atlantis'")
+
+    Path("lists/pasted.txt").write_text("Signatories:\nCordaid (Pays-Bas)\n", encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", "lists/pasted.txt", "-o", "lists/new.csv"], capsys)
+    assert code == 0, err
+    assert "  lists/pasted.txt:1: skipped 'Signatories:' as a heading (not a signatory)" in err.splitlines()
+    Path("lists/long.txt").write_text("Org, " * 10_000, encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", "lists/long.txt", "-o", "lists/long.csv"], capsys)
+    assert code == 1 and err.startswith("error: lists/long.txt:1: line 1 has 50,000 characters (at most 20,000)")
+    assert str(tmp_path) not in out + err
+
+
+def _zeroed_glyphs(path: Path) -> Path:
+    """The Georgian test font with its 'glyf' table zeroed: it reads as a font, but every glyph is empty."""
+    from fontTools.ttLib import TTFont
+
+    source = Path(__file__).parent / "resources" / "LetterTestGeorgian-Regular.ttf"
+    data = bytearray(source.read_bytes())
+    entry = TTFont(source).reader.tables["glyf"]
+    data[entry.offset : entry.offset + entry.length] = bytes(entry.length)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _sig_rows(path: Path, bad: str) -> Path:
+    """A cp1251 list: line 3 has the country ``bad``; line 7 is a probable duplicate of line 6."""
+    return _sig_rows_cp1251(path, [[CP1251_NAMES[0], "RU"], [CP1251_NAMES[1], bad], *[[n, "RU"] for n in CP1251_NAMES[2:]],
+                                   ["Kenya Human Rights Commission", "KE"], ["Human Rights Commission", "KE"]])
+
+
+@pytest.fixture
+def typed_problems(tmp_path, monkeypatch):
+    """letters/a.md (typed relative to the current folder) whose every file has a problem: a refused body
+    image, a user font with empty glyphs, an enclosure that is not a PDF, a cp1251 list with a bad row and a
+    probable duplicate in letters/lists/."""
+    from conftest import write_letter
+
+    monkeypatch.chdir(tmp_path)
+    Path("letters/lists").mkdir(parents=True)
+    body = "We, the undersigned, write to you (ქართული).\n\nSee the map:\n\n![Map](maps/missing.png)\n"
+    letter = write_letter(Path("letters"), name="a.md", body=body,
+                          front={"signatories": "lists/sig.csv", "fonts": ["fonts/X.ttf"],
+                                 "enclosures": [{"title": "Annex", "file": "annex.pdf"}]},
+                          rows=[{"name": "Organisation One", "country": "GB"}])
+    _sig_rows(Path("letters/lists/sig.csv"), bad="Atlantis")
+    _zeroed_glyphs(Path("letters/fonts/X.ttf"))
+    Path("letters/annex.pdf").write_bytes(b"not a pdf")
+    image_line = letter.read_text(encoding="utf-8").splitlines().index("![Map](maps/missing.png)") + 1
+    return letter, image_line
+
+
+def test_check_names_every_file_as_typed(typed_problems, capsys, tmp_path):
+    letter, image_line = typed_problems
+    code, out, err = run_main(["check", "letters/a.md"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0] == ("warning: letters/lists/sig.csv: the file is not UTF-8; read it as cp1251 (check the names, "
+                        "and re-save as UTF-8 to be sure)")
+    assert [line.split(": ")[:2] for line in lines[1:-1]] == [
+        ["error", "letters/lists/sig.csv:3"],  # the row that does not load (at load, it stops everything else)
+    ], err
+    # with the bad row fixed, every other file's problem is named as typed
+    _sig_rows(Path("letters/lists/sig.csv"), bad="RU")
+    code, out, err = run_main(["check", "letters/a.md"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert sorted(line.split(": ")[:2] for line in lines[:-1]) == sorted([
+        ["warning", "letters/lists/sig.csv"],    # cp1251
+        ["warning", "letters/lists/sig.csv:7"],  # a probable duplicate of line 6
+        ["error", "letters/fonts/X.ttf"],        # the glyphs of the user's font are empty
+        ["error", f"letters/a.md:{image_line}"],  # the body image does not exist
+        ["error", "letters/annex.pdf"],          # the enclosure is not a PDF
+    ]), err
+    assert (f"error: letters/a.md:{image_line}: image 'maps/missing.png' does not exist — check the file name; "
+            "it is looked for relative to the letter's folder") in lines
+    assert "error: letters/fonts/X.ttf: the font's glyphs are damaged: U+10E5 GEORGIAN LETTER KHAR 'ქ'" in err
+    assert "error: letters/annex.pdf: is not a PDF file" in err
+    assert lines[-1] == "letters/a.md: 3 errors, 2 warnings"
+    assert str(tmp_path) not in out + err
+
+
+def test_check_names_the_letter_as_typed_for_an_inline_list(tmp_path, monkeypatch, capsys):
+    from conftest import write_letter
+
+    monkeypatch.chdir(tmp_path)
+    write_letter(Path("letters"), name="a.md", front={"signatories": ["Cordaid", "Koalicja Karat", "Cordaid"]})
+    code, out, err = run_main(["check", "letters/a.md"], capsys)
+    assert code == 1
+    assert err.splitlines()[0] == ("error: letters/a.md, field 'signatories', item 3: 'Cordaid' is listed more than "
+                                   "once (items 1, 3) — delete the extra rows")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["logo", "tall entry"])
+def test_build_names_files_found_while_typesetting_as_typed(tmp_path, monkeypatch, capsys, case):
+    """Problems found only by typesetting: a logo's text without a glyph, an entry taller than a column."""
+    from conftest import write_letter
+
+    monkeypatch.chdir(tmp_path)
+    if case == "logo":
+        write_letter(Path("letters"), name="a.md", front={"logo": "logo.svg"})
+        Path("letters/logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+                                            '<text x="0" y="15">ბ</text></svg>', encoding="utf-8")
+        expected = ("error: letters/logo.svg: no font in use has a glyph for U+10D1 GEORGIAN LETTER BAN 'ბ' "
+                    "(in letters/logo.svg)")
+    else:
+        write_letter(Path("letters"), name="a.md", front={"columns": "3"},
+                     rows=[{"name": "Organisation One", "country": "GB", "kind": "organisation", "role": ""},
+                           {"name": "Anna Example", "country": "", "kind": "individual", "role": "Director " * 6000}])
+        expected = "error: letters/signatories.csv:3: the entry 'Anna Example' is taller than a column of a page"
+    code, out, err = run_main(["build", "letters/a.md"], capsys)
+    assert code == 1
+    assert [line for line in err.splitlines() if line.startswith("error:")][0].startswith(expected), err
+    assert str(tmp_path) not in out + err

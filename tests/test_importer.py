@@ -338,10 +338,10 @@ def test_lint_fix_writes_the_issue_line_as_three_rows(tmp_path, capsys):
     path.write_text(f'name,country\n"{ISSUE_LINE}",\n"Other (France); Org",FR\n', encoding="utf-8")
     code, out, err = run_main(["signatories", "lint", str(path), "--fix", "-o", str(tmp_path / "fixed.csv")], capsys)
     assert code == 0, err
-    assert out.splitlines() == [
-        f"list.csv:2: warning: '{ISSUE_LINE}' looks like 3 entries run together, split at the ',' or ';' after a "
+    assert out.splitlines() == [  # the list is named as given: here its full path
+        f"{path}:2: warning: '{ISSUE_LINE}' looks like 3 entries run together, split at the ',' or ';' after a "
         "country in parentheses — 'lint --fix' splits them",
-        "list.csv:3: warning: 'Other (France); Org' looks like 2 entries run together, split at the ',' or ';' "
+        f"{path}:3: warning: 'Other (France); Org' looks like 2 entries run together, split at the ',' or ';' "
         "after a country in parentheses — split them by hand: the row's country would apply to which?"]
     rows = [(s.name, s.countries) for s in load_signatories(tmp_path / "fixed.csv")]
     assert rows == [("A", ("FR", "CH")), ("Front Line Defenders", ("IE",)), ("Greenpeace Spain", ("ES",)),
@@ -404,7 +404,7 @@ def test_cli_long_line_is_one_line_exit_1(tmp_path, capsys):
     source.write_text("Org, " * 10_000, encoding="utf-8")
     code, out, err = run_main(["signatories", "import", str(source), "-o", str(tmp_path / "out.csv")], capsys)
     assert code == 1 and err.strip().splitlines() == [
-        "error: pasted.txt:1: line 1 has 50,000 characters (at most 20,000) — put one signatory per line; "
+        f"error: {source}:1: line 1 has 50,000 characters (at most 20,000) — put one signatory per line; "
         "is this really a list of names?"]
     assert not (tmp_path / "out.csv").exists()
 

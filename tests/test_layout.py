@@ -390,5 +390,5 @@ def test_an_entry_taller_than_a_column_is_refused_with_its_line(tmp_path):
     html = render.render_letter(letter, paper="a4", font_set=font_set)
     with pytest.raises(SignatoryError, match="'Anna Example' is taller than a column") as error:
         typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
-    assert error.value.where == "signatories.csv:3"
+    assert error.value.where == f"{letter.signatories_path}:3"  # build names it as typed
     assert "columns: 1" in error.value.hint

@@ -3,6 +3,8 @@ characters, countries; the safe fixes; the lint command; the same checks in `let
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from letter_pdf import lint
@@ -65,10 +67,11 @@ def test_distinct_signatories_not_merged(a, b):
 
 
 def test_sample_has_two_probable_duplicates_and_no_error(resources):
-    report = lint.lint_file(resources / "foreign-agents-signatories.csv")
+    sample = resources / "foreign-agents-signatories.csv"
+    report = lint.lint_file(sample)
     assert report.errors == 0
-    assert [(f.code, f.where) for f in report.findings] == [("probable-duplicate", "foreign-agents-signatories.csv:28"),
-                                                            ("probable-duplicate", "foreign-agents-signatories.csv:35")]
+    assert [(f.code, f.where) for f in report.findings] == [("probable-duplicate", f"{sample}:28"),
+                                                            ("probable-duplicate", f"{sample}:35")]
     hrhf, kenya = report.findings
     assert hrhf.message == (
         "'Human Rights House Foundation HRHF' may be the same as 'Human Rights House Foundation' (line 27): the same "
@@ -91,12 +94,10 @@ def test_countries_still_keep_sections_apart_in_the_sample(resources):
 
 
 def test_bundled_example_marks_its_known_false_alarm_distinct():
-    from pathlib import Path
-
     example = Path(__file__).resolve().parents[1] / "examples" / "joint-letter" / "signatories.csv"
     report = lint.lint_file(example)
     # Kenya Human Rights Commission / Human Rights Commission are two organisations: marked in the file
-    assert [(f.code, f.where) for f in report.findings] == [("probable-duplicate", "signatories.csv:28")]
+    assert [(f.code, f.where) for f in report.findings] == [("probable-duplicate", f"{example}:28")]
 
 
 KENYA = "name,country,distinct-from\nHuman Rights Commission,KE,{first}\nKenya Human Rights Commission,KE,{second}\n"
@@ -110,7 +111,7 @@ def test_distinct_from_silences_a_known_pair(tmp_path, first, second):
     assert [(f.code, f.severity) for f in report.findings] == (
         [("distinct-from", "warning")] if "Somebody" in first else [])
     if "Somebody" in first:
-        assert str(report.findings[0]) == ("list.csv:2: warning: distinct-from 'Somebody else' names no signatory of "
+        assert str(report.findings[0]) == ("lists/list.csv:2: warning: distinct-from 'Somebody else' names no signatory of "
                                            "the list — copy the other entry's name exactly as it is written in its row")
 
 
@@ -118,8 +119,8 @@ def test_distinct_from_only_silences_the_pair_it_names(tmp_path):
     text = KENYA.format(first="", second="Human Rights Commission") + "Kenya Human Rights Commission (Kenya),,\n"
     report = lint.lint_file(write(tmp_path, text))
     assert [(f.where, f.message.split(": ")[0]) for f in report.findings] == [
-        ("list.csv:4", "'Kenya Human Rights Commission (Kenya)' may be the same as 'Human Rights Commission' (line 2)"),
-        ("list.csv:4", "'Kenya Human Rights Commission (Kenya)' may be the same as 'Kenya Human Rights Commission' (line 3)"),
+        ("lists/list.csv:4", "'Kenya Human Rights Commission (Kenya)' may be the same as 'Human Rights Commission' (line 2)"),
+        ("lists/list.csv:4", "'Kenya Human Rights Commission (Kenya)' may be the same as 'Kenya Human Rights Commission' (line 3)"),
     ]
 
 
@@ -133,8 +134,16 @@ def test_distinct_from_in_yaml_and_inline(tmp_path):
     assert [f.code for f in lint.lint_file(plain).findings] == ["probable-duplicate"]
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path, monkeypatch):
+    """Each test runs in its own folder, so that it can name files as a user types them (``lists/x.csv``)."""
+    monkeypatch.chdir(tmp_path)
+
+
 def write(tmp_path, text, name="list.csv"):
-    path = tmp_path / name
+    """Write ``lists/NAME`` in ``tmp_path`` (the current folder); return it as typed (``lists/NAME``)."""
+    (tmp_path / "lists").mkdir(exist_ok=True)
+    path = Path("lists", name)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -184,7 +193,7 @@ def test_fix_file_lists_each_change_and_loads(tmp_path):
     text, changes = lint.fix_file(path)
     fixed = write(tmp_path, text, "fixed.csv")
     assert any("split 'Front Line Defenders (Irlande) Fundacja" in c and "(IE)" in c for c in changes)
-    assert any(c.startswith("list.csv:2: country 'Pays-Bas' -> 'NL'") for c in changes)
+    assert any(c.startswith("lists/list.csv:2: country 'Pays-Bas' -> 'NL'") for c in changes)
     assert any("'Zero\\u200bwidth Org' -> 'Zerowidth Org'" in c for c in changes)
     rows = fixed.read_text(encoding="utf-8").splitlines()
     assert "Front Line Defenders,IE" in rows and "Fundacja Edukacja dla Demokracji,PL" in rows
@@ -198,11 +207,11 @@ def test_cli_lint_exit_codes_and_fix(tmp_path, capsys, resources):
     assert code == 0 and "warning" in out and "0 errors, 2 warnings" in err
     path = write(tmp_path, MESSY)
     code, out, err = run_main(["signatories", "lint", str(path)], capsys)
-    assert code == 1 and "list.csv:4: error: 'Cordaid' is listed more than once" in out
-    assert not (tmp_path / "list.fixed.csv").exists()
+    assert code == 1 and "lists/list.csv:4: error: 'Cordaid' is listed more than once" in out
+    assert not (tmp_path / "lists" / "list.fixed.csv").exists()
     code, out, err = run_main(["signatories", "lint", str(path), "--fix"], capsys)
-    assert code == 1 and "wrote" in err and (tmp_path / "list.fixed.csv").is_file()
-    assert "fixed list.csv:5: split" in err
+    assert code == 1 and "wrote" in err and (tmp_path / "lists" / "list.fixed.csv").is_file()
+    assert "fixed lists/list.csv:5: split" in err
     code, out, err = run_main(["signatories", "lint", str(path), "--fix", "-o", str(path)], capsys)
     assert code == 1 and "overwrite the input" in err and path.read_text(encoding="utf-8") == MESSY
 
@@ -215,10 +224,11 @@ def test_lint_runs_inside_check(make_letter, capsys):
 
     loaded = letter_module.load_letter(letter)
     problems = lint.letter_problems(loaded)
+    listed = loaded.signatories_path  # the library names the list by its full path; 'check' as typed
     assert [str(p) for p in problems] == [
-        "signatories.csv:3: 'Cordaid' is listed more than once (lines 2, 3) — delete the extra rows"]
+        f"{listed}:3: 'Cordaid' is listed more than once (lines 2, 3) — delete the extra rows"]
     findings = lint.letter_findings(loaded)
-    assert any(f.code == "probable-duplicate" and f.where == "signatories.csv:5" for f in findings)
+    assert any(f.code == "probable-duplicate" and f.where == f"{listed}:5" for f in findings)
 
 
 def test_same_name_with_and_without_country_is_a_probable_duplicate():
@@ -287,12 +297,12 @@ def test_lint_scales_to_10000_names(tmp_path):
 def test_cli_check_reports_lint(make_letter, capsys):
     warn_only = make_letter(subdir="warn", rows=[{"name": "Kenya Human Rights Commission", "country": "KE"},
                                                  {"name": "Human Rights Commission", "country": "Kenya"}])
-    code, out, err = run_main(["check", str(warn_only)], capsys)
+    code, out, err = run_main(["check", "warn/letter.md"], capsys)  # typed relative to the current folder
     assert code == 0, err
-    assert "warning: signatories.csv:3: 'Human Rights Commission' may be the same as" in err
+    assert "warning: warn/signatories.csv:3: 'Human Rights Commission' may be the same as" in err
     dup = make_letter(subdir="dup", rows=[{"name": "Cordaid", "country": "NL"}, {"name": "Cordaid", "country": "NL"}])
-    code, out, err = run_main(["check", str(dup)], capsys)
-    assert code == 1 and "error: signatories.csv:3: 'Cordaid' is listed more than once" in err
+    code, out, err = run_main(["check", "dup/letter.md"], capsys)
+    assert code == 1 and "error: dup/signatories.csv:3: 'Cordaid' is listed more than once" in err
     code, out, err = run_main(["build", str(dup)], capsys)
     assert code == 1 and "listed more than once" in err and not (dup.parent / "letter.pdf").exists()
 
@@ -304,7 +314,7 @@ def test_inline_front_matter_list_numbered_by_item(make_letter):
                                                 {"name": "Cordaid", "country": "Pays-Bas"}]})
     problems = lint.letter_problems(letter_module.load_letter(letter))
     assert [str(p) for p in problems] == [
-        "letter.md, field 'signatories', item 3: 'Cordaid' is listed more than once (items 1, 3) — delete the extra rows"]
+        f"{letter}, field 'signatories', item 3: 'Cordaid' is listed more than once (items 1, 3) — delete the extra rows"]
 
 
 def test_formula_like_name_warned():
@@ -324,7 +334,7 @@ def test_formula_like_name_warned():
 ])
 def test_replacement_and_tag_characters_warned_with_the_line(tmp_path, row, message):
     report = lint.lint_file(write(tmp_path, f"name,country,kind,role,group\nCordaid,NL,,,\n{row}\n"))
-    assert [(f.where, f.severity, f.message) for f in report.findings] == [("list.csv:3", "warning", message)]
+    assert [(f.where, f.severity, f.message) for f in report.findings] == [("lists/list.csv:3", "warning", message)]
 
 
 @pytest.mark.parametrize(("role", "warned"), [

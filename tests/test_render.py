@@ -188,7 +188,7 @@ def test_refused_body_image_names_the_line(make_letter):
     letter = letter_module.load_letter(path)
     with pytest.raises(ResourceError) as info:
         render.render_letter(letter, paper="a4", font_set=FontSet.bundled())
-    assert info.value.where == f"letter.md:{letter.body_line + 2}"
+    assert info.value.where == f"{path}:{letter.body_line + 2}"  # the letter as given (build: as typed)
 
 
 def test_a_stylesheet_in_the_letters_folder_replaces_the_bundled_one(make_letter):

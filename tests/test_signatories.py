@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -10,11 +11,20 @@ from letter_pdf.errors import Problems, SignatoryError
 from letter_pdf.signatories import MAX_COLUMNS, MAX_ROWS, from_records, load_signatories, to_csv
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path, monkeypatch):
+    """Each test runs in its own folder, so that it can name files as a user types them (``lists/x.csv``)."""
+    monkeypatch.chdir(tmp_path)
+
+
 def write(tmp_path, text: str | bytes, name: str = "signatories.csv"):
-    path = tmp_path / name
+    """Write ``lists/NAME`` in ``tmp_path`` (the current folder) and return it as typed: ``lists/NAME``,
+    so that messages show the typed path, not the bare name."""
+    (tmp_path / "lists").mkdir(exist_ok=True)
+    path = Path("lists", name)
     if isinstance(text, str):
         text = text.encode("utf-8")
-    path.write_bytes(text)
+    (tmp_path / path).write_bytes(text)
     return path
 
 
@@ -63,8 +73,8 @@ def test_line_numbers_count_multiline_fields(tmp_path):
     with pytest.raises(Problems) as info:
         load_signatories(path)
     lines = problems_of(info)
-    assert lines[0].startswith("signatories.csv:2: the name 'Two<U+000A>line name' contains a line break")
-    assert lines[1].startswith("signatories.csv:6: unknown country 'Atlantis'")
+    assert lines[0].startswith("lists/signatories.csv:2: the name 'Two<U+000A>line name' contains a line break")
+    assert lines[1].startswith("lists/signatories.csv:6: unknown country 'Atlantis'")
 
 
 def test_all_problems_collected_with_lines(tmp_path):
@@ -73,10 +83,10 @@ def test_all_problems_collected_with_lines(tmp_path):
         load_signatories(path)
     lines = problems_of(info)
     assert len(lines) == 4
-    assert lines[0].startswith("signatories.csv:3: the name is empty")
-    assert lines[1].startswith("signatories.csv:4: unknown country 'Polnad'") and "Poland (PL)" in lines[1]
-    assert lines[2].startswith("signatories.csv:5: unknown kind 'robot'")
-    assert lines[3].startswith("signatories.csv:6: the row has 4 fields but the header has 3")
+    assert lines[0].startswith("lists/signatories.csv:3: the name is empty")
+    assert lines[1].startswith("lists/signatories.csv:4: unknown country 'Polnad'") and "Poland (PL)" in lines[1]
+    assert lines[2].startswith("lists/signatories.csv:5: unknown kind 'robot'")
+    assert lines[3].startswith("lists/signatories.csv:6: the row has 4 fields but the header has 3")
 
 
 def test_unknown_column_named_with_suggestion(tmp_path):
@@ -94,7 +104,7 @@ def test_no_name_column_refused_naming_the_columns(tmp_path, text, found):
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, text))
     assert problems_of(info) == [
-        f"signatories.csv:1: there is no 'name' column (the columns are: {found}) — the first line must be a header "
+        f"lists/signatories.csv:1: there is no 'name' column (the columns are: {found}) — the first line must be a header "
         "such as 'name,country,kind,role,group'; 'letter-pdf signatories import' maps other headings "
         "(Organisation, Nom...)"]
 
@@ -104,14 +114,14 @@ def test_one_field_too_many_is_a_quoting_problem_even_when_empty(tmp_path, row):
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, f"name,country,kind\nGood,PL,\n{row}\n"))
     assert problems_of(info) == [
-        f"signatories.csv:3: the row has {row.count(',') + 1} fields but the header has 3 — a name that contains the "
+        f"lists/signatories.csv:3: the row has {row.count(',') + 1} fields but the header has 3 — a name that contains the "
         'delimiter must be in double quotes, e.g. "Committee, Ltd"']
 
 
 def test_empty_columns_at_the_right_of_the_header_allow_as_wide_rows(tmp_path):
     sigs = load_signatories(write(tmp_path, "name,country,,\nA,FR,,\nB,PL\n"))
     assert [(s.name, s.countries) for s in sigs] == [("A", ("FR",)), ("B", ("PL",))]
-    with pytest.raises(SignatoryError, match="signatories.csv:3: the row has 5 fields but the header has 4"):
+    with pytest.raises(SignatoryError, match="lists/signatories.csv:3: the row has 5 fields but the header has 4"):
         load_signatories(write(tmp_path, "name,country,,\nA,FR,,\nB,PL,,,\n"))
 
 
@@ -123,7 +133,7 @@ def test_row_limit_accepts_the_limit_and_refuses_one_more_at_once(tmp_path):
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, "name\n" + rows + 'One too many\n"unclosed\n'))
     assert problems_of(info) == [
-        f"signatories.csv:{MAX_ROWS + 2}: the list has more than 15,000 rows — a list has at most 15,000 signatories; "
+        f"lists/signatories.csv:{MAX_ROWS + 2}: the list has more than 15,000 rows — a list has at most 15,000 signatories; "
         "check that this is the right file, or send the letter with the first signatories and publish the full "
         "list separately"]
 
@@ -133,7 +143,7 @@ def test_row_limit_in_yaml_before_parsing_and_inline(tmp_path):
     path = write(tmp_path, items + "- name: [unclosed\n", "signatories.yaml")
     with pytest.raises(SignatoryError) as info:
         load_signatories(path)
-    assert str(info.value).startswith(f"signatories.yaml:{2 * MAX_ROWS + 1}: the list has more than 15,000 signatories")
+    assert str(info.value).startswith(f"lists/signatories.yaml:{2 * MAX_ROWS + 1}: the list has more than 15,000 signatories")
     with pytest.raises(SignatoryError, match="more than 15,000 signatories"):
         from_records([f"Org {i}" for i in range(MAX_ROWS + 1)], where="letter.md, field 'signatories'")
 
@@ -144,8 +154,8 @@ def test_yaml_size_limit_refused_before_reading(tmp_path):
         f.truncate(10 * 2**20 + 1)  # sparse: nothing is written, nothing is read
     with pytest.raises(SignatoryError) as info:
         load_signatories(path)
-    assert str(info.value).endswith("signatories.yaml: the file is too large (10 MB) — a signatory list is at most 10 MB "
-                                    "in YAML (CSV: 50 MB)")
+    assert str(info.value) == (f"{path}: the file is too large (10 MB) — a signatory list is at most 10 MB "
+                               "in YAML (CSV: 50 MB)")
 
 
 @pytest.mark.parametrize(("cell", "shown"), [
@@ -156,7 +166,7 @@ def test_yaml_size_limit_refused_before_reading(tmp_path):
 def test_name_of_invisible_characters_only_is_an_error(tmp_path, cell, shown):
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, f"name,country\nCordaid,NL\n{cell},DE\n"))
-    assert problems_of(info) == [f"signatories.csv:3: the name has no visible characters (only {shown}) — fill in "
+    assert problems_of(info) == [f"lists/signatories.csv:3: the name has no visible characters (only {shown}) — fill in "
                                  "the name or delete the row"]
     with pytest.raises(SignatoryError, match="item 2: the name has no visible characters"):
         from_records(["Cordaid", cell], where="letter.md, field 'signatories'")
@@ -182,7 +192,7 @@ def test_visible_names_with_invisible_characters_load(tmp_path):
 def test_bidi_controls_and_invisible_text_refused_in_every_printed_field(tmp_path, column, value, message):
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, f'name,kind,{column}\nA,individual,"{value}"\n'))
-    assert problems_of(info) == [f"signatories.csv:2: {message}"]
+    assert problems_of(info) == [f"lists/signatories.csv:2: {message}"]
     with pytest.raises(SignatoryError) as info:
         from_records([{"name": "A", "kind": "individual", column: value}], where="x.yaml")
     assert problems_of(info) == [f"x.yaml, item 1: {message}"]
@@ -205,7 +215,8 @@ def test_windows_1251_decoded_with_warning(tmp_path, caplog):
         sigs = load_signatories(path)
     assert sigs[0].name == "Общественная правозащитная организация «Солдатские матери Санкт-Петербурга»"
     assert sigs[1].countries == ("RU",)
-    assert "cp1251" in caplog.text and "not UTF-8" in caplog.text
+    assert caplog.messages == ["lists/signatories.csv: the file is not UTF-8; read it as cp1251 (check the names, "
+                               "and re-save as UTF-8 to be sure)"]
 
 
 def test_uncertain_legacy_encoding_refused(tmp_path):
@@ -296,7 +307,7 @@ def test_yaml_file_with_line_numbers(tmp_path):
                  "signatories.yaml")
     with pytest.raises(SignatoryError) as info:
         load_signatories(path)
-    assert str(info.value).startswith("signatories.yaml:6: unknown country 'Nowhereland'")
+    assert str(info.value).startswith("lists/signatories.yaml:6: unknown country 'Nowhereland'")
     path.write_text("- name: Koalicja Karat\n  country: Pologne\n- Amnesty International\n"
                     "- name: Two Lands\n  country: [France, CH]\n  group: Europe\n", encoding="utf-8")
     sigs = load_signatories(path)
@@ -331,7 +342,7 @@ def test_spreadsheet_empty_rows_skipped_but_empty_quoted_name_is_an_error(tmp_pa
     assert [(s.name, s.line) for s in sigs] == [("A", 3)]
     with pytest.raises(SignatoryError) as info:
         load_signatories(write(tmp_path, 'name\n""\nA\n'))
-    assert str(info.value).startswith("signatories.csv:2: the name is empty")
+    assert str(info.value).startswith("lists/signatories.csv:2: the name is empty")
 
 
 # --- headers of any width: bounded work, one line ---------------------------------------------------------

@@ -300,8 +300,9 @@ def test_the_glyph_check_after_typesetting_names_each_character_once_and_where_i
     got = sorted((p.where or "", str(p)) for p in info.value.problems)
     assert got == sorted([
         (
-            "logo.svg",
-            "logo.svg: no font in use has a glyph for U+10D1 GEORGIAN LETTER BAN 'ბ' (in logo.svg)"
+            f"{folder / 'logo.svg'}",
+            f"{folder / 'logo.svg'}: no font in use has a glyph for U+10D1 GEORGIAN LETTER BAN 'ბ' "
+            f"(in {folder / 'logo.svg'})"
             " — add a font covering it with the letter's 'fonts:' key, or change the text",
         ),
         (
