@@ -401,3 +401,12 @@ def test_the_librarys_text_is_in_the_debug_log_capped(signed, tmp_path, caplog):
     assert said.startswith(f"{tampered}: ValueError: Insufficient data - ")
     assert len(said) == len(f"{tampered}: ValueError: ") + verify.LIBRARY_TEXT and said.endswith("…")
 
+
+
+def test_a_signers_name_from_the_certificate_is_printed_visibly(tmp_path, unsigned, capsys):
+    """The signer's name comes from the certificate in the file: a bidirectional control in it is shown."""
+    rogue = pki.make_world(tmp_path / "pki", signer_name="Evil\u202eYX")
+    path = _sign(rogue, unsigned, "rogue.pdf")
+    code, out, err = run(capsys, path, "--trust", rogue.ca_pem)
+    assert code == 0, err
+    assert out.splitlines()[0] == "signer: Evil<U+202E>YX"
