@@ -414,7 +414,8 @@ def archive_list(archive_dir) -> None:
         table.append((
             _cut(r["number"]), _cut(r["sent_at"] or f"({r['recorded_at']})"), _cut(r["recipient"], 28),
             _cut(r["channel"]), _cut(r["title"] or "?", 36), _cut(r["version"]),
-            "?" if r["pages"] is None else _cut(r["pages"]), "?" if r["signatories"] is None else _cut(r["signatories"]),
+            "?" if r["pages"] is None else _cut(r["pages"]),
+            "?" if r["signatories"] is None else _cut(r["signatories"]),
             _cut(str(r["pdf_sha256"])[:12]),
         ))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
