@@ -39,6 +39,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -46,9 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from letter_pdf import __version__
-from letter_pdf.errors import ArchiveError
+from letter_pdf.errors import ArchiveError, LetterPdfError, Problems
 from letter_pdf.model import CHANNELS
 from letter_pdf.output import fsync_dir, write_temp
+from letter_pdf.text import char_name, refused_character, suspect_characters, visible
 from letter_pdf.manifest import canonical_json, read_attachments, parse_manifest, MANIFEST_NAME
 
 log = logging.getLogger("letter_pdf")
@@ -148,7 +150,7 @@ def parse_sent_at(value: str | None) -> str | None:
         moment = dt.datetime.fromisoformat(text)
     except ValueError as exc:
         raise ArchiveError(
-            f"--sent-at '{text}' is not an ISO date or time",
+            f"--sent-at '{plain(text, 40)}' is not an ISO date or time",
             hint="write it like 2026-11-29 or 2026-11-29T14:30 or 2026-11-29T14:30+01:00",
         ) from exc
     if moment.tzinfo is None:
@@ -157,13 +159,54 @@ def parse_sent_at(value: str | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _check_sending(recipient: str, channel: str, sent_at: str | None) -> tuple[str, str | None]:
+def _refused_in_option(option: str, text: str) -> ArchiveError | None:
+    """The problem with a one-line option's text, or ``None``: what is recorded is printed by ``list`` and
+    ``show``, so what would make them show something other than what was typed is refused, as in the letter
+    (bidirectional controls, control characters), and so are line breaks and tabs (one line each)."""
+    refused = refused_character(text)
+    if refused is None and (breaks := [ch for ch in "\n\t" if ch in text]):
+        refused = f"a control character, {char_name(breaks[0])}", "write it on one line, with spaces only"
+    if refused is not None:
+        what, hint = refused
+        return ArchiveError(f"the value contains {what}: '{plain(text, 80)}'", where=option, hint=hint)
+    if (suspect := suspect_characters(text)) is not None:
+        log.warning("%s: the value contains %s: '%s'", option, suspect, visible(text))
+    return None
+
+
+def _check_sending(recipient: str, channel: str, sent_at: str | None, ref: str | None = None,
+                   note: str | None = None) -> tuple[str, str | None]:
+    """The recipient (NFC, trimmed) and the time of sending, normalised; every problem of the options raised."""
+    problems = [problem for option, text in (("--to", recipient), ("--via", channel), ("--ref", ref), ("--note", note))
+                if isinstance(text, str) and (problem := _refused_in_option(option, text)) is not None]
     recipient = unicodedata.normalize("NFC", (recipient or "").strip())
     if not recipient:
-        raise ArchiveError("the recipient is missing", hint='say to whom it was sent: --to "Name"')
-    if channel not in CHANNELS:
-        raise ArchiveError(f"unknown channel '{channel}'", hint=f"use one of: {', '.join(CHANNELS)}")
+        problems.append(ArchiveError("the recipient is missing", hint='say to whom it was sent: --to "Name"'))
+    if channel not in CHANNELS and not any(p.where == "--via" for p in problems):
+        problems.append(ArchiveError(f"unknown channel '{plain(channel, 40)}'",
+                                     hint=f"use one of: {', '.join(CHANNELS)}"))
+    if len(problems) > 1:
+        raise Problems(problems)
+    if problems:
+        raise problems[0]
     return recipient, parse_sent_at(sent_at)
+
+
+LIBRARY_TEXT = 120  # at most this much of a library's own error text is quoted in a message
+
+
+def _detail(exc: BaseException) -> str:
+    """A library's error text as it may be quoted in a message: made visible and capped."""
+    return visible(str(exc) or type(exc).__name__, LIBRARY_TEXT)
+
+
+def plain(value: Any, limit: int | None = None) -> str:
+    """A value from a record as it may be printed: control characters, bidirectional controls, line breaks,
+    tabs and marks of damaged text shown as ``<U+XXXX>`` (a record written before they were refused, or
+    edited, is shown as it is, never reordered or coloured); shortened to ``limit`` characters when given."""
+    text = "" if value is None else str(value)
+    shown = visible(text, sys.maxsize).replace("\n", "<U+000A>").replace("\t", "<U+0009>")
+    return shown if limit is None or len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def locate(archive_dir: str | Path | None = None, *, beside: str | Path | None = None) -> Path:
@@ -175,7 +218,7 @@ def locate(archive_dir: str | Path | None = None, *, beside: str | Path | None =
     if env:
         return Path(env)
     if beside is not None:
-        return Path(beside).resolve().parent / "archive"
+        return Path(beside).parent / "archive"  # as the user typed it: messages name it so
     return Path("archive")
 
 
@@ -238,7 +281,8 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
                     attachments.update(read_attachments(reader, names))
             signed = _has_signature(reader)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise ArchiveError(f"the PDF is damaged and cannot be read ({exc})", where=path,
+        log.debug("%s: %s: %s", path, type(exc).__name__, _detail(exc))
+        raise ArchiveError("the PDF is damaged and cannot be read", where=path,
                            hint="record the PDF file exactly as it was sent") from exc
     if MANIFEST_NAME in attachments and manifest is None:
         manifest_note = f"the PDF's {MANIFEST_NAME} is unreadable; the letter details are unknown"
@@ -265,8 +309,9 @@ def signature_facts(path: Path) -> list[dict]:
     try:
         report = verify_module.verify_pdf(path)
     except Exception as exc:  # a signature we cannot validate is still recorded as sent
-        log.warning("cannot examine the signature of %s: %s", path, exc)
-        return [{"note": f"signed; the signature could not be examined ({exc})"}]
+        why = visible(exc.message, LIBRARY_TEXT) if isinstance(exc, LetterPdfError) else _detail(exc)
+        log.warning("cannot examine the signature of %s: %s", path, why)
+        return [{"note": f"signed; the signature could not be examined ({why})"}]
     items = report if isinstance(report, (list, tuple)) else [report]
     out = []
     for item in items:
@@ -418,6 +463,18 @@ _LABELS = {"hash": "chain hash", "previous": "previous hash", "recorded_at": "re
            "pdf_sha256": "PDF SHA-256", "signed": "signed"}
 
 
+def _records_are(numbers: list[int]) -> str:
+    """``record 3 is``, ``records 3–5, 9 are`` (runs of numbers as ranges)."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    text = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+    return f"record {text} is" if len(numbers) == 1 else f"records {text} are"
+
+
 def _shown(value: Any) -> str:
     return "nothing" if value is None else repr(value)
 
@@ -440,6 +497,7 @@ class Archive:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self._index_made = False  # the last _connect(write=True) found no index table and made one
 
     # -------------------------------------------------------------------------------------- plumbing
 
@@ -518,11 +576,14 @@ class Archive:
             db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
             db.execute("PRAGMA synchronous=FULL")
             if write:
+                # no index, or one without its table: created here and filled by _catch_up, which says so
+                self._index_made = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                              "AND name = 'records'").fetchone()[0] == 0
                 db.executescript(_SCHEMA)
             else:
                 db.execute("SELECT count(*) FROM records").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"the archive's index is damaged ({exc})", where=path,
+            raise ArchiveError(f"the archive's index is damaged ({_detail(exc)})", where=path,
                                hint="run 'letter-pdf archive verify', then 'letter-pdf archive reindex'") from exc
         return db
 
@@ -550,11 +611,21 @@ class Archive:
         return record, sha256_bytes(data)
 
     def _catch_up(self, db: sqlite3.Connection) -> None:
-        """Add to the index the records written after its last transaction (a crash between the two)."""
+        """Add to the index the records written after its last transaction (a crash between the two).
+
+        A crash leaves the index one record behind, which is brought up to date quietly; anything more (an index
+        made anew by ``_connect``, or several records missing) is an index that was changed: a warning says so."""
         indexed = db.execute("SELECT max(number) FROM records").fetchone()[0] or 0
         missing = [n for n in self.record_numbers() if n > indexed]
         if not missing:
             return
+        if self._index_made:
+            log.warning("the index was missing or damaged; rebuilt from the records")
+        elif len(missing) > 1:
+            log.warning("%s missing from the index; added from the record files", _records_are(missing))
+        else:
+            log.info("record %d was not yet in the index (an interrupted record); added from its record file",
+                     missing[0])
         previous = db.execute("SELECT hash FROM records WHERE number = ?", (indexed,)).fetchone()
         previous = previous[0] if previous else GENESIS
         rows = []
@@ -630,7 +701,7 @@ class Archive:
         file_name: str | None = None,
     ) -> tuple[dict, str]:
         """Store the PDF and a record of its sending; return (record, chain hash). Nothing is changed on error."""
-        recipient, sent = _check_sending(recipient, channel, sent_at)
+        recipient, sent = _check_sending(recipient, channel, sent_at, ref, note)
         facts = inspect_pdf(pdf)
         signatures = signature_facts(Path(pdf)) if facts.signed else []
         manifest = facts.manifest
@@ -718,16 +789,17 @@ class Archive:
                 finally:
                     db.close()
         except OSError as exc:
-            raise ArchiveError(f"cannot write to the archive ({exc.strerror or exc})", where=self.root,
+            raise ArchiveError(f"cannot write to the archive ({exc.strerror or _detail(exc)})", where=self.root,
                                hint="check the folder's permissions and free space") from exc
         except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"the archive's index is damaged ({exc})", where=self.root / INDEX,
+            raise ArchiveError(f"the archive's index is damaged ({_detail(exc)})", where=self.root / INDEX,
                                hint="run 'letter-pdf archive verify', then 'letter-pdf archive reindex'") from exc
         return record, digest
 
-    def preflight(self, *, recipient: str, channel: str, sent_at: str | None = None) -> None:
+    def preflight(self, *, recipient: str, channel: str, sent_at: str | None = None, ref: str | None = None,
+                  note: str | None = None) -> None:
         """Check, without writing anything, that a record could be made (``build --archive`` asks first)."""
-        _check_sending(recipient, channel, sent_at)
+        _check_sending(recipient, channel, sent_at, ref, note)
         if self.root.exists() and not self.root.is_dir():
             raise ArchiveError("exists and is not a folder", where=self.root)
         if self.root.is_dir():
@@ -806,7 +878,7 @@ class Archive:
                 index = {row[0]: row for row in
                          db.execute(f"SELECT {', '.join(_COLUMNS)} FROM records ORDER BY number").fetchall()}
             except sqlite3.DatabaseError as exc:
-                raise ArchiveError(f"the archive's index is damaged ({exc})", where=self.root / INDEX,
+                raise ArchiveError(f"the archive's index is damaged ({_detail(exc)})", where=self.root / INDEX,
                                    hint="run 'letter-pdf archive reindex'") from exc
             finally:
                 db.close()
@@ -818,6 +890,11 @@ class Archive:
             if index is not None and number in index:
                 self._warn_if_disagreeing(number, index[number], row)
             rows.append(dict(zip(_COLUMNS, row)))
+        if index is None and numbers:  # a read-only copy without its index
+            log.warning("the archive has no index; listed from the record files")
+        elif unindexed := [n for n in numbers if n not in index]:
+            log.warning("%s missing from the index; listed from the record files — run 'letter-pdf archive "
+                        "verify'", _records_are(unindexed))
         for number in sorted(set(index or ()) - set(numbers)):
             log.warning("record %d is in the index but its file is missing; run 'letter-pdf archive verify'", number)
         return rows
@@ -921,7 +998,7 @@ class Archive:
                     if made.version_info != (1, 0):
                         raise bagit.BagError(f"it declares BagIt {made.tags.get('BagIt-Version')}, not 1.0")
                 except (bagit.BagError, OSError) as exc:
-                    raise ArchiveError(f"cannot make the BagIt bag ({exc})", where=dest) from exc
+                    raise ArchiveError(f"cannot make the BagIt bag ({_detail(exc)})", where=dest) from exc
             os.chmod(work, 0o755)
             if dest.is_dir():
                 dest.rmdir()
@@ -947,7 +1024,7 @@ class Archive:
             reader = PdfReader(io.BytesIO(self.read_object(record["pdf"]["object"])))
             text = "\n".join(page.extract_text() or "" for page in reader.pages)
         except Exception as exc:  # noqa: BLE001 - a PDF we cannot read gives no text, not a crash
-            return None, f"record {record['number']}: the PDF's text cannot be read ({exc})"
+            return None, f"record {record['number']}: the PDF's text cannot be read ({_detail(exc)})"
         return text, f"record {record['number']} has no manifest: its text is the text extracted from the PDF"
 
     def diff(self, old: int, new: int) -> Diff:
@@ -993,7 +1070,7 @@ class Archive:
                 if marker.get("format") != ARCHIVE_FORMAT:
                     err(MARKER, f"unknown archive format {marker.get('format')!r}")
             except (OSError, ValueError, AttributeError) as exc:
-                err(MARKER, f"the archive's marker file is unreadable ({exc})")
+                err(MARKER, f"the archive's marker file is unreadable ({_detail(exc)})")
             for entry in sorted(self.root.iterdir()):
                 if entry.name.startswith(TMP_PREFIX):
                     note(entry.relative_to(self.root), "temporary file left by an interrupted command")
@@ -1103,7 +1180,7 @@ class Archive:
                     finally:
                         db.close()
                 except sqlite3.DatabaseError as exc:
-                    err(INDEX, f"the index is damaged ({exc}); run 'letter-pdf archive reindex'")
+                    err(INDEX, f"the index is damaged ({_detail(exc)}); run 'letter-pdf archive reindex'")
                     rows = {}
                 # every field of every row must say what its record says: 'list' reads the records, but
                 # nobody may be told by the index what the records do not say
@@ -1176,7 +1253,7 @@ The second is the record's chain hash: the archive's next record carries it as "
 
 
 def describe(record: dict, digest: str) -> list[str]:
-    """Everything in a record, as lines of text for ``archive show``."""
+    """Everything in a record, as lines of text for ``archive show`` (made ``plain``)."""
     letter = record.get("letter") or {}
     pdf = record.get("pdf") or {}
     lines = [
@@ -1233,4 +1310,4 @@ def describe(record: dict, digest: str) -> list[str]:
         for number, s in enumerate(signatories, start=1):
             extra = [", ".join(s.get("countries") or []), s.get("kind"), s.get("role"), s.get("group")]
             lines.append(f"  {number:>4}. {s['name']}  ({'; '.join(x for x in extra if x)})")
-    return lines
+    return [plain(line) for line in lines]  # a record's text, shown never reordered or coloured

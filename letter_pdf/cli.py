@@ -339,10 +339,12 @@ def _open_archive(archive_dir: Path | None):
 
 
 def _echo_recorded(record: dict, digest: str, root: Path) -> None:
+    from letter_pdf.archive import plain
+
     letter = record["letter"]
     title = letter.get("title") or record["pdf"]["file_name"]
-    click.echo(f"recorded as number {record['number']} in {root}: {title}, version {letter['version']}, "
-               f"to {record['recipient']} by {record['channel']}")
+    click.echo(plain(f"recorded as number {record['number']} in {root}: {title}, version {letter['version']}, "
+                     f"to {record['recipient']} by {record['channel']}"))
     for note in record.get("notes") or []:
         click.echo(f"note: {note}", err=True)
     click.echo(f"chain head: {digest}")
@@ -386,9 +388,11 @@ def archive_record(pdf, recipient, channel, ref, note, sent_at, archive_dir) -> 
     _echo_recorded(record, digest, store.root)
 
 
-def _cut(text, width: int) -> str:
-    text = "" if text is None else str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _cut(text, width: int | None = None) -> str:
+    """A cell of a table, as it may be printed (``archive.plain``), shortened to ``width``."""
+    from letter_pdf.archive import plain
+
+    return plain(text, width)
 
 
 @archive.command("list")
@@ -408,9 +412,11 @@ def archive_list(archive_dir) -> None:
     table = [("No", "Sent at", "Recipient", "Via", "Title", "Ver", "Pages", "Signatories", "PDF SHA-256")]
     for r in rows:
         table.append((
-            str(r["number"]), r["sent_at"] or f"({r['recorded_at']})", _cut(r["recipient"], 28), r["channel"],
-            _cut(r["title"] or "?", 36), str(r["version"]), "?" if r["pages"] is None else str(r["pages"]),
-            "?" if r["signatories"] is None else str(r["signatories"]), r["pdf_sha256"][:12],
+            _cut(r["number"]), _cut(r["sent_at"] or f"({r['recorded_at']})"), _cut(r["recipient"], 28),
+            _cut(r["channel"]), _cut(r["title"] or "?", 36), _cut(r["version"]),
+            "?" if r["pages"] is None else _cut(r["pages"]),
+            "?" if r["signatories"] is None else _cut(r["signatories"]),
+            _cut(str(r["pdf_sha256"])[:12]),
         ))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
@@ -466,20 +472,23 @@ def archive_diff(old, new, archive_dir) -> None:
     Example:
       letter-pdf archive diff 1 3
     """
+    from letter_pdf.archive import plain
+    from letter_pdf.text import visible
+
     diff = _open_archive(archive_dir).diff(old, new)
     for note in diff.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {plain(note)}", err=True)
     for field, before, after in diff.sending:
-        click.echo(f"sent {field}: {before or '-'} -> {after or '-'}")
+        click.echo(plain(f"sent {field}: {before or '-'} -> {after or '-'}"))
     if diff.same:
         click.echo(f"records {old} and {new}: the same letter (text, fields and signatories)")
         return
     for field, before, after in diff.fields:
-        click.echo(f"~ {field}: {before!r} -> {after!r}")
+        click.echo(plain(f"~ {field}: {before!r} -> {after!r}"))
 
     def who(s: dict) -> str:
         details = [", ".join(s.get("countries") or []), s.get("kind"), s.get("role"), s.get("group")]
-        return f"{s['name']} ({'; '.join(d for d in details if d)})"
+        return plain(f"{s['name']} ({'; '.join(d for d in details if d)})")
 
     if diff.added or diff.removed or diff.changed:
         click.echo(f"Signatories: {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed")
@@ -492,7 +501,7 @@ def archive_diff(old, new, archive_dir) -> None:
     if diff.text:
         click.echo("Letter text:")
         for line in diff.text:
-            click.echo(line)
+            click.echo(visible(line, sys.maxsize))  # the letter's lines, tabs kept; nothing reordered
 
 
 @archive.command("verify")

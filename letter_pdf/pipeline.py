@@ -212,7 +212,8 @@ def _prepare_archive(options: BuildOptions, letter_path: Path):
     if not options.to or not options.via:
         raise ArchiveError("--archive needs --to and --via", hint='e.g. --to "The Minister" --via email')
     store = archive.Archive(archive.locate(options.archive_dir, beside=letter_path))
-    store.preflight(recipient=options.to, channel=options.via, sent_at=options.sent_at)
+    store.preflight(recipient=options.to, channel=options.via, sent_at=options.sent_at, ref=options.ref,
+                    note=options.note)
     return store
 
 

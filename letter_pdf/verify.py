@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from letter_pdf.errors import VerificationError
+from letter_pdf.text import visible
 
 log = logging.getLogger("letter_pdf")
 
@@ -36,6 +37,8 @@ class VerifyReport:
     ok: bool
     reasons: tuple[str, ...]  # why it is not ok (empty when ok)
 
+
+LIBRARY_TEXT = 120  # at most this much of a library's own error text is quoted in a message
 
 _COVERAGE = {"ENTIRE_FILE": "entire file", "ENTIRE_REVISION": "entire revision", "CONTIGUOUS_BLOCK_FROM_START": "partial",
              "UNCLEAR": "unclear"}
@@ -78,12 +81,20 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
         raise VerificationError(f"cannot read the file ({exc.strerror})", where=path) from exc
     if not data.lstrip()[:5] == b"%PDF-":
         raise VerificationError("not a PDF file", where=path)
+    # a damaged file: pyHanko's reader and asn1crypto raise many kinds, some with pages of text (an integer
+    # of hundreds of digits read from a changed length); the message says what it means, -v shows the rest
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
+    except Exception as exc:
+        raise _unreadable(path, exc, "the PDF is damaged or was changed: it cannot be read") from exc
+    try:
         signatures = list(reader.embedded_regular_signatures)
-    except Exception as exc:  # a damaged file: pyHanko's reader raises several kinds
-        raise VerificationError(f"the PDF cannot be read ({type(exc).__name__}: {exc})", where=path,
-                                hint="the file is damaged or was changed after signing") from exc
+    except Exception as exc:
+        from pyhanko.pdf_utils.misc import PdfError
+
+        raise _unreadable(path, exc, "the PDF is damaged or was changed: its signatures cannot be read"
+                          if isinstance(exc, PdfError) else
+                          "the signature's data is damaged or the file was changed: it cannot be read") from exc
     if not signatures:
         raise VerificationError("the PDF has no signature", where=path, hint="sign it with letter-pdf build --sign KEY.p12")
 
@@ -101,14 +112,14 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
             status = validate_pdf_signature(emb, signer_validation_context=context(), ts_validation_context=context(),
                                             key_usage_settings=usage)
         except Exception as exc:  # a structurally broken signature is a failed verification, not a crash
-            raise VerificationError(f"the signature '{emb.field_name}' cannot be checked "
-                                    f"({type(exc).__name__}: {exc})", where=path) from exc
+            raise _unreadable(path, exc, f"the signature '{_field(emb)}' is damaged or the file was changed: "
+                                         "it cannot be checked") from exc
         statuses.append((emb, status))
 
     # earlier signatures (e.g. a co-signer who signed the same file first) must hold too, and what came
     # after them must be allowed by a certification among them
     for emb, status in statuses[:-1]:
-        name = emb.field_name
+        name = _field(emb)
         if not status.intact:
             reasons.append(f"the document was changed after the earlier signature '{name}' was made: "
                            "its bytes no longer match that signature")
@@ -250,8 +261,23 @@ def _chains(cert, emb, context) -> tuple[bool, str]:
     except PathBuildingError:
         return False, "no certificate chain found"
     except Exception as exc:  # noqa: BLE001 - a path that does not validate (expired, revoked, ...)
-        return False, f"the certificate chain is not valid: {exc}"
+        return False, f"the certificate chain is not valid: {visible(str(exc), LIBRARY_TEXT)}"
     return True, ""
+
+
+def _unreadable(path: Path, exc: Exception, message: str) -> VerificationError:
+    """The error for a file or signature the libraries cannot read: a plain message; their own text (capped)
+    only in the debug log, which -v shows."""
+    log.debug("%s: %s: %s", path, type(exc).__name__, visible(str(exc), LIBRARY_TEXT))
+    return VerificationError(message, where=path, hint="compare it with the file as it was sent or signed")
+
+
+def _field(emb) -> str:
+    """The signature field's name, as it may be printed (it comes from the file)."""
+    try:
+        return visible(str(emb.field_name), 60)
+    except Exception:  # noqa: BLE001 - a name that cannot be read is no reason to stop
+        return "?"
 
 
 def _signer_name(cert) -> str:
@@ -270,7 +296,7 @@ def describe(report: VerifyReport) -> list[str]:
     else:
         intact, valid = "yes", yes_no(report.valid)
     lines = [
-        f"signer: {report.signer}",
+        f"signer: {visible(report.signer, 200)}",  # from the certificate: shown, never reordered
         f"signing time: {when} ({'from the RFC 3161 timestamp' if report.timestamped else 'as claimed by the signer, no timestamp'})",
         f"timestamped: {yes_no(report.timestamped)}",
         f"intact: {intact}",

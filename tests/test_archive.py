@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -505,6 +506,36 @@ def test_a_gap_in_the_index_is_an_error(copy):
     assert result.exit_code == 1
     assert _error_lines(result) == ["error: index.sqlite: records [3] are missing from the index; "
                                     "run 'letter-pdf archive reindex'"]
+    listed = run("archive", "list", archive=copy)  # says so too, and lists record 3 from its record file
+    assert listed.exit_code == 0
+    assert listed.stderr == ("warning: record 3 is missing from the index; listed from the record files — run "
+                             "'letter-pdf archive verify'\n")
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("damage", ["DROP TABLE records", "DELETE FROM records", "delete index.sqlite"])
+def test_list_says_when_it_rebuilt_the_index(copy, filled, damage):
+    """The records are the truth: the index rebuilt from them is right (verify passes), but it is said."""
+    if damage.startswith("delete "):
+        (copy / "index.sqlite").unlink()
+    else:
+        _forge_index(copy, damage)
+    listed = run("archive", "list", archive=copy)
+    assert listed.exit_code == 0
+    assert listed.stderr == ("warning: the index was missing or damaged; rebuilt from the records\n"
+                             if damage != "DELETE FROM records" else
+                             "warning: records 1–5 are missing from the index; added from the record files\n")
+    assert listed.stdout == run("archive", "list", archive=filled).stdout
+    assert _verify(copy).exit_code == 0
+    again = run("archive", "list", archive=copy)
+    assert again.stderr == "" and again.stdout == listed.stdout
+
+
+def test_recording_says_when_it_rebuilt_the_index(copy, pdfs):
+    (copy / "index.sqlite").unlink()
+    result = record(copy, pdfs["v2"], "X", "email")
+    assert result.stderr == "warning: the index was missing or damaged; rebuilt from the records\n"
+    assert A.Archive(copy).get(6)[0]["letter"]["version"] == 2  # counted from the rebuilt index
 
 
 def test_stored_files_are_read_only(filled):
@@ -524,7 +555,12 @@ def test_index_behind_the_records_is_caught_up(copy):
     db.close()
     result = _verify(copy)
     assert result.exit_code == 0 and "index is 2 record(s) behind" in result.stderr
+    listed = run("archive", "list", archive=copy)  # more than a crash leaves: said
+    assert listed.stderr == "warning: records 4–5 are missing from the index; added from the record files\n"
     assert [r["number"] for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
+    _forge_index(copy, "DELETE FROM records WHERE number = 5")  # what a crash after the commit point leaves
+    listed = run("archive", "list", archive=copy)
+    assert listed.exit_code == 0 and listed.stderr == "" and len(listed.stdout.splitlines()) == 1 + 5
 
 
 # ------------------------------------------------------------------------------------ crashes and races
@@ -764,6 +800,10 @@ def test_build_archive_options_are_checked_before_any_work(make_letter, tmp_path
     assert result.exit_code == 1 and "--archive needs --to and --via" in result.stderr
     result = run("build", letter, "--archive", "--to", "X", "--via", "email", "--sent-at", "soon")
     assert result.exit_code == 1 and "--sent-at 'soon' is not an ISO date" in result.stderr
+    result = run("build", letter, "--archive", "--to", "X", "--via", "email", "--note", "a\u202eb")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: --note: the value contains an invisible bidirectional control, U+202E "
+                             f"RIGHT-TO-LEFT OVERRIDE: 'a<U+202E>b' — {BIDI_HINT}\n")
     damaged = tmp_path / "damaged"
     damaged.mkdir()
     (damaged / A.MARKER).write_bytes(A.canonical_json({"format": A.ARCHIVE_FORMAT}))
@@ -821,3 +861,125 @@ def test_diff_shows_a_rename_as_a_change_like_signatories_diff():
         ("Amnesty International", "Amnesty International Ltd"),
         ("Reporters sans frontières", "Reporters sans frontières (RSF)"),
     ]
+
+
+# ------------------------------------------------------------------ what is printed is what was typed
+
+BIDI_HINT = "it can reorder what is printed; delete it (it is invisible in most editors: retype the text around it)"
+CONTROL_HINT = "delete it (it is invisible in most editors: retype the text around it)"
+ONE_LINE_HINT = "write it on one line, with spaces only"
+REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_bidi_controls_in_the_sending_options_are_refused(pdfs, tmp_path):
+    """As in any field of the letter: each option named on its line; nothing written."""
+    archive = tmp_path / "archive"
+    result = run("archive", "record", pdfs["plain"], "--to", "Evil\u202eYX", "--ref", "R\u202e1", "--note", "a\u2066b",
+                 "--via", "post", archive=archive)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: --to: the value contains an invisible bidirectional control, U+202E RIGHT-TO-LEFT OVERRIDE: "
+        f"'Evil<U+202E>YX' — {BIDI_HINT}",
+        "error: --ref: the value contains an invisible bidirectional control, U+202E RIGHT-TO-LEFT OVERRIDE: "
+        f"'R<U+202E>1' — {BIDI_HINT}",
+        "error: --note: the value contains an invisible bidirectional control, U+2066 LEFT-TO-RIGHT ISOLATE: "
+        f"'a<U+2066>b' — {BIDI_HINT}",
+    ]
+    assert not archive.exists()
+
+
+@pytest.mark.parametrize("option, value, shown, what, hint", [
+    ("--to", "A\x1b[31mred", "A<U+001B>[31mred", "U+001B CONTROL", CONTROL_HINT),
+    ("--ref", "RR\x851", "RR<U+0085>1", "U+0085 CONTROL", CONTROL_HINT),
+    ("--note", "line one\nline two", "line one<U+000A>line two", "U+000A CONTROL", ONE_LINE_HINT),
+    ("--to", "The\tMinister", "The<U+0009>Minister", "U+0009 CONTROL", ONE_LINE_HINT),
+])
+def test_control_characters_and_line_breaks_in_the_sending_options_are_refused(pdfs, tmp_path, option, value,
+                                                                                shown, what, hint):
+    archive = tmp_path / "archive"
+    options = {"--to": "X", "--via": "post", option: value}
+    result = run("archive", "record", pdfs["plain"], *[x for pair in options.items() for x in pair], archive=archive)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {option}: the value contains a control character, {what}: '{shown}' — {hint}\n"
+    assert not archive.exists()
+
+
+def test_the_library_refuses_them_in_the_channel_too(tmp_path):
+    with pytest.raises(ArchiveError) as info:
+        A.Archive(tmp_path / "a").record(tmp_path / "x.pdf", recipient="X", channel="post\u202e")
+    assert info.value.where == "--via" and "'post<U+202E>'" in info.value.message
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.fixture
+def older(pdfs, tmp_path, monkeypatch) -> Path:
+    """Records made before these characters were refused (or edited since): controls in the record files."""
+    monkeypatch.setattr(A, "_refused_in_option", lambda option, text: None)
+    store = A.Archive(tmp_path / "older")
+    store.record(pdfs["plain"], recipient="Evil\u202eYX", channel="post", ref="R\u202e1", note="a\u2066b")
+    store.record(pdfs["plain"], recipient="A\x1b[31mred", channel="email")
+    store.record(pdfs["plain"], recipient="Plain", channel="email", note="two\nlines")
+    monkeypatch.undo()
+    return store.root
+
+
+def test_list_shows_an_older_records_controls_visibly_in_straight_columns(older):
+    result = run("archive", "list", archive=older)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert not REFUSED.search(result.stdout)
+    lines = result.stdout.splitlines()
+    recipient, via = lines[0].index("Recipient"), lines[0].index("Via")
+    assert [line[recipient:via].rstrip() for line in lines[1:]] == ["Evil<U+202E>YX", "A<U+001B>[31mred", "Plain"]
+    assert [line[via:].split()[0] for line in lines[1:]] == ["post", "email", "email"]
+    assert _verify(older).exit_code == 0  # the records themselves are intact
+
+
+def test_show_prints_an_older_records_controls_visibly(older):
+    first = run("archive", "show", "1", archive=older)
+    assert first.exit_code == 0 and not REFUSED.search(first.stdout)
+    lines = first.stdout.splitlines()
+    assert "Recipient:     Evil<U+202E>YX" in lines
+    assert "Sending ref:   R<U+202E>1" in lines and "Note:          a<U+2066>b" in lines
+    third = run("archive", "show", "3", archive=older).stdout
+    assert "Note:          two<U+000A>lines" in third.splitlines()
+    assert "Recipient:     A<U+001B>[31mred" in run("archive", "show", "2", archive=older).stdout.splitlines()
+
+
+# ----------------------------------------------------- the archive named as the user typed its folder
+
+def test_messages_name_the_archive_beside_the_pdf_as_typed(pdfs, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.delenv(A.ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)
+    Path("sent").mkdir()
+    shutil.copy(pdfs["plain"], "sent/letter.pdf")
+    result = record(None, Path("sent/letter.pdf"), "X", "post")
+    assert result.stdout.splitlines()[0] == "recorded as number 1 in sent/archive: letter.pdf, version 1, to X by post"
+    (tmp_path / "sent" / "archive" / "index.sqlite").write_bytes(b"this is not a database" * 100)
+    damaged = ("the archive's index is damaged (file is not a database) — run 'letter-pdf archive verify', then "
+               "'letter-pdf archive reindex'\n")
+    result = run("archive", "record", "sent/letter.pdf", "--to", "X", "--via", "post")
+    assert result.exit_code == 1 and result.stderr == f"error: sent/archive/index.sqlite: {damaged}"
+    result = run("archive", "list", "--archive-dir", "sent/archive")
+    assert result.exit_code == 1 and result.stderr == f"error: sent/archive/index.sqlite: {damaged}"
+
+
+def test_a_damaged_signature_is_recorded_with_a_plain_note(tmp_path):
+    """Recorded as sent (it was), with what is wrong in plain words: not the library's text, not the hint."""
+    import pki
+
+    from letter_pdf import sign
+
+    world = pki.make_world(tmp_path / "pki")
+    data = sign.sign_pdf(pki.sample_pdf(), sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE),
+                         field_box=pki.SAMPLE_BOX)
+    start = re.search(rb"/Contents\s*<", data).end()
+    assert data[start:start + 4] == b"3082"
+    pdf = tmp_path / "damaged.pdf"
+    pdf.write_bytes(data[:start] + b"30ff" + data[start + 4:])  # a length of 127 bytes: a 300-digit integer
+    result = record(tmp_path / "archive", pdf, "X", "post")
+    why = "the signature's data is damaged or the file was changed: it cannot be read"
+    assert result.stderr.splitlines()[0] == f"warning: cannot examine the signature of {pdf}: {why}"
+    rec, _ = A.Archive(tmp_path / "archive").get(1)
+    assert rec["signatures"] == [{"note": f"signed; the signature could not be examined ({why})"}]

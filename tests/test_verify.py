@@ -344,3 +344,69 @@ def test_a_second_signature_after_a_certification_fails(certified, world, tmp_pa
     code, _, err = run(capsys, path, "--trust", world.ca_pem)
     assert code == 1
     assert "changes after the certification signature 'Signature' are not allowed" in err
+
+
+# ------------------------------------------------------------------------ damaged files: one plain line
+
+UNREADABLE_HINT = "compare it with the file as it was sent or signed"
+
+
+def _contents(data: bytes) -> re.Match:
+    return re.search(rb"/Contents\s*<([0-9A-Fa-f]+)>", data)
+
+
+def _huge_signature_length(data: bytes) -> bytes:
+    """The signature container's DER length made 127 bytes long: asn1crypto then reports 'Insufficient data'
+    with an integer of some 300 digits."""
+    start = _contents(data).start(1)
+    assert data[start:start + 4] == b"3082"  # a SEQUENCE with a two-byte length
+    return data[:start] + b"30ff" + data[start + 4:]
+
+
+def _changed_signing_certificate_hash(data: bytes) -> bytes:
+    """One hex digit of the signed attribute naming the signer's certificate (its SHA-256) changed."""
+    import pyhanko.sign.general  # noqa: F401 - registers the signing-certificate-v2 attribute with asn1crypto
+    from asn1crypto import cms
+
+    match = _contents(data)
+    info = cms.ContentInfo.load(bytes.fromhex(match.group(1).decode()))
+    (attribute,) = [a for a in info["content"]["signer_infos"][0]["signed_attrs"]
+                    if a["type"].native == "signing_certificate_v2"]
+    digest = attribute["values"][0]["certs"][0]["cert_hash"].native.hex().upper().encode()
+    position = data.index(digest, match.start(1)) + 10
+    return data[:position] + (b"0" if data[position:position + 1] != b"0" else b"1") + data[position + 1:]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (_huge_signature_length, "the signature's data is damaged or the file was changed: it cannot be read"),
+    (_changed_signing_certificate_hash,
+     "the signature 'Signature' is damaged or the file was changed: it cannot be checked"),
+    (lambda data: b"%PDF-1.7\n" + b"garbage\n" * 20, "the PDF is damaged or was changed: it cannot be read"),
+])
+def test_a_damaged_signature_or_file_is_one_plain_line(signed, tmp_path, capsys, damage, message):
+    """Never the library's own text (a 300-digit integer, a certificate's whole subject): what it means."""
+    tampered = tmp_path / "damaged.pdf"
+    tampered.write_bytes(damage(signed.read_bytes()))
+    code, out, err = run(capsys, tampered)
+    assert code == 1 and out == ""
+    assert err == f"error: {tampered}: {message} — {UNREADABLE_HINT}\n"
+
+
+def test_the_librarys_text_is_in_the_debug_log_capped(signed, tmp_path, caplog):
+    tampered = tmp_path / "damaged.pdf"
+    tampered.write_bytes(_huge_signature_length(signed.read_bytes()))
+    with caplog.at_level("DEBUG", logger="letter_pdf"), pytest.raises(VerificationError):
+        verify.verify_pdf(tampered)
+    (said,) = [r.getMessage() for r in caplog.records if "Insufficient data" in r.getMessage()]
+    assert said.startswith(f"{tampered}: ValueError: Insufficient data - ")
+    assert len(said) == len(f"{tampered}: ValueError: ") + verify.LIBRARY_TEXT and said.endswith("…")
+
+
+
+def test_a_signers_name_from_the_certificate_is_printed_visibly(tmp_path, unsigned, capsys):
+    """The signer's name comes from the certificate in the file: a bidirectional control in it is shown."""
+    rogue = pki.make_world(tmp_path / "pki", signer_name="Evil\u202eYX")
+    path = _sign(rogue, unsigned, "rogue.pdf")
+    code, out, err = run(capsys, path, "--trust", rogue.ca_pem)
+    assert code == 0, err
+    assert out.splitlines()[0] == "signer: Evil<U+202E>YX"
