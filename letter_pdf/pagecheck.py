@@ -12,7 +12,8 @@ top left corner), never on the HTML:
 - the cover is one page: tighter spacing, long enclosure lists in two columns, smaller type; else refused
   naming its longest part;
 - no line of text overlaps another, none leaves the page's text area (page-margin boxes aside);
-- no word is hyphenated across a page break (such a paragraph is set without hyphenation).
+- no word is hyphenated across a page break, before a paragraph's last line, or on more than two lines in a
+  row (such a paragraph is set without hyphenation).
 
 Fitting sets CSS custom properties and template choices (``render.Fit``) and typesets again: the first
 layout is measured, and a second one is made only when something must change (at most ``MAX_LAYOUTS``).
@@ -440,35 +441,58 @@ def _selector(root, element) -> str | None:
     return ":root" + "".join(f" > {step}" for step in reversed(steps)) if steps else None
 
 
+def _inserted_hyphen(line: Line, following: Line) -> str | None:
+    """The word split by a hyphen the typesetter inserted at the end of ``line`` and continued on
+    ``following`` (the next line of the same block), or None (no hyphen, or one the letter has)."""
+    if line.element is None or following.element is not line.element or not line.hyphen:
+        return None
+    text = line.text
+    if not text.endswith(line.hyphen) or not following.text:
+        return None
+    head = text[: -len(line.hyphen)].split()[-1:] or [""]
+    tail = following.text.split()[0]
+    source = "".join("".join(line.element.itertext()).replace("\u00ad", "").split())
+    if head[0] + tail in source and head[0] + line.hyphen + tail not in source:
+        return head[0] + tail
+    return None
+
+
+MAX_HYPHENS_IN_A_ROW = 2
+
+
 def _check_hyphens(letter: Letter, layout: Layout, verdict: _Verdict) -> None:
-    """A paragraph whose word is hyphenated across a page break is set without hyphenation."""
+    """A paragraph is set without hyphenation where the typesetter hyphenated a word across a page break,
+    before the paragraph's last line (which would start with the end of a word), or on more than
+    ``MAX_HYPHENS_IN_A_ROW`` lines in a row. WeasyPrint has no CSS for these rules
+    (``hyphenate-limit-lines``, ``hyphenate-limit-last``): they are measured here."""
     flow = [line for line in layout.lines if line.flow]
+    why: dict = {}  # element -> what was wrong (the first reason found)
+    run = 0
+    for i, (line, following) in enumerate(zip(flow, flow[1:])):
+        word = _inserted_hyphen(line, following)
+        run = run + 1 if word is not None else 0
+        if word is None:
+            continue
+        element = line.element
+        if following.page != line.page:
+            why.setdefault(element, f"page {line.page + 1}: the word '{word}' is hyphenated across a page break")
+        if i + 2 >= len(flow) or flow[i + 2].element is not element:
+            why.setdefault(element, f"page {line.page + 1}: the word '{word}' is hyphenated before a paragraph's "
+                                    "last line")
+        if run > MAX_HYPHENS_IN_A_ROW:
+            why.setdefault(element, f"page {line.page + 1}: more than {MAX_HYPHENS_IN_A_ROW} lines in a row end in "
+                                    f"a hyphen ('{word}')")
     added = []
-    for page in range(layout.pages - 1):
-        before = [line for line in flow if line.page == page]
-        after = [line for line in flow if line.page == page + 1]
-        if not before or not after:
-            continue
-        last, first = before[-1], after[0]
-        if last.element is not first.element or last.element is None or not last.hyphen:
-            continue
-        text = last.text
-        if not text.endswith(last.hyphen) or not first.text:
-            continue
-        head = text[: -len(last.hyphen)].split()[-1:] or [""]
-        tail = first.text.split()[0]
-        source = "".join("".join(last.element.itertext()).replace("\u00ad", "").split())
-        if head[0] + tail in source and head[0] + last.hyphen + tail not in source:
-            selector = _selector(layout.root, last.element)
-            if selector in verdict.fit.unhyphenated:  # asked for, and yet hyphenated: the template lacks fit_css
-                verdict.errors.append(LayoutError(
-                    f"the letter, page {page + 1}: the word '{head[0]}{tail}' is hyphenated across a page break",
-                    where=letter.source,
-                    hint="keep {{ fit_css }} last in the <style> of a letter.html.j2 of your own, as the bundled "
-                         "one does, or reword the paragraph"))
-                return
-            if selector:
-                added.append(selector)
+    for element, reason in why.items():
+        selector = _selector(layout.root, element)
+        if selector in verdict.fit.unhyphenated:  # asked for, and yet hyphenated: the template lacks fit_css
+            verdict.errors.append(LayoutError(
+                f"the letter, {reason}", where=letter.source,
+                hint="keep {{ fit_css }} last in the <style> of a letter.html.j2 of your own, as the bundled "
+                     "one does, or reword the paragraph"))
+            return
+        if selector:
+            added.append(selector)
     if added:
         verdict.fit = replace(verdict.fit, unhyphenated=verdict.fit.unhyphenated + tuple(added))
         verdict.refit = True

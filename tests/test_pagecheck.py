@@ -345,3 +345,68 @@ def test_without_a_recipient_the_return_line_still_sits_in_the_us_window(tmp_pat
     lines = return_lines(result.output, "letter")
     assert [line["text"] for line in lines] == ["Example Coalition · 1 Example Street · London"]
     assert window.top <= lines[0]["top"] and lines[0]["bottom"] <= window.bottom
+
+
+LONG_WORDS = ["internationalisation", "responsibilities", "accountability", "telecommunications",
+              "characteristically", "incomprehensibility", "administratively", "interdependencies",
+              "representativeness", "institutionalised"]
+SHORT_WORDS = ["and", "the", "of", "a", "to", "in", "we", "our"]
+
+
+def long_word_paragraph(count: int, end: str) -> str:
+    """A justified paragraph of long words (a fixed pseudo-random order) that WeasyPrint hyphenates a lot."""
+    x, words = 7, []
+    for _ in range(count):
+        x = (x * 1103515245 + 12345) % 2**31
+        words.append(LONG_WORDS[x % len(LONG_WORDS)] if x % 3 else SHORT_WORDS[x % len(SHORT_WORDS)])
+    return " ".join(words).capitalize() + end + "\n"
+
+
+# found by trying lengths (the layout decides): as WeasyPrint sets them, the first paragraph hyphenates more
+# than two lines in a row but not its second last line, the second its second last line but never more than
+# two lines in a row, so that each rule of the page check is tested on its own
+HYPHEN_BODY = long_word_paragraph(90, ".") + "\n" + long_word_paragraph(51, " accountability.")
+
+
+def paragraphs_of_lines(pdf: Path) -> list[list[str]]:
+    """The long-word paragraphs on page 1, each a list of whole lines (justified words are far apart)."""
+    rows: list[list[dict]] = []
+    for line in text_lines(pdf, 0):
+        if line["size"] > 9 and any(w[:6] in line["text"].lower() for w in LONG_WORDS + ["alisation"]):
+            if rows and abs(rows[-1][0]["top"] - line["top"]) < 0.5:
+                rows[-1].append(line)
+            else:
+                rows.append([line])
+    paragraphs: list[list[str]] = []
+    for i, row in enumerate(rows):
+        text = " ".join(part["text"] for part in sorted(row, key=lambda p: p["x0"]))
+        if i == 0 or row[0]["top"] - rows[i - 1][0]["top"] > 6:  # a line is about 5.3 mm, a paragraph gap 3 mm more
+            paragraphs.append([])
+        paragraphs[-1].append(text)
+    return paragraphs
+
+
+def hyphen_runs(lines: list[str]) -> list[int]:
+    runs, run = [], 0
+    for line in lines[:-1]:
+        run = run + 1 if re.search(r"\w-$", line) else 0
+        runs.append(run)
+    return runs
+
+
+def test_no_paragraph_hyphenates_its_second_last_line_or_three_lines_in_a_row(tmp_path):
+    path = write_letter(tmp_path / "checked", front={"cover": False, "align": "justify"}, body=HYPHEN_BODY)
+    letter = letter_module.load_letter(path)
+    font_set = FontSet.for_letter(letter)
+    plain = typeset.typeset(render.render_letter(letter, paper="a4", font_set=font_set), letter=letter,
+                            font_set=font_set, created=pipeline.creation_time(letter))
+    (tmp_path / "plain.pdf").write_bytes(plain.pdf)
+    runs, second_last = paragraphs_of_lines(tmp_path / "plain.pdf")
+    assert max(hyphen_runs(runs)) > pagecheck.MAX_HYPHENS_IN_A_ROW and not runs[-2].endswith("-")
+    assert max(hyphen_runs(second_last)) <= pagecheck.MAX_HYPHENS_IN_A_ROW and second_last[-2].endswith("-")
+    result = pipeline.build(path)
+    after = paragraphs_of_lines(result.output)
+    assert len(after) == 2 and all(len(lines) >= 5 for lines in after)
+    for lines in after:
+        assert max(hyphen_runs(lines)) <= pagecheck.MAX_HYPHENS_IN_A_ROW
+        assert not lines[-2].endswith("-")
