@@ -120,6 +120,112 @@ def image_too_large(data: bytes) -> str | None:
     return None
 
 
+# Elements an SVG image may draw, counting every `<use>` as a copy of what it refers to: a few hundred
+# bytes of nested `<use>` can ask for billions (each level repeating the one below), which WeasyPrint
+# draws one by one. A detailed logo draws a few thousand.
+MAX_SVG_ELEMENTS = 20_000
+_SVG_HINT = ("save the drawing again as a plain SVG (no document type declaration, no deeply repeated "
+             "'use' elements) or as a PNG image")
+
+
+class _SvgRefused(Exception):
+    pass
+
+
+def svg_refusal(data: bytes) -> str | None:
+    """Why the SVG image ``data`` is refused before WeasyPrint parses it, or ``None``.
+
+    Read with the standard library's expat parser (the one WeasyPrint uses), refusing a document type
+    declaration (entities could expand or read files); then the elements it draws are counted, each
+    ``<use>`` as a copy of the element it refers to (memoised per id), and a ``<use>`` that refers to
+    itself through others is refused. ``None`` too for what is not XML at all: WeasyPrint reports it.
+    """
+    from xml.parsers import expat
+
+    start = data[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not (start.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")):
+        return None  # not XML: a raster image, a font, a stylesheet
+    limit = MAX_SVG_ELEMENTS
+    parent: list[int] = []
+    refers: list[str | None] = []  # per element: the id a <use> refers to
+    ids: dict[str, list[int]] = {}
+    open_: list[int] = []
+
+    def local(name: str) -> str:
+        return name.rsplit(":", 1)[-1]
+
+    def doctype(*_args):
+        raise _SvgRefused("the SVG has a document type declaration (DOCTYPE), which may define entities")
+
+    def element(name, attrs):
+        if len(parent) >= limit:
+            raise _SvgRefused(f"the SVG has more than {limit:,} elements; the limit is {limit:,}")
+        index = len(parent)
+        parent.append(open_[-1] if open_ else -1)
+        target = None
+        if local(name) == "use":
+            href = next((v for k, v in attrs.items() if local(k) == "href"), "")
+            target = href.split("#", 1)[1] if "#" in href else None
+        refers.append(target)
+        if "id" in attrs:
+            ids.setdefault(attrs["id"], []).append(index)
+        open_.append(index)
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = element
+    parser.EndElementHandler = lambda _name: open_.pop()
+    try:
+        parser.Parse(data, True)
+    except _SvgRefused as exc:
+        return str(exc)
+    except (expat.ExpatError, ValueError):
+        return None  # not well-formed: WeasyPrint's parser (the same) says where
+    if not parent:
+        return None
+
+    # drawn[i]: what element i draws (itself, its children, and for a <use> what it refers to); the
+    # nodes after the elements stand for the ids (the largest of the elements with that id)
+    n = len(parent)
+    names = list(ids)
+    id_node = {name: n + k for k, name in enumerate(names)}
+    edges: list[list[int]] = [[] for _ in range(n + len(names))]
+    for i, p in enumerate(parent):
+        if p >= 0:
+            edges[p].append(i)
+        if refers[i] is not None and refers[i] in id_node:
+            edges[i].append(id_node[refers[i]])
+    for name, k in id_node.items():
+        edges[k] = ids[name]
+    drawn: list[int | None] = [None] * len(edges)
+    busy = [False] * len(edges)
+    for root in (i for i, p in enumerate(parent) if p < 0):
+        todo = [(root, 0)]
+        while todo:
+            node, at = todo.pop()
+            if at == 0:
+                if drawn[node] is not None:
+                    continue
+                if busy[node]:
+                    return "the SVG has a 'use' element that refers to itself (directly or through others)"
+                busy[node] = True
+            if at < len(edges[node]):
+                todo.append((node, at + 1))
+                todo.append((edges[node][at], 0))
+                continue
+            kids = [drawn[e] for e in edges[node]]
+            if any(k is None for k in kids):  # a kid still busy: a cycle
+                return "the SVG has a 'use' element that refers to itself (directly or through others)"
+            total = max(kids, default=0) if node >= n else 1 + sum(kids)
+            drawn[node] = min(total, limit + 1)
+            busy[node] = False
+        if drawn[root] > limit:
+            return (f"the SVG would draw more than {limit:,} elements ('use' elements repeat others; "
+                    f"it has {n:,}); the limit is {limit:,}")
+    return None
+
+
 _SMALLER_HINT = "save the image at a lower resolution (for a logo or signature, 1000 pixels wide is plenty)"
 
 
@@ -187,6 +293,8 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
                 ) from None
             if too_large := image_too_large(data):
                 raise Refused(str(path), f"refused to load the image: {too_large}", _SMALLER_HINT, where=shown(real))
+            if svg_refused := svg_refusal(data):
+                raise Refused(str(path), f"refused to load the image: {svg_refused}", _SVG_HINT, where=shown(real))
             mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
             return urls.URLFetcherResponse(url, data, {"Content-Type": mime})
 
@@ -201,6 +309,8 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
             data = response.read()
             if too_large := image_too_large(data):
                 raise Refused(_short(url), f"refused to load the 'data:' image: {too_large}", _SMALLER_HINT)
+            if svg_refused := svg_refusal(data):
+                raise Refused(_short(url), f"refused to load the 'data:' image: {svg_refused}", _SVG_HINT)
             return urls.URLFetcherResponse(url, data, response.headers)
 
     return RestrictedURLFetcher()
