@@ -397,23 +397,46 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     html = render.render_letter(letter, paper=letter.paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter))
+    read = list(result.read)  # every file typesetting read, the letter's and the cover's
     # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
     attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources)
-    package = _assemble(letter, result.pdf, font_set=font_set, externals=externals, attachments=attachments)
+    package = _assemble(letter, result.pdf, font_set=font_set, externals=externals, attachments=attachments,
+                        read=read)
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))
+    # again, with what was actually read: a stylesheet's or an SVG's image is known only now
+    output.refuse_input(target, build_inputs(letter, letter_path, options) + _read_inputs(read, letter, letter_path))
     output.write_atomic(target, pdf)
     archived = _record(archive_store, target, options)
     return BuildResult(output=target, pages=package.pages, signatories=len(letter.signatories),
                        notes=package.notes + sign_notes, archived=archived)
 
 
-def _assemble(letter: Letter, letter_pdf: bytes, *, font_set, externals, attachments: tuple = ()) -> assemble.Assembled:
-    """The delivery package: generated cover, cover PDFs, the letter, enclosures (issue 4)."""
+def _read_inputs(read: list[Path], letter: Letter, letter_path: Path) -> list[tuple[str, str]]:
+    """The files typesetting read (``Typeset.read``) as inputs: (what it is, path as shown to the user)."""
+    import mimetypes
+
+    def what(path: Path) -> str:
+        if path.suffix.lower() == ".css":
+            return "the stylesheet"
+        if path.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2", ".ttc"):
+            return "the font"
+        return "the image" if (mimetypes.guess_type(path.name)[0] or "").startswith("image/") else "the file"
+
+    return [(what(path), shown_path(path, letter_path, letter.folder)) for path in read]
+
+
+def _assemble(letter: Letter, letter_pdf: bytes, *, font_set, externals, attachments: tuple = (),
+              read: list[Path] | None = None) -> assemble.Assembled:
+    """The delivery package: generated cover, cover PDFs, the letter, enclosures (issue 4); the files the
+    cover's typesetting read are added to ``read``."""
     cover_pdf = None
     if letter.cover.enabled:
         cover_html = render.render_cover(letter, paper=letter.paper, font_set=font_set,
                                          enclosures=assemble.enclosure_entries(letter, externals))
-        cover_pdf = typeset.typeset(cover_html, letter=letter, font_set=font_set, created=creation_time(letter)).pdf
+        cover = typeset.typeset(cover_html, letter=letter, font_set=font_set, created=creation_time(letter))
+        cover_pdf = cover.pdf
+        if read is not None:
+            read += cover.read
     return assemble.assemble(letter=letter, letter_pdf=letter_pdf, cover_pdf=cover_pdf, cover_pdfs=letter.cover_pdfs,
                              annexes=letter.enclosures, attachments=attachments)

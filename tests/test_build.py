@@ -540,3 +540,49 @@ def test_the_cli_prints_each_warning_once(make_letter, tmp_path):
     assert code == 0, err
     assert err.count("is not UTF-8") == 1
     assert out == f"{tmp_path / 'o.pdf'}  (2 pages, 4 signatories)\n"
+
+
+@pytest.fixture
+def indirect_letter(tmp_path, monkeypatch):
+    """A letter whose images are named only by its stylesheet (bg.png) and inside its SVG logo (inner.png)."""
+    from letter_pdf import assets
+
+    monkeypatch.chdir(tmp_path)
+    folder = Path("letters")
+    folder.mkdir()
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    (folder / "inner.png").write_bytes(png)
+    (folder / "bg.png").write_bytes(png)
+    (folder / "logo2.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="20" height="20">'
+        '<image href="inner.png" width="20" height="20"/></svg>', "utf-8")
+    css = (assets.templates_dir() / "letter.css").read_text("utf-8")
+    (folder / "letter.css").write_text(css + "\nbody { background-image: url(bg.png); }\n", "utf-8")
+    write_letter(folder, front={"logo": "logo2.svg"})
+    return folder / "letter.md"
+
+
+@pytest.mark.parametrize("target", ["letters/inner.png", "letters/bg.png"], ids=["svg-image", "css-image"])
+def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, target):
+    # known only once typesetting has fetched it: checked again, after typesetting, before the write
+    before = Path(target).read_bytes()
+    code, out, err = run_cli("build", str(indirect_letter), "-o", target)
+    assert err == (f"error: {target}: refused to overwrite the image {target}: it is an input of this command "
+                   "— choose another output file with -o\n")
+    assert code == 1 and out == ""
+    assert Path(target).read_bytes() == before
+    assert sorted(p.name for p in Path("letters").iterdir()) == [
+        "bg.png", "inner.png", "letter.css", "letter.md", "logo2.svg", "signatories.csv"]
+
+
+def test_the_files_typesetting_read_are_recorded(indirect_letter, tmp_path):
+    from letter_pdf import pipeline, typeset
+
+    letter, font_set = pipeline.prepare(indirect_letter)
+    html = pipeline.render.render_letter(letter, paper=letter.paper, font_set=font_set)
+    result = typeset.typeset(html, letter=letter, font_set=font_set, created=pipeline.creation_time(letter))
+    folder = Path("letters").resolve()
+    assert sorted(p.name for p in result.read if p.parent == folder) == ["bg.png", "inner.png", "logo2.svg"]
+    assert all(path.is_absolute() for path in result.read)
+    assert {p.name for p in font_set.paths} <= {p.name for p in result.read}  # the fonts, by @font-face
