@@ -388,6 +388,7 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     _validate_options(options)
     letter_path = Path(letter_path)
     target = Path(options.output) if options.output else default_output(letter_path)
+    output.check_target(target)  # a missing or read-only folder fails now, not after a minute of work
     output.refuse_input(target, _early_inputs(letter_path, options))  # before the passphrase is asked for
     signing = _prepare_signing(options)  # a wrong passphrase or a bad archive fails before any work
     archive_store = _prepare_archive(options, letter_path)

@@ -586,3 +586,19 @@ def test_the_files_typesetting_read_are_recorded(indirect_letter, tmp_path):
     assert sorted(p.name for p in result.read if p.parent == folder) == ["bg.png", "inner.png", "logo2.svg"]
     assert all(path.is_absolute() for path in result.read)
     assert {p.name for p in font_set.paths} <= {p.name for p in result.read}  # the fonts, by @font-face
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("nodir/x.pdf", "nodir: the output folder does not exist — create it or choose another -o"),
+    ("letters/letter.md/x.pdf", "letters/letter.md: the output folder is not a folder — choose another -o"),
+])  # a folder as the output: click's usage error (exit 2); output.check_target refuses it for the API
+def test_an_output_that_cannot_be_written_fails_before_any_work(full_letter, monkeypatch, target, message):
+    from letter_pdf import letter as letter_module
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the letter was read before the output path was checked")
+
+    monkeypatch.setattr(letter_module, "load_letter", no_loading)
+    code, out, err = run_cli("build", str(full_letter), "-o", target)
+    assert (code, out, err) == (1, "", f"error: {message}\n")
+    assert not Path("nodir").exists()
