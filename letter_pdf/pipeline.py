@@ -237,7 +237,11 @@ def default_output(letter_path: Path) -> Path:
 
 def _load(letter_path: Path, options: BuildOptions) -> tuple[Letter, fonts.FontSet]:
     """Read the letter, apply the command line's choices to it, and collect its fonts."""
+    from letter_pdf import body
+
     letter = letter_module.load_letter(Path(letter_path))
+    # a body beyond the limits is refused before anything parses or typesets it (bounded work)
+    body.check_limits(letter.body, source=letter_path, first_line=letter.body_line)
     letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)
     letter = dataclasses.replace(
         letter,

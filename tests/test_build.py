@@ -602,3 +602,40 @@ def test_an_output_that_cannot_be_written_fails_before_any_work(full_letter, mon
     code, out, err = run_cli("build", str(full_letter), "-o", target)
     assert (code, out, err) == (1, "", f"error: {message}\n")
     assert not Path("nodir").exists()
+
+
+# --- a body beyond the limits is refused at once, by check and by build ------------------------------------
+
+
+def _body_line(letter: Path) -> int:
+    text = letter.read_text("utf-8")
+    return text.count("\n", 0, text.index("\n---\n") + 5) + 1
+
+
+@pytest.mark.parametrize(("text", "offset", "message"), [
+    ("word " * 1_500_000 + "\n", 0, "the letter's text is longer than 200 KB (7,324 KB) — a longer text belongs "
+                                    "in an enclosure (a PDF named under 'enclosures:')"),
+    ("".join("  " * i + "- item\n" for i in range(400)), 8, "lists and block quotes are nested more than 8 levels "
+                                                            "deep — indent less: a list inside a list inside a list "
+                                                            "is plenty"),
+    ("| " + " | ".join("h" * 5) + " |\n" + "|---" * 5 + "|\n" + "| c | c | c | c | c |\n" * 500, 401,
+     "the tables have more than 2,000 cells — a larger table belongs in an enclosure (a PDF named under "
+     "'enclosures:')"),
+    ("Paragraph.\n\n" * 3000, 4000, "the letter's text has more than 2,000 paragraphs, headings and list items — "
+                                    "a longer text belongs in an enclosure (a PDF named under 'enclosures:')"),
+], ids=["7.5-MB-paragraph", "list-400-deep", "2500-cells", "3000-paragraphs"])
+def test_check_and_build_refuse_a_body_beyond_the_limits_before_typesetting(make_letter, tmp_path, monkeypatch,
+                                                                               text, offset, message):
+    from letter_pdf import typeset
+
+    def no_typesetting(*args, **kwargs):
+        raise AssertionError("typesetting started on a body beyond the limits")
+
+    monkeypatch.setattr(typeset, "typeset", no_typesetting)
+    letter = make_letter(body=text)
+    expected = f"error: {letter}:{_body_line(letter) + offset}: {message}\n"
+    code, out, err = run_cli("check", str(letter))
+    assert (code, out, err) == (1, "", expected + f"{letter}: 1 error, 0 warnings\n")
+    code, out, err = run_cli("build", str(letter), "-o", str(tmp_path / "out.pdf"))
+    assert (code, out, err) == (1, "", expected)
+    assert not (tmp_path / "out.pdf").exists()
