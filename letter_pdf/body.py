@@ -14,8 +14,8 @@ here, before typesetting, so that a refused one names ``letter.md:LINE``:
 Headings are shifted one level down (``#`` -> ``<h2>``): the letter's subject is its only ``<h1>``.
 
 Limits, far beyond any real letter and checked before the body is typeset (``check_limits``): the body's
-size, lists and block quotes nested inside each other, the number of paragraphs (and other blocks) and
-the cells of its tables. Past them, typesetting would take minutes; and markdown-it stops reading at its
+size, lists and block quotes nested inside each other, the number of paragraphs (and other blocks), of
+emphasised or linked passages, and the cells of its tables. Past them, typesetting would take minutes; and markdown-it stops reading at its
 ``maxNesting`` and silently drops what lies deeper, so the nesting limit keeps below the parser's own.
 """
 
@@ -39,8 +39,9 @@ MAX_BODY_BYTES = 200 * 1024  # UTF-8 bytes of the Markdown body (about 30,000 wo
 # tokens (``maxNesting``) and silently drops what lies deeper; a list costs two (list, item), a table in
 # the deepest item four more: at 8 levels everything is still read (tested), at 10 the deepest text is lost.
 MAX_NESTING = 8
-MAX_TABLE_CELLS = 2_000  # cells of all the body's tables together
-MAX_BLOCKS = 2_000  # paragraphs, headings, list items, code blocks and rules
+MAX_TABLE_CELLS = 1_000  # cells of all the body's tables together
+MAX_BLOCKS = 1_000  # paragraphs, headings, list items, code blocks and rules
+MAX_SPANS = 1_000  # emphasis, strong, struck-through, code, links and images in the text
 
 
 def _parser() -> MarkdownIt:
@@ -183,6 +184,7 @@ def _process_inline(children: list[Token], *, folder: Path, name: str, line: int
 
 
 _BLOCKS = frozenset({"paragraph_open", "heading_open", "list_item_open", "code_block", "fence", "hr"})
+_SPANS = frozenset({"em_open", "strong_open", "s_open", "link_open", "code_inline", "image"})
 
 
 def _limit_error(message: str, *, source: Path | str, line: int, hint: str) -> InputError:
@@ -190,7 +192,8 @@ def _limit_error(message: str, *, source: Path | str, line: int, hint: str) -> I
 
 
 def check_limits(text: str, *, source: Path | str, first_line: int) -> list:
-    """Refuse a body beyond the limits (``MAX_BODY_BYTES``, ``MAX_NESTING``, ``MAX_BLOCKS``, ``MAX_TABLE_CELLS``) with an
+    """Refuse a body beyond the limits (``MAX_BODY_BYTES``, ``MAX_NESTING``, ``MAX_BLOCKS``, ``MAX_SPANS``,
+    ``MAX_TABLE_CELLS``) with an
     ``InputError`` naming the line where the limit is passed; return the parsed tokens otherwise.
 
     The size is checked before anything is parsed, so that the parse itself stays short.
@@ -202,11 +205,22 @@ def check_limits(text: str, *, source: Path | str, first_line: int) -> list:
             f"the letter's text is longer than {MAX_BODY_BYTES // 1024} KB ({len(data) // 1024:,} KB)",
             source=source, line=line, hint="a longer text belongs in an enclosure (a PDF named under 'enclosures:')")
     tokens = _parser().parse(text)
-    depth = cells = blocks = 0
+    depth = cells = blocks = spans = 0
     line = first_line
     for token in tokens:
         if token.map:
             line = first_line + token.map[0]
+        span_line = line
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                span_line += 1
+            elif child.type in _SPANS:
+                spans += 1
+                if spans > MAX_SPANS:
+                    raise _limit_error(
+                        f"the letter's text has more than {MAX_SPANS:,} emphasised, linked or coded passages "
+                        "and images", source=source, line=span_line,
+                        hint="keep emphasis and links for what matters; a longer text belongs in an enclosure")
         if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
             depth += 1
             if depth > MAX_NESTING:

@@ -618,12 +618,15 @@ def _body_line(letter: Path) -> int:
     ("".join("  " * i + "- item\n" for i in range(400)), 8, "lists and block quotes are nested more than 8 levels "
                                                             "deep — indent less: a list inside a list inside a list "
                                                             "is plenty"),
-    ("| " + " | ".join("h" * 5) + " |\n" + "|---" * 5 + "|\n" + "| c | c | c | c | c |\n" * 500, 401,
-     "the tables have more than 2,000 cells — a larger table belongs in an enclosure (a PDF named under "
+    ("| " + " | ".join("h" * 5) + " |\n" + "|---" * 5 + "|\n" + "| c | c | c | c | c |\n" * 500, 201,
+     "the tables have more than 1,000 cells — a larger table belongs in an enclosure (a PDF named under "
      "'enclosures:')"),
-    ("Paragraph.\n\n" * 3000, 4000, "the letter's text has more than 2,000 paragraphs, headings and list items — "
+    ("Paragraph.\n\n" * 3000, 2000, "the letter's text has more than 1,000 paragraphs, headings and list items — "
                                     "a longer text belongs in an enclosure (a PDF named under 'enclosures:')"),
-], ids=["7.5-MB-paragraph", "list-400-deep", "2500-cells", "3000-paragraphs"])
+    ("*a* " * 50_000 + "\n", 0, "the letter's text has more than 1,000 emphasised, linked or coded passages and "
+                                "images — keep emphasis and links for what matters; a longer text belongs in an "
+                                "enclosure"),
+], ids=["7.5-MB-paragraph", "list-400-deep", "2500-cells", "3000-paragraphs", "50000-emphases"])
 def test_check_and_build_refuse_a_body_beyond_the_limits_before_typesetting(make_letter, tmp_path, monkeypatch,
                                                                                text, offset, message):
     from letter_pdf import typeset
