@@ -14,6 +14,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class BuildOptions:
     """Options of one build; ``None`` means "as the letter's front matter says"."""
 
     output: Path | None = None
+    stream: BinaryIO | None = None  # write the PDF to this binary stream instead of a file (the CLI's -o -)
     paper: str | None = None
     order: str | None = None  # signatory list: as-given | alphabetical (issue 3)
     group_by: str | None = None  # signatory list: none | kind | country | group (issue 3)
@@ -53,7 +55,7 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    output: Path
+    output: Path | None  # None: written to BuildOptions.stream
     pages: int
     signatories: int
     notes: tuple[str, ...] = field(default=())  # summary lines: what was removed, converted or dropped
@@ -391,13 +393,21 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
 
     _validate_options(options)
     letter_path = Path(letter_path)
+    if options.stream is not None:  # no file is written: nothing to check it against, nothing to record
+        if options.output is not None:
+            raise InputError("the PDF goes either to a file or to a stream, not both")
+        if options.archive:
+            raise InputError("--archive records a file, not a PDF written to standard output",
+                             hint="write it to a file with -o FILE")
     target = Path(options.output) if options.output else default_output(letter_path)
-    output.check_target(target)  # a missing or read-only folder fails now, not after a minute of work
-    output.refuse_input(target, _early_inputs(letter_path, options))  # before the passphrase is asked for
+    if options.stream is None:
+        output.check_target(target)  # a missing or read-only folder fails now, not after a minute of work
+        output.refuse_input(target, _early_inputs(letter_path, options))  # before the passphrase is asked for
     signing = _prepare_signing(options)  # a wrong passphrase or a bad archive fails before any work
     archive_store = _prepare_archive(options, letter_path)
     letter, font_set = _load(letter_path, options)
-    output.refuse_input(target, build_inputs(letter, letter_path, options))
+    if options.stream is None:
+        output.refuse_input(target, build_inputs(letter, letter_path, options))
     _raise(_preflight(letter, font_set))
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     html = render.render_letter(letter, paper=letter.paper, font_set=font_set)
@@ -409,6 +419,11 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
                         read=read)
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))
+    if options.stream is not None:
+        options.stream.write(pdf)
+        options.stream.flush()
+        return BuildResult(output=None, pages=package.pages, signatories=len(letter.signatories),
+                           notes=package.notes + sign_notes)
     # again, with what was actually read: a stylesheet's or an SVG's image is known only now
     output.refuse_input(target, build_inputs(letter, letter_path, options) + _read_inputs(read, letter, letter_path))
     output.write_atomic(target, pdf)

@@ -642,3 +642,47 @@ def test_check_and_build_refuse_a_body_beyond_the_limits_before_typesetting(make
     code, out, err = run_cli("build", str(letter), "-o", str(tmp_path / "out.pdf"))
     assert (code, out, err) == (1, "", expected)
     assert not (tmp_path / "out.pdf").exists()
+
+
+# --- -o -: the PDF to standard output ------------------------------------------------------------------
+
+
+def test_dash_writes_the_pdf_to_standard_output_and_the_summary_to_stderr(make_letter, tmp_path):
+    letter = make_letter()
+    proc = subprocess.run([sys.executable, "-m", "letter_pdf", "build", str(letter), "-o", "-"],
+                          cwd=tmp_path, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode("utf-8") == "standard output  (2 pages, 2 signatories)\n"
+    assert not (tmp_path / "-").exists() and not letter.with_suffix(".pdf").exists()
+    # the very bytes a build to a file writes (builds are reproducible)
+    letter_pdf.build(letter, output=tmp_path / "file.pdf")
+    assert proc.stdout == (tmp_path / "file.pdf").read_bytes()
+
+
+def test_dash_refuses_a_terminal_as_standard_output(make_letter, tmp_path):
+    import pty
+
+    letter = make_letter()
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "letter_pdf", "build", str(letter), "-o", "-"],
+                              cwd=tmp_path, stdout=terminal, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert proc.returncode == 2
+    assert proc.stderr.decode("utf-8").splitlines()[-1] == (
+        "Error: -o - writes the PDF to standard output, which is a terminal here; redirect it "
+        "(-o - > letter.pdf) or name a file (-o letter.pdf)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter"]
+    assert sorted(p.name for p in letter.parent.iterdir()) == ["letter.md", "signatories.csv"]
+
+
+def test_dash_cannot_be_archived(make_letter, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    letter = make_letter()
+    code, out, err = run_cli("build", str(letter), "-o", "-", "--archive", "--to", "X", "--via", "email")
+    assert (code, out) == (1, "")
+    assert err == ("error: --archive records a file, not a PDF written to standard output — write it to a file "
+                   "with -o FILE\n")
+    assert not Path("-").exists() and not (letter.parent / "archive").exists()
