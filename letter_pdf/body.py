@@ -15,8 +15,9 @@ Headings are shifted one level down (``#`` -> ``<h2>``): the letter's subject is
 
 Limits, far beyond any real letter and checked before the body is typeset (``check_limits``): the body's
 size, lists and block quotes nested inside each other, the number of paragraphs (and other blocks), of
-emphasised or linked passages, and the cells of its tables. Past them, typesetting would take minutes; and markdown-it stops reading at its
-``maxNesting`` and silently drops what lies deeper, so the nesting limit keeps below the parser's own.
+emphasised or linked passages, and the cells of its tables. Past them, typesetting would take minutes;
+and markdown-it stops reading at its ``maxNesting`` and silently drops what lies deeper, so the nesting
+limit keeps below the parser's own.
 """
 
 from __future__ import annotations

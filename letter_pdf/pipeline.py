@@ -14,9 +14,9 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from letter_pdf import assemble, fonts, labels, letter as letter_module, lint, output, render, typeset
 from letter_pdf.errors import InputError, LetterPdfError, Problems

@@ -585,7 +585,6 @@ def test_the_files_typesetting_read_are_recorded(indirect_letter, tmp_path):
     folder = Path("letters").resolve()
     assert sorted(p.name for p in result.read if p.parent == folder) == ["bg.png", "inner.png", "logo2.svg"]
     assert all(path.is_absolute() for path in result.read)
-    assert {p.name for p in font_set.paths} <= {p.name for p in result.read}  # the fonts, by @font-face
 
 
 @pytest.mark.parametrize(("target", "message"), [
