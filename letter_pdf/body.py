@@ -12,6 +12,12 @@ here, before typesetting, so that a refused one names ``letter.md:LINE``:
   folder (``file:``, an absolute path, ``../``) is an error.
 
 Headings are shifted one level down (``#`` -> ``<h2>``): the letter's subject is its only ``<h1>``.
+
+Limits, far beyond any real letter and checked before the body is typeset (``check_limits``): the body's
+size, lists and block quotes nested inside each other, the number of paragraphs (and other blocks), of
+emphasised or linked passages, and the cells of its tables. Past them, typesetting would take minutes;
+and markdown-it stops reading at its ``maxNesting`` and silently drops what lies deeper, so the nesting
+limit keeps below the parser's own.
 """
 
 from __future__ import annotations
@@ -23,11 +29,20 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from letter_pdf.errors import ResourceError
+from letter_pdf.errors import InputError, LetterPdfError, ResourceError
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
 WEB_SCHEMES = frozenset({"http", "https", "mailto"})
 HEADING_SHIFT = 1
+
+MAX_BODY_BYTES = 200 * 1024  # UTF-8 bytes of the Markdown body (about 30,000 words, some 60 pages)
+# Lists and block quotes inside each other. markdown-it (commonmark preset) stops reading at 20 nested
+# tokens (``maxNesting``) and silently drops what lies deeper; a list costs two (list, item), a table in
+# the deepest item four more: at 8 levels everything is still read (tested), at 10 the deepest text is lost.
+MAX_NESTING = 8
+MAX_TABLE_CELLS = 1_000  # cells of all the body's tables together
+MAX_BLOCKS = 1_000  # paragraphs, headings, list items, code blocks and rules
+MAX_SPANS = 1_000  # emphasis, strong, struck-through, code, links and images in the text
 
 
 def _parser() -> MarkdownIt:
@@ -169,14 +184,78 @@ def _process_inline(children: list[Token], *, folder: Path, name: str, line: int
     return out
 
 
+_BLOCKS = frozenset({"paragraph_open", "heading_open", "list_item_open", "code_block", "fence", "hr"})
+_SPANS = frozenset({"em_open", "strong_open", "s_open", "link_open", "code_inline", "image"})
+
+
+def _limit_error(message: str, *, source: Path | str, line: int, hint: str) -> InputError:
+    return InputError(message, where=LetterPdfError.location(source, line), hint=hint)
+
+
+def check_limits(text: str, *, source: Path | str, first_line: int) -> list:
+    """Refuse a body beyond the limits (``MAX_BODY_BYTES``, ``MAX_NESTING``, ``MAX_BLOCKS``, ``MAX_SPANS``,
+    ``MAX_TABLE_CELLS``) with an
+    ``InputError`` naming the line where the limit is passed; return the parsed tokens otherwise.
+
+    The size is checked before anything is parsed, so that the parse itself stays short.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_BODY_BYTES:
+        line = first_line + data.count(b"\n", 0, MAX_BODY_BYTES)
+        raise _limit_error(
+            f"the letter's text is longer than {MAX_BODY_BYTES // 1024} KB ({len(data) // 1024:,} KB)",
+            source=source, line=line, hint="a longer text belongs in an enclosure (a PDF named under 'enclosures:')")
+    tokens = _parser().parse(text)
+    depth = cells = blocks = spans = 0
+    line = first_line
+    for token in tokens:
+        if token.map:
+            line = first_line + token.map[0]
+        span_line = line
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                span_line += 1
+            elif child.type in _SPANS:
+                spans += 1
+                if spans > MAX_SPANS:
+                    raise _limit_error(
+                        f"the letter's text has more than {MAX_SPANS:,} emphasised, linked or coded passages "
+                        "and images", source=source, line=span_line,
+                        hint="keep emphasis and links for what matters; a longer text belongs in an enclosure")
+        if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise _limit_error(
+                    f"lists and block quotes are nested more than {MAX_NESTING} levels deep",
+                    source=source, line=line, hint="indent less: a list inside a list inside a list is plenty")
+        elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            depth -= 1
+        elif token.type in _BLOCKS and not token.hidden:
+            blocks += 1
+            if blocks > MAX_BLOCKS:
+                raise _limit_error(
+                    f"the letter's text has more than {MAX_BLOCKS:,} paragraphs, headings and list items",
+                    source=source, line=line, hint="a longer text belongs in an enclosure (a PDF named under "
+                                                   "'enclosures:')")
+        elif token.type in ("th_open", "td_open"):
+            cells += 1
+            if cells > MAX_TABLE_CELLS:
+                raise _limit_error(
+                    f"the tables have more than {MAX_TABLE_CELLS:,} cells",
+                    source=source, line=line, hint="a larger table belongs in an enclosure (a PDF named under "
+                                                   "'enclosures:')")
+    return tokens
+
+
 def markdown_to_html(text: str, *, source: Path, first_line: int) -> Markup:
     """Render the body ``text`` (which starts at line ``first_line`` of ``source``) to safe HTML.
 
-    Raises ``ResourceError`` naming ``letter.md:LINE`` for an image or link that is refused.
+    Raises ``ResourceError`` naming ``letter.md:LINE`` for an image or link that is refused, and
+    ``InputError`` for a body beyond the limits (``check_limits``).
     """
     md = _parser()
     folder = Path(source).parent
-    tokens = md.parse(text)
+    tokens = check_limits(text, source=Path(source).name, first_line=first_line)
     line = first_line
     for token in tokens:
         if token.map:

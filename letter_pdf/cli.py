@@ -196,7 +196,8 @@ def _package_options(func):
 
 @cli.command()
 @click.argument("letter", type=EXISTING_FILE)
-@click.option("-o", "--output", type=OUT_FILE, help="Where to write the PDF.  [default: beside LETTER, same name]")
+@click.option("-o", "--output", type=OUT_FILE,
+              help="Where to write the PDF; '-' for standard output.  [default: beside LETTER, same name]")
 @click.option("--paper", type=click.Choice(PAPERS), help="Paper size.  [default: the letter's, else a4]")
 @click.option("--order", type=click.Choice(ORDERS),
               help="Order of the signatory list.  [default: the letter's 'order', else as-given]")
@@ -220,6 +221,7 @@ def build(letter: Path, output: Path | None, paper: str | None, order: str | Non
     Examples:
       letter-pdf build letter.md
       letter-pdf build letter.md -o out/letter.pdf --paper letter
+      letter-pdf build letter.md -o - > letter.pdf
       letter-pdf build letter.md --order alphabetical --group-by country
       letter-pdf build letter.md --sign key.p12
       letter-pdf build letter.md --sign key.p12 --timestamp-url http://tsa.example/tsr --certify
@@ -229,16 +231,23 @@ def build(letter: Path, output: Path | None, paper: str | None, order: str | Non
     """
     from letter_pdf import pipeline
 
+    stream = None
+    if output is not None and str(output) == "-":  # the PDF to standard output, the summary to stderr
+        stream = click.open_file("-", "wb")  # click's convention: "-" is standard output, here in binary
+        if stream.isatty():
+            raise click.UsageError("-o - writes the PDF to standard output, which is a terminal here; "
+                                   "redirect it (-o - > letter.pdf) or name a file (-o letter.pdf)")
+        output = None
     result = pipeline.build(letter, pipeline.BuildOptions(
-        output=output, paper=paper, order=order, group_by=group_by,
+        output=output, stream=stream, paper=paper, order=order, group_by=group_by,
         sign=sign_key, timestamp_url=timestamp_url, certify=certify, invisible_signature=invisible_signature,
         passphrase_prompt=_ask_passphrase if sys.stdin.isatty() else None,
         **record_options,
     ))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"{result.output}  ({counted(result.pages, 'page', 'pages')}, "
-               f"{counted(result.signatories, 'signatory', 'signatories')})")
+    click.echo(f"{result.output or 'standard output'}  ({counted(result.pages, 'page', 'pages')}, "
+               f"{counted(result.signatories, 'signatory', 'signatories')})", err=stream is not None)
     if result.archived:
         number, digest, root = result.archived
         click.echo(f"recorded as number {number} in {root}; chain head: {digest}")

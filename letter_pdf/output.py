@@ -38,6 +38,23 @@ def refuse_input(target: str | Path, inputs: Iterable[tuple[str, str | Path]], *
             )
 
 
+def check_target(path: str | Path, *, shown: str | None = None) -> None:
+    """Raise ``OutputError`` when ``path`` cannot be written: its folder does not exist, is not a folder or
+    is not writable, or ``path`` is itself a folder; call it before any work is done (the write itself
+    checks again)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        raise OutputError("the output folder does not exist", where=str(folder), hint="create it or choose another -o")
+    if not folder.is_dir():
+        raise OutputError("the output folder is not a folder", where=str(folder), hint="choose another -o")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError("the output folder is not writable", where=str(folder), hint="choose a writable -o")
+    if path.is_dir():
+        raise OutputError("the output is a folder", where=shown or str(path),
+                          hint=f"name a file, e.g. -o {path / 'letter.pdf'}")
+
+
 def default_mode() -> int:
     """The mode a new file gets from ``open()``: 0o666 less the process's umask."""
     try:  # Linux: read it without changing it (os.umask sets it, a race with other threads)

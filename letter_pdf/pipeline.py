@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from letter_pdf import assemble, fonts, labels, letter as letter_module, lint, output, pagecheck, render, typeset
 from letter_pdf.errors import InputError, LetterPdfError, Problems
@@ -27,6 +28,7 @@ class BuildOptions:
     """Options of one build; ``None`` means "as the letter's front matter says"."""
 
     output: Path | None = None
+    stream: BinaryIO | None = None  # write the PDF to this binary stream instead of a file (the CLI's -o -)
     paper: str | None = None
     order: str | None = None  # signatory list: as-given | alphabetical (issue 3)
     group_by: str | None = None  # signatory list: none | kind | country | group (issue 3)
@@ -53,7 +55,7 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    output: Path
+    output: Path | None  # None: written to BuildOptions.stream
     pages: int
     signatories: int
     notes: tuple[str, ...] = field(default=())  # summary lines: what was removed, converted or dropped
@@ -238,7 +240,11 @@ def default_output(letter_path: Path) -> Path:
 
 def _load(letter_path: Path, options: BuildOptions) -> tuple[Letter, fonts.FontSet]:
     """Read the letter, apply the command line's choices to it, and collect its fonts."""
+    from letter_pdf import body
+
     letter = letter_module.load_letter(Path(letter_path))
+    # a body beyond the limits is refused before anything parses or typesets it (bounded work)
+    body.check_limits(letter.body, source=letter_path, first_line=letter.body_line)
     letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)
     letter = dataclasses.replace(
         letter,
@@ -416,12 +422,21 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
 
     _validate_options(options)
     letter_path = Path(letter_path)
+    if options.stream is not None:  # no file is written: nothing to check it against, nothing to record
+        if options.output is not None:
+            raise InputError("the PDF goes either to a file or to a stream, not both")
+        if options.archive:
+            raise InputError("--archive records a file, not a PDF written to standard output",
+                             hint="write it to a file with -o FILE")
     target = Path(options.output) if options.output else default_output(letter_path)
-    output.refuse_input(target, _early_inputs(letter_path, options))  # before the passphrase is asked for
+    if options.stream is None:
+        output.check_target(target)  # a missing or read-only folder fails now, not after a minute of work
+        output.refuse_input(target, _early_inputs(letter_path, options))  # before the passphrase is asked for
     signing = _prepare_signing(options)  # a wrong passphrase or a bad archive fails before any work
     archive_store = _prepare_archive(options, letter_path)
     letter, font_set = _load(letter_path, options)
-    output.refuse_input(target, build_inputs(letter, letter_path, options))
+    if options.stream is None:
+        output.refuse_input(target, build_inputs(letter, letter_path, options))
     _raise(_preflight(letter, font_set))
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     checked = _typeset_checked(letter, font_set)  # render, typeset, page check (fit or refuse)
@@ -431,11 +446,33 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     cover = _typeset_checked(letter, font_set, externals=externals) if letter.cover.enabled else None
     package = assemble.assemble(letter=letter, letter_pdf=result.pdf, cover_pdf=cover and cover.typeset.pdf,
                                 cover_pdfs=letter.cover_pdfs, annexes=letter.enclosures, attachments=attachments)
+    if options.stream is None:  # again, with what typesetting read: a stylesheet's or an SVG's image
+        read = list(result.read) + (list(cover.typeset.read) if cover else [])
+        output.refuse_input(target, build_inputs(letter, letter_path, options)
+                            + _read_inputs(read, letter, letter_path))
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))
+    notes = checked.notes + (cover.notes if cover else ()) + package.notes + sign_notes
+    if options.stream is not None:
+        options.stream.write(pdf)
+        options.stream.flush()
+        return BuildResult(output=None, pages=package.pages, signatories=len(letter.signatories), notes=notes)
     output.write_atomic(target, pdf)
     archived = _record(archive_store, target, options)
-    return BuildResult(output=target, pages=package.pages, signatories=len(letter.signatories),
-                       notes=checked.notes + (cover.notes if cover else ()) + package.notes + sign_notes,
+    return BuildResult(output=target, pages=package.pages, signatories=len(letter.signatories), notes=notes,
                        archived=archived)
+
+
+def _read_inputs(read: list[Path], letter: Letter, letter_path: Path) -> list[tuple[str, str]]:
+    """The files typesetting read (``Typeset.read``) as inputs: (what it is, path as shown to the user)."""
+    import mimetypes
+
+    def what(path: Path) -> str:
+        if path.suffix.lower() == ".css":
+            return "the stylesheet"
+        if path.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2", ".ttc"):
+            return "the font"
+        return "the image" if (mimetypes.guess_type(path.name)[0] or "").startswith("image/") else "the file"
+
+    return [(what(path), shown_path(path, letter_path, letter.folder)) for path in read]
 

@@ -63,6 +63,7 @@ class Typeset:
     pdf: bytes
     pages: int
     anchors: dict[str, tuple[int, float, float, float, float]]
+    read: tuple[Path, ...] = ()  # every file the URL fetcher served (stylesheets, images, fonts, SVG's images)
 
 
 # --- the URL fetcher ----------------------------------------------------------------------------
@@ -250,13 +251,17 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
         def __init__(self):
             super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True)
             self.refusals: list[BaseException] = []  # every refusal, even one WeasyPrint would swallow
+            self.served: dict[Path, None] = {}  # every file read, in order (the build's output must be none)
 
         def fetch(self, url, headers=None):
             try:
-                return self._fetch(url)
+                response = self._fetch(url)
             except Refused as exc:
                 self.refusals.append(exc)
                 raise
+            if url.split(":", 1)[0].lower() == "file":
+                self.served[Path(os.path.realpath(url2pathname(unquote(urlsplit(url).path))))] = None
+            return response
 
         def _fetch(self, url):
             scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -721,7 +726,7 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
             f"an installed font was used instead of the letter's fonts: {', '.join(foreign)}",
             hint="please report this as a bug in letter-pdf",
         )
-    return Typeset(pdf=pdf, pages=len(document.pages), anchors=_anchors(document))
+    return Typeset(pdf=pdf, pages=len(document.pages), anchors=_anchors(document), read=tuple(fetcher.served))
 
 
 __all__ = ["PDF_VARIANT", "Typeset", "font_configuration", "make_fetcher", "typeset"]

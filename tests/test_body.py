@@ -182,3 +182,95 @@ def test_links_in_the_pdf_are_exactly_the_web_links_over_their_words(tmp_path):
                 assert x0 - 0.5 <= left and right <= x1 + 0.5 and y0 - 0.5 <= bottom and top <= y1 + 0.5, (uri, word)
     finally:
         document.close()
+
+
+# --- limits: a body beyond them is refused at once, naming the line ------------------------------------
+
+from letter_pdf import body  # noqa: E402
+from letter_pdf.errors import InputError  # noqa: E402
+
+ENCLOSURE_HINT = "a longer text belongs in an enclosure (a PDF named under 'enclosures:')"
+
+
+def limit_error(text: str, first_line: int = 10) -> str:
+    with pytest.raises(InputError) as caught:
+        body.check_limits(text, source="letter.md", first_line=first_line)
+    assert caught.value.exit_code == 1
+    return str(caught.value)
+
+
+def nested_list(depth: int) -> str:
+    return "".join("  " * level + f"- level {level + 1}\n" for level in range(depth))
+
+
+def test_a_body_over_the_size_limit_is_refused_naming_the_line_where_it_passes_it():
+    line = "word " * 20 + "\n"  # 101 bytes
+    text = line * (body.MAX_BODY_BYTES // len(line)) + "ä" * 40 + "\n"  # 'ä': two bytes in UTF-8, one character
+    assert len(text) <= body.MAX_BODY_BYTES < len(text.encode("utf-8"))
+    kb = len(text.encode("utf-8")) // 1024
+    passed_at = 10 + body.MAX_BODY_BYTES // len(line)  # the line holding byte MAX_BODY_BYTES + 1
+    assert limit_error(text) == (f"letter.md:{passed_at}: the letter's text is longer than 200 KB ({kb:,} KB) — "
+                                 + ENCLOSURE_HINT)
+
+
+def test_a_body_of_exactly_the_size_limit_is_read():
+    text = "a" * (body.MAX_BODY_BYTES - 1) + "\n"
+    assert [t.type for t in body.check_limits(text, source="letter.md", first_line=1)] == [
+        "paragraph_open", "inline", "paragraph_close"]
+
+
+def test_lists_nested_past_the_limit_are_refused_at_the_line_of_the_deepest_allowed_plus_one():
+    text = "Dear all,\n\n" + nested_list(body.MAX_NESTING + 1)
+    assert limit_error(text) == (f"letter.md:{10 + 2 + body.MAX_NESTING}: lists and block quotes are nested more "
+                                 "than 8 levels deep — indent less: a list inside a list inside a list is plenty")
+    assert limit_error("> " * 5 + "- " * 4 + "quoted\n", first_line=3).startswith(
+        "letter.md:3: lists and block quotes are nested more than 8 levels deep")
+
+
+def test_a_list_nested_thousands_deep_is_refused_quickly():
+    # under the size limit: 400 levels are 160 KB of indentation
+    assert limit_error(nested_list(400)).startswith(f"letter.md:{10 + body.MAX_NESTING}: lists and block quotes")
+
+
+def test_at_the_nesting_limit_nothing_is_lost(letter):
+    # markdown-it drops what lies deeper than its own maxNesting: the limit keeps every word printed
+    indent = "  " * body.MAX_NESTING
+    text = (nested_list(body.MAX_NESTING) + "\n" + indent + "| a | b |\n" + indent + "|---|---|\n"
+            + indent + "| cell one | cell two |\n\n" + indent + "deepest words\n\nAfter the list.\n")
+    out = html(text, letter)
+    for words in ("level 8", "cell one", "cell two", "deepest words", "After the list."):
+        assert words in out
+    assert out.count("<ul>") == body.MAX_NESTING
+
+
+def test_too_many_table_cells_are_refused_at_the_row_that_passes_the_limit():
+    rows = body.MAX_TABLE_CELLS // 4  # header row + rows x 4 columns = MAX_TABLE_CELLS + 4 cells
+    table = "| a | b | c | d |\n|---|---|---|---|\n" + "| 1 | 2 | 3 | 4 |\n" * rows
+    assert limit_error("Dear all,\n\n" + table) == (
+        f"letter.md:{10 + 2 + 1 + rows}: the tables have more than 1,000 cells — "
+        "a larger table belongs in an enclosure (a PDF named under 'enclosures:')")
+    body.check_limits(table.rsplit("| 1 |", 1)[0], source="letter.md", first_line=1)  # one row fewer: read
+
+
+def test_too_many_paragraphs_are_refused_at_the_one_that_passes_the_limit():
+    assert limit_error("a\n\n" * (body.MAX_BLOCKS + 1)) == (
+        f"letter.md:{10 + 2 * body.MAX_BLOCKS}: the letter's text has more than 1,000 paragraphs, headings and "
+        "list items — " + ENCLOSURE_HINT)
+    body.check_limits("a\n\n" * body.MAX_BLOCKS, source="letter.md", first_line=1)
+    body.check_limits("- a\n" * body.MAX_BLOCKS, source="letter.md", first_line=1)  # a tight list's items once
+    assert limit_error("- a\n" * (body.MAX_BLOCKS + 1)).startswith(f"letter.md:{10 + body.MAX_BLOCKS}: ")
+
+
+def test_markdown_to_html_checks_the_limits(letter):
+    with pytest.raises(InputError, match=r"^letter.md:12: lists and block quotes are nested more than 8"):
+        markdown_to_html("Dear all,\n\n" + "> " * 9 + "deep\n", source=letter, first_line=10)
+
+
+def test_too_many_emphasised_or_linked_passages_are_refused_at_their_line():
+    # each is a box of its own (and a link an annotation and a tag): 50,000 in 200 KB took minutes
+    text = "Dear all,\n\n" + "*a* [b](https://example.org/)\n" * (body.MAX_SPANS // 2) + "`c`\n"
+    assert limit_error(text) == (
+        f"letter.md:{10 + 2 + body.MAX_SPANS // 2}: the letter's text has more than 1,000 emphasised, linked or "
+        "coded passages and images — keep emphasis and links for what matters; a longer text belongs in an "
+        "enclosure")
+    body.check_limits(text.rsplit("`c`", 1)[0], source="letter.md", first_line=1)

@@ -541,3 +541,148 @@ def test_the_cli_prints_each_warning_once(make_letter, tmp_path):
     assert code == 0, err
     assert err.count("is not UTF-8") == 1
     assert out == f"{tmp_path / 'o.pdf'}  (2 pages, 4 signatories)\n"
+
+
+@pytest.fixture
+def indirect_letter(tmp_path, monkeypatch):
+    """A letter whose images are named only by its stylesheet (bg.png) and inside its SVG logo (inner.png)."""
+    from letter_pdf import assets
+
+    monkeypatch.chdir(tmp_path)
+    folder = Path("letters")
+    folder.mkdir()
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    (folder / "inner.png").write_bytes(png)
+    (folder / "bg.png").write_bytes(png)
+    (folder / "logo2.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="20" height="20">'
+        '<image href="inner.png" width="20" height="20"/></svg>', "utf-8")
+    css = (assets.templates_dir() / "letter.css").read_text("utf-8")
+    (folder / "letter.css").write_text(css + "\nbody { background-image: url(bg.png); }\n", "utf-8")
+    write_letter(folder, front={"logo": "logo2.svg"})
+    return folder / "letter.md"
+
+
+@pytest.mark.parametrize("target", ["letters/inner.png", "letters/bg.png"], ids=["svg-image", "css-image"])
+def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, target):
+    # known only once typesetting has fetched it: checked again, after typesetting, before the write
+    before = Path(target).read_bytes()
+    code, out, err = run_cli("build", str(indirect_letter), "-o", target)
+    assert err == (f"error: {target}: refused to overwrite the image {target}: it is an input of this command "
+                   "— choose another output file with -o\n")
+    assert code == 1 and out == ""
+    assert Path(target).read_bytes() == before
+    assert sorted(p.name for p in Path("letters").iterdir()) == [
+        "bg.png", "inner.png", "letter.css", "letter.md", "logo2.svg", "signatories.csv"]
+
+
+def test_the_files_typesetting_read_are_recorded(indirect_letter, tmp_path):
+    from letter_pdf import pipeline, typeset
+
+    letter, font_set = pipeline.prepare(indirect_letter)
+    html = pipeline.render.render_letter(letter, paper=letter.paper, font_set=font_set)
+    result = typeset.typeset(html, letter=letter, font_set=font_set, created=pipeline.creation_time(letter))
+    folder = Path("letters").resolve()
+    assert sorted(p.name for p in result.read if p.parent == folder) == ["bg.png", "inner.png", "logo2.svg"]
+    assert all(path.is_absolute() for path in result.read)
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("nodir/x.pdf", "nodir: the output folder does not exist — create it or choose another -o"),
+    ("letters/letter.md/x.pdf", "letters/letter.md: the output folder is not a folder — choose another -o"),
+])  # a folder as the output: click's usage error (exit 2); output.check_target refuses it for the API
+def test_an_output_that_cannot_be_written_fails_before_any_work(full_letter, monkeypatch, target, message):
+    from letter_pdf import letter as letter_module
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the letter was read before the output path was checked")
+
+    monkeypatch.setattr(letter_module, "load_letter", no_loading)
+    code, out, err = run_cli("build", str(full_letter), "-o", target)
+    assert (code, out, err) == (1, "", f"error: {message}\n")
+    assert not Path("nodir").exists()
+
+
+# --- a body beyond the limits is refused at once, by check and by build ------------------------------------
+
+
+def _body_line(letter: Path) -> int:
+    text = letter.read_text("utf-8")
+    return text.count("\n", 0, text.index("\n---\n") + 5) + 1
+
+
+@pytest.mark.parametrize(("text", "offset", "message"), [
+    ("word " * 1_500_000 + "\n", 0, "the letter's text is longer than 200 KB (7,324 KB) — a longer text belongs "
+                                    "in an enclosure (a PDF named under 'enclosures:')"),
+    ("".join("  " * i + "- item\n" for i in range(400)), 8, "lists and block quotes are nested more than 8 levels "
+                                                            "deep — indent less: a list inside a list inside a list "
+                                                            "is plenty"),
+    ("| " + " | ".join("h" * 5) + " |\n" + "|---" * 5 + "|\n" + "| c | c | c | c | c |\n" * 500, 201,
+     "the tables have more than 1,000 cells — a larger table belongs in an enclosure (a PDF named under "
+     "'enclosures:')"),
+    ("Paragraph.\n\n" * 3000, 2000, "the letter's text has more than 1,000 paragraphs, headings and list items — "
+                                    "a longer text belongs in an enclosure (a PDF named under 'enclosures:')"),
+    ("*a* " * 50_000 + "\n", 0, "the letter's text has more than 1,000 emphasised, linked or coded passages and "
+                                "images — keep emphasis and links for what matters; a longer text belongs in an "
+                                "enclosure"),
+], ids=["7.5-MB-paragraph", "list-400-deep", "2500-cells", "3000-paragraphs", "50000-emphases"])
+def test_check_and_build_refuse_a_body_beyond_the_limits_before_typesetting(make_letter, tmp_path, monkeypatch,
+                                                                               text, offset, message):
+    from letter_pdf import typeset
+
+    def no_typesetting(*args, **kwargs):
+        raise AssertionError("typesetting started on a body beyond the limits")
+
+    monkeypatch.setattr(typeset, "typeset", no_typesetting)
+    letter = make_letter(body=text)
+    expected = f"error: {letter}:{_body_line(letter) + offset}: {message}\n"
+    code, out, err = run_cli("check", str(letter))
+    assert (code, out, err) == (1, "", expected + f"{letter}: 1 error, 0 warnings\n")
+    code, out, err = run_cli("build", str(letter), "-o", str(tmp_path / "out.pdf"))
+    assert (code, out, err) == (1, "", expected)
+    assert not (tmp_path / "out.pdf").exists()
+
+
+# --- -o -: the PDF to standard output ------------------------------------------------------------------
+
+
+def test_dash_writes_the_pdf_to_standard_output_and_the_summary_to_stderr(make_letter, tmp_path):
+    letter = make_letter()
+    proc = subprocess.run([sys.executable, "-m", "letter_pdf", "build", str(letter), "-o", "-"],
+                          cwd=tmp_path, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode("utf-8") == "standard output  (2 pages, 2 signatories)\n"
+    assert not (tmp_path / "-").exists() and not letter.with_suffix(".pdf").exists()
+    # the very bytes a build to a file writes (builds are reproducible)
+    letter_pdf.build(letter, output=tmp_path / "file.pdf")
+    assert proc.stdout == (tmp_path / "file.pdf").read_bytes()
+
+
+def test_dash_refuses_a_terminal_as_standard_output(make_letter, tmp_path):
+    import pty
+
+    letter = make_letter()
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "letter_pdf", "build", str(letter), "-o", "-"],
+                              cwd=tmp_path, stdout=terminal, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert proc.returncode == 2
+    assert proc.stderr.decode("utf-8").splitlines()[-1] == (
+        "Error: -o - writes the PDF to standard output, which is a terminal here; redirect it "
+        "(-o - > letter.pdf) or name a file (-o letter.pdf)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["letter"]
+    assert sorted(p.name for p in letter.parent.iterdir()) == ["letter.md", "signatories.csv"]
+
+
+def test_dash_cannot_be_archived(make_letter, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    letter = make_letter()
+    code, out, err = run_cli("build", str(letter), "-o", "-", "--archive", "--to", "X", "--via", "email")
+    assert (code, out) == (1, "")
+    assert err == ("error: --archive records a file, not a PDF written to standard output — write it to a file "
+                   "with -o FILE\n")
+    assert not Path("-").exists() and not (letter.parent / "archive").exists()

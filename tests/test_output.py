@@ -160,3 +160,56 @@ def test_another_file_is_allowed(letter_folder):
     (letter_folder / "letter.pdf").write_bytes(b"%PDF old output")
     output.refuse_input("letters/letter.pdf", INPUTS)
     output.refuse_input("letters/new.pdf", INPUTS)
+
+
+# --- check_target: an output that cannot be written fails before any work ---------------------------------
+
+
+def test_check_target_refuses_a_missing_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError) as caught:
+        output.check_target("nodir/x.pdf")
+    assert str(caught.value) == "nodir: the output folder does not exist — create it or choose another -o"
+
+
+def test_check_target_refuses_a_file_as_the_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError) as caught:
+        output.check_target("notes.txt/x.pdf")
+    assert str(caught.value) == "notes.txt: the output folder is not a folder — choose another -o"
+    assert Path("notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_check_target_refuses_a_folder_as_the_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("out").mkdir()
+    with pytest.raises(OutputError) as caught:
+        output.check_target("out")
+    assert str(caught.value) == f"out: the output is a folder — name a file, e.g. -o {Path('out', 'letter.pdf')}"
+
+
+def test_check_target_refuses_a_folder_it_may_not_write_to(tmp_path, monkeypatch):
+    # asked of the system (os.access), which the tests cannot make say no when run as root
+    monkeypatch.chdir(tmp_path)
+    Path("locked").mkdir()
+    asked = []
+
+    def access(path, mode):
+        asked.append((str(path), mode))
+        return False
+
+    monkeypatch.setattr(output.os, "access", access)
+    with pytest.raises(OutputError) as caught:
+        output.check_target("locked/x.pdf")
+    assert str(caught.value) == "locked: the output folder is not writable — choose a writable -o"
+    assert asked == [("locked", os.W_OK | os.X_OK)]
+
+
+def test_check_target_allows_a_new_or_existing_file_in_a_writable_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("old.pdf").write_bytes(b"%PDF old")
+    output.check_target("old.pdf")
+    output.check_target("new.pdf")
+    output.check_target(tmp_path / "new.pdf")
+    assert Path("old.pdf").read_bytes() == b"%PDF old" and not Path("new.pdf").exists()
