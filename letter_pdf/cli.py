@@ -136,8 +136,9 @@ def _setup_logging(verbose: bool) -> None:
         logger.handlers[:] = [handler]
         logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
         logger.propagate = False
-    # pyHanko logs failed certificate paths with tracebacks; `verify` reports them as one line instead
-    for name in ("pyhanko", "pyhanko_certvalidator"):
+    # pyHanko logs failed certificate paths with tracebacks, pypdf what it repairs in a damaged file ("EOF
+    # marker not found"): the commands report such files as one line of their own instead
+    for name in ("pyhanko", "pyhanko_certvalidator", "pypdf"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
 
 

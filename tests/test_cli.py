@@ -370,3 +370,25 @@ def test_build_names_files_found_while_typesetting_as_typed(tmp_path, monkeypatc
     assert code == 1
     assert [line for line in err.splitlines() if line.startswith("error:")][0].startswith(expected), err
     assert str(tmp_path) not in out + err
+
+
+# --- a damaged PDF is one line of our own, not the PDF library's log ------------------------------------------
+
+
+def test_a_damaged_pdf_is_reported_in_one_line_without_the_pdf_librarys_log(tmp_path):
+    """pypdf logs what it repairs ("EOF marker not found") on stderr; the command's own line says it all.
+    (A child process: in-process, pytest's log capture would hide the library's line.)"""
+    import pikepdf
+
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(tmp_path / "whole.pdf")
+    data = (tmp_path / "whole.pdf").read_bytes()
+    (tmp_path / "damaged.pdf").write_bytes(data[: len(data) // 2])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "letter_pdf", "archive", "record", "damaged.pdf", "--to", "X",
+                           "--via", "post", "--archive-dir", "archive"],
+                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == ["error: damaged.pdf: the PDF is damaged and cannot be read — record the "
+                                        "PDF file exactly as it was sent"]
