@@ -162,6 +162,15 @@ def test_a_missing_record_in_the_middle(copy):
     assert A.Archive(copy).verify().records == 2
 
 
+def test_a_missing_record_is_found_up_to_the_last_number(copy, pristine):
+    A.Archive(copy).record(pristine.parent / "a.pdf", recipient="The King", channel="post", sent_at=SENT_AT)
+    record(copy, 3).unlink()  # records 1, 2 and 4 left
+    assert findings(copy)[:2] == [
+        ("error", "records/00000003.json", "record 3 is missing"),
+        ("note", stored(copy, "b.pdf"), UNREFERENCED),
+    ]
+
+
 def test_the_first_record_missing(copy):
     record(copy, 1).unlink()
     assert findings(copy) == [
@@ -220,6 +229,51 @@ def test_a_record_that_is_not_the_record_of_its_number(copy, change, message):
         ("note", stored(copy, "b.pdf"), UNREFERENCED),
         ("error", "records/00000003.json", CHANGED.format(n=3)),
     ]
+
+
+def test_a_renumbered_record_in_the_middle_does_not_stop_the_check_of_the_next(copy):
+    rewrite(copy, 2, lambda r: r.update(number=5))
+    assert findings(copy) == [
+        ("error", "records/00000002.json", "record 2 says it is number 5"),
+        ("error", "records/00000003.json",
+         "broken chain: record 3 does not carry the hash of record 2 (record 2 has been changed or replaced)"),
+        ("error", "records/00000002.json", CHANGED.format(n=2)),
+    ]
+
+
+def test_a_malformed_pdf_entry_does_not_stop_the_check_of_the_stored_sources(copy):
+    digest = "d" * 64
+    rewrite(copy, 3, lambda r: (r["pdf"].update(sha256="XY"),
+                                r.update(stored_sources=[{"object": A.object_path(digest, "md"), "sha256": digest}]))
+                         and None)
+    assert [f for f in findings(copy) if f[0] == "error"][:2] == [
+        ("error", "records/00000003.json", "record 3 is malformed (a stored file without its hash)"),
+        ("error", A.object_path(digest, "md"), "stored file is missing"),
+    ]
+
+
+@pytest.mark.parametrize("name", ["{h}.tar.gz", "{h}"])
+def test_a_stored_file_name_is_its_hash_and_one_suffix(copy, name):
+    digest = "e" * 64
+    obj = f"objects/sha256/ee/{name.format(h=digest)}"
+    rewrite(copy, 3, lambda r: r.update(stored_sources=[{"object": obj, "sha256": digest}]))
+    assert findings(copy) == [
+        ("error", "records/00000003.json", f"record 3 names a stored file that does not match its hash: {obj}"),
+        ("error", obj, "stored file is missing"),
+        ("error", "records/00000003.json", CHANGED.format(n=3)),
+    ]
+
+
+def test_verify_reads_while_another_command_reads(copy):
+    """verify takes the archive's lock shared: it runs while another reader holds it (a writer would wait)."""
+    import threading
+
+    done = []
+    with A.Archive(copy)._locked(exclusive=False):
+        reader = threading.Thread(target=lambda: done.append(findings(copy)), daemon=True)
+        reader.start()
+        reader.join(timeout=60)  # a deadlock detector, not a speed limit: verify itself takes milliseconds
+    assert done == [[]]
 
 
 def test_the_first_record_must_start_the_chain(copy):
@@ -350,6 +404,17 @@ def test_a_damaged_index(copy):
 def test_an_index_field_that_disagrees_with_its_record(copy, column, value, message):
     sql(copy, f"UPDATE records SET {column} = ? WHERE number = 2", value)
     assert findings(copy) == [("error", A.INDEX, message)]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda path: path.write_bytes(b"not JSON"),  # not read: not compared with its index row
+    lambda path: path.write_bytes(A.canonical_json({**json.loads(path.read_text()), "pdf": None})),  # malformed
+])
+def test_a_damaged_record_does_not_stop_the_comparison_of_the_next_index_rows(copy, damage):
+    damage(record(copy, 2))
+    sql(copy, "UPDATE records SET recipient = ? WHERE number = 3", "Someone else")
+    assert ("error", A.INDEX, "record 3, recipient: the index says 'Someone else' but the record file says "
+                              "'The Minister'") in findings(copy)
 
 
 def test_an_index_chain_hash_the_next_record_contradicts(copy):
