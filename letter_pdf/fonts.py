@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import html
 import io
-import logging
 import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -24,7 +23,6 @@ from letter_pdf import assets
 from letter_pdf.errors import FontCoverageError, LetterPdfError, Problems, ResourceError
 from letter_pdf.model import Letter
 
-_LOG = logging.getLogger("letter_pdf")
 
 BODY_FAMILY = "Noto Serif"
 HEADING_FAMILY = "Noto Sans"
@@ -337,7 +335,7 @@ _SUGGEST = {
 
 
 def _ignorable(char: str) -> bool:
-    if char.isspace() or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+    if char.isspace() or unicodedata.category(char) == "Cc":  # the line and paragraph separators are spaces
         return True
     cp = ord(char)
     return any(lo <= cp <= hi for lo, hi in _IGNORABLE_RANGES)
@@ -418,44 +416,18 @@ def _letter_fields(letter: Letter) -> Iterator[tuple[str, str | None]]:
     yield "cover.note", letter.cover.note
 
 
-def _optional(module: str, attribute: str):
-    """A function of a module another stage provides, or ``None`` while it does not exist yet."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"letter_pdf.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"letter_pdf.{module}":
-            raise
-        _LOG.debug("coverage: letter_pdf.%s does not exist yet; its strings are not checked", module)
-        return None
-    function = getattr(mod, attribute, None)
-    if function is None:
-        _LOG.debug("coverage: letter_pdf.%s has no %s(); its strings are not checked", module, attribute)
-    return function
-
-
 def _label_strings(lang: str) -> Iterator[tuple[str, str]]:
-    all_strings = _optional("labels", "all_strings")
-    if all_strings is None:
-        return
-    strings = all_strings(lang)
-    if isinstance(strings, Mapping):
-        yield from ((str(k), str(v)) for k, v in strings.items())
-    else:
-        yield from ((f"#{i}", str(text)) for i, text in enumerate(strings, 1))
+    from letter_pdf.labels import all_strings
+
+    yield from ((f"#{i}", text) for i, text in enumerate(all_strings(lang), 1))
 
 
 def _date_strings(letter: Letter) -> Iterator[str]:
-    """The date as printed (``labels.date_text``), or its CLDR long form until labels.py exists."""
-    date_text = _optional("labels", "date_text")
-    try:
-        if date_text is not None:
-            yield date_text(letter.date, letter.lang)
-            return
-        from babel.dates import format_date
+    """The date as printed (``labels.date_text``)."""
+    from letter_pdf.labels import date_text
 
-        yield format_date(letter.date, "long", locale=letter.lang.replace("-", "_"))
+    try:
+        yield date_text(letter.date, letter.lang)
     except Exception:  # an unknown locale is letter.py's and labels.py's to report, not ours
         return
 
@@ -577,13 +549,13 @@ def check_coverage(letter: Letter, font_set: FontSet) -> list[LetterPdfError]:
 
     codes = list(dict.fromkeys(code for sig in letter.signatories for code in sig.countries))
     if codes:
-        display_name = _optional("countries", "display_name")
-        if display_name is not None:
-            for code in codes:
-                name = display_name(code, letter.lang)
-                if chars := missing(name):
-                    where = LetterPdfError.location(sig_file, field="country")
-                    errors.append(_error(chars, where, f"the name of the country {code} in '{letter.lang}' ({name})"))
+        from letter_pdf.countries import display_name
+
+        for code in codes:
+            name = display_name(code, letter.lang)
+            if chars := missing(name):
+                where = LetterPdfError.location(sig_file, field="country")
+                errors.append(_error(chars, where, f"the name of the country {code} in '{letter.lang}' ({name})"))
 
     for key, text in _label_strings(letter.lang):
         if chars := missing(text):

@@ -72,7 +72,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     A file that is replaced keeps its permissions; a new file gets the umask's (like ``open()``).
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent  # "." for a bare file name: a Path's parent is never empty
     if not folder.is_dir():
         raise OutputError("the output folder does not exist", where=folder, hint="create it or choose another -o")
     try:

@@ -90,11 +90,13 @@ def issue(
     not_after: dt.datetime | None = None,
     tsa: bool = False,
     usage: str = "sign",
+    revocation_url: str | None = None,
 ) -> Identity:
     """A leaf certificate signed by ``ca``: a document signer, or a timestamping unit with ``tsa=True``.
 
-    ``usage``: "sign" (digitalSignature + nonRepudiation), "digital" (digitalSignature only) or "encipher"
-    (keyEncipherment only: a certificate not meant for signing)."""
+    ``usage``: "sign" (digitalSignature + nonRepudiation), "digital" (digitalSignature only), "commitment"
+    (nonRepudiation only) or "encipher" (keyEncipherment only: a certificate not meant for signing).
+    ``revocation_url``: where the certificate says its revocation status (OCSP) and its CRL are found."""
     key = _key()
     builder = (
         x509.CertificateBuilder()
@@ -107,7 +109,8 @@ def issue(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=usage != "encipher", content_commitment=usage == "sign" and not tsa,
+                digital_signature=usage in ("sign", "digital"),
+                content_commitment=usage in ("sign", "commitment") and not tsa,
                 key_encipherment=usage == "encipher", data_encipherment=False,
                 key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
             ),
@@ -120,6 +123,16 @@ def issue(
     )
     if tsa:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    if revocation_url:
+        from cryptography.x509.oid import AuthorityInformationAccessOID
+
+        where = x509.UniformResourceIdentifier(revocation_url)
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess([x509.AccessDescription(AuthorityInformationAccessOID.OCSP, where)]),
+            critical=False,
+        ).add_extension(
+            x509.CRLDistributionPoints([x509.DistributionPoint([where], None, None, None)]), critical=False
+        )
     return Identity(key, builder.sign(ca.key, hashes.SHA256()))
 
 

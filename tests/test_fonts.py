@@ -170,12 +170,62 @@ def test_whitespace_controls_and_invisible_characters_need_no_glyph(tmp_path):
     assert check_coverage(letter, FontSet.for_letter(letter)) == []
 
 
+def test_default_ignorable_characters_and_controls_need_no_glyph_but_their_neighbours_do(tmp_path):
+    """The bundled fonts lack all of these; each drawn as nothing (the ends of the ranges of Unicode's
+    Default_Ignorable_Code_Point the fonts lack, and controls that are not spaces) needs no glyph."""
+    bundled = FontSet.bundled()
+    ignorable = [
+        "\u061c", "\u115f", "\u1160", "\u17b4", "\u17b5", "\u180b", "\u180f", "\u3164", "\ufe0f", "\uffa0",
+        "\ufff0", "\ufff8", "\U0001bca0", "\U0001bca3", "\U0001d173", "\U0001d17a", "\U000e0000", "\U000e0fff",
+        "\x07", "\x1b", "\x7f", "\x9f",
+    ]  # fmt: skip
+    assert not any(bundled.covers(c) for c in ignorable)
+    assert fonts.uncovered("A" + "".join(ignorable) + "B", bundled) == []
+    neighbours = ["\u180a", "\u1161", "\U0001bca4", "\U0001d172"]  # just outside those ranges, drawn
+    assert fonts.uncovered("".join(neighbours) + "\u1161", bundled) == neighbours
+
+
+def test_a_recipient_without_a_sender_and_an_enclosure_title_are_checked(tmp_path):
+    from letter_pdf.model import Annex
+
+    letter = make_letter(tmp_path, recipient=Party(name="ე"), enclosures=(Annex(title="Annex"), Annex(title="ა")))
+    errors = check_coverage(letter, FontSet.for_letter(letter))
+    assert [(e.where, e.message) for e in errors] == [
+        (
+            f"{tmp_path / 'letter.md'}, field 'recipient.name'",
+            "no font in use has a glyph for U+10D4 GEORGIAN LETTER EN 'ე' in the field 'recipient.name'",
+        ),
+        (
+            f"{tmp_path / 'letter.md'}, field 'enclosures[2]'",
+            "no font in use has a glyph for U+10D0 GEORGIAN LETTER AN 'ა' in the field 'enclosures[2]'",
+        ),
+    ]
+
+
+def test_the_hint_says_it_for_one_character_and_them_for_several(tmp_path):
+    letter = make_letter(tmp_path, signatories=sigs("ა", "ბა", "ბაბ"))
+    hints = [e.hint for e in check_coverage(letter, FontSet.for_letter(letter))]
+    folder = "(font files in the letter's folder; for this script e.g. Noto Sans Georgian (OFL)), or correct the text"
+    assert hints == [
+        f"add a font covering it to the letter's 'fonts:' key {folder}",
+        f"add a font covering them to the letter's 'fonts:' key {folder}",
+        f"add a font covering them to the letter's 'fonts:' key {folder}",
+    ]
+
+
 def test_country_names_are_checked_in_the_letters_language(tmp_path):
     letter = make_letter(
         tmp_path, lang="ka", signatories=(Signatory(name="Human Rights Centre", countries=("GE",), line=2),)
     )
     errors = check_coverage(letter, FontSet.for_letter(letter))
-    assert any("the name of the country GE in 'ka'" in str(e) and "GEORGIAN" in str(e) for e in errors), errors
+    name = "საქართველო"  # CLDR's Georgian name of Georgia
+    listed = ", ".join(fonts.describe_char(c) for c in dict.fromkeys(name))
+    assert [(e.where, e.message) for e in errors if "country" in e.message] == [
+        (
+            f"{tmp_path / 'signatories.csv'}, field 'country'",
+            f"no font in use has a glyph for {listed} in the name of the country GE in 'ka' ({name})",
+        )
+    ]
 
 
 def test_a_user_font_from_the_fonts_key_makes_the_script_pass(tmp_path):
@@ -239,9 +289,16 @@ def test_describe_char():
 
 
 def test_the_date_in_the_letters_language_is_checked(tmp_path):
-    letter = make_letter(tmp_path, lang="ka")
+    letter = make_letter(tmp_path, lang="ka")  # 29 ნოემბერი, 2026: the letter's date, not today's
     errors = check_coverage(letter, FontSet.for_letter(letter))
-    assert any("the date" in str(e) and "GEORGIAN" in str(e) for e in errors), errors
+    assert [(e.where, e.message) for e in errors] == [
+        (
+            f"{tmp_path / 'letter.md'}, field 'lang'",
+            "no font in use has a glyph for U+10DC GEORGIAN LETTER NAR 'ნ', U+10DD GEORGIAN LETTER ON 'ო', "
+            "U+10D4 GEORGIAN LETTER EN 'ე', U+10DB GEORGIAN LETTER MAN 'მ', U+10D1 GEORGIAN LETTER BAN 'ბ', "
+            "U+10E0 GEORGIAN LETTER RAE 'რ', U+10D8 GEORGIAN LETTER IN 'ი' in the date",
+        )
+    ]
     assert check_coverage(make_letter(tmp_path, lang="uk"), FontSet.bundled()) == []
 
 
@@ -316,12 +373,12 @@ def test_a_colour_emoji_font_is_refused(tmp_path, change, tables):
     )
 
 
-def _damaged(tmp_path: Path, name: str, fill) -> Path:
+def _damaged(tmp_path: Path, name: str, fill, source: Path = TEST_FONT) -> Path:
     """The test font with its 'glyf' table overwritten by ``fill(length)`` (cmap and 'loca' intact)."""
     from fontTools.ttLib import TTFont
 
-    data = bytearray(TEST_FONT.read_bytes())
-    entry = TTFont(TEST_FONT).reader.tables["glyf"]
+    data = bytearray(source.read_bytes())
+    entry = TTFont(source).reader.tables["glyf"]
     data[entry.offset : entry.offset + entry.length] = fill(entry.length)
     path = tmp_path / name
     path.write_bytes(bytes(data))
@@ -361,6 +418,27 @@ def test_a_user_font_with_damaged_glyphs_is_refused_naming_the_file(tmp_path, fi
 
 
 # --- every printed text is checked ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["We write to you.\n", "Salt &amp; pepper.\n"])  # the body as typed, or parsed too
+def test_only_the_printed_characters_of_a_damaged_user_font_are_decoded(tmp_path, body):
+    """A damaged glyph the letter does not print is not held against the font: here its 'X' (which
+    this letter never prints; the bundled fonts cover it anyway)."""
+
+    def with_x(font):
+        for table in font["cmap"].tables:
+            if table.isUnicode():
+                table.cmap[ord("X")] = table.cmap[ord("ა")]
+
+    source = font_variant(tmp_path / "src" / "WithX.ttf", with_x)
+    path = _damaged(tmp_path, "Broken.ttf", lambda length: bytes(length), source=source)
+    letter = make_letter(tmp_path, body=body, signatories=sigs("Org", "ბ"), fonts=(path,))
+    fs = FontSet.for_letter(letter)
+    errors = check_coverage(letter, fs)
+    assert [(e.where, e.message) for e in errors] == [
+        (str(path), "the font's glyphs are damaged: U+10D1 GEORGIAN LETTER BAN 'ბ' (it has no outline (it would "
+                    "print as nothing))")
+    ]
 
 
 def test_a_signatorys_role_and_group_are_checked_as_well_as_the_name(tmp_path):

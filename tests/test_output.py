@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -42,6 +43,70 @@ def test_a_failed_rename_leaves_the_old_file_whole_and_no_temp_file(tmp_path, mo
     assert seen == [(tmp_path, target)]  # the new bytes went to a temporary file in the same folder
     assert target.read_bytes() == b"%PDF-old version"
     assert leftovers(tmp_path) == []
+
+
+def test_the_temporary_file_is_named_after_the_output_and_made_in_its_folder(tmp_path, monkeypatch):
+    """A leftover (after a crash) must be recognisable as ``.NAME.<random>.tmp`` beside the output."""
+    target = tmp_path / "letter.pdf"
+    seen = []
+
+    def failing_replace(src, dst):
+        seen.append(Path(src))
+        assert Path(src).read_bytes() == b"%PDF-new"
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(output.os, "replace", failing_replace)
+    with pytest.raises(OutputError) as caught:
+        output.write_atomic(target, b"%PDF-new")
+    assert str(caught.value) == f"{target}: cannot write the file (Invalid cross-device link)"
+    assert caught.value.where == str(target) and caught.value.hint is None
+    [tmp] = seen
+    assert tmp.parent == tmp_path
+    assert re.fullmatch(r"\.letter\.pdf\.[a-z0-9_]{8}\.tmp", tmp.name), tmp.name
+    assert not target.exists() and leftovers(tmp_path) == []
+
+
+def test_a_bare_file_name_is_written_in_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert output.write_atomic(Path("letter.pdf"), b"%PDF-new") == Path("letter.pdf")
+    assert (tmp_path / "letter.pdf").read_bytes() == b"%PDF-new"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_write_of_the_temporary_file_is_an_error_naming_the_folder(tmp_path, monkeypatch):
+    """A full disk while the new bytes are written: the old file stays, no temporary file is left."""
+    target = tmp_path / "letter.pdf"
+    target.write_bytes(b"%PDF-old version")
+
+    def failing_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.os, "fsync", failing_fsync)
+    with pytest.raises(OutputError) as caught:
+        output.write_atomic(target, b"%PDF-new version")
+    assert str(caught.value) == f"{tmp_path}: cannot write here (No space left on device) — choose a writable -o"
+    assert caught.value.where == str(tmp_path) and caught.value.exit_code == 1
+    assert target.read_bytes() == b"%PDF-old version"
+    assert leftovers(tmp_path) == []
+
+
+def test_an_output_path_that_cannot_be_looked_at_is_an_error_naming_it(tmp_path):
+    """Not a missing file (that is a new file) but another failure of stat(): a symbolic-link loop."""
+    target = tmp_path / "letter.pdf"
+    target.symlink_to(target.name)
+    with pytest.raises(OutputError) as caught:
+        output.write_atomic(target, b"%PDF-new")
+    assert str(caught.value) == f"{target}: cannot write the file (Too many levels of symbolic links)"
+    assert caught.value.where == str(target) and caught.value.hint is None
+    assert target.is_symlink() and leftovers(tmp_path) == []
+
+
+def test_write_temp_names_the_file_with_the_prefix_and_suffix_given(tmp_path):
+    plain = output.write_temp(tmp_path, b"x", prefix="t")
+    assert re.fullmatch(r"t[a-z0-9_]{8}", plain.name), plain.name  # no suffix unless asked
+    dotted = output.write_temp(tmp_path, b"y", prefix=".rec.", suffix=".tmp")
+    assert re.fullmatch(r"\.rec\.[a-z0-9_]{8}\.tmp", dotted.name), dotted.name
+    assert plain.read_bytes() == b"x" and dotted.read_bytes() == b"y"
 
 
 def test_a_process_killed_before_the_rename_leaves_the_old_file(tmp_path):

@@ -6,6 +6,7 @@ an incremental update) must make ``verify`` fail with exit status 1 and a reason
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -163,6 +164,18 @@ def test_appended_bytes_fail(signed, tmp_path, capsys):
     assert err == f"error: {tampered}: data was added to the end of the file after signing; the signature does not cover it\n"
 
 
+def test_bytes_inserted_before_the_end_of_the_signed_revision_fail(signed, tmp_path, capsys):
+    """The signed range no longer reaches the end of its revision: changed, and covering only part of it."""
+    data = signed.read_bytes()
+    end = data.rindex(b"startxref")
+    tampered = tmp_path / "inserted.pdf"
+    tampered.write_bytes(data[:end] + b"% inserted after signing\n" + data[end:])
+    code, out, err = run(capsys, tampered)
+    assert code == 1 and fields(out)["coverage"] == "partial"
+    assert err == (f"error: {tampered}: the document was changed after signing: its bytes no longer match the "
+                   f"signature\nerror: {tampered}: the signature covers only part of the file (partial)\n")
+
+
 def _incremental_update(data: bytes) -> bytes:
     """Add a sticky note to the first page and change the title, in a new revision after the signature."""
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
@@ -244,14 +257,16 @@ def test_incremental_update_of_a_certified_file_breaks_its_certification(certifi
 
 
 def test_timestamped_signature_reports_its_timestamp(world, unsigned, capsys):
+    stamped_at = pki.NOW - dt.timedelta(minutes=5)  # the authority's time, not the signer's clock
     with pki.LocalTSA(world.tsa, world.ca) as tsa:
+        tsa.stamper.fixed_dt = stamped_at
         path = _sign(world, unsigned, "timestamped.pdf", timestamp_url=tsa.url)
     code, out, err = run(capsys, path, "--trust", world.ca_pem)
     assert code == 0, err
     f = fields(out)
     assert f["timestamped"] == "yes" and "from the RFC 3161 timestamp" in f["signing time"]
     report = verify.verify_pdf(path, trust=(world.ca_pem,))
-    assert report.timestamped and report.ok and report.signing_time is not None
+    assert report.timestamped and report.ok and report.signing_time == stamped_at
 
 
 def test_a_timestamp_from_an_untrusted_authority_fails(world, unsigned, capsys):
@@ -289,6 +304,56 @@ def test_not_a_pdf_is_an_error(world, capsys):
 def test_a_bad_trust_file_is_an_error(signed, world, capsys):
     code, _, err = run(capsys, signed, "--trust", signed)
     assert code == 1 and "not a certificate" in err
+
+
+def _hand_made_pdf(catalog: bytes) -> bytes:
+    """A one-page unsigned PDF written byte by byte (with its cross-reference table), to hold what no
+    PDF library writes (a repeated key)."""
+    objects = [catalog, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def _refusal(path: Path) -> VerificationError:
+    with pytest.raises(VerificationError) as caught:
+        verify.verify_pdf(path)
+    assert caught.value.exit_code == 1 and caught.value.where == str(path)
+    return caught.value
+
+
+def test_a_leniently_readable_unsigned_pdf_is_read_and_said_to_have_no_signature(tmp_path):
+    """A repeated key (which strict parsing refuses) does not stop the check: the answer is about the
+    signature, with the hint to sign it."""
+    path = tmp_path / "repeated-key.pdf"
+    path.write_bytes(_hand_made_pdf(b"<< /Type /Catalog /Pages 2 0 R /Type /Catalog >>"))
+    assert str(_refusal(path)) == f"{path}: the PDF has no signature — sign it with letter-pdf build --sign KEY.p12"
+
+
+def test_a_pdf_header_after_blank_space_is_left_to_the_pdf_reader(tmp_path):
+    """Not called 'not a PDF file' (it is one, shifted): the reader says what is wrong with it."""
+    path = tmp_path / "leading-space.pdf"
+    path.write_bytes(b" \n" + _hand_made_pdf(b"<< /Type /Catalog /Pages 2 0 R >>") + b"\n\n")
+    assert str(_refusal(path)) == (f"{path}: the PDF cannot be read (PdfReadError: Illegal PDF header) — the file is "
+                                   "damaged or was changed after signing")
+
+
+def test_not_a_pdf_and_an_unreadable_file_are_errors_naming_them(tmp_path):
+    text = tmp_path / "letter.txt"
+    text.write_bytes(b"Dear Minister, %PDF-1.7 is not at the start\n")
+    assert str(_refusal(text)) == f"{text}: not a PDF file"
+    assert str(_refusal(tmp_path)) == f"{tmp_path}: cannot read the file (Is a directory)"
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\nnothing a reader can use\n")
+    error = _refusal(broken)
+    assert error.message.startswith("the PDF cannot be read (") and error.message.endswith(")")
+    assert error.hint == "the file is damaged or was changed after signing"
 
 
 def test_truncated_file_fails(signed, tmp_path, capsys):
@@ -332,6 +397,88 @@ def test_a_broken_earlier_signature_fails(signed, world, tmp_path, capsys):
     assert f["signatures"].startswith("2 ")
     assert err == (f"error: {path}: the document was changed after the earlier signature 'Signature' was made: "
                    "its bytes no longer match that signature\n")
+
+
+def test_a_nonrepudiation_only_certificate_is_accepted(world, unsigned, capsys):
+    opts = sign.SignOptions(key=pki.write_p12(world.folder / "commitment.p12", pki.issue(world.ca, "Commitment Signer",
+                                              usage="commitment"), ca=world.ca, passphrase=pki.PASSPHRASE),
+                            passphrase=pki.PASSPHRASE)
+    path = world.folder / "commitment-only.pdf"
+    path.write_bytes(sign.sign_pdf(unsigned.read_bytes(), opts, field_box=None))
+    code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 0, err
+    assert fields(out)["signer"] == "Commitment Signer" and fields(out)["trusted"] == "yes"
+
+
+def test_nothing_is_fetched_from_the_network_for_a_certificate_that_names_its_revocation_servers(
+        world, unsigned, capsys):
+    """The signer's certificate names an OCSP responder and a CRL on 127.0.0.1: verify asks neither."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked = []
+
+    class Counting(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            asked.append(self.path)
+            self.send_error(404)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/status"
+        who = pki.issue(world.ca, "Networked Signer", revocation_url=url)
+        key = pki.write_p12(world.folder / "networked.p12", who, ca=world.ca, passphrase=pki.PASSPHRASE)
+        path = world.folder / "networked.pdf"
+        path.write_bytes(sign.sign_pdf(unsigned.read_bytes(), sign.SignOptions(key=key, passphrase=pki.PASSPHRASE),
+                                       field_box=None))
+        asked.clear()  # only what verify does counts
+        code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert code == 0, err
+    assert fields(out)["signer"] == "Networked Signer" and fields(out)["trusted"] == "yes"
+    assert asked == []
+
+
+def test_a_damaged_earlier_signature_value_fails(signed, world, tmp_path, capsys):
+    """The first signature's value no longer verifies (its bytes are untouched), the second holds."""
+    path = tmp_path / "forged-first.pdf"
+    path.write_bytes(_sign_again(_flip_in_signature_value(signed.read_bytes()), world, "CoSigner"))
+    code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 1 and fields(out)["intact"] == "yes" and fields(out)["valid"] == "yes"
+    assert err == f"error: {path}: the earlier signature 'Signature' does not match its signer's certificate\n"
+
+
+def test_a_change_between_two_approval_signatures_fails(signed, world, tmp_path, capsys):
+    """A sticky note and a new title added after the first signature, then a second signature over it all."""
+    path = tmp_path / "changed-then-signed.pdf"
+    path.write_bytes(_sign_again(_incremental_update(signed.read_bytes()), world, "CoSigner"))
+    code, out, err = run(capsys, path, "--trust", world.ca_pem)
+    assert code == 1 and fields(out)["coverage"] == "entire file"  # the last signature is fine
+    assert err == (f"error: {path}: after the earlier signature 'Signature', the document was changed, not only "
+                   "signed again\n")
+
+
+def test_a_signature_pyhanko_cannot_check_is_a_failed_verification(signed, monkeypatch):
+    from pyhanko.sign import validation
+
+    def broken(*args, **kwargs):
+        raise ValueError("unexpected structure")
+
+    monkeypatch.setattr(validation, "validate_pdf_signature", broken)
+    with pytest.raises(VerificationError) as caught:
+        verify.verify_pdf(signed)
+    assert str(caught.value) == f"{signed}: the signature 'Signature' cannot be checked (ValueError: unexpected structure)"
+    assert caught.value.exit_code == 1
 
 
 def test_a_second_signature_after_a_certification_fails(certified, world, tmp_path, capsys, monkeypatch):

@@ -1,0 +1,493 @@
+"""``Archive.verify`` finding by finding, on a small archive of plain PDFs (no letter is built here, so
+these run in a second; test_archive.py checks the same guard end to end on built letters and the CLI).
+
+Each test damages a copy of one pristine archive of three records and compares the whole list of
+findings (level, where, message): what is reported, where, and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from letter_pdf import archive as A
+
+RECIPIENTS = [("a.pdf", "The Minister"), ("a.pdf", "The President"), ("b.pdf", "The Minister")]
+SENT_AT = "2026-11-29T10:00:00+00:00"
+
+
+def _pdf(title: str) -> bytes:
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.docinfo["/Title"] = title
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("verify")
+    (base / "a.pdf").write_bytes(_pdf("Letter A"))
+    (base / "b.pdf").write_bytes(_pdf("Letter B"))
+    archive = A.Archive(base / "archive")
+    for name, recipient in RECIPIENTS:
+        archive.record(base / name, recipient=recipient, channel="email", sent_at=SENT_AT)
+    return base / "archive"
+
+
+@pytest.fixture
+def copy(pristine, tmp_path) -> Path:
+    target = tmp_path / "archive"
+    shutil.copytree(pristine, target)
+    for path in target.rglob("*"):
+        if path.is_file():
+            path.chmod(0o644)  # stored files are read-only; these tests change them on purpose
+    return target
+
+
+def findings(archive: Path, head: str | None = None) -> list[tuple[str, str, str]]:
+    return [(f.level, f.where, f.message) for f in A.Archive(archive).verify(head).findings]
+
+
+def record(archive: Path, number: int) -> Path:
+    return archive / "records" / f"{number:08d}.json"
+
+
+def chain_hash(archive: Path, number: int) -> str:
+    return hashlib.sha256(record(archive, number).read_bytes()).hexdigest()
+
+
+def rewrite(archive: Path, number: int, change) -> None:
+    data = json.loads(record(archive, number).read_text("utf-8"))
+    data = change(data) or data
+    record(archive, number).write_bytes(A.canonical_json(data))
+
+
+def stored(archive: Path, name: str) -> str:
+    """The stored object of the test PDF ``name`` (a.pdf: records 1 and 2; b.pdf: record 3)."""
+    digest = hashlib.sha256(_pdf({"a.pdf": "Letter A", "b.pdf": "Letter B"}[name])).hexdigest()
+    return A.object_path(digest, "pdf")
+
+
+def sql(archive: Path, statement: str, *args) -> None:
+    db = sqlite3.connect(archive / A.INDEX)
+    db.execute(statement, args)
+    db.commit()
+    db.close()
+
+
+CHANGED = "record {n} has changed since it was recorded"
+UNREFERENCED = "stored file that no record refers to (left by an interrupted record; harmless)"
+NOT_OURS = "unexpected file (not written by letter-pdf)"
+
+
+def test_a_pristine_archive_has_no_finding_and_its_head_is_the_last_records_hash(copy):
+    report = A.Archive(copy).verify()
+    assert (report.findings, report.records, report.head, report.ok) == ([], 3, chain_hash(copy, 3), True)
+    assert report.head_checked is None
+
+
+# --- the archive's own files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("marker", "message"), [
+    ('{"format": "letter-pdf-archive/9"}', "unknown archive format 'letter-pdf-archive/9'"),
+    ("{}", "unknown archive format None"),
+    ("not JSON", "the archive's marker file is unreadable (Expecting value: line 1 column 1 (char 0))"),
+    ("[1]", "the archive's marker file is unreadable ('list' object has no attribute 'get')"),
+])
+def test_a_wrong_or_unreadable_marker_is_an_error(copy, marker, message):
+    (copy / A.MARKER).write_text(marker, encoding="utf-8")
+    assert findings(copy) == [("error", A.MARKER, message)]
+
+
+def test_a_folder_without_the_marker_is_not_verified_as_an_archive(copy):
+    (copy / A.MARKER).unlink()
+    with pytest.raises(A.ArchiveError) as caught:
+        A.Archive(copy).verify()
+    assert str(caught.value) == (f"{copy}: not a letter-pdf archive (no {A.MARKER}) — give the folder that "
+                                 "'archive record' created")
+
+
+def test_leftovers_are_notes_and_foreign_files_errors_at_each_level(copy):
+    (copy / ".tmp-command").write_text("x")
+    (copy / "notes.txt").write_text("x")
+    (copy / "records" / ".tmp-record").write_text("x")
+    (copy / "records" / "00000004.json.bak").write_text("{}")
+    folder = copy / stored(copy, "a.pdf")
+    (folder.parent / ".tmp-object").write_text("x")
+    (copy / "objects" / "sha256" / "notes.txt").write_text("x")
+    assert findings(copy) == [
+        ("note", ".tmp-command", "temporary file left by an interrupted command"),
+        ("error", "notes.txt", NOT_OURS),
+        ("note", "records/.tmp-record", "temporary file left by an interrupted record"),
+        ("error", "records/00000004.json.bak", NOT_OURS),
+        ("note", f"{Path(stored(copy, 'a.pdf')).parent.as_posix()}/.tmp-object",
+         "temporary file left by an interrupted record"),
+        ("error", "objects/sha256/notes.txt", NOT_OURS),
+    ]
+
+
+def test_an_expected_file_is_not_reported(copy):
+    (copy / (A.INDEX + "-journal")).write_bytes(b"")
+    assert findings(copy) == []
+
+
+# --- the records and the chain -------------------------------------------------------------------------
+
+
+def test_a_missing_records_folder(copy):
+    shutil.rmtree(copy / "records")
+    assert findings(copy) == [
+        ("error", "records", "the records folder is missing"),
+        *[("note", path, UNREFERENCED) for path in sorted([stored(copy, "a.pdf"), stored(copy, "b.pdf")])],
+    ] + [("error", f"records/{n:08d}.json", f"record {n} is in the index but its file is missing") for n in (1, 2, 3)]
+
+
+def test_a_missing_record_in_the_middle(copy):
+    record(copy, 2).unlink()
+    assert findings(copy) == [
+        ("error", "records/00000002.json", "record 2 is missing"),
+        ("error", "records/00000002.json", "record 2 is in the index but its file is missing"),
+    ]
+    assert A.Archive(copy).verify().records == 2
+
+
+def test_a_missing_record_is_found_up_to_the_last_number(copy, pristine):
+    A.Archive(copy).record(pristine.parent / "a.pdf", recipient="The King", channel="post", sent_at=SENT_AT)
+    record(copy, 3).unlink()  # records 1, 2 and 4 left
+    assert findings(copy)[:2] == [
+        ("error", "records/00000003.json", "record 3 is missing"),
+        ("note", stored(copy, "b.pdf"), UNREFERENCED),
+    ]
+
+
+def test_the_first_record_missing(copy):
+    record(copy, 1).unlink()
+    assert findings(copy) == [
+        ("error", "records/00000001.json", "record 1 is missing"),
+        ("error", "records/00000001.json", "record 1 is in the index but its file is missing"),
+    ]
+
+
+def test_the_last_record_missing_leaves_its_stored_file_unreferenced(copy):
+    record(copy, 3).unlink()
+    assert findings(copy) == [
+        ("note", stored(copy, "b.pdf"), UNREFERENCED),
+        ("error", "records/00000003.json", "record 3 is in the index but its file is missing"),
+    ]
+
+
+def test_an_unreadable_record(copy):
+    record(copy, 2).unlink()
+    record(copy, 2).mkdir()
+    assert findings(copy) == [
+        ("error", "records/00000002.json", "record 2 cannot be read (Is a directory)"),
+        ("error", "records/00000002.json", "record 2 is in the index but its file is missing"),
+    ]
+
+
+@pytest.mark.parametrize("data", [b"not JSON", b"\xff\xfe{}"])
+def test_a_record_that_is_not_json_breaks_the_chain_after_it(copy, data):
+    record(copy, 2).write_bytes(data)
+    assert findings(copy) == [
+        ("error", "records/00000002.json", "record 2 is damaged (not JSON)"),
+        ("error", "records/00000003.json",
+         "broken chain: record 3 does not carry the hash of record 2 (record 2 has been changed or replaced)"),
+        ("error", "records/00000002.json", CHANGED.format(n=2)),
+    ]
+
+
+def test_a_hand_formatted_record(copy):
+    record(copy, 1).write_text(json.dumps(json.loads(record(copy, 1).read_text()), indent=2))
+    assert findings(copy) == [
+        ("error", "records/00000001.json", "record 1 has been edited (it is not in the form letter-pdf wrote)"),
+        ("error", "records/00000002.json",
+         "broken chain: record 2 does not carry the hash of record 1 (record 1 has been changed or replaced)"),
+        ("error", "records/00000001.json", CHANGED.format(n=1)),
+    ]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda r: r.update(number=5), "record 3 says it is number 5"),
+    (lambda r: r.pop("number") and None, "record 3 says it is number None"),
+    (lambda r: [1, 2], "record 3 is not a record"),
+])
+def test_a_record_that_is_not_the_record_of_its_number(copy, change, message):
+    rewrite(copy, 3, change)
+    assert findings(copy) == [
+        ("error", "records/00000003.json", message),
+        ("note", stored(copy, "b.pdf"), UNREFERENCED),
+        ("error", "records/00000003.json", CHANGED.format(n=3)),
+    ]
+
+
+def test_a_renumbered_record_in_the_middle_does_not_stop_the_check_of_the_next(copy):
+    rewrite(copy, 2, lambda r: r.update(number=5))
+    assert findings(copy) == [
+        ("error", "records/00000002.json", "record 2 says it is number 5"),
+        ("error", "records/00000003.json",
+         "broken chain: record 3 does not carry the hash of record 2 (record 2 has been changed or replaced)"),
+        ("error", "records/00000002.json", CHANGED.format(n=2)),
+    ]
+
+
+def test_a_malformed_pdf_entry_does_not_stop_the_check_of_the_stored_sources(copy):
+    digest = "d" * 64
+    rewrite(copy, 3, lambda r: (r["pdf"].update(sha256="XY"),
+                                r.update(stored_sources=[{"object": A.object_path(digest, "md"), "sha256": digest}]))
+                         and None)
+    assert [f for f in findings(copy) if f[0] == "error"][:2] == [
+        ("error", "records/00000003.json", "record 3 is malformed (a stored file without its hash)"),
+        ("error", A.object_path(digest, "md"), "stored file is missing"),
+    ]
+
+
+@pytest.mark.parametrize("name", ["{h}.tar.gz", "{h}"])
+def test_a_stored_file_name_is_its_hash_and_one_suffix(copy, name):
+    digest = "e" * 64
+    obj = f"objects/sha256/ee/{name.format(h=digest)}"
+    rewrite(copy, 3, lambda r: r.update(stored_sources=[{"object": obj, "sha256": digest}]))
+    assert findings(copy) == [
+        ("error", "records/00000003.json", f"record 3 names a stored file that does not match its hash: {obj}"),
+        ("error", obj, "stored file is missing"),
+        ("error", "records/00000003.json", CHANGED.format(n=3)),
+    ]
+
+
+def test_verify_reads_while_another_command_reads(copy):
+    """verify takes the archive's lock shared: it runs while another reader holds it (a writer would wait)."""
+    import threading
+
+    done = []
+    with A.Archive(copy)._locked(exclusive=False):
+        reader = threading.Thread(target=lambda: done.append(findings(copy)), daemon=True)
+        reader.start()
+        reader.join(timeout=60)  # a deadlock detector, not a speed limit: verify itself takes milliseconds
+    assert done == [[]]
+
+
+def test_the_first_record_must_start_the_chain(copy):
+    rewrite(copy, 1, lambda r: r.update(previous="1" * 64))
+    assert findings(copy) == [
+        ("error", "records/00000001.json",
+         "broken chain: record 1 does not start the chain (its 'previous' is not 64 zeros)"),
+        ("error", "records/00000002.json",
+         "broken chain: record 2 does not carry the hash of record 1 (record 1 has been changed or replaced)"),
+        ("error", "records/00000001.json", CHANGED.format(n=1)),
+        ("error", A.INDEX, f"record 1, previous hash: the index says '{'0' * 64}' but the record file says '{'1' * 64}'"),
+    ]
+
+
+def test_a_record_whose_previous_is_another_records_hash(copy):
+    """Record 3 carrying record 1's hash (a record 2 taken out and the chain patched) is caught."""
+    first = chain_hash(copy, 1)
+    rewrite(copy, 3, lambda r: r.update(previous=first))
+    assert findings(copy)[0] == (
+        "error", "records/00000003.json",
+        "broken chain: record 3 does not carry the hash of record 2 (record 2 has been changed or replaced)")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda r: r.pop("pdf") and None, "record 3 is malformed (it names no stored file)"),
+    (lambda r: r.update(pdf="b.pdf"), "record 3 is malformed (it names no stored file)"),
+    (lambda r: r.update(stored_sources=[{"object": "objects/x"}]), "record 3 is malformed (it names no stored file)"),
+])
+def test_a_record_naming_no_stored_file(copy, change, message):
+    rewrite(copy, 3, change)
+    assert findings(copy)[:2] == [("error", "records/00000003.json", message), ("note", stored(copy, "b.pdf"), UNREFERENCED)]
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r["pdf"].update(sha256="XY"),
+    lambda r: r["pdf"].update(sha256=r["pdf"]["sha256"].upper()),
+    lambda r: r["pdf"].update(sha256=r["pdf"]["sha256"] + "0"),
+    lambda r: r["pdf"].update(sha256=None),
+    lambda r: r["pdf"].update(object=None),
+])
+def test_a_stored_file_without_its_hash(copy, change):
+    rewrite(copy, 3, change)
+    assert findings(copy)[:2] == [
+        ("error", "records/00000003.json", "record 3 is malformed (a stored file without its hash)"),
+        ("note", stored(copy, "b.pdf"), UNREFERENCED),
+    ]
+
+
+def test_a_record_naming_a_file_that_does_not_match_its_hash(copy):
+    other = stored(copy, "a.pdf")
+    rewrite(copy, 3, lambda r: r["pdf"].update(object=other))
+    assert findings(copy) == [
+        ("error", "records/00000003.json", f"record 3 names a stored file that does not match its hash: {other}"),
+        ("note", stored(copy, "b.pdf"), UNREFERENCED),
+        ("error", "records/00000003.json", CHANGED.format(n=3)),
+    ]
+
+
+def test_a_stored_source_is_checked_like_the_pdf(copy):
+    pdf = stored(copy, "a.pdf")
+    rewrite(copy, 3, lambda r: r.update(stored_sources=[{"object": pdf.replace(".pdf", ".md"), "sha256": pdf[-68:-4]}]))
+    assert findings(copy) == [
+        ("error", pdf.replace(".pdf", ".md"), "stored file is missing"),
+        ("error", "records/00000003.json", CHANGED.format(n=3)),
+    ]
+
+
+# --- the stored files ----------------------------------------------------------------------------------
+
+
+def test_a_changed_stored_file(copy):
+    path = copy / stored(copy, "a.pdf")
+    data = bytearray(path.read_bytes())
+    data[10] ^= 0x01
+    path.write_bytes(bytes(data))
+    assert findings(copy) == [("error", stored(copy, "a.pdf"), "stored file has changed (its SHA-256 no longer matches its name)")]
+
+
+def test_a_missing_stored_file(copy):
+    (copy / stored(copy, "a.pdf")).unlink()
+    assert findings(copy) == [("error", stored(copy, "a.pdf"), "stored file is missing")]
+
+
+def test_a_missing_objects_folder(copy):
+    shutil.rmtree(copy / "objects")
+    assert findings(copy) == [
+        ("error", "objects", "the stored files' folder is missing"),
+        *[("error", path, "stored file is missing") for path in sorted([stored(copy, "a.pdf"), stored(copy, "b.pdf")])],
+    ]
+
+
+@pytest.mark.parametrize("name", ["notes.pdf", "0" * 64 + ".pdf", "0" * 63 + ".pdf", "0" * 64 + ".PDF"])
+def test_a_file_misplaced_or_misnamed_among_the_stored_files(copy, name):
+    folder = copy / Path(stored(copy, "a.pdf")).parent
+    (folder / name).write_bytes(b"%PDF-")  # in the folder of another hash, or not a hash
+    assert findings(copy) == [("error", f"{Path(stored(copy, 'a.pdf')).parent.as_posix()}/{name}", NOT_OURS)]
+
+
+def test_an_unreferenced_stored_file_is_a_note(copy):
+    data = b"%PDF- left by an interrupted record"
+    digest = hashlib.sha256(data).hexdigest()
+    path = copy / A.object_path(digest, "pdf")
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    assert findings(copy) == [("note", A.object_path(digest, "pdf"), UNREFERENCED)]
+    assert A.Archive(copy).verify().ok
+
+
+# --- the index: never disagreeing with the records ------------------------------------------------------
+
+
+def test_a_missing_index_is_a_note(copy):
+    (copy / A.INDEX).unlink()
+    assert findings(copy) == [("note", A.INDEX, "the index is missing; 'letter-pdf archive reindex' rebuilds it")]
+
+
+def test_a_damaged_index(copy):
+    (copy / A.INDEX).write_bytes(b"garbage " * 100)
+    assert findings(copy)[0] == (
+        "error", A.INDEX, "the index is damaged (file is not a database); run 'letter-pdf archive reindex'")
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("recipient", "Someone else", "record 2, recipient: the index says 'Someone else' but the record file says 'The President'"),
+    ("sent_at", None, "record 2, sent at: the index says nothing but the record file says '2026-11-29T10:00:00Z'"),
+    ("channel", "post", "record 2, channel: the index says 'post' but the record file says 'email'"),
+])
+def test_an_index_field_that_disagrees_with_its_record(copy, column, value, message):
+    sql(copy, f"UPDATE records SET {column} = ? WHERE number = 2", value)
+    assert findings(copy) == [("error", A.INDEX, message)]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda path: path.write_bytes(b"not JSON"),  # not read: not compared with its index row
+    lambda path: path.write_bytes(A.canonical_json({**json.loads(path.read_text()), "pdf": None})),  # malformed
+])
+def test_a_damaged_record_does_not_stop_the_comparison_of_the_next_index_rows(copy, damage):
+    damage(record(copy, 2))
+    sql(copy, "UPDATE records SET recipient = ? WHERE number = 3", "Someone else")
+    assert ("error", A.INDEX, "record 3, recipient: the index says 'Someone else' but the record file says "
+                              "'The Minister'") in findings(copy)
+
+
+def test_an_index_chain_hash_the_next_record_contradicts(copy):
+    sql(copy, "UPDATE records SET hash = ? WHERE number = 2", "a" * 64)
+    assert findings(copy) == [
+        ("error", A.INDEX, f"record 2, chain hash: the index says '{'a' * 64}' but the record file's is "
+                           f"'{chain_hash(copy, 2)}', as record 3 confirms"),
+    ]
+
+
+def test_a_changed_record_whose_next_record_is_also_unconfirmed(copy):
+    """Record 3's index hash is wrong too: the chain cannot vouch for record 2's file."""
+    sql(copy, "UPDATE records SET hash = ? WHERE number = 2", "a" * 64)
+    sql(copy, "UPDATE records SET hash = ? WHERE number = 3", "b" * 64)
+    assert findings(copy) == [
+        ("error", "records/00000002.json", CHANGED.format(n=2)),
+        ("error", "records/00000003.json", CHANGED.format(n=3)),
+    ]
+
+
+def test_the_last_record_changed_is_caught_by_its_index_hash(copy):
+    sql(copy, "UPDATE records SET hash = ? WHERE number = 3", "a" * 64)
+    assert findings(copy) == [("error", "records/00000003.json", CHANGED.format(n=3))]
+
+
+def test_an_index_row_without_a_record_file(copy):
+    columns = ", ".join(A._COLUMNS)
+    rest = columns.removeprefix("number, hash, ")
+    sql(copy, f"INSERT INTO records ({columns}) SELECT 7, ?, {rest} FROM records WHERE number = 3", "c" * 64)
+    assert findings(copy) == [("error", "records/00000007.json", "record 7 is in the index but its file is missing")]
+
+
+@pytest.mark.parametrize(("delete", "finding"), [
+    ("number = 3", ("note", A.INDEX, "the index is 1 record(s) behind (an interrupted record); the next command "
+                                     "brings it up to date")),
+    ("number > 1", ("note", A.INDEX, "the index is 2 record(s) behind (an interrupted record); the next command "
+                                     "brings it up to date")),
+    ("number = 2", ("error", A.INDEX, "records [2] are missing from the index; run 'letter-pdf archive reindex'")),
+    ("number < 3", ("error", A.INDEX, "records [1, 2] are missing from the index; run 'letter-pdf archive reindex'")),
+])
+def test_an_index_behind_the_records_or_with_a_gap(copy, delete, finding):
+    sql(copy, f"DELETE FROM records WHERE {delete}")
+    assert findings(copy) == [finding]
+
+
+def test_an_empty_index(copy):
+    sql(copy, "DELETE FROM records")
+    assert findings(copy) == [("note", A.INDEX, "the index is 3 record(s) behind (an interrupted record); the next "
+                                                "command brings it up to date")]
+
+
+# --- --head: the chain head kept outside the archive ----------------------------------------------------
+
+
+def test_head_is_the_latest_record(copy):
+    head = chain_hash(copy, 3)
+    report = A.Archive(copy).verify(head)
+    assert (report.findings, report.head_checked) == ([], f"{head} is record 3 (the latest)")
+
+
+def test_head_of_an_earlier_record_counts_the_records_added_since(copy):
+    head = chain_hash(copy, 1)
+    report = A.Archive(copy).verify(f"  {head.upper()}\n")  # as pasted: upper case, blank space around
+    assert (report.findings, report.head_checked) == ([], f"{head} is record 1; 2 record(s) added since")
+
+
+@pytest.mark.parametrize(("head", "message"), [
+    ("xyz", "not a SHA-256 hash (64 hexadecimal digits)"),
+    ("ab" * 32 + "0", "not a SHA-256 hash (64 hexadecimal digits)"),
+    ("ab" * 32, f"the archive does not lead to {'ab' * 32}: no record has that hash (records were changed, removed or "
+                "replaced, or it is another archive)"),
+])
+def test_a_head_that_is_not_a_hash_or_not_in_the_archive(copy, head, message):
+    report = A.Archive(copy).verify(head)
+    assert ([(f.level, f.where, f.message) for f in report.findings], report.head_checked) == (
+        [("error", "--head", message)], None)
