@@ -110,6 +110,8 @@ def test_initials_of_all_words_without_legal_forms_and_of_capitalised_words():
     ("CAJ Committee on the Administration of Justice", ("CAJ", "committee on the administration of justice")),
     ("Human Rights House Foundation HRHF.", ("HRHF", "human rights house foundation")),
     ("Human Rights House Foundation – HRHF", ("HRHF", "human rights house foundation")),
+    ("Amnesty International AI", ("AI", "amnesty international")),  # three words are enough
+    ("Alpha Beta Xenon ABX", ("ABX", "alpha beta xenon")),  # only punctuation is stripped from the acronym
     ("Human Rights House Foundation HRH", (None, None)),  # not the initials
     ("Human Rights House Foundation", (None, None)),  # no acronym
     ("Human Rights", (None, None)),  # too short to carry one
@@ -142,6 +144,8 @@ def test_own_acronym(name, expected):
     (("Amnesty Int",), ("Amnesty Ixx",), None),  # 11 letters: a limit of one
     (("Amnesty Int",), ("Amnesty Inx",), TYPO),
     (("Amnesty Intl",), ("Amnesty Ixxx",), None),
+    (("Amnesty Intl",), ("Amnesty Inxx",), TYPO),  # two letters in 12
+    (("Amnesty Int",), ("Amnesty Ixx",), None),  # two letters in 11
     (("Abcdefgh",), ("Abcdefgx",), TYPO),  # eight letters: compared
     (("Abcdefg",), ("Abcdefx",), None),  # seven: too short to call a typo
     (("Abcdefgh",), ("Abcdefg",), None),  # the shorter has seven
@@ -151,6 +155,7 @@ def test_own_acronym(name, expected):
     (("Finnish PEN",), ("English PEN",), None),
     (("PEN",), ("PEN Ltd",), None),  # one short core word is not enough
     (("Oxfam",), ("Oxfam Ltd",), CORE),
+    (("Open Door",), ("Open Door Ltd",), CORE),  # two short core words are enough
     (("Human Rights Watch",), ("Human Rights First",), None),
 ])
 def test_why(a, b, expected):
@@ -283,3 +288,26 @@ def test_candidate_pairs_compare_only_the_next_neighbours():
     pairs = set(lint.candidate_pairs(entries))
     assert (0, 4) in pairs and (0, 5) not in pairs
     assert len(pairs) == len({(min(i, j), max(i, j)) for i, j in pairs})
+
+
+def test_a_name_without_words_does_not_stop_the_search_by_name(monkeypatch):
+    monkeypatch.setattr(lint, "NEIGHBOURS", 0)
+    entries = [E("***"), E("Amnesty International"), E("Amnesty International e.V.")]
+    assert list(lint.candidate_pairs(entries)) == [(1, 2)]
+
+
+def test_neighbours_in_reversed_names_use_every_letter():
+    """A typo in the first letter: far apart in sorted names, next to each other in sorted reversed names.
+    The names between are 4 letters away from the pair (no typo), and the same in every second letter."""
+    base = "amnesty international"  # 21 letters
+    fillers = []
+    for c in "nprsuv":  # after "am" and before "bm" in sorted names
+        word = list(base)
+        for k in (1, 3, 5, 19):
+            word[k] = c
+        fillers.append(E("".join(word)))
+    entries = [E("Amnesty International"), *fillers, E("Bmnesty International")]
+    last = len(entries) - 1
+    assert [lint._why(entries[0], f) for f in fillers] == [None] * len(fillers)
+    assert (0, last) in set(lint.candidate_pairs(entries))
+    assert names(lint.duplicate_pairs(entries)) == [("Amnesty International", "Bmnesty International", TYPO)]
