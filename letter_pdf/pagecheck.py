@@ -238,6 +238,13 @@ class _Recipient:
     step: int = 0
 
 
+def _extent(lines: list[Line]) -> tuple[float, float, float, float]:
+    """left, top, right, bottom of ``lines`` in mm: the glyphs, not only the line boxes, since with tight
+    leading descenders reach below the line box (what must stay inside a window)."""
+    return (min(line.x0 for line in lines), min(min(line.y0, line.ink_y0) for line in lines),
+            max(line.x1 for line in lines), max(max(line.y1, line.ink_y1) for line in lines))
+
+
 def _check_recipient(letter: Letter, layout: Layout, verdict: _Verdict, state: _Recipient) -> None:
     if letter.recipient is None:
         return
@@ -246,10 +253,7 @@ def _check_recipient(letter: Letter, layout: Layout, verdict: _Verdict, state: _
         return
     window = WINDOWS[letter.paper]
     where = _field(letter, "recipient")
-    left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
-    # the glyphs, not only the line boxes, stay in the window: with tight leading descenders reach below
-    top = min(min(line.y0, line.ink_y0) for line in lines)
-    bottom = max(max(line.y1, line.ink_y1) for line in lines)
+    left, top, right, bottom = _extent(lines)
     if left < window.left - TOLERANCE or right > window.right + TOLERANCE or top < window.top - TOLERANCE:
         verdict.errors.append(LayoutError(
             f"the recipient's address lies outside the window of {window.envelope} "
@@ -328,9 +332,7 @@ def _check_return_line(letter: Letter, layout: Layout, verdict: _Verdict, state:
     zone_bottom = min([*recipient, window.return_bottom])
     box = layout.boxes.get("return-line")
     limit = min(window.right, box[3]) if box else window.right
-    left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
-    top = min(min(line.y0, line.ink_y0) for line in lines)
-    bottom = max(max(line.y1, line.ink_y1) for line in lines)
+    left, top, right, bottom = _extent(lines)
     pieces = [p for line in lines for p in line.pieces]
     if not state.options:
         state.options = _return_options(letter, pieces[0].size)
