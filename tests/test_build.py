@@ -600,12 +600,15 @@ def indirect_letter(tmp_path, monkeypatch):
     return folder / "letter.md"
 
 
-@pytest.mark.parametrize("target", ["letters/inner.png", "letters/bg.png"], ids=["svg-image", "css-image"])
-def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, target):
-    # known only once typesetting has fetched it: checked again, after typesetting, before the write
+@pytest.mark.parametrize(("target", "what"), [("letters/inner.png", "the image"),
+                                            ("letters/bg.png", "the file named in letter.css")],
+                         ids=["svg-image", "css-image"])
+def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, target, what):
+    # the SVG's image is known only once typesetting has fetched it: checked again, before the write;
+    # the stylesheet's is known before any work, from the stylesheet itself
     before = Path(target).read_bytes()
     code, out, err = run_cli("build", str(indirect_letter), "-o", target)
-    assert err == (f"error: {target}: refused to overwrite the image {target}: it is an input of this command "
+    assert err == (f"error: {target}: refused to overwrite {what} {target}: it is an input of this command "
                    "— choose another output file with -o\n")
     assert code == 1 and out == ""
     assert Path(target).read_bytes() == before
