@@ -604,12 +604,33 @@ ALIASES = {"your_reference": "their_reference", "our_reference": "reference", "r
 KEYS: tuple[str, ...] = tuple(_FIELDS) + _OTHER_KEYS
 
 
+# A character reference as the Markdown parser decodes it (``&#x202E;``, ``&#8238;``, ``&amp;``): one that
+# names no valid character (``&#0;``, ``&#x1;``) prints U+FFFD.
+_REFERENCE = re.compile(r"&(?:#(x[0-9a-f]{1,6}|[0-9]{1,7})|([a-z][a-z0-9]{1,31}));", re.IGNORECASE)
+
+
+def _as_printed(line: str) -> str:
+    """``line`` with its character references decoded, as markdown-it prints them."""
+    from markdown_it.common.entities import entities
+    from markdown_it.common.utils import isValidEntityCode
+
+    def decode(match: re.Match) -> str:
+        if match[2] is not None:
+            return entities.get(match[2], match[0])
+        code = int(match[1][1:], 16) if match[1][0] in "xX" else int(match[1])
+        return chr(code) if isValidEntityCode(code) else "\ufffd"
+
+    return _REFERENCE.sub(decode, line) if "&" in line else line
+
+
 def _check_body(src: _Source, body: str, body_line: int) -> None:
     """The body is printed as written: refuse bidirectional controls and control characters, warn about
-    marks of damaged text; each named by its line."""
+    marks of damaged text; each named by its line. A line is checked as it prints, with its character
+    references decoded, so ``&#x202E;`` is refused as the character it names."""
     for number, line in enumerate(body.split("\n"), body_line):
-        refused = refused_character(line)
-        suspect = suspect_characters(line)
+        printed = _as_printed(line)
+        refused = refused_character(printed)
+        suspect = suspect_characters(printed)
         if refused is None and suspect is None:
             continue
         where = LetterPdfError.location(src.shown, number)

@@ -12,6 +12,7 @@ import pytest
 
 from letter_pdf.body import markdown_to_html
 from letter_pdf.errors import ResourceError
+from letter_pdf.text import visible
 
 
 def png(path: Path) -> Path:
@@ -214,9 +215,36 @@ def test_a_body_over_the_size_limit_is_refused_naming_the_line_where_it_passes_i
 
 
 def test_a_body_of_exactly_the_size_limit_is_read():
-    text = "a" * (body.MAX_BODY_BYTES - 1) + "\n"
+    word = "a" * 99 + " "
+    text = word * (body.MAX_BODY_BYTES // len(word) - 1) + "a" * 99 + "\n"
+    assert len(text.encode("utf-8")) == body.MAX_BODY_BYTES
     assert [t.type for t in body.check_limits(text, source="letter.md", first_line=1)] == [
         "paragraph_open", "inline", "paragraph_close"]
+
+
+WORD_HINT = "a word this long cannot be set on a line: put spaces in it"
+
+
+@pytest.mark.parametrize("word", ["&lt;div&gt;" * 60, "a" * 501, "a\u00a0" * 250 + "a"])
+def test_a_word_over_the_length_limit_is_refused_naming_its_line(word):
+    text = "Dear all,\n\nThe text, then\n" + word + " and more.\n"
+    assert limit_error(text) == (
+        f"letter.md:13: the letter's text has a word longer than 500 characters ({len(word):,} characters without "
+        f"a space): '{visible(word, 40)}' — {WORD_HINT}")
+
+
+def test_a_word_of_the_length_limit_is_read_and_spaces_of_every_kind_end_a_word():
+    url = "https://example.org/" + "a" * (body.MAX_WORD - 20)
+    assert len(url) == body.MAX_WORD
+    body.check_limits(f"See {url} now.\n\n" + ("a" * 400 + "\t") * 3 + ("b" * 400 + "\u2003") * 3 + "\n",
+                      source="letter.md", first_line=1)
+
+
+def test_the_longest_word_is_checked_before_the_parse(monkeypatch):
+    # a word as long as the size limit allows: refused at once, before markdown-it reads it
+    monkeypatch.setattr(body, "_parser", lambda: pytest.fail("the text was parsed"))
+    assert limit_error("<div>" * 35_000 + "\n").startswith(
+        "letter.md:10: the letter's text has a word longer than 500 characters (175,000 characters")
 
 
 def test_lists_nested_past_the_limit_are_refused_at_the_line_of_the_deepest_allowed_plus_one():

@@ -478,6 +478,42 @@ def test_build_refuses_to_write_over_an_input_before_any_work(full_letter, monke
     assert out == ""
 
 
+@pytest.mark.parametrize(("css", "extra", "target", "what"), [
+    (".x { background-image: url(bg.png); }\n", None, "letters/bg.png", "the file named in letter.css"),
+    ('@import "css/extra.css";\n', '.y { background: url("../sub/b%20g.png#top"); }\n', "letters/sub/b g.png",
+     "the file named in extra.css"),
+    ("@import url(css/extra.css);\n", "@import 'more.css';\n", "letters/css/more.css", "the file named in extra.css"),
+])
+def test_build_refuses_to_write_over_a_file_only_a_stylesheet_names(full_letter, monkeypatch, css, extra, target,
+                                                                    what):
+    # no element has the class, so the typesetting would never read the file: the stylesheet names it all the same
+    from letter_pdf import typeset
+
+    monkeypatch.setattr(typeset, "typeset", lambda *a, **k: pytest.fail("typesetting started"))
+    sheet = Path("letters/letter.css")
+    sheet.write_text(css + sheet.read_text("utf-8"), "utf-8")
+    if extra is not None:
+        Path("letters/css").mkdir()  # followed through @import out of the letter's folder's own stylesheets
+        Path("letters/css/extra.css").write_text(extra, "utf-8")
+    Path(target).parent.mkdir(exist_ok=True)
+    Path(target).write_bytes(b"kept")
+    code, out, err = run_cli("build", str(full_letter), "-o", target)
+    assert (code, out) == (1, "")
+    assert err == (f"error: {target}: refused to overwrite {what} {target}: it is an input of this command "
+                   "— choose another output file with -o\n")
+    assert Path(target).read_bytes() == b"kept"
+
+
+def test_web_and_data_addresses_in_a_stylesheet_are_not_inputs(full_letter):
+    from letter_pdf import pipeline
+
+    Path("letters/letter.css").write_text(
+        ".a { background: url(data:image/png;base64,AAAA); } .b { background: url(https://example.org/x.png); }"
+        " .c { background: url(../up.png); } .d { background: url(img/deep.png); }", "utf-8")
+    assert pipeline._stylesheet_files(Path("letters")) == [
+        ("letter.css", Path("letters/../up.png")), ("letter.css", Path("letters/img/deep.png"))]
+
+
 def test_build_refuses_links_to_inputs(full_letter):
     os.link("letters/signatories.csv", "letters/hard.pdf")
     Path("letters/soft.pdf").symlink_to("letter.md")
@@ -564,12 +600,15 @@ def indirect_letter(tmp_path, monkeypatch):
     return folder / "letter.md"
 
 
-@pytest.mark.parametrize("target", ["letters/inner.png", "letters/bg.png"], ids=["svg-image", "css-image"])
-def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, target):
-    # known only once typesetting has fetched it: checked again, after typesetting, before the write
+@pytest.mark.parametrize(("target", "what"), [("letters/inner.png", "the image"),
+                                            ("letters/bg.png", "the file named in letter.css")],
+                         ids=["svg-image", "css-image"])
+def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, target, what):
+    # the SVG's image is known only once typesetting has fetched it: checked again, before the write;
+    # the stylesheet's is known before any work, from the stylesheet itself
     before = Path(target).read_bytes()
     code, out, err = run_cli("build", str(indirect_letter), "-o", target)
-    assert err == (f"error: {target}: refused to overwrite the image {target}: it is an input of this command "
+    assert err == (f"error: {target}: refused to overwrite {what} {target}: it is an input of this command "
                    "— choose another output file with -o\n")
     assert code == 1 and out == ""
     assert Path(target).read_bytes() == before

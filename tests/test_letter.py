@@ -470,3 +470,29 @@ def test_damaged_text_in_the_body_is_warned_about_with_its_line(tmp_path, caplog
     assert [r.getMessage() for r in caplog.records] == [
         f"{path}:5: the text contains U+FFFD REPLACEMENT CHARACTER (the mark of text decoded with the wrong "
         "encoding: a character was lost here): 'Caf<U+FFFD>.'"]
+
+
+@pytest.mark.parametrize("reference", ["&#x202E;", "&#8238;", "&#X202e;", "&#x2067;"])
+def test_bidi_control_written_as_a_character_reference_is_refused(tmp_path, reference):
+    path = write_raw(tmp_path, "title: T\n", body=f"Dear Minister,\n\nPay to IBAN {reference}1234 now.\n")
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value).startswith(f"{path}:6: the text contains an invisible bidirectional control, U+20")
+    assert str(info.value).endswith(f": 'Pay to IBAN {reference}1234 now.' — {BIDI_HINT}")
+
+
+@pytest.mark.parametrize("reference", ["&#0;", "&#x1;", "&#x110000;", "&#xD800;"])
+def test_character_reference_that_prints_a_replacement_character_is_warned_about(tmp_path, caplog, reference):
+    path = write_raw(tmp_path, "title: T\n", body=f"Line one.\nCaf{reference}.\n")
+    with caplog.at_level(logging.WARNING, logger="letter_pdf"):
+        load_letter(path)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}:5: the text contains U+FFFD REPLACEMENT CHARACTER (the mark of text decoded with the wrong "
+        f"encoding: a character was lost here): 'Caf{reference}.'"]
+
+
+def test_ordinary_character_references_pass_the_body_check(tmp_path, caplog):
+    path = write_raw(tmp_path, "title: T\n", body="Fish &amp; chips &eacute; &#233; &#xE9; &bogus; &#x;.\n")
+    with caplog.at_level(logging.WARNING, logger="letter_pdf"):
+        load_letter(path)
+    assert caplog.records == []
