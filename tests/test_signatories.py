@@ -316,6 +316,25 @@ def test_yaml_file_with_line_numbers(tmp_path):
     assert sigs[2].group == "Europe"
 
 
+def test_yaml_values_are_the_text_written(tmp_path):
+    path = write(tmp_path, "- name: yes\n- name: Off\n- name: 0x1F\n- name: 012\n- name: 1_000\n- name: .inf\n"
+                           "  group: on\n- {name: Norsk Org, country: NO}\n- name: Plain\n  role: ~\n  group: null\n"
+                           "  kind:\n", "signatories.yaml")
+    sigs = load_signatories(path)
+    assert [(s.name, s.group, s.countries, s.line) for s in sigs] == [
+        ("yes", None, (), 1), ("Off", None, (), 2), ("0x1F", None, (), 3), ("012", None, (), 4),
+        ("1_000", None, (), 5), (".inf", "on", (), 6), ("Norsk Org", None, ("NO",), 8), ("Plain", None, (), 9)]
+    assert (sigs[-1].role, sigs[-1].kind) == (None, "organisation")
+
+
+def test_yaml_aliases_refused_in_signatory_list(tmp_path):
+    path = write(tmp_path, "- &n {name: Same Org}\n- *n\n- *n\n", "signatories.yaml")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert str(info.value) == ("lists/signatories.yaml:2: aliases such as '*n' are not used in a signatory list"
+                               " — write each signatory out in full")
+
+
 def test_from_records_inline():
     sigs = from_records([{"name": "A", "country": "FR", "kind": "individual", "role": "Director, A"}, "B"],
                         where="letter.md, field 'signatories'")
