@@ -203,6 +203,9 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: int | None = MAX_ROWS,
               max_columns: int | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
     """Split CSV text into ``(delimiter, [(start line, cells), ...])``, skipping blank lines.
@@ -211,6 +214,14 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: 
     More than ``max_rows`` rows after the header is refused as soon as the first row too many is read,
     and a first row (the header) of more than ``max_columns`` fields as soon as it is read.
     """
+    if "\n" in text and (stray := _LONE_CR.search(text)):
+        # The csv module ends a row at a lone CR too: 'A\rB' would become two signatories without a word.
+        # A file whose every line ends in a lone CR (old Mac) has no LF and is read as it is.
+        line = text.count("\n", 0, stray.start()) + 1
+        raise SignatoryError("a carriage return inside a row", where=f"{where}:{line}",
+                             hint="the lines of this file end in line feeds, but this row holds a lone carriage "
+                                  "return (U+000D), which some programs show as a line break; delete it or put "
+                                  "the row back on one line")
     delimiter = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []

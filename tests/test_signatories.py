@@ -301,6 +301,17 @@ def test_control_character_refused(tmp_path):
         load_signatories(write(tmp_path, "name\nEvil\u202eCorp\n"))
 
 
+def test_lone_carriage_return_inside_a_row_refused(tmp_path):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, b"name,country\r\nZeta,FR\r\nA\rB,PL\r\n"))
+    assert str(info.value).startswith("lists/signatories.csv:3: a carriage return inside a row — ")
+    with pytest.raises(SignatoryError, match="^lists/signatories.csv:2: a carriage return inside a row"):
+        load_signatories(write(tmp_path, b"name,country\nA\rB,PL\n"))
+    # a file whose every line ends in a lone CR (old Mac) is still read
+    sigs = load_signatories(write(tmp_path, b"name,country\rA,PL\rB,PL\r"))
+    assert [(s.name, s.countries, s.line) for s in sigs] == [("A", ("PL",), 2), ("B", ("PL",), 3)]
+
+
 def test_yaml_file_with_line_numbers(tmp_path):
     path = write(tmp_path, "- name: Koalicja Karat\n  country: Pologne\n- Amnesty International\n"
                            "- name: Two Lands\n  country: [France, CH]\n- name: Bad\n  country: Nowhereland\n",
