@@ -136,6 +136,8 @@ class BoundedLoader(yaml.SafeLoader):
     explicit tags; it stops at the first bound crossed, so no later step walks a huge or deep tree."""
 
     yaml_implicit_resolvers = _kept_resolvers()
+    document = "the front matter"  # as messages name it; a subclass reading another file names that
+    max_values = MAX_NODES
 
     def __init__(self, stream: str):
         super().__init__(stream)
@@ -151,7 +153,7 @@ class BoundedLoader(yaml.SafeLoader):
                     raise YamlLimitError(f"the alias '*{event.anchor}' refers to the list or mapping it is inside",
                                    event.start_mark, "write the values out instead of the alias")
                 if self._depth + self._sizes[id(target)][1] > MAX_DEPTH:
-                    raise YamlLimitError(f"the front matter is nested more than {MAX_DEPTH} levels deep",
+                    raise YamlLimitError(f"{self.document} is nested more than {MAX_DEPTH} levels deep",
                                    event.start_mark, "write each key on its own line with a plain value")
             return super().compose_node(parent, index)
         if getattr(event, "tag", None) not in (None, "!"):
@@ -160,7 +162,7 @@ class BoundedLoader(yaml.SafeLoader):
                            "remove the tag and write the value as text")
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise YamlLimitError(f"the front matter is nested more than {MAX_DEPTH} levels deep", event.start_mark,
+            raise YamlLimitError(f"{self.document} is nested more than {MAX_DEPTH} levels deep", event.start_mark,
                            "write each key on its own line with a plain value")
         node = super().compose_node(parent, index)
         self._depth -= 1
@@ -173,8 +175,8 @@ class BoundedLoader(yaml.SafeLoader):
         sizes = [self._sizes[id(child)] for child in children]
         values = 1 + sum(size for size, _ in sizes)
         levels = 1 + max((level for _, level in sizes), default=0)
-        if values > MAX_NODES:
-            raise YamlLimitError(f"the front matter holds more than {MAX_NODES:,} values "
+        if values > self.max_values:
+            raise YamlLimitError(f"{self.document} holds more than {self.max_values:,} values "
                                  "(counting what aliases repeat)",
                            node.start_mark, "remove the anchors ('&') and aliases ('*'); a long list of signatories "
                            "belongs in a CSV file beside the letter")

@@ -22,6 +22,7 @@ import yaml
 
 from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
+from letter_pdf.letter import BoundedLoader, YamlLimitError
 from letter_pdf.model import Signatory
 from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
 from letter_pdf.text import visible
@@ -202,6 +203,9 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: int | None = MAX_ROWS,
               max_columns: int | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
     """Split CSV text into ``(delimiter, [(start line, cells), ...])``, skipping blank lines.
@@ -210,6 +214,14 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: 
     More than ``max_rows`` rows after the header is refused as soon as the first row too many is read,
     and a first row (the header) of more than ``max_columns`` fields as soon as it is read.
     """
+    if "\n" in text and (stray := _LONE_CR.search(text)):
+        # The csv module ends a row at a lone CR too: 'A\rB' would become two signatories without a word.
+        # A file whose every line ends in a lone CR (old Mac) has no LF and is read as it is.
+        line = text.count("\n", 0, stray.start()) + 1
+        raise SignatoryError("a carriage return inside a row", where=f"{where}:{line}",
+                             hint="the lines of this file end in line feeds, but this row holds a lone carriage "
+                                  "return (U+000D), which some programs show as a line break; delete it or put "
+                                  "the row back on one line")
     delimiter = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
@@ -546,17 +558,41 @@ def _count_yaml_items(text: str, *, where: str) -> None:
                                  where=f"{where}:{text.count(chr(10), 0, match.start()) + 1}", hint=_TOO_MANY_HINT)
 
 
+class _TextLoader(BoundedLoader):
+    """The front matter's bounded loader with every plain value read as the text written (YAML 1.1 would
+    print '- name: yes' as True, 'Off' as False, '012' as 10 and 'country: NO' as False); only an empty
+    value, '~' and 'null' are no value. Aliases are refused: each item is written out, at its own line."""
+
+    yaml_implicit_resolvers: dict = {}
+    document = "the signatory list"
+    max_values = 20 * MAX_ROWS  # no aliases, so this bounds the work on a flow list the item count misses
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlLimitError(f"aliases such as '*{visible(event.anchor)}' are not used in a signatory list",
+                                 event.start_mark, "write each signatory out in full")
+        return super().compose_node(parent, index)
+
+
+_TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])
+
+
 def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
     _count_yaml_items(text, where=where)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same rules, faster
+    loader = _TextLoader(text)
     try:
-        node = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except YamlLimitError as exc:
+        raise SignatoryError(exc.message, where=f"{where}:{exc.mark.line + 1}", hint=exc.hint) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         here = f"{where}:{mark.line + 1}" if mark else where
         raise SignatoryError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", where=here,
                              hint="each item is '- name: ...' on its own line, indented consistently") from exc
+    finally:
+        loader.dispose()
     if isinstance(data, dict) and "signatories" in data:
         data = data["signatories"]
         node = next((v for k, v in node.value if k.value == "signatories"), None) if node else None

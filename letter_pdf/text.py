@@ -19,7 +19,12 @@ BIDI_HINT = f"it can reorder what is printed; {INVISIBLE_HINT}"
 REPLACEMENT = "\ufffd"
 TAGS = range(0xE0000, 0xE0080)
 
-_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Unicode's line and paragraph separators: a line break in some programs and nothing in others (U+0085, the
+# other Unicode line break, is refused with the control characters).
+SEPARATORS = frozenset("\u2028\u2029")
+SEPARATOR_HINT = ("it is a line break in some programs and invisible in others; replace it with a space "
+                  "(or an ordinary line end where the text may have several lines)")
+_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SUSPECT = re.compile("[\ufffd\U000e0000-\U000e007f]")
 
 
@@ -55,13 +60,16 @@ def _leading_marks(text: str) -> str:
 def refused_character(text: str) -> tuple[str, str] | None:
     """``(description, hint)`` of the first character that must not be printed, or ``None``.
 
-    Refused: bidirectional controls and control characters other than tab and line end."""
+    Refused: bidirectional controls, control characters other than tab and line end, and the Unicode line
+    and paragraph separators."""
     match = _REFUSED.search(text)
     if match is None:
         return None
     ch = match[0]
     if ch in BIDI_CONTROLS:
         return f"an invisible bidirectional control, {char_name(ch)}", BIDI_HINT
+    if ch in SEPARATORS:
+        return f"a line break, {char_name(ch)}", SEPARATOR_HINT
     return f"a control character, {char_name(ch)}", INVISIBLE_HINT
 
 

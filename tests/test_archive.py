@@ -904,6 +904,20 @@ def test_control_characters_and_line_breaks_in_the_sending_options_are_refused(p
     assert not archive.exists()
 
 
+def test_unicode_line_separators_in_the_sending_options_are_refused(pdfs, tmp_path):
+    archive = tmp_path / "archive"
+    result = run("archive", "record", pdfs["plain"], "--to", "A\u2028B", "--via", "post", "--note", "x\u2029y",
+                 archive=archive)
+    assert result.exit_code == 1
+    hint = ("it is a line break in some programs and invisible in others; replace it with a space "
+            "(or an ordinary line end where the text may have several lines)")
+    assert result.stderr.splitlines() == [
+        f"error: --to: the value contains a line break, U+2028 LINE SEPARATOR: 'A<U+2028>B' — {hint}",
+        f"error: --note: the value contains a line break, U+2029 PARAGRAPH SEPARATOR: 'x<U+2029>y' — {hint}",
+    ]
+    assert not archive.exists()
+
+
 def test_the_library_refuses_them_in_the_channel_too(tmp_path):
     with pytest.raises(ArchiveError) as info:
         A.Archive(tmp_path / "a").record(tmp_path / "x.pdf", recipient="X", channel="post\u202e")

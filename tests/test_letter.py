@@ -423,6 +423,24 @@ def test_bidi_controls_are_refused_in_every_printed_field(tmp_path, front, line,
     assert text.endswith(f" — {BIDI_HINT}")
 
 
+SEPARATOR_HINT = ("it is a line break in some programs and invisible in others; replace it with a space "
+                  "(or an ordinary line end where the text may have several lines)")
+
+
+@pytest.mark.parametrize("front, line, field, shown", [
+    ('place: "Lon\\u2028don"\n', 3, "place", "a line break, U+2028 LINE SEPARATOR: 'Lon<U+2028>don'"),
+    ('subject: "A\\u2029B"\n', 3, "subject", "a line break, U+2029 PARAGRAPH SEPARATOR: 'A<U+2029>B'"),
+    ('signer: {name: "Jan\\u2028Nowak"}\n', 3, "signer.name", "a line break, U+2028 LINE SEPARATOR: 'Jan<U+2028>Nowak'"),
+    ('reference: "AI\\x852026"\n', 3, "reference", "a control character, U+0085 CONTROL: 'AI<U+0085>2026'"),
+])
+def test_unicode_line_separators_are_refused_in_printed_fields(tmp_path, front, line, field, shown):
+    path = write_raw(tmp_path, "title: T\n" + front)
+    with pytest.raises(InputError) as info:
+        load_letter(path)
+    assert str(info.value) == f"{path}:{line}, field '{field}': the value contains {shown} — " + (
+        SEPARATOR_HINT if "U+0085" not in shown else "delete it (it is invisible in most editors: retype the text around it)")
+
+
 def test_bidi_control_in_the_body_names_its_line(tmp_path):
     path = write_raw(tmp_path, "title: T\n", body=f"Dear Minister,\n\nPay to IBAN {RLO}1234 5678 9012 now.\n")
     with pytest.raises(InputError) as info:

@@ -301,6 +301,17 @@ def test_control_character_refused(tmp_path):
         load_signatories(write(tmp_path, "name\nEvil\u202eCorp\n"))
 
 
+def test_lone_carriage_return_inside_a_row_refused(tmp_path):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, b"name,country\r\nZeta,FR\r\nA\rB,PL\r\n"))
+    assert str(info.value).startswith("lists/signatories.csv:3: a carriage return inside a row — ")
+    with pytest.raises(SignatoryError, match="^lists/signatories.csv:2: a carriage return inside a row"):
+        load_signatories(write(tmp_path, b"name,country\nA\rB,PL\n"))
+    # a file whose every line ends in a lone CR (old Mac) is still read
+    sigs = load_signatories(write(tmp_path, b"name,country\rA,PL\rB,PL\r"))
+    assert [(s.name, s.countries, s.line) for s in sigs] == [("A", ("PL",), 2), ("B", ("PL",), 3)]
+
+
 def test_yaml_file_with_line_numbers(tmp_path):
     path = write(tmp_path, "- name: Koalicja Karat\n  country: Pologne\n- Amnesty International\n"
                            "- name: Two Lands\n  country: [France, CH]\n- name: Bad\n  country: Nowhereland\n",
@@ -314,6 +325,25 @@ def test_yaml_file_with_line_numbers(tmp_path):
     assert [(s.name, s.countries, s.line) for s in sigs] == [
         ("Koalicja Karat", ("PL",), 1), ("Amnesty International", (), 3), ("Two Lands", ("FR", "CH"), 4)]
     assert sigs[2].group == "Europe"
+
+
+def test_yaml_values_are_the_text_written(tmp_path):
+    path = write(tmp_path, "- name: yes\n- name: Off\n- name: 0x1F\n- name: 012\n- name: 1_000\n- name: .inf\n"
+                           "  group: on\n- {name: Norsk Org, country: NO}\n- name: Plain\n  role: ~\n  group: null\n"
+                           "  kind:\n", "signatories.yaml")
+    sigs = load_signatories(path)
+    assert [(s.name, s.group, s.countries, s.line) for s in sigs] == [
+        ("yes", None, (), 1), ("Off", None, (), 2), ("0x1F", None, (), 3), ("012", None, (), 4),
+        ("1_000", None, (), 5), (".inf", "on", (), 6), ("Norsk Org", None, ("NO",), 8), ("Plain", None, (), 9)]
+    assert (sigs[-1].role, sigs[-1].kind) == (None, "organisation")
+
+
+def test_yaml_aliases_refused_in_signatory_list(tmp_path):
+    path = write(tmp_path, "- &n {name: Same Org}\n- *n\n- *n\n", "signatories.yaml")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert str(info.value) == ("lists/signatories.yaml:2: aliases such as '*n' are not used in a signatory list"
+                               " — write each signatory out in full")
 
 
 def test_from_records_inline():
