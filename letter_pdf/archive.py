@@ -577,8 +577,10 @@ class Archive:
             db.execute("PRAGMA synchronous=FULL")
             if write:
                 # no index, or one without its table: created here and filled by _catch_up, which says so
-                self._index_made = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                                              "AND name = 'records'").fetchone()[0] == 0
+                columns = tuple(row[1] for row in db.execute("PRAGMA table_info(records)"))
+                if columns and columns != _COLUMNS:  # a table of another shape: the index is rebuilt
+                    db.execute("DROP TABLE records")
+                self._index_made = columns != _COLUMNS
                 db.executescript(_SCHEMA)
             else:
                 db.execute("SELECT count(*) FROM records").fetchone()
@@ -1181,10 +1183,10 @@ class Archive:
                         db.close()
                 except sqlite3.DatabaseError as exc:
                     err(INDEX, f"the index is damaged ({_detail(exc)}); run 'letter-pdf archive reindex'")
-                    rows = {}
+                    rows = None  # unread: nothing to compare, and not "behind"
                 # every field of every row must say what its record says: 'list' reads the records, but
                 # nobody may be told by the index what the records do not say
-                for number, row in sorted(rows.items()):
+                for number, row in sorted((rows or {}).items()):
                     where = f"{RECORDS}/{number:08d}.json"
                     if number not in hashes:
                         err(where, f"record {number} is in the index but its file is missing")
@@ -1208,7 +1210,7 @@ class Archive:
                         if column != "hash":  # reported above
                             err(INDEX, f"record {number}, {_LABELS.get(column, column)}: the index says "
                                 f"{_shown(got)} but the record file says {_shown(want)}")
-                behind = [n for n in numbers if n not in rows]
+                behind = [n for n in numbers if n not in rows] if rows is not None else []
                 if behind and rows and min(behind) < max(rows):
                     err(INDEX, f"records {behind} are missing from the index; run 'letter-pdf archive reindex'")
                 elif behind:

@@ -125,6 +125,14 @@ def image_too_large(data: bytes) -> str | None:
 # bytes of nested `<use>` can ask for billions (each level repeating the one below), which WeasyPrint
 # draws one by one. A detailed logo draws a few thousand.
 MAX_SVG_ELEMENTS = 20_000
+# Points of lines WeasyPrint draws (each vertex of a path, polyline, polygon or line), plus the elements:
+# a marker draws its content again at every vertex of the line that refers to it, so a few kilobytes of
+# marker on a long path ask for millions (a path of 100,000 points takes WeasyPrint about two seconds).
+MAX_SVG_POINTS = 200_000
+_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_MARKER_URL = re.compile(r"marker(?:-start|-mid|-end)?\s*:\s*url\(\s*['\"]?#([^'\")\s]+)")
+_URL_ID = re.compile(r"url\(\s*['\"]?#([^'\")\s]+)")
+_MARKER_ATTRS = ("marker", "marker-start", "marker-mid", "marker-end")
 _SVG_HINT = ("save the drawing again as a plain SVG (no document type declaration, no deeply repeated "
              "'use' elements) or as a PNG image")
 
@@ -146,9 +154,13 @@ def svg_refusal(data: bytes) -> str | None:
     start = data[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not (start.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")):
         return None  # not XML: a raster image, a font, a stylesheet
-    limit = MAX_SVG_ELEMENTS
+    limit, point_limit = MAX_SVG_ELEMENTS, MAX_SVG_POINTS
     parent: list[int] = []
     refers: list[str | None] = []  # per element: the id a <use> refers to
+    points: list[int] = []  # per element: the vertices of the line it draws
+    markers: list[list[str]] = []  # per element: the ids of the markers it draws at its vertices
+    in_marker: list[bool] = []  # per element: inside a <marker> (a style sheet's markers count outside)
+    styles: list[str] = []  # the text of <style> elements: a marker set there applies to any line
     ids: dict[str, list[int]] = {}
     open_: list[int] = []
 
@@ -168,6 +180,20 @@ def svg_refusal(data: bytes) -> str | None:
             href = next((v for k, v in attrs.items() if local(k) == "href"), "")
             target = href.split("#", 1)[1] if "#" in href else None
         refers.append(target)
+        kind = local(name)
+        if kind == "line":
+            points.append(2)
+        elif kind in ("path", "polyline", "polygon"):
+            coordinates = attrs.get("d" if kind == "path" else "points", "")
+            points.append(sum(1 for _ in _NUMBER.finditer(coordinates.encode())) // 2 + 1)
+        else:
+            points.append(0)
+        marks = [m.group(1) for k, v in attrs.items() if local(k) in _MARKER_ATTRS for m in _URL_ID.finditer(v)]
+        marks += [m.group(1) for m in _MARKER_URL.finditer(attrs.get("style", ""))]
+        markers.append(marks)
+        in_marker.append(kind == "marker" or (bool(open_) and in_marker[open_[-1]]))
+        if kind == "style":
+            styles.append("")
         if "id" in attrs:
             ids.setdefault(attrs["id"], []).append(index)
         open_.append(index)
@@ -175,8 +201,24 @@ def svg_refusal(data: bytes) -> str | None:
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = doctype
-    parser.StartElementHandler = element
-    parser.EndElementHandler = lambda _name: open_.pop()
+
+    def text(data):
+        if local_names[-1:] == ["style"]:
+            styles[-1] += data
+
+    local_names: list[str] = []
+
+    def start(name, attrs):
+        element(name, attrs)
+        local_names.append(local(name))
+
+    def end(_name):
+        open_.pop()
+        local_names.pop()
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
     try:
         parser.Parse(data, True)
     except _SvgRefused as exc:
@@ -199,6 +241,13 @@ def svg_refusal(data: bytes) -> str | None:
             edges[i].append(id_node[refers[i]])
     for name, k in id_node.items():
         edges[k] = ids[name]
+    # marks[i]: the markers element i draws at each of its points[i] vertices (style sheets: at any line)
+    everywhere = [m.group(1) for css in styles for m in _MARKER_URL.finditer(css)]
+    marks = [[id_node[m] for m in (markers[i] + everywhere if points[i] and not in_marker[i] else markers[i])
+              if m in id_node] for i in range(n)] + [[] for _ in names]
+    cycle = (f"the SVG has a 'use' element{' or marker' if any(marks) else ''} that refers to itself "
+             "(directly or through others)")
+    work: list[int] = [0] * len(edges)  # what node draws, counting the points of its lines
     drawn: list[int | None] = [None] * len(edges)
     busy = [False] * len(edges)
     for root in (i for i, p in enumerate(parent) if p < 0):
@@ -209,21 +258,31 @@ def svg_refusal(data: bytes) -> str | None:
                 if drawn[node] is not None:
                     continue
                 if busy[node]:
-                    return "the SVG has a 'use' element that refers to itself (directly or through others)"
+                    return cycle
                 busy[node] = True
-            if at < len(edges[node]):
+            if at < len(edges[node]) + len(marks[node]):
                 todo.append((node, at + 1))
-                todo.append((edges[node][at], 0))
+                todo.append(((edges[node] + marks[node])[at], 0))
                 continue
-            kids = [drawn[e] for e in edges[node]]
+            kids = [drawn[e] for e in edges[node] + marks[node]]
             if any(k is None for k in kids):  # a kid still busy: a cycle
-                return "the SVG has a 'use' element that refers to itself (directly or through others)"
+                return cycle
+            kids = kids[:len(edges[node])]
             total = max(kids, default=0) if node >= n else 1 + sum(kids)
             drawn[node] = min(total, limit + 1)
+            kid_work = [work[e] for e in edges[node]]
+            if node >= n:
+                work[node] = max(kid_work, default=0)
+            else:
+                marked = sum(work[m] for m in marks[node])
+                work[node] = min(1 + points[node] * (1 + marked) + sum(kid_work), point_limit + 1)
             busy[node] = False
         if drawn[root] > limit:
             return (f"the SVG would draw more than {limit:,} elements ('use' elements repeat others; "
                     f"it has {n:,}); the limit is {limit:,}")
+        if work[root] > point_limit:
+            return (f"the SVG would draw more than {point_limit:,} points of lines (markers repeat their "
+                    f"drawing at every point); the limit is {point_limit:,}")
     return None
 
 

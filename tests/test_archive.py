@@ -513,13 +513,15 @@ def test_a_gap_in_the_index_is_an_error(copy):
     assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["1", "2", "3", "4", "5"]
 
 
-@pytest.mark.parametrize("damage", ["DROP TABLE records", "DELETE FROM records", "delete index.sqlite"])
+@pytest.mark.parametrize("damage", ["DROP TABLE records", "DELETE FROM records", "delete index.sqlite",
+                                    "DROP TABLE records; CREATE TABLE records(x)"])
 def test_list_says_when_it_rebuilt_the_index(copy, filled, damage):
     """The records are the truth: the index rebuilt from them is right (verify passes), but it is said."""
     if damage.startswith("delete "):
         (copy / "index.sqlite").unlink()
     else:
-        _forge_index(copy, damage)
+        for statement in damage.split("; "):
+            _forge_index(copy, statement)
     listed = run("archive", "list", archive=copy)
     assert listed.exit_code == 0
     assert listed.stderr == ("warning: the index was missing or damaged; rebuilt from the records\n"

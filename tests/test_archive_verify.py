@@ -396,6 +396,13 @@ def test_a_damaged_index(copy):
         "error", A.INDEX, "the index is damaged (file is not a database); run 'letter-pdf archive reindex'")
 
 
+def test_an_index_whose_table_was_replaced_is_damaged_not_behind(copy):
+    sql(copy, "DROP TABLE records")
+    sql(copy, "CREATE TABLE records(x)")
+    assert findings(copy) == [
+        ("error", A.INDEX, "the index is damaged (no such column: number); run 'letter-pdf archive reindex'")]
+
+
 @pytest.mark.parametrize(("column", "value", "message"), [
     ("recipient", "Someone else", "record 2, recipient: the index says 'Someone else' but the record file says 'The President'"),
     ("sent_at", None, "record 2, sent at: the index says nothing but the record file says '2026-11-29T10:00:00Z'"),

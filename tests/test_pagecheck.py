@@ -410,3 +410,24 @@ def test_no_paragraph_hyphenates_its_second_last_line_or_three_lines_in_a_row(tm
     for lines in after:
         assert max(hyphen_runs(lines)) <= pagecheck.MAX_HYPHENS_IN_A_ROW
         assert not lines[-2].endswith("-")
+
+
+# --- the information block: beside the window, never inside it ------------------------------------------
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_information_block_does_not_show_through_the_window(tmp_path, paper):
+    """References, place and date sit right of the window (on US Letter the #10 window is 136.5 mm wide
+    from the left edge of the sheet, so the block starts right of it), or below it."""
+    path = write_letter(tmp_path, front={"paper": paper, "cover": False, "sender": EXAMPLE_SENDER,
+                                         "reference": "CSSN-2026-014", "their_reference": "MIN/88"})
+    result = pipeline.build(path)
+    lines = text_lines(result.output, 0)
+    window = pagecheck.WINDOWS[paper]
+    date = next(line for line in lines if line["text"].startswith("London, ") and line["text"].endswith("2026"))
+    anchor = min(line["x0"] for line in lines if line["text"] in ("CSSN-2026-014", "MIN/88") or line is date)
+    info = [line for line in lines if line["top"] <= date["top"] and abs(line["x0"] - anchor) < 1.5]  # flush left
+    assert [line["text"] for line in info] == ["YOUR REF.", "MIN/88", "OUR REF.", "CSSN-2026-014", date["text"]]
+    for line in info:
+        assert line["x0"] > window.right or line["top"] > window.bottom, line
+        assert line["x1"] <= (215.9 if paper == "letter" else 210) - 20, line  # inside the text area

@@ -687,6 +687,53 @@ def test_a_use_bomb_as_the_logo_is_refused_within_seconds(tmp_path):
     assert not (folder / "letter.pdf").exists()
 
 
+def marker_bomb(marker_points: int = 1000, line_points: int = 3000, how: str = 'marker-mid="url(#m)"') -> str:
+    """A marker of ``marker_points`` points drawn at each of a path's ``line_points`` points."""
+    return (f'<svg {SVG_NS} width="20" height="20"><defs><marker id="m" markerWidth="1" markerHeight="1">'
+            f'<path d="M0 0{" L1 1" * marker_points}"/></marker></defs>'
+            f'<path {how} d="M0 0{" L1 1" * line_points}"/></svg>')
+
+
+MARKER_REASON = ("the SVG would draw more than 200,000 points of lines (markers repeat their drawing at every "
+                 "point); the limit is 200,000")
+
+
+def test_a_marker_bomb_as_the_logo_is_refused_within_seconds(tmp_path):
+    """A path of 3,000 points with a marker of 1,000 points at each: the build was still running after 90 s
+    before the points were counted."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "letter"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "logo.svg").write_text(marker_bomb(), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = subprocess.run([sys.executable, "-m", "letter_pdf", "build", str(folder / "letter.md")],
+                         capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: logo.svg: refused to load the image: {MARKER_REASON} — {SVG_HINT}"]
+    assert not (folder / "letter.pdf").exists()
+
+
+def test_an_svg_with_arrowhead_markers_is_drawn(tmp_path):
+    import pypdfium2 as pdfium
+
+    folder = tmp_path / "letter"
+    folder.mkdir()
+    svg = (f'<svg {SVG_NS} width="120" height="40"><defs><marker id="a" markerWidth="10" markerHeight="10" '
+           'refX="0" refY="5" markerUnits="userSpaceOnUse"><path d="M0,0 L10,5 L0,10 z" fill="#00a000"/>'
+           '</marker></defs><line x1="5" y1="20" x2="40" y2="20" stroke="black" marker-end="url(#a)"/>'
+           '<polyline points="60,20 80,20 100,20" fill="none" stroke="black" style="marker-end: url(#a)"/></svg>')
+    assert ts.svg_refusal(svg.encode()) is None
+    (folder / "logo.svg").write_text(svg, encoding="utf-8")
+    result = build(page('<p><img src="logo.svg" alt="two arrows" style="width: 120px"></p>'), make_letter(folder))
+    image = pdfium.PdfDocument(result.pdf)[0].render(scale=1).to_pil().convert("RGB")
+    green = {x for x in range(image.width) for y in range(image.height)
+             if (lambda r, g, b: g > 120 and r < 40 and b < 40)(*image.getpixel((x, y)))}
+    assert len([x for x in green if x - 1 not in green]) == 2  # two green arrowheads
+
+
 def test_an_svg_with_a_few_use_elements_is_drawn(tmp_path):
     import pypdfium2 as pdfium
 
@@ -717,6 +764,14 @@ def test_an_svg_with_a_few_use_elements_is_drawn(tmp_path):
          "the SVG has a 'use' element that refers to itself (directly or through others)"),
         (f'<svg {SVG_NS}><g id="a"><rect/><use href="#a"/></g></svg>',
          "the SVG has a 'use' element that refers to itself (directly or through others)"),
+        (marker_bomb(), MARKER_REASON),
+        (marker_bomb(how='style="fill: none; marker-mid: url(\'#m\')"'), MARKER_REASON),
+        (marker_bomb(how="").replace("<defs>", "<style>path { marker: url(#m) }</style><defs>"), MARKER_REASON),
+        (marker_bomb(100, 2_000, 'marker-start="url(#m)" marker-end="url(#m)"'), MARKER_REASON),
+        (marker_bomb(0, 200_000, ""), MARKER_REASON),  # points count without markers too
+        (f'<svg {SVG_NS}><defs><marker id="m"><path marker-mid="url(#m)" d="M0 0 L1 1 L2 2"/></marker></defs>'
+         '<path marker-mid="url(#m)" d="M0 0 L1 1 L2 2"/></svg>',
+         "the SVG has a 'use' element or marker that refers to itself (directly or through others)"),
         ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
          f'<svg {SVG_NS} width="10" height="10"><text>&x;</text></svg>',
          "the SVG has a document type declaration (DOCTYPE), which may define entities"),
@@ -738,6 +793,8 @@ def test_svg_sizes_under_the_limit_and_what_is_not_svg_pass():
     assert ts.svg_refusal(f'<svg {SVG_NS}><use href="#nowhere"/><use href="other.svg#a"/></svg>'.encode()) is None
     assert ts.svg_refusal(f'<svg {SVG_NS}><rect'.encode()) is None  # not well-formed: WeasyPrint says where
     assert ts.svg_refusal(b"\x89PNG\r\n\x1a\n") is None
+    assert ts.svg_refusal(marker_bomb(100, 1_900).encode()) is None  # 1,902 x (1 + 104) + 108 points drawn
+    assert ts.svg_refusal(marker_bomb(0, 199_990, "").encode()) is None
     assert ts.svg_refusal(b"p { color: green }") is None
 
 
