@@ -76,8 +76,11 @@ SCOPE: tuple[Entry, ...] = (
     Entry("duplicate detection", "letter_pdf/lint.py",
           ("probable_duplicate", "_why", "_compatible", "_distance", "duplicate_pairs"),
           ("tests/test_lint.py",)),
-    Entry("page check", None, (), (),
-          skip="the page check does not exist yet: add its file, functions and tests here when it lands"),
+    # test_pagecheck.py checks the page check end to end too, but typesets letters (seconds per test)
+    Entry("page check", "letter_pdf/pagecheck.py",
+          ("_check_recipient", "_check_return_line", "_return_options", "_check_cover", "_cover_steps",
+           "_check_overlaps_and_margins", "_inserted_hyphen", "_check_hyphens", "_selector"),
+          ("tests/test_pagecheck_rules.py",)),
 )
 
 
