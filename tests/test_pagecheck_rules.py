@@ -352,8 +352,8 @@ def test_return_line_drop_estimate_excludes_the_country_once(sender_letter):
 
 def test_return_line_next_step_after_the_current(sender_letter):
     state = pc._Return(options=pc._return_options(sender_letter, 8.0), index=1)  # (", ", 8, False) in use
-    verdict, state = check_return(sender_letter, [return_line([50, 40], size=8.0)], state=state)
-    # measured with ", " (2 mm): per separator 2 mm stays 2 mm, 90 + 2 = 92: s/8*92 <= 84.7 from 7.25 pt
+    verdict, state = check_return(sender_letter, [return_line([50, 30, 8], size=8.0)], state=state)
+    # measured with ", " (2 mm): a ", " stays 2 mm, 88 + 4 = 92: s/8*92 <= 84.7 from 7.25 pt (not 7.5)
     assert state.index == 4 and state.options[4] == (", ", 7.25, False)
 
 
@@ -714,3 +714,119 @@ def test_margin_reported_once_and_before_overlaps(letter):
     assert [e.message for e in verdict.errors] == [
         "the letter, page 1: the text 'left' runs 15.0 mm into the left margin",
         "the letter, page 1: the text 'o' overlaps 'also'"]
+
+
+# --- edges and cases found by mutation testing (tests/MUTATION.md) -------------------------------
+
+W = pc.WINDOWS["a4"]
+T = pc.TOLERANCE
+
+
+def test_recipient_exactly_at_the_tolerance_is_inside(letter):
+    at_edge = recipient_lines(2, x0=W.left - T, x1=W.right + T)
+    at_edge[0] = dataclasses.replace(at_edge[0], ink_y0=W.top - T)
+    at_edge[-1] = dataclasses.replace(at_edge[-1], ink_y1=W.bottom + T)
+    verdict, state = check_recipient(letter, at_edge)
+    assert (verdict.errors, verdict.refit, state.step) == ([], False, 0)
+
+
+def test_recipient_in_larger_type_than_the_first_step(letter):
+    # a letter.css with 14 pt lines: steps after the first are tried (5 x 13 = 65 would fit too)
+    room = 66.0  # pt: 5 x 14 = 70 does not fit, 5 x 12 = 60 does
+    verdict, state = check_recipient(letter, recipient_lines(5, top=W.bottom - room * pc.PT_MM, pitch=14 * pc.PT_MM))
+    assert state.step == 1 and verdict.refit is True
+    assert verdict.fit.variables == (("--recipient-size", "10pt"), ("--recipient-leading", "1.2"))
+
+
+def test_recipient_already_smaller_than_the_smallest_step_is_refused(letter):
+    # a letter.css with 9.195 pt lines: no step is smaller, so none is tried, not even the floor
+    verdict, state = check_recipient(letter, recipient_lines(9, pitch=9.195 * pc.PT_MM))
+    assert state.step == 0 and verdict.refit is False
+    assert one(verdict)[0].startswith("the recipient's name and address take 9 lines (3 given")
+
+
+def test_recipient_lines_that_fit_counts_the_rounding(letter):
+    # 9 lines given; room 73.57 pt: (73.57 + 0.05) // 9.2 = 8 lines fit
+    nine = dataclasses.replace(letter, recipient=Party("The Minister", tuple(f"Line {i}" for i in range(8))))
+    verdict, _ = check_recipient(nine, recipient_lines(9, top=W.bottom - 73.57 * pc.PT_MM))
+    assert one(verdict)[0] == ("the recipient's name and address take 9 lines; 8 lines fit in the window of a DL "
+                               "or C6/5 envelope (DIN 5008 form B), even in 8 pt")
+
+
+def test_return_line_exactly_at_the_tolerance_is_inside(sender_letter):
+    limit = W.right
+    edge = return_line([40, 10], x0=W.left - T)
+    last = edge.pieces[-1]
+    pieces = (*edge.pieces[:-1], dataclasses.replace(last, x1=limit + T))
+    edge = dataclasses.replace(edge, pieces=pieces, x1=limit + T, ink_y0=W.return_top - T, ink_y1=W.return_bottom + T)
+    verdict, state = check_return(sender_letter, [edge])
+    assert (verdict.errors, verdict.refit, state.index) == ([], False, 0)
+
+
+@pytest.mark.parametrize("top, bottom", [(W.return_top - T, 55.0), (44.95, 55.0), (50.0, W.return_bottom + T),
+                                         (50.0, 62.75)])
+def test_return_line_too_long_within_the_tolerance_is_refitted_not_refused(sender_letter, top, bottom):
+    long = dataclasses.replace(return_line([40, 38, 18]), ink_y0=top, ink_y1=bottom, y0=max(top, 50.0),
+                               y1=min(bottom, 55.0))
+    verdict, state = check_return(sender_letter, [long])
+    assert verdict.errors == [] and verdict.refit is True and state.index == 6
+
+
+def test_return_line_sizes_come_from_its_first_piece(sender_letter):
+    line_ = return_line([40, 38, 18])
+    pieces = (line_.pieces[0], *(dataclasses.replace(p, size=9.0) for p in line_.pieces[1:]))
+    verdict, state = check_return(sender_letter, [dataclasses.replace(line_, pieces=pieces)])
+    assert state.options[0] == (" · ", 8.0, False)
+    assert verdict.errors == [] and state.options[state.index] == (", ", 6.75, False)
+
+
+def test_return_line_drop_counts_one_separator_less(sender_letter):
+    # parts 112 mm, the country 10 mm: without it 102 + 1 x 1.2 = 103.2 mm at 8 pt: fits from 6.5 pt
+    # (counting 3 or 2 separators instead of 1 it would need 6.25 pt)
+    verdict, state = check_return(sender_letter, [return_line([62, 40, 10], last=True)])
+    assert state.index == 17 and state.options[17] == (", ", 6.5, True)
+
+
+def test_return_options_steps_keep_two_decimals(letter):
+    sizes = [size for _sep, size, _drop in pc._return_options(letter, 7.333)]
+    assert sizes[:4] == [7.333, 7.333, 7.08, 6.83]
+
+
+def test_return_options_drop_only_a_country_in_a_common_language(letter):
+    # 'Aotearoa' (Māori for New Zealand) is found only by the thorough search: it is not left out
+    nz = dataclasses.replace(letter, sender=Party("X", ("1 Street", "Wellington", "Aotearoa")))
+    assert all(not drop for _sep, _size, drop in pc._return_options(nz, 8.0))
+
+
+def test_cover_type_size_rounded_to_two_decimals(letter):
+    verdict, _ = check_cover(letter, state=pc._Cover(step=1), size=9.1)  # 9.1 x 0.92 = 8.372
+    assert verdict.fit.variables == (("--cover-space", "0.5"), ("--cover-size", "8.37pt"))
+
+
+def test_cover_rows_are_lines_a_tenth_of_a_mm_apart(letter):
+    lines = [line(40.0, 44, 25, 60, field="cc"), line(40.04, 44, 100, 150, field="cc"), line(40.3, 44, field="cc")]
+    verdict, _ = check_cover(letter, lines, state=pc._Cover(step=3))
+    assert one(verdict)[0].endswith("the longest part is the copy-to list (2 lines)")
+
+
+def test_text_exactly_at_the_tolerance_is_not_in_the_margin_nor_overlapping(letter):
+    areas = [(0.1, -5.0, 100.0, 100.0)]
+    assert check_lines(letter, [line(10, 15, 0.0, 50)], areas=areas).errors == []
+    touching = [line(-1.0, 0.1, 0.1, 50, text="a"), line(0.0, 5.0, 50, 60, text="b")]
+    assert check_lines(letter, touching, areas=areas).errors == []
+    side_by_side = [line(10, 15, 0.0, 0.1, text="a"), line(10, 15, 0.0, 60, text="b")]
+    assert check_lines(letter, side_by_side, areas=areas).errors == []
+
+
+def test_hyphen_run_counts_from_zero_after_a_plain_line(letter):
+    root, (p,) = html(WORDS)
+    lines = [text_line(p, "one two", 0), text_line(p, "thr-", 5), text_line(p, "ee fo-", 10),
+             text_line(p, "ur five", 15), text_line(p, "six", 20)]
+    assert check_hyphens(letter, lines, root).refit is False
+
+
+def test_hyphen_last_line_looks_two_lines_ahead(letter):
+    root, (p, q) = html(WORDS, "other words")
+    lines = [text_line(q, "other", 0), text_line(q, "words", 5), text_line(p, "one two thr-", 10),
+             text_line(p, "ee four", 15), text_line(p, "five", 20)]
+    assert check_hyphens(letter, lines, root).refit is False
