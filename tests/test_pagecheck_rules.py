@@ -812,7 +812,7 @@ def test_cover_rows_are_lines_a_tenth_of_a_mm_apart(letter):
 def test_text_exactly_at_the_tolerance_is_not_in_the_margin_nor_overlapping(letter):
     areas = [(0.1, -5.0, 100.0, 100.0)]
     assert check_lines(letter, [line(10, 15, 0.0, 50)], areas=areas).errors == []
-    touching = [line(-1.0, 0.1, 0.1, 50, text="a"), line(0.0, 5.0, 50, 60, text="b")]
+    touching = [line(-1.0, 0.1, 0.1, 50, text="a"), line(0.0, 5.0, 0.1, 60, text="b")]
     assert check_lines(letter, touching, areas=areas).errors == []
     side_by_side = [line(10, 15, 0.0, 0.1, text="a"), line(10, 15, 0.0, 60, text="b")]
     assert check_lines(letter, side_by_side, areas=areas).errors == []
