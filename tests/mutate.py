@@ -79,8 +79,11 @@ SCOPE: tuple[Entry, ...] = (
           ("duplicate_pairs", "candidate_pairs", "_why", "_compatible", "_distance", "_own_acronym", "_initials",
            "_marked_distinct", "probable_duplicate"),
           ("tests/test_duplicates.py",)),
-    Entry("page check", None, (), (),
-          skip="the page check does not exist yet: add its file, functions and tests here when it lands"),
+    # test_pagecheck.py checks the page check end to end too, but typesets letters (seconds per test)
+    Entry("page check", "letter_pdf/pagecheck.py",
+          ("_check_recipient", "_check_return_line", "_return_options", "_check_cover", "_cover_steps",
+           "_check_overlaps_and_margins", "_inserted_hyphen", "_check_hyphens", "_selector"),
+          ("tests/test_pagecheck_rules.py",)),
 )
 
 
