@@ -489,8 +489,8 @@ def test_resolve_links_removes_the_right_annotation():
     writer = PdfWriter()
     removed = _Removed()
     pages, pending = [], []
-    for i, page in enumerate(reader.pages):
-        new, links = assemble._copy_external_page(writer, reader, page, i, removed)
+    for page in reader.pages:
+        new, links = assemble._copy_external_page(writer, reader, page, removed)
         pages.append(new)
         pending += links
     assert len(pending) == 2
@@ -508,3 +508,101 @@ def test_pages_are_copied_in_order():
     out, n, _, _ = _clean(_pdf(build))
     assert n == 3 and [int(p.obj.get("/Rotate", 0)) for p in out.pages] == [90, 0, 0]
     assert [float(p.mediabox[2]) for p in out.pages] == [200, 200, 300]
+
+
+# --- tests added for mutants the first mutation run left alive (tests/MUTATION.md) --------------------------
+
+
+def test_action_kinds_starting_with_x_keep_their_name():
+    from pypdf.generic import DictionaryObject, NameObject
+
+    assert assemble._action_kind(DictionaryObject({NameObject("/S"): NameObject("/XHTML")})) == "XHTML"
+    _, _, _, removed = _clean(_link_pdf(_link(A=Dictionary(S=Name("/XLaunch")))))
+    assert removed.counts == {"XLaunch actions": 1}
+
+
+def test_every_flattened_field_is_counted():
+    def build(pdf):
+        _annots(pdf, 0, *[Dictionary(Type=Name.Annot, Subtype=Name.Widget, Rect=[0, 0, 10, 10],
+                                     AP=Dictionary(N=_ap(pdf))) for _ in range(2)])
+
+    out, _, _, removed = _clean(_pdf(build))
+    assert removed.flattened == 2 and removed.counts == {"form fields": 2}
+    assert sorted(out.pages[0].obj.Resources.XObject.keys()) == ["/LetterPdfField1", "/LetterPdfField2"]
+
+
+def test_annotations_after_dropped_ones_are_still_looked_at():
+    def build(pdf):
+        _annots(pdf, 0,
+                Dictionary(Type=Name.Annot, Subtype=Name.FileAttachment, Rect=[0, 0, 5, 5], AP=Dictionary(N=_ap(pdf))),
+                _text_annot(pdf, Contents=String("one")),
+                Dictionary(Type=Name.Annot, Subtype=Name.Sound, Rect=[0, 0, 5, 5], AP=Dictionary(N=_ap(pdf))),
+                _text_annot(pdf, Contents=String("two")),
+                Dictionary(Type=Name.Annot, Subtype=Name.Popup, Rect=[0, 0, 5, 5]),
+                _text_annot(pdf, Contents=String("three"), F=0))
+
+    out, _, _, removed = _clean(_pdf(build))
+    assert removed.counts == {"embedded files": 1, "multimedia": 1}
+    annots = list(out.pages[0].obj.Annots)
+    assert [str(a.Contents) for a in annots] == ["one", "two", "three"]
+    assert [int(a.F) for a in annots] == [4, 4, 4]  # no /F, or /F 0: visible, made printable
+
+
+def test_a_kept_annotation_is_written_once():
+    def build(pdf):
+        _annots(pdf, 0, _text_annot(pdf, Contents=String("note")))
+
+    out, _, _, _ = _clean(_pdf(build))
+    annots = [o for o in out.objects if isinstance(o, Dictionary) and o.get("/Subtype") == Name.Text]
+    assert len(annots) == 1
+
+
+def test_flatten_accepts_extra_numbers_in_rect_and_matrix():
+    ok, flattened, _ = _flat(lambda pdf: _widget(pdf, Rect=[0, 0, 20, 20, 99], AP=Dictionary(
+        N=_ap(pdf, bbox=(0, 0, 10, 10), Matrix=Array([1, 0, 0, 1, 0, 0, 99])))))
+    assert ok and flattened == [("/LetterPdfField1", [2.0, 0, 0, 2.0, 0.0, 0.0])]
+
+
+def test_flatten_applies_the_translation_of_the_matrix():
+    ok, flattened, _ = _flat(lambda pdf: _widget(pdf, Rect=[0, 0, 10, 10], AP=Dictionary(
+        N=_ap(pdf, bbox=(0, 0, 10, 10), Matrix=Array([1, 0, 0, 1, 5, 7])))))
+    assert ok and flattened == [("/LetterPdfField1", [1.0, 0, 0, 1.0, -5.0, -7.0])]
+
+
+@pytest.mark.parametrize("bbox, scale", [((0, 0, 0.5, 0.5), 20.0), ((0, -20, 10, -10), 1.0)])
+def test_flatten_small_and_negative_boxes(bbox, scale):
+    ok, flattened, _ = _flat(lambda pdf: _widget(pdf, Rect=[0, 0, 10, 10], AP=Dictionary(N=_ap(pdf, bbox=bbox))))
+    assert ok and flattened[0][1][:4] == [scale, 0, 0, scale]
+
+
+def test_flatten_drops_actions_from_the_appearance():
+    ok, _, new = _flat(lambda pdf: _widget(pdf, Rect=[0, 0, 10, 10], AP=Dictionary(
+        N=_ap(pdf, AA=Dictionary(O=_js()), A=_js()))))
+    xobj = new["/Resources"]["/XObject"]["/LetterPdfField1"].get_object()
+    assert ok and "/AA" not in xobj and "/A" not in xobj
+
+
+def test_a_web_link_with_an_x_and_a_rect_of_five_numbers():
+    out, _, _, removed = _clean(_link_pdf(Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=[1, 2, 3, 4, 5],
+                                                     A=Dictionary(S=Name.URI, URI=String("https://x.org/X")))))
+    assert removed.counts == {}
+    (link,) = out.pages[0].obj.Annots
+    assert str(link.A.URI) == "https://x.org/X" and list(link.Rect) == [1, 2, 3, 4]
+
+
+def test_a_slightly_damaged_file_is_repaired_not_refused():
+    data = _pdf(lambda pdf: None)
+    start = data.rindex(b"startxref")
+    data = data[:start] + b"startxref\n12\n%%EOF\n"  # a wrong cross-reference offset
+    out, n, _, removed = _clean(data)
+    assert n == 2 and len(out.pages) == 2 and removed.counts == {}
+
+
+def test_a_named_destination_on_the_first_page():
+    def build(pdf):
+        pdf.Root.Dests = Dictionary(top=Array([pdf.pages[0].obj, Name.Fit]))
+        _annots(pdf, 1, _link(Dest=Name.top))
+
+    out, _, _, removed = _clean(_pdf(build))
+    assert removed.counts == {} and int(out.pages[1].obj.Annots[0].Dest[0]) == 0
+
