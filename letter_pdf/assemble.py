@@ -539,8 +539,8 @@ def _action_kind(action) -> str:
         return "unknown"
 
 
-def _copy_external_page(writer, reader, page, index: int, removed: _Removed):
-    """Insert a cleaned copy of an untrusted ``page`` at ``index``; return the new page and its link annotations
+def _copy_external_page(writer, reader, page, removed: _Removed):
+    """Append a cleaned copy of an untrusted ``page``; return the new page and its link annotations
     still to resolve (internal links are resolved once all pages of the part are in)."""
     from pypdf.generic import NameObject
 
@@ -548,8 +548,7 @@ def _copy_external_page(writer, reader, page, index: int, removed: _Removed):
         removed.add("page actions")
     if "/AF" in page:
         removed.add("embedded files")
-    new = writer.insert_page(page, index, excluded_keys=_EXTERNAL_EXCLUDED) if index < len(writer.pages) else \
-        writer.add_page(page, excluded_keys=_EXTERNAL_EXCLUDED)
+    new = writer.add_page(page, excluded_keys=_EXTERNAL_EXCLUDED)
     pending = []
     annots = page.get("/Annots")
     kept = []
@@ -1413,8 +1412,8 @@ def _clean_external(data: bytes, removed: _Removed) -> tuple[bytes, int, list]:
         _catalog_removals(reader, removed)
         new_pages = []
         pending = []
-        for i, page in enumerate(reader.pages):
-            new, links = _copy_external_page(writer, reader, page, i, removed)
+        for page in reader.pages:
+            new, links = _copy_external_page(writer, reader, page, removed)
             new_pages.append(new)
             pending += links
         _resolve_links(writer, reader, new_pages, pending, removed)

@@ -72,7 +72,8 @@ SCOPE: tuple[Entry, ...] = (
     Entry("PDF sanitising", "letter_pdf/assemble.py",
           ("_catalog_removals", "_action_kind", "_copy_external_page", "_flatten", "_clean_link",
            "_clean_external", "_resolve_links"),
-          ("tests/test_assemble.py",)),
+          # test_assemble.py checks them too, but builds letters (minutes per mutant)
+          ("tests/test_sanitise.py",)),
     # test_duplicates.py calls lint's functions on small in-memory lists (about 2 s); test_lint.py also
     # checks them, through files and letters (about 20 s per mutant)
     Entry("duplicate detection", "letter_pdf/lint.py",
