@@ -1417,7 +1417,11 @@ def _clean_external(data: bytes, removed: _Removed) -> tuple[bytes, int, list]:
             new_pages.append(new)
             pending += links
         _resolve_links(writer, reader, new_pages, pending, removed)
-        outline = _read_outline(reader)
+        try:
+            outline = _read_outline(reader)
+        except Exception:  # pypdf raises on a damaged name tree it reads for the outline's destinations
+            outline = []
+            removed.add("an outline that could not be read")
         buffer = io.BytesIO()
         writer.write(buffer)
     return buffer.getvalue(), len(new_pages), outline

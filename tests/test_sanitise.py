@@ -606,3 +606,17 @@ def test_a_named_destination_on_the_first_page():
     out, _, _, removed = _clean(_pdf(build))
     assert removed.counts == {} and int(out.pages[1].obj.Annots[0].Dest[0]) == 0
 
+
+
+def test_a_damaged_names_tree_drops_the_named_link_and_the_outline():
+    """pypdf raises (TypeError) reading a /Dests name tree with a number among its /Kids: the named link is
+    dropped as one that leads nowhere, and the outline, read through the same tree, is reported unreadable."""
+    def build(pdf):
+        pdf.Root.Names = Dictionary(Dests=Dictionary(Kids=Array([5])))
+        _annots(pdf, 0, _link(Dest=String("here")), _link(Dest=Array([pdf.pages[1].obj, Name.Fit])))
+
+    out, n, outline, removed = _clean(_pdf(build))
+    assert n == 2 and outline == []
+    assert removed.counts == {"links to other documents": 1, "an outline that could not be read": 1}
+    (kept,) = out.pages[0].obj.Annots
+    assert [int(kept.Dest[0]), kept.Dest[1]] == [1, Name.Fit]
