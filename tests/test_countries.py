@@ -92,3 +92,16 @@ def test_closest_agrees_with_a_search_of_every_common_name(typo):
         code = countries._index().names[full[0]][0]
         expected = f"{countries.display_name(code, 'en')} ({code})"
     assert countries.closest(typo) == expected
+
+
+def test_the_quick_lookup_does_not_depend_on_an_earlier_thorough_one():
+    """The return line drops a country the quick search knows: a name only a rare language has ('Aotearoa',
+    Maori) stays unknown to it even after a thorough search loaded every language in the same process."""
+    import subprocess
+    import sys
+
+    code = ("from letter_pdf import countries as c; a = c.lookup('Aotearoa', thorough=False); "
+            "t = c.lookup('Aotearoa'); b = c.lookup('Aotearoa', thorough=False); "
+            "print(a, t, b, c.lookup('Suomi', thorough=False))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.split("\n")[0] == "None ('NZ', 'mi') None ('FI', 'fi')"

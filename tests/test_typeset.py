@@ -676,7 +676,7 @@ def test_a_use_bomb_as_the_logo_is_refused_within_seconds(tmp_path):
     import sys
 
     folder = tmp_path / "letter"
-    shutil.copytree(EXAMPLE, folder)
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.pdf"))  # not a PDF `make demo` left
     (folder / "logo.svg").write_text(use_bomb(), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     run = subprocess.run([sys.executable, "-m", "letter_pdf", "build", str(folder / "letter.md")],
@@ -705,7 +705,7 @@ def test_a_marker_bomb_as_the_logo_is_refused_within_seconds(tmp_path):
     import sys
 
     folder = tmp_path / "letter"
-    shutil.copytree(EXAMPLE, folder)
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.pdf"))  # not a PDF `make demo` left
     (folder / "logo.svg").write_text(marker_bomb(), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     run = subprocess.run([sys.executable, "-m", "letter_pdf", "build", str(folder / "letter.md")],
