@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
+
+from letter_pdf._version import __version__
 
 # A library does not print: warnings (e.g. probable duplicate signatories) go to the "letter_pdf" logger,
 # which the CLI shows on stderr; programs using the API configure logging as they wish.
 logging.getLogger("letter_pdf").addHandler(logging.NullHandler())
-
-try:
-    __version__ = version("letter-pdf")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
 
 __all__ = ["__version__", "build", "check"]
 

@@ -46,7 +46,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from letter_pdf import __version__
+from letter_pdf._version import __version__
 from letter_pdf.errors import ArchiveError, LetterPdfError, Problems
 from letter_pdf.model import CHANNELS
 from letter_pdf.output import fsync_dir, write_temp

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from letter_pdf import __version__
+from letter_pdf._version import __version__
 from letter_pdf.errors import ExitCode, LetterPdfError, Problems
 from letter_pdf.model import CHANNELS, GROUPINGS, ORDERS, PAPERS
 

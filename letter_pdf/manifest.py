@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from letter_pdf import __version__
+from letter_pdf._version import __version__
 from letter_pdf.arrange import printed_sections
 from letter_pdf.model import Letter, Party, Signatory
 

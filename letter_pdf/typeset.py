@@ -30,7 +30,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from letter_pdf import __version__, assets, columns, structure
+from letter_pdf import assets, columns, structure
+from letter_pdf._version import __version__
 from letter_pdf.errors import (
     FontCoverageError,
     LetterPdfError,
