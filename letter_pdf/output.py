@@ -53,6 +53,31 @@ def check_target(path: str | Path, *, shown: str | None = None) -> None:
     if path.is_dir():
         raise OutputError("the output is a folder", where=shown or str(path),
                           hint=f"name a file, e.g. -o {path / 'letter.pdf'}")
+    refuse_special(path, shown=shown)
+
+
+def _special_kind(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file (a device, a FIFO, a socket), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
+def refuse_special(path: str | Path, *, shown: str | None = None) -> None:
+    """Raise ``OutputError`` when ``path`` is a device, a FIFO or a socket: the atomic write would rename a
+    regular file over it (``-o /dev/null`` replaced the system's null device)."""
+    kind = _special_kind(Path(path))
+    if kind is not None:
+        raise OutputError(f"the output is {kind}, not a file: letter-pdf writes only regular files",
+                          where=shown or str(path), hint="use -o - to write the PDF to standard output")
 
 
 def default_mode() -> int:
@@ -69,9 +94,13 @@ def default_mode() -> int:
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
 
-    A file that is replaced keeps its permissions; a new file gets the umask's (like ``open()``).
+    A file that is replaced keeps its permissions; a new file gets the umask's (like ``open()``). A symbolic
+    link is followed: the file it names is replaced and the link kept. A device, FIFO or socket is refused.
     """
     path = Path(path)
+    if path.is_symlink():  # replace the file the link names; the link stays
+        path = path.resolve()
+    refuse_special(path)
     folder = path.parent  # "." for a bare file name: a Path's parent is never empty
     if not folder.is_dir():
         raise OutputError("the output folder does not exist", where=folder, hint="create it or choose another -o")

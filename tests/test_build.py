@@ -643,6 +643,21 @@ def test_an_output_that_cannot_be_written_fails_before_any_work(full_letter, mon
     assert not Path("nodir").exists()
 
 
+def test_a_fifo_as_the_output_is_refused_before_any_work_and_left_as_it_is(full_letter, monkeypatch):
+    """`build -o /dev/null` used to rename the PDF over the device; a FIFO (no root needed) stands for it."""
+    from letter_pdf import letter as letter_module
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the letter was read before the output path was checked")
+
+    monkeypatch.setattr(letter_module, "load_letter", no_loading)
+    os.mkfifo("pipe.pdf")
+    code, out, err = run_cli("build", str(full_letter), "-o", "pipe.pdf")
+    assert (code, out, err) == (1, "", "error: pipe.pdf: the output is a named pipe (FIFO), not a file: letter-pdf "
+                                       "writes only regular files — use -o - to write the PDF to standard output\n")
+    assert stat.S_ISFIFO(os.stat("pipe.pdf").st_mode)
+
+
 # --- a body beyond the limits is refused at once, by check and by build ------------------------------------
 
 

@@ -278,3 +278,42 @@ def test_check_target_allows_a_new_or_existing_file_in_a_writable_folder(tmp_pat
     output.check_target("new.pdf")
     output.check_target(tmp_path / "new.pdf")
     assert Path("old.pdf").read_bytes() == b"%PDF old" and not Path("new.pdf").exists()
+
+
+def _special(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / kind
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:  # a second null device (needs root: CI and this machine run the suite as root)
+        if os.geteuid() != 0:
+            pytest.skip("making a device node needs root")
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    return path
+
+
+@pytest.mark.parametrize("kind, words", [("fifo", "a named pipe (FIFO)"), ("device", "a device")])
+def test_a_device_or_fifo_is_never_replaced_by_a_file(tmp_path, kind, words):
+    """`-o /dev/null` renamed a regular file over the system's null device: refused, by the check made before
+    any work and by the write itself, and the special file is left as it was."""
+    path = _special(tmp_path, kind)
+    before = os.stat(path).st_mode
+    with pytest.raises(OutputError) as early:
+        output.check_target(path)
+    with pytest.raises(OutputError) as late:
+        output.write_atomic(path, b"%PDF")
+    for error in (early, late):
+        assert str(error.value) == (f"{path}: the output is {words}, not a file: letter-pdf writes only regular "
+                                    "files — use -o - to write the PDF to standard output")
+    assert os.stat(path).st_mode == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [kind]
+
+
+def test_a_symbolic_link_as_the_output_is_kept_and_the_file_it_names_replaced(tmp_path):
+    real = tmp_path / "real.pdf"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(real)
+    output.write_atomic(link, b"new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.pdf", "real.pdf"]
