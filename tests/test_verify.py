@@ -652,3 +652,51 @@ def test_a_later_revision_without_a_modification_level_is_still_named(signed, tm
     report = verify.verify_pdf(tampered)
     assert (report.coverage, report.modification_level, report.ok) == ("entire revision", "unknown", False)
     assert report.reasons == ("something was added to the file after signing; the signature does not cover it",)
+
+
+# ------------------------------------------------------------------------ a form filled between two signatures
+
+
+def _with_empty_text_field(data: bytes) -> bytes:
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(data))
+    page = pdf.pages[0].obj
+    field = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Tx, T=pikepdf.String("Reference"),
+        Rect=[50, 50, 200, 70], F=4, P=page, DA=pikepdf.String("/Helv 10 Tf 0 g")))
+    page.Annots = pdf.make_indirect(pikepdf.Array([*page.get("/Annots", []), field]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field], DA=pikepdf.String("/Helv 10 Tf 0 g"))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _fill_text_field(data: bytes, value: str) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    (field,) = [ref.get_object() for ref in writer.root["/AcroForm"]["/Fields"] if ref.get_object()["/FT"] == "/Tx"]
+    field[generic.pdf_name("/V")] = generic.TextStringObject(value)
+    writer.update_container(field)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_form_filled_after_signing_is_named_and_allowed_before_a_second_signature(world, tmp_path):
+    """Filling a form field is what an approval signature allows after it (pyHanko grades it 'form filling'
+    and calls it compatible): alone it is a revision the signature does not cover; signed again, the second
+    signer signed the filled form and the file verifies. (So an earlier approval signature is reported
+    changed only for a change pyHanko grades 'other'.)"""
+    form = tmp_path / "form.pdf"
+    form.write_bytes(_with_empty_text_field(pki.sample_pdf()))
+    signed_form = sign.sign_pdf(form.read_bytes(), sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE),
+                                field_box=None)
+    filled = tmp_path / "filled.pdf"
+    filled.write_bytes(_fill_text_field(signed_form, "REF-42"))
+    report = verify.verify_pdf(filled, trust=(world.ca_pem,))
+    assert (report.coverage, report.modification_level) == ("entire revision", "form filling")
+    assert report.reasons == ("a later revision filled in form fields after signing; the signature does not cover it",)
+    both = tmp_path / "filled-then-signed.pdf"
+    both.write_bytes(_sign_again(filled.read_bytes(), world, "CoSigner"))
+    report = verify.verify_pdf(both, trust=(world.ca_pem,))
+    assert (report.signatures, report.ok, report.reasons) == (2, True, ())
