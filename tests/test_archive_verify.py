@@ -405,7 +405,7 @@ def test_an_index_whose_table_was_replaced_is_damaged_not_behind(copy):
         ("error", A.INDEX, "the index is damaged (no such column: number); run 'letter-pdf archive reindex'")]
 
 
-def _damage_a_page_of_the_hash_index(index: Path) -> None:
+def _damage_a_page_of_the_hash_index(index: Path) -> int:
     """Zero the page-type byte of the b-tree page that indexes the records' chain hashes: SQLite still opens
     the file and reads the records table (a scan never uses that index), but ``quick_check`` fails."""
     db = sqlite3.connect(index)
@@ -417,15 +417,16 @@ def _damage_a_page_of_the_hash_index(index: Path) -> None:
     assert data[(root - 1) * page_size] == 0x0A  # a leaf page of an index b-tree
     data[(root - 1) * page_size] = 0
     index.write_bytes(bytes(data))
+    return root
 
 
 def test_an_index_that_opens_but_fails_its_quick_check(copy):
-    _damage_a_page_of_the_hash_index(copy / A.INDEX)
+    page = _damage_a_page_of_the_hash_index(copy / A.INDEX)
     db = sqlite3.connect(f"file:{copy / A.INDEX}?mode=ro", uri=True)
     check = db.execute("PRAGMA quick_check").fetchone()[0]  # what SQLite itself says, independently
     assert len(db.execute("SELECT * FROM records").fetchall()) == 3  # the rows are still readable
     db.close()
-    assert check == "*** in database main ***\nPage 3: btreeInitPage() returns error code 11"
+    assert check == f"*** in database main ***\nPage {page}: btreeInitPage() returns error code 11"
     findings = [(f.level, f.where, f.message) for f in Archive(copy).verify().findings]
     assert findings == [("error", A.INDEX, f"the index is damaged ({check}); run 'letter-pdf archive reindex'")]
 
@@ -468,9 +469,10 @@ def _not_writable(monkeypatch, *paths: Path) -> None:
     """``os.access`` says ``paths`` are not writable (as it would to another user; the tests may run as root,
     for whom it says everything is)."""
     real = os.access
+    refused = {p.resolve() for p in paths}
 
     def access(path, mode, *args, **kwargs):
-        if mode & os.W_OK and Path(path) in paths:
+        if mode & os.W_OK and Path(path).resolve() in refused:
             return False
         return real(path, mode, *args, **kwargs)
 
