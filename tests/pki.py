@@ -82,6 +82,32 @@ def make_ca(common_name: str = "letter-pdf Test Root CA") -> Identity:
     return Identity(key, cert)
 
 
+def make_intermediate(root: Identity, common_name: str = "letter-pdf Test Intermediate CA") -> Identity:
+    """A CA certificate issued by ``root`` (path length 0: it issues only end-entity certificates)."""
+    key = _key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(root.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=20))
+        .not_valid_after(NOW + dt.timedelta(days=1825))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root.key.public_key()), critical=False)
+        .sign(root.key, hashes.SHA256())
+    )
+    return Identity(key, cert)
+
+
 def issue(
     ca: Identity,
     common_name: str,
@@ -137,10 +163,11 @@ def issue(
 
 
 def write_p12(
-    path: Path, who: Identity | None, *, ca: Identity | None, passphrase: bytes | None, key_only: rsa.RSAPrivateKey | None = None
+    path: Path, who: Identity | None, *, ca: Identity | tuple[Identity, ...] | None, passphrase: bytes | None,
+    key_only: rsa.RSAPrivateKey | None = None
 ) -> Path:
-    """Write a PKCS#12 file with the signer's key, certificate and the CA; ``key_only`` writes a key without any
-    certificate."""
+    """Write a PKCS#12 file with the signer's key, certificate and the CA (or CAs: a tuple, e.g. only an
+    intermediate); ``key_only`` writes a key without any certificate."""
     encryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
@@ -148,7 +175,7 @@ def write_p12(
         data = pkcs12.serialize_key_and_certificates(b"key", key_only, None, None, encryption)
     else:
         assert who is not None
-        cas = [ca.cert] if ca else None
+        cas = [c.cert for c in (ca if isinstance(ca, tuple) else (ca,) if ca else ())] or None
         data = pkcs12.serialize_key_and_certificates(b"signer", who.key, who.cert, cas, encryption)
     path.write_bytes(data)
     return path

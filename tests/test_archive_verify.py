@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from letter_pdf import archive as A
+from letter_pdf.archive import Archive
 
 RECIPIENTS = [("a.pdf", "The Minister"), ("a.pdf", "The President"), ("b.pdf", "The Minister")]
 SENT_AT = "2026-11-29T10:00:00+00:00"
@@ -401,6 +403,114 @@ def test_an_index_whose_table_was_replaced_is_damaged_not_behind(copy):
     sql(copy, "CREATE TABLE records(x)")
     assert findings(copy) == [
         ("error", A.INDEX, "the index is damaged (no such column: number); run 'letter-pdf archive reindex'")]
+
+
+def _damage_a_page_of_the_hash_index(index: Path) -> int:
+    """Zero the page-type byte of the b-tree page that indexes the records' chain hashes: SQLite still opens
+    the file and reads the records table (a scan never uses that index), but ``quick_check`` fails."""
+    db = sqlite3.connect(index)
+    (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_records_1'").fetchone()
+    (page_size,), (pages,) = db.execute("PRAGMA page_size").fetchone(), db.execute("PRAGMA page_count").fetchone()
+    db.close()
+    assert 1 < root < pages  # a page in the middle of the file, not the header page
+    data = bytearray(index.read_bytes())
+    assert data[(root - 1) * page_size] == 0x0A  # a leaf page of an index b-tree
+    data[(root - 1) * page_size] = 0
+    index.write_bytes(bytes(data))
+    return root
+
+
+def test_an_index_that_opens_but_fails_its_quick_check(copy):
+    page = _damage_a_page_of_the_hash_index(copy / A.INDEX)
+    db = sqlite3.connect(f"file:{copy / A.INDEX}?mode=ro", uri=True)
+    check = db.execute("PRAGMA quick_check").fetchone()[0]  # what SQLite itself says, independently
+    assert len(db.execute("SELECT * FROM records").fetchall()) == 3  # the rows are still readable
+    db.close()
+    assert check == f"*** in database main ***\nPage {page}: btreeInitPage() returns error code 11"
+    findings = [(f.level, f.where, f.message) for f in Archive(copy).verify().findings]
+    assert findings == [("error", A.INDEX, f"the index is damaged ({check}); run 'letter-pdf archive reindex'")]
+
+
+# A writer killed in the middle of a transaction on the index (rollback-journal mode, as the archive uses):
+# its changes have reached the index file (a spilled cache) and the journal holding the original pages is
+# left behind, "hot". SQLite rolls it back on the next read-write open; read-only, it refuses to read.
+_KILLED_WRITER = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA cache_size=1")  # spill changed pages into the file before the commit
+db.execute("BEGIN")
+db.execute("UPDATE records SET recipient = 'Half-written' WHERE number = 2")
+db.execute("CREATE TABLE filler(x)")
+db.executemany("INSERT INTO filler VALUES (?)", [("x" * 2000,)] * 50)
+os._exit(0)  # killed: no commit, no rollback, the journal stays
+"""
+
+
+def _kill_a_writer_mid_transaction(index: Path) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(index)], check=True, timeout=60)
+    journal = index.with_name(index.name + "-journal")
+    assert journal.stat().st_size > 0 and index.stat().st_size > 50 * 2000  # hot, and the file changed
+
+
+def test_verify_rolls_back_a_transaction_a_killed_writer_left_in_the_index(copy):
+    """Opened read-write (the archive is writable): SQLite rolls the half-written transaction back and the
+    index is what it was, with nothing to report."""
+    before = (copy / A.INDEX).read_bytes()
+    _kill_a_writer_mid_transaction(copy / A.INDEX)
+    assert [(f.level, f.where, f.message) for f in Archive(copy).verify().findings] == []
+    assert not (copy / (A.INDEX + "-journal")).exists()
+    assert (copy / A.INDEX).read_bytes() == before
+
+
+def _not_writable(monkeypatch, *paths: Path) -> None:
+    """``os.access`` says ``paths`` are not writable (as it would to another user; the tests may run as root,
+    for whom it says everything is)."""
+    real = os.access
+    refused = {p.resolve() for p in paths}
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and Path(path).resolve() in refused:
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+NOT_WRITABLE = [pytest.param("archive", id="archive-folder"), pytest.param("index", id="index-file"),
+                pytest.param("both", id="both")]
+
+
+def _targets(copy: Path, which: str) -> tuple[Path, ...]:
+    return {"archive": (copy,), "index": (copy / A.INDEX,), "both": (copy, copy / A.INDEX)}[which]
+
+
+@pytest.mark.parametrize("which", NOT_WRITABLE)
+def test_a_read_only_archive_or_index_is_verified_read_only(copy, monkeypatch, which):
+    before = (copy / A.INDEX).read_bytes()
+    _not_writable(monkeypatch, *_targets(copy, which))
+    sql(copy, "UPDATE records SET channel = 'post' WHERE number = 2")  # something the index is compared for
+    changed = (copy / A.INDEX).read_bytes()
+    assert changed != before
+    assert [(f.level, f.where, f.message) for f in Archive(copy).verify().findings] == [
+        ("error", A.INDEX, "record 2, channel: the index says 'post' but the record file says 'email'")]
+    assert (copy / A.INDEX).read_bytes() == changed
+
+
+@pytest.mark.parametrize("which", NOT_WRITABLE)
+def test_a_killed_writers_transaction_in_a_read_only_archive_is_left_alone(copy, monkeypatch, which):
+    """Read-only, verify must not write to the index, so the hot journal is neither played back nor
+    removed: the index cannot be read, and says so."""
+    _kill_a_writer_mid_transaction(copy / A.INDEX)
+    journal = copy / (A.INDEX + "-journal")
+    index_bytes, journal_bytes = (copy / A.INDEX).read_bytes(), journal.read_bytes()
+    _not_writable(monkeypatch, *_targets(copy, which))
+    assert [(f.level, f.where, f.message) for f in Archive(copy).verify().findings] == [
+        ("error", A.INDEX, "the index is damaged (attempt to write a readonly database); "
+                           "run 'letter-pdf archive reindex'")]
+    assert ((copy / A.INDEX).read_bytes(), journal.read_bytes()) == (index_bytes, journal_bytes)
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [

@@ -558,3 +558,145 @@ def test_a_signers_name_from_the_certificate_is_printed_visibly(tmp_path, unsign
     code, out, err = run(capsys, path, "--trust", rogue.ca_pem)
     assert code == 0, err
     assert out.splitlines()[0] == "signer: Evil<U+202E>YX"
+
+
+# ------------------------------------------------------------------------ the timestamp token damaged
+
+
+def _flip_in_timestamp_signature(data: bytes) -> bytes:
+    """Change one hex digit in the middle of the timestamp authority's signature value, inside the token
+    that is an unsigned attribute of the signature: the document and the signature itself are untouched."""
+    import pyhanko.sign.general  # noqa: F401 - registers the timestamp-token attribute with asn1crypto
+    from asn1crypto import cms
+
+    match = _contents(data)
+    info = cms.ContentInfo.load(bytes.fromhex(match.group(1).decode()))
+    (attribute,) = info["content"]["signer_infos"][0]["unsigned_attrs"]
+    assert attribute["type"].native == "signature_time_stamp_token"
+    value = attribute["values"][0]["content"]["signer_infos"][0]["signature"].native.hex().upper().encode()
+    position = data.index(value, match.start(1)) + len(value) // 2
+    return data[:position] + (b"0" if data[position:position + 1] != b"0" else b"1") + data[position + 1:]
+
+
+def test_a_damaged_timestamp_token_fails(world, unsigned, tmp_path, capsys):
+    with pki.LocalTSA(world.tsa, world.ca) as tsa:
+        path = _sign(world, unsigned, "timestamped-then-damaged.pdf", timestamp_url=tsa.url)
+    assert verify.verify_pdf(path, trust=(world.ca_pem,)).ok  # as made, it verifies
+    tampered = tmp_path / "damaged-timestamp.pdf"
+    tampered.write_bytes(_flip_in_timestamp_signature(path.read_bytes()))
+    report = verify.verify_pdf(tampered, trust=(world.ca_pem,))
+    assert (report.timestamped, report.intact, report.valid, report.trusted, report.coverage) == (
+        True, True, True, True, "entire file")  # the signature itself holds
+    assert report.reasons == ("the timestamp is damaged: it does not match the signature",)
+    code, _, err = run(capsys, tampered)  # without --trust too
+    assert code == 1
+    assert err == f"error: {tampered}: the timestamp is damaged: it does not match the signature\n"
+
+
+# ------------------------------------------------------------------------ a signer under an intermediate CA
+
+
+@pytest.fixture(scope="module")
+def under_intermediate(world, unsigned) -> Path:
+    """Signed by a signer whose issuer, an intermediate CA, is carried only in the signature: the trust
+    anchor given is the root alone."""
+    intermediate = pki.make_intermediate(world.ca)
+    who = pki.issue(intermediate, "Intermediate Signer")
+    key = pki.write_p12(world.folder / "intermediate-signer.p12", who, ca=(intermediate,), passphrase=pki.PASSPHRASE)
+    path = world.folder / "under-intermediate.pdf"
+    path.write_bytes(sign.sign_pdf(unsigned.read_bytes(), sign.SignOptions(key=key, passphrase=pki.PASSPHRASE),
+                                   field_box=None))
+    return path
+
+
+def _embedded_certificates(data: bytes) -> list[str]:
+    from asn1crypto import cms
+
+    info = cms.ContentInfo.load(bytes.fromhex(_contents(data).group(1).decode()))
+    return sorted(c.chosen.subject.native["common_name"] for c in info["content"]["certificates"])
+
+
+def test_a_signer_under_an_intermediate_ca_chains_through_the_signatures_certificates(under_intermediate, world):
+    assert _embedded_certificates(under_intermediate.read_bytes()) == [
+        "Intermediate Signer", "letter-pdf Test Intermediate CA"]  # the root is not in the file
+    report = verify.verify_pdf(under_intermediate, trust=(world.ca_pem,))
+    assert (report.signer, report.trusted, report.ok) == ("Intermediate Signer", True, True)
+
+
+def test_a_damaged_signature_under_an_intermediate_ca_is_still_judged_trusted(under_intermediate, world, tmp_path):
+    """pyHanko does not judge the certificate of a signature whose value fails; verify judges it itself, with
+    the signature's own certificates as the intermediates."""
+    tampered = tmp_path / "intermediate-bad-value.pdf"
+    tampered.write_bytes(_flip_in_signature_value(under_intermediate.read_bytes()))
+    report = verify.verify_pdf(tampered, trust=(world.ca_pem,))
+    assert (report.intact, report.valid, report.trusted) == (True, False, True)
+    assert report.reasons == ("the signature does not match the signer's certificate (it is damaged or forged)",)
+    report = verify.verify_pdf(tampered, trust=(world.other_ca_pem,))
+    assert report.trusted is False and report.reasons[1] == (
+        "the signer's certificate does not chain to a trusted certificate (no certificate chain found)")
+
+
+# ------------------------------------------------------------------------ a later revision pyHanko does not grade
+
+
+def test_a_later_revision_without_a_modification_level_is_still_named(signed, tmp_path, monkeypatch):
+    """pyHanko gives no modification level for a signature that does not cover the whole file only when its
+    difference analysis did not run (``skip_diff``; verify never asks for that): the file must still fail,
+    with a reason in plain words."""
+    from pyhanko.sign import validation
+
+    real = validation.validate_pdf_signature
+    monkeypatch.setattr(validation, "validate_pdf_signature", lambda *a, **k: real(*a, **k, skip_diff=True))
+    tampered = tmp_path / "appended.pdf"
+    tampered.write_bytes(signed.read_bytes() + b"\n% appended after signing\n")
+    report = verify.verify_pdf(tampered)
+    assert (report.coverage, report.modification_level, report.ok) == ("entire revision", "unknown", False)
+    assert report.reasons == ("something was added to the file after signing; the signature does not cover it",)
+
+
+# ------------------------------------------------------------------------ a form filled between two signatures
+
+
+def _with_empty_text_field(data: bytes) -> bytes:
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(data))
+    page = pdf.pages[0].obj
+    field = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Tx, T=pikepdf.String("Reference"),
+        Rect=[50, 50, 200, 70], F=4, P=page, DA=pikepdf.String("/Helv 10 Tf 0 g")))
+    page.Annots = pdf.make_indirect(pikepdf.Array([*page.get("/Annots", []), field]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field], DA=pikepdf.String("/Helv 10 Tf 0 g"))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _fill_text_field(data: bytes, value: str) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    (field,) = [ref.get_object() for ref in writer.root["/AcroForm"]["/Fields"] if ref.get_object()["/FT"] == "/Tx"]
+    field[generic.pdf_name("/V")] = generic.TextStringObject(value)
+    writer.update_container(field)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_form_filled_after_signing_is_named_and_allowed_before_a_second_signature(world, tmp_path):
+    """Filling a form field is what an approval signature allows after it (pyHanko grades it 'form filling'
+    and calls it compatible): alone it is a revision the signature does not cover; signed again, the second
+    signer signed the filled form and the file verifies. (So an earlier approval signature is reported
+    changed only for a change pyHanko grades 'other'.)"""
+    form = tmp_path / "form.pdf"
+    form.write_bytes(_with_empty_text_field(pki.sample_pdf()))
+    signed_form = sign.sign_pdf(form.read_bytes(), sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE),
+                                field_box=None)
+    filled = tmp_path / "filled.pdf"
+    filled.write_bytes(_fill_text_field(signed_form, "REF-42"))
+    report = verify.verify_pdf(filled, trust=(world.ca_pem,))
+    assert (report.coverage, report.modification_level) == ("entire revision", "form filling")
+    assert report.reasons == ("a later revision filled in form fields after signing; the signature does not cover it",)
+    both = tmp_path / "filled-then-signed.pdf"
+    both.write_bytes(_sign_again(filled.read_bytes(), world, "CoSigner"))
+    report = verify.verify_pdf(both, trust=(world.ca_pem,))
+    assert (report.signatures, report.ok, report.reasons) == (2, True, ())
