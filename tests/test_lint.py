@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from letter_pdf import lint
+from letter_pdf import names as name_rules
 from conftest import run_main
 from letter_pdf.model import Signatory
 
@@ -38,7 +39,7 @@ def S(name, *codes, kind="organisation", line=None):
     ],
 )
 def test_probable_duplicates_found(a, b):
-    assert lint.probable_duplicate(a, b), (a.name, b.name)
+    assert name_rules.probable_duplicate(a, b), (a.name, b.name)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,7 @@ def test_probable_duplicates_found(a, b):
     ],
 )
 def test_distinct_signatories_not_merged(a, b):
-    assert lint.probable_duplicate(a, b) is None, (a.name, b.name)
+    assert name_rules.probable_duplicate(a, b) is None, (a.name, b.name)
 
 
 def test_sample_has_two_probable_duplicates_and_no_error(resources):
@@ -258,8 +259,8 @@ def test_duplicate_search_is_near_linear(monkeypatch, shape):
 
     codes = sorted(CODES)
     calls = []
-    real = lint._why
-    monkeypatch.setattr(lint, "_why", lambda a, b: calls.append(1) or real(a, b))
+    real = name_rules.why_duplicate
+    monkeypatch.setattr(name_rules, "why_duplicate", lambda a, b: calls.append(1) or real(a, b))
 
     def names(n):
         if shape == "same name, other countries":
