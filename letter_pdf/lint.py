@@ -260,15 +260,7 @@ def lint_file(path: Path, *, lang: str = "en") -> Report:
     problems: list[LetterPdfError] = []
     loaded: list[Signatory] = []
     for row in table.rows:
-        here = f"{where}:{row.line}"
-        raw = row.cells.get("name", "")
-        if raw != raw.strip(" \t") and raw.strip():
-            findings.append(Finding("warning", "spaces", here, f"the name '{quote(raw.strip())}' has spaces around it",
-                                    "'lint --fix' trims them"))
-        if not unicodedata.is_normalized("NFC", raw):
-            findings.append(Finding("warning", "normalisation", here,
-                                    f"the name '{quote(raw.strip())}' is not in Unicode NFC (accents stored as separate marks)",
-                                    "it is normalised when printed; 'lint --fix' writes it normalised"))
+        findings.extend(_cell_findings(row.cells.get("name", ""), f"{where}:{row.line}"))
         signatory = row_signatory(row, table=table, where=where, problems=problems)
         if signatory is not None:
             loaded.append(signatory)
@@ -278,6 +270,33 @@ def lint_file(path: Path, *, lang: str = "en") -> Report:
                                       if r.cells.get("country", "").strip()], where, lang))
     findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
     return Report(tuple(findings), tuple(loaded))
+
+
+def lint_loaded(signatories, *, lang: str = "en", where: str) -> list[Finding]:
+    """The checks of ``lint_file`` on a list already loaded from the file ``where`` (as a build has it),
+    without reading the file again: ``lint``, and for CSV rows their cells as written (``Signatory.written``):
+    spaces around a name, a name not in NFC, country names in several languages."""
+    signatories = tuple(signatories)
+    rows = [(s.line, s.written) for s in signatories if s.written is not None]
+    findings = [f for line, cells in rows for f in _cell_findings(cells.name, f"{where}:{line}")]
+    findings.extend(lint(signatories, lang=lang, where=where))
+    findings.extend(_mixed_languages([(line or 0, cells.country) for line, cells in rows if cells.country.strip()],
+                                     where, lang))
+    findings.sort(key=lambda f: (_line_of(f.where), f.severity != "error"))
+    return findings
+
+
+def _cell_findings(raw: str, here: str) -> list[Finding]:
+    """A name cell as written: spaces around it, or not in NFC (the loaded name is trimmed and NFC)."""
+    findings = []
+    if raw != raw.strip(" \t") and raw.strip():
+        findings.append(Finding("warning", "spaces", here, f"the name '{quote(raw.strip())}' has spaces around it",
+                                "'lint --fix' trims them"))
+    if not unicodedata.is_normalized("NFC", raw):
+        findings.append(Finding("warning", "normalisation", here,
+                                f"the name '{quote(raw.strip())}' is not in Unicode NFC (accents stored as separate marks)",
+                                "it is normalised when printed; 'lint --fix' writes it normalised"))
+    return findings
 
 
 def _from_error(error: LetterPdfError) -> Finding:
@@ -359,9 +378,10 @@ def _split_merged(name: str, line: int) -> list[Signatory]:
 
 def letter_findings(letter) -> list[Finding]:
     """Findings on a loaded letter's signatories: the file's checks when they come from a file (so that
-    mixed-language country names are seen too), else the checks of the inline list."""
-    if letter.signatories_path is not None and Path(letter.signatories_path).is_file():
-        return list(lint_file(letter.signatories_path, lang=letter.lang).findings)
+    mixed-language country names are seen too), on the rows as loaded (the file is not read again), else
+    the checks of the inline list."""
+    if letter.signatories_path is not None:
+        return lint_loaded(letter.signatories, lang=letter.lang, where=str(letter.signatories_path))
     return lint(letter.signatories, lang=letter.lang, where=f"{letter.source}, field 'signatories'")
 
 

@@ -15,7 +15,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,7 @@ import yaml
 from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.letter import BoundedLoader, YamlLimitError
-from letter_pdf.model import Signatory
+from letter_pdf.model import Signatory, Written
 from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
 from letter_pdf.text import visible
 
@@ -476,7 +476,10 @@ def row_signatory(row, *, table: Table, where: str, problems: list[LetterPdfErro
             f"the row has {row.width} fields but the header has {width}", where=here,
             hint='a name that contains the delimiter must be in double quotes, e.g. "Committee, Ltd"'))
         return None
-    return make_signatory(row.cells, where=here, line=row.line, problems=problems)
+    signatory = make_signatory(row.cells, where=here, line=row.line, problems=problems)
+    if signatory is None:
+        return None
+    return replace(signatory, written=Written(row.cells.get("name", ""), row.cells.get("country", "")))
 
 
 def validate_rows(table: Table, *, where: str) -> tuple[Signatory, ...]:
