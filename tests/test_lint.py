@@ -297,7 +297,7 @@ def test_lint_scales_to_10000_names(tmp_path):
 
 def test_cli_check_reports_lint(make_letter, capsys):
     make_letter(subdir="warn", rows=[{"name": "Kenya Human Rights Commission", "country": "KE"},
-                                                 {"name": "Human Rights Commission", "country": "Kenya"}])
+                {"name": "Human Rights Commission", "country": "Kenya"}])
     code, out, err = run_main(["check", "warn/letter.md"], capsys)  # typed relative to the current folder
     assert code == 0, err
     assert "warning: warn/signatories.csv:3: 'Human Rights Commission' may be the same as" in err
