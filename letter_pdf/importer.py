@@ -34,7 +34,7 @@ from pathlib import Path
 from letter_pdf import countries, names
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
-from letter_pdf.signatories import _bad_characters, clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
+from letter_pdf.signatories import bad_characters, clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
 
 
 @dataclass(frozen=True)
@@ -525,7 +525,7 @@ def _check_output(result: ImportResult, where: str) -> None:
         for field_name, value in (("name", s.name), ("role", s.role), ("group", s.group)):
             if not value:
                 continue
-            bad = _bad_characters(value)
+            bad = bad_characters(value)
             if bad is None and any(unicodedata.category(ch) == "Cs" for ch in value):
                 bad = "a character that is not valid Unicode (a lone surrogate)"
             if bad is None and "\ufffd" in value:
