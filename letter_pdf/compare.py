@@ -1,7 +1,7 @@
 """Compare two signatory lists (``letter-pdf signatories diff OLD NEW``): added, removed and changed entries.
 
-Entries are matched by exact name first, then, among the rest, by probable duplicates (``names``: the rules of ``lint``),
-so that a rename such as ``Reporters sans frontières`` -> ``Reporters sans frontières (RSF)`` shows as
+Entries are matched by exact name first, then, among the rest, by probable duplicates (``names``: the
+rules of ``lint``), so that a rename such as ``Reporters sans frontières`` -> ``Reporters sans frontières (RSF)`` shows as
 one change, not as a removal and an addition.
 """
 

@@ -169,7 +169,8 @@ def _name_findings(name: str, here: str, lang: str = "en", codes: tuple[str, ...
                                 "delete it if it is not part of the name"))
     if not _SUSPECT.search(name):
         return findings
-    hidden = sorted({names.ZERO_WIDTH.get(ch) or names.JOINERS.get(ch) for ch in name if ch in names.ZERO_WIDTH or ch in names.JOINERS})
+    invisible = {**names.ZERO_WIDTH, **names.JOINERS}
+    hidden = sorted({invisible[ch] for ch in name if ch in invisible})
     if hidden:
         findings.append(Finding("warning", "invisible", here,
                                 f"'{quote(name)}' contains invisible characters: {', '.join(hidden)}",
