@@ -1,7 +1,7 @@
 """Compare two signatory lists (``letter-pdf signatories diff OLD NEW``): added, removed and changed entries.
 
-Entries are matched by exact name first, then, among the rest, by probable duplicates (``lint``'s rules),
-so that a rename such as ``Reporters sans frontières`` -> ``Reporters sans frontières (RSF)`` shows as
+Entries are matched by exact name first, then, among the rest, by probable duplicates (``names``: the
+rules of ``lint``), so that a rename such as ``Reporters sans frontières`` -> ``Reporters sans frontières (RSF)`` shows as
 one change, not as a removal and an addition.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from letter_pdf import lint
+from letter_pdf import names
 from letter_pdf.model import Signatory
 
 FIELDS = ("name", "countries", "kind", "role", "group")
@@ -62,15 +62,15 @@ def compare(old, new) -> Diff:
     rest = [j for j in range(len(new)) if j not in matched_new]
     # Renames: the unmatched old and new entries together, compared as lint compares a list (near-linear:
     # blocks and sorted neighbours, never all pairs); each old entry takes the first new one it may be.
-    entries = [lint._entry(old[i], "") for i in left] + [lint._entry(new[j], "") for j in rest]
-    candidates = sorted({(x, y) for x, y in lint.candidate_pairs(entries) if x < len(left) <= y})
+    entries = [names.entry(old[i], "") for i in left] + [names.entry(new[j], "") for j in rest]
+    candidates = sorted({(x, y) for x, y in names.candidate_pairs(entries) if x < len(left) <= y})
     renamed: list[tuple[int, int]] = []
     renamed_old: set[int] = set()
     for x, y in candidates:
         i, j = left[x], rest[y - len(left)]
         if i in renamed_old or j in matched_new:
             continue
-        if lint._why(entries[x], entries[y]):
+        if names.why_duplicate(entries[x], entries[y]):
             matched_new.add(j)
             renamed_old.add(i)
             renamed.append((i, j))

@@ -14,6 +14,7 @@ import unicodedata
 
 from babel import Locale, UnknownLocaleError, localedata
 
+from letter_pdf import i18n
 from letter_pdf.errors import SignatoryError
 from letter_pdf.text import visible
 
@@ -157,8 +158,7 @@ def _names_in(lang: str) -> dict[str, str]:
 
 
 def _quick_languages(lang: str | None) -> tuple[str, ...]:
-    base = (lang or "en").replace("_", "-").split("-")[0].lower()
-    return tuple(dict.fromkeys((base, *QUICK_LANGUAGES)))
+    return tuple(dict.fromkeys((i18n.primary(lang), *QUICK_LANGUAGES)))
 
 
 def quick_lookup(text: str, lang: str | None = None) -> str | None:
@@ -286,17 +286,10 @@ def _codes_of_part(part: str, *, thorough: bool) -> tuple[str, ...] | None:
     return None
 
 
-def _locale(lang: str) -> Locale:
-    try:
-        return Locale.parse(lang.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return Locale.parse("en")
-
-
 def display_name(code: str, lang: str) -> str:
     """The CLDR name of country ``code`` in language ``lang`` (BCP 47, e.g. ``en``, ``fr``, ``pt-BR``)."""
     code = code.upper()
-    name = _locale(lang).territories.get(code)
+    name = i18n.locale(lang).territories.get(code)
     if name is None:
-        name = Locale.parse("en").territories.get(code, code)
+        name = i18n.locale(i18n.FALLBACK).territories.get(code, code)
     return name

@@ -3,14 +3,14 @@
 ``Counts.of(signatories)`` is what the signature block ("On behalf of the 64 undersigned organisations and
 1 individual"), the cover page and ``letter-pdf signatories stats`` all print. Plural forms come from
 Babel (``Locale.plural_form``: one/few/many/other); the words are in the tables below. A language without
-a table falls back to English.
+a table falls back to English (``i18n.supported``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel import Locale, UnknownLocaleError
+from letter_pdf import i18n
 
 
 @dataclass(frozen=True)
@@ -155,17 +155,14 @@ HEADINGS: dict[str, dict[str, str]] = {
 
 
 def language(lang: str | None) -> str:
-    """The table language for BCP 47 ``lang`` (``pt-BR`` -> ``pt``); English when there is no table."""
-    base = (lang or "en").replace("_", "-").split("-")[0].lower()
-    return base if base in MESSAGES else "en"
+    """The table language for BCP 47 ``lang`` (``fr-CA`` -> ``fr``); English when there is no table
+    (``pt-BR``)."""
+    return i18n.supported(lang, MESSAGES)
 
 
 def plural_category(n: int, lang: str) -> str:
     """CLDR plural category of ``n`` in ``lang`` (``one``, ``two``, ``few``, ``many`` or ``other``)."""
-    try:
-        return Locale.parse((lang or "en").replace("-", "_")).plural_form(n)
-    except (UnknownLocaleError, ValueError, TypeError):
-        return Locale.parse("en").plural_form(n)
+    return i18n.locale(lang).plural_form(n)
 
 
 def counted(n: int, forms: dict[str, str], lang: str) -> str:

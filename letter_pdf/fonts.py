@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from letter_pdf import assets
+from letter_pdf import assets, labels
 from letter_pdf.errors import FontCoverageError, LetterPdfError, Problems, ResourceError
 from letter_pdf.model import Letter
 
@@ -417,17 +417,13 @@ def _letter_fields(letter: Letter) -> Iterator[tuple[str, str | None]]:
 
 
 def _label_strings(lang: str) -> Iterator[tuple[str, str]]:
-    from letter_pdf.labels import all_strings
-
-    yield from ((f"#{i}", text) for i, text in enumerate(all_strings(lang), 1))
+    yield from ((f"#{i}", text) for i, text in enumerate(labels.all_strings(lang), 1))
 
 
 def _date_strings(letter: Letter) -> Iterator[str]:
     """The date as printed (``labels.date_text``)."""
-    from letter_pdf.labels import date_text
-
     try:
-        yield date_text(letter.date, letter.lang)
+        yield labels.date_text(letter.date, letter.lang)
     except Exception:  # an unknown locale is letter.py's and labels.py's to report, not ours
         return
 

@@ -31,10 +31,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from letter_pdf import countries
+from letter_pdf import countries, names
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
-from letter_pdf.signatories import _bad_characters, clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
+from letter_pdf.signatories import bad_characters, clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
 
 
 @dataclass(frozen=True)
@@ -112,34 +112,9 @@ _INLINE_BULLET = re.compile(r"\s*[•‣◦▪●■►➢◆◇]\s*|\s+·\s+")
 _TRAILING_PARENS = re.compile(r"^(?P<name>.*?)[\s,;:]*\((?P<inner>[^()]*)\)[\s,;.]*$", re.S)
 _TRAILING_SEPARATED = re.compile(r"^(?P<name>.+?)\s*(?:,|\s[–—-])\s*(?P<inner>[^,–—()]+?)[\s.]*$", re.S)
 
-# Words that start a person's role in "Name, our Secretary General" (casefolded).
-ROLE_WORDS = (
-    "secretary", "director", "president", "chair", "chairperson", "chairman", "chairwoman", "coordinator",
-    "founder", "co-founder", "ceo", "executive", "head", "member", "professor", "prof", "lawyer", "attorney",
-    "journalist", "activist", "researcher", "human rights defender", "mp", "senator", "ambassador",
-    "special rapporteur", "editor", "programme", "program", "manager", "officer", "advisor", "adviser",
-    "representative", "spokesperson", "deputy", "vice", "general secretary", "secrétaire", "directeur",
-    "directrice", "président", "présidente", "coordinateur", "coordinatrice", "fondateur", "fondatrice",
-    "avocat", "avocate", "journaliste", "chercheur", "chercheuse", "militant", "militante", "директор",
-    "председатель", "координатор", "президент", "основатель", "основательница", "член", "журналист",
-    "журналистка", "адвокат", "правозащитник", "правозащитница", "исполнительный", "генеральный",
-    "dyrektor", "dyrektorka", "prezes", "prezeska", "przewodniczący", "przewodnicząca", "koordynator",
-    "koordynatorka", "pääsihteeri", "toiminnanjohtaja", "puheenjohtaja", "geschäftsführer",
-    "geschäftsführerin", "vorsitzende", "vorsitzender", "direktor", "direktorin", "generalsekretär",
-    "generalsekretärin", "secretario", "secretaria", "director general", "presidente", "coordinador",
-    "coordinadora", "fundador", "fundadora",
-)
 # A role word, then the end, a space or a comma ("director", "director general", "director, X").
-_ROLE_START = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(ROLE_WORDS, key=len, reverse=True))
+_ROLE_START = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(names.ROLE_WORDS, key=len, reverse=True))
                          + ")(?:$|[ ,])")
-_POSSESSIVE = re.compile(r"^(?:our|my|the|notre|nos|votre|наш|наша|нашего|nasz|nasza|unser|unsere|nuestro|nuestra)\s+", re.I)
-_ORG_WORDS = re.compile(
-    r"\b(?:foundation|committee|centre|center|council|association|society|union|network|institute|group|"
-    r"fund|league|federation|coalition|alliance|movement|house|watch|international|project|trust|ltd|inc|"
-    r"e\.v\.|ry|fundacja|stowarzyszenie|instytut|fondation|ligue|comité|centrum|stiftung|фонд|центр|"
-    r"организация|ассоциация|союз|комитет)\b",
-    re.I,
-)
 
 
 def _split_person(entry: str) -> tuple[str, str] | None:
@@ -148,11 +123,11 @@ def _split_person(entry: str) -> tuple[str, str] | None:
     if "," not in entry:
         return None
     name, role = (part.strip() for part in entry.split(",", 1))
-    bare_role = _POSSESSIVE.sub("", role, count=1)
+    bare_role = names.POSSESSIVE.sub("", role, count=1)
     if not _ROLE_START.match(bare_role.casefold()):
         return None
     words = name.split()
-    if not 2 <= len(words) <= 5 or _ORG_WORDS.search(name) or not all(w[:1].isupper() for w in words if w[0].isalpha()):
+    if not 2 <= len(words) <= 5 or names.ORG_WORDS.search(name) or not all(w[:1].isupper() for w in words if w[0].isalpha()):
         return None
     return name, bare_role
 
@@ -550,7 +525,7 @@ def _check_output(result: ImportResult, where: str) -> None:
         for field_name, value in (("name", s.name), ("role", s.role), ("group", s.group)):
             if not value:
                 continue
-            bad = _bad_characters(value)
+            bad = bad_characters(value)
             if bad is None and any(unicodedata.category(ch) == "Cs" for ch in value):
                 bad = "a character that is not valid Unicode (a lone surrogate)"
             if bad is None and "\ufffd" in value:

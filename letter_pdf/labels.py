@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import string
 
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
-FALLBACK = "en"
+from letter_pdf import counts, i18n
 
 # Placeholders are str.format fields; ``page_of`` must keep both {page} and {pages} (the stylesheet turns
 # them into page counters).
@@ -230,20 +229,7 @@ LABELS: dict[str, dict[str, str]] = {
 # Group headings of the signatory list come from counts.heading (the words arrange() prints), so that a
 # heading and its label can never differ.
 DELEGATED: tuple[str, ...] = ("organisations", "individuals")
-KEYS: tuple[str, ...] = tuple(LABELS[FALLBACK]) + DELEGATED
-
-
-def _languages(lang: str) -> list[str]:
-    """``de-AT`` -> ``["de-at", "de"]``: the tag and its prefixes, most specific first."""
-    parts = lang.replace("_", "-").lower().split("-")
-    return ["-".join(parts[:i]) for i in range(len(parts), 0, -1)]
-
-
-def _table(lang: str) -> dict[str, str]:
-    for candidate in _languages(lang):
-        if candidate in LABELS:
-            return LABELS[candidate]
-    return LABELS[FALLBACK]
+KEYS: tuple[str, ...] = tuple(LABELS[i18n.FALLBACK]) + DELEGATED
 
 
 def label(key: str, lang: str, **values: object) -> str:
@@ -255,12 +241,10 @@ def label(key: str, lang: str, **values: object) -> str:
 def template(key: str, lang: str) -> str:
     """The raw label with its ``{placeholders}`` unfilled (for the stylesheet's page counters)."""
     if key in DELEGATED:
-        from letter_pdf.counts import heading
-
-        return heading(key, lang)
-    if key not in LABELS[FALLBACK]:
+        return counts.heading(key, lang)
+    if key not in LABELS[i18n.FALLBACK]:
         raise KeyError(f"no label '{key}' (known: {', '.join(KEYS)})")
-    return _table(lang).get(key) or LABELS[FALLBACK][key]
+    return LABELS[i18n.supported(lang, LABELS)].get(key) or LABELS[i18n.FALLBACK][key]
 
 
 def all_strings(lang: str) -> list[str]:
@@ -271,19 +255,9 @@ def all_strings(lang: str) -> list[str]:
         text = template(key, lang)
         literal = "".join(part for part, _field, _spec, _conv in string.Formatter().parse(text))
         out.append(literal)
-    pattern = _language_entry(PLACE_DATE, lang) or PLACE_DATE[FALLBACK]
+    pattern = i18n.entry(PLACE_DATE, lang) or PLACE_DATE[i18n.FALLBACK]
     out.append("".join(part for part, _field, _spec, _conv in string.Formatter().parse(pattern)))
     return out
-
-
-def locale(lang: str) -> Locale:
-    """The Babel locale for ``lang``; English when CLDR does not know the tag."""
-    for candidate in (lang, *_languages(lang)[1:]):
-        try:
-            return Locale.parse(candidate.replace("_", "-"), sep="-")
-        except (UnknownLocaleError, ValueError):
-            continue
-    return Locale.parse(FALLBACK)
 
 
 # How a letter writes its date and the place-and-date line, per language (the date itself is CLDR's long
@@ -308,17 +282,10 @@ PLACE_DATE: dict[str, str] = {
 }
 
 
-def _language_entry(table: dict[str, str], lang: str) -> str | None:
-    for candidate in _languages(lang):
-        if candidate in table:
-            return table[candidate]
-    return None
-
-
 def date_text(date: dt.date, lang: str) -> str:
     """The letter's date as printed: CLDR long format of the full locale, in the language's letter form
     ("November 29, 2026" for en, "29 November 2026" for en-GB, "1er décembre 2026", "3 grudnia 2026 r.")."""
-    where = locale(lang)
+    where = i18n.locale(lang)
     if where.language == "fr" and date.day == 1:
         # French writes the first of the month as an ordinal: "le 1er décembre".
         pattern = str(where.date_formats["long"].pattern)
@@ -327,7 +294,7 @@ def date_text(date: dt.date, lang: str) -> str:
         text = format_date(date, format=pattern, locale=where)
     else:
         text = format_date(date, format="long", locale=where)
-    form = _language_entry(DATE_FORMS, lang)
+    form = i18n.entry(DATE_FORMS, lang)
     return form.format(date=text) if form else text
 
 
@@ -337,7 +304,7 @@ def place_date_parts(place: str | None, date: dt.date, lang: str) -> tuple[str, 
     shown = date_text(date, lang)
     if not place:
         return "", shown, ""
-    pattern = _language_entry(PLACE_DATE, lang) or PLACE_DATE[FALLBACK]
+    pattern = i18n.entry(PLACE_DATE, lang) or PLACE_DATE[i18n.FALLBACK]
     before, _, after = pattern.partition("{date}")
     return before.format(place=place), shown, after.format(place=place)
 

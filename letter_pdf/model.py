@@ -34,6 +34,16 @@ class Signatory:
     sort_as: str | None = None  # what an individual sorts by (default: the name's last word, the family name)
     line: int | None = None  # line (CSV) or item number (YAML) in the source, for messages
     distinct_from: tuple[str, ...] = ()  # names of entries lint must not take for this one (not printed)
+    written: Written | None = field(default=None, compare=False, repr=False)  # a CSV row's cells, for lint
+
+
+@dataclass(frozen=True)
+class Written:
+    """A CSV row's name and country cells exactly as written (before NFC and trimming), so that a build
+    checks the list it loaded without reading the file again."""
+
+    name: str
+    country: str
 
 
 @dataclass(frozen=True)

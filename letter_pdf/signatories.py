@@ -15,7 +15,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,7 @@ import yaml
 from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.letter import BoundedLoader, YamlLimitError
-from letter_pdf.model import Signatory
+from letter_pdf.model import Signatory, Written
 from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
 from letter_pdf.text import visible
 
@@ -340,7 +340,7 @@ def parse_kind(raw: str) -> str | None:
 _BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def _bad_characters(name: str) -> str | None:
+def bad_characters(name: str) -> str | None:
     """What makes ``name`` unprintable as written (a line break, a tab, a control or bidi character)."""
     if not _BAD.search(name):
         return None
@@ -401,7 +401,7 @@ def _text_problems(field: str, value: str, where: str, problems: list[LetterPdfE
             where=where, hint=f"fill in the {field} or delete the row" if field == "name"
             else f"write the {field} or leave it empty"))
         return
-    bad = _bad_characters(value)
+    bad = bad_characters(value)
     if bad:
         problems.append(SignatoryError(
             f"the {field} '{quote(value)}' contains {bad}", where=where,
@@ -434,7 +434,7 @@ def make_signatory(values: dict, *, where: str, line: int | None, problems: list
         before = len(problems)
         if field in PRINTED:
             _text_problems(field, unicodedata.normalize("NFC", str(raw)).strip(_EDGE_SPACE), where, problems)
-        elif bad := _bad_characters(str(raw).strip(_EDGE_SPACE)):
+        elif bad := bad_characters(str(raw).strip(_EDGE_SPACE)):
             problems.append(SignatoryError(f"the {field} '{quote(str(raw))}' contains {bad}",
                                            where=where, hint=f"retype the {field} without it"))
         if len(problems) > before:
@@ -476,7 +476,10 @@ def row_signatory(row, *, table: Table, where: str, problems: list[LetterPdfErro
             f"the row has {row.width} fields but the header has {width}", where=here,
             hint='a name that contains the delimiter must be in double quotes, e.g. "Committee, Ltd"'))
         return None
-    return make_signatory(row.cells, where=here, line=row.line, problems=problems)
+    signatory = make_signatory(row.cells, where=here, line=row.line, problems=problems)
+    if signatory is None:
+        return None
+    return replace(signatory, written=Written(row.cells.get("name", ""), row.cells.get("country", "")))
 
 
 def validate_rows(table: Table, *, where: str) -> tuple[Signatory, ...]:

@@ -1,7 +1,7 @@
 """Mutation testing of the guard functions, one function at a time, with only the tests that check it.
 
     make mutate                                   # the whole scope (long: see tests/MUTATION.md)
-    make mutate MUTATE="output.write_atomic lint._compatible"
+    make mutate MUTATE="output.write_atomic names._compatible"
     make mutate MUTATE="--write"                  # the whole scope, and refresh tests/MUTATION.md
 
 or directly: ``.venv/bin/python tests/mutate.py [--jobs N] [--write] [FUNCTION_GLOB ...]``.
@@ -74,10 +74,10 @@ SCOPE: tuple[Entry, ...] = (
            "_clean_external", "_resolve_links"),
           # test_assemble.py checks them too, but builds letters (minutes per mutant)
           ("tests/test_sanitise.py",)),
-    # test_duplicates.py calls lint's functions on small in-memory lists (about 2 s); test_lint.py also
+    # test_duplicates.py calls names' functions on small in-memory lists (about 2 s); test_lint.py also
     # checks them, through files and letters (about 20 s per mutant)
-    Entry("duplicate detection", "letter_pdf/lint.py",
-          ("duplicate_pairs", "candidate_pairs", "_why", "_compatible", "_distance", "_own_acronym", "_initials",
+    Entry("duplicate detection", "letter_pdf/names.py",
+          ("duplicate_pairs", "candidate_pairs", "why_duplicate", "_compatible", "_distance", "_own_acronym", "_initials",
            "_marked_distinct", "probable_duplicate"),
           ("tests/test_duplicates.py",)),
     # test_pagecheck.py checks the page check end to end too, but typesets letters (seconds per test)

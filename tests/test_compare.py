@@ -80,11 +80,11 @@ def test_cli_stats(tmp_path, capsys, resources):
 
 def test_renames_found_without_comparing_all_pairs(monkeypatch):
     """Matching renames compares each entry with a few candidates, not with every other one (counted)."""
-    from letter_pdf import lint
+    from letter_pdf import names
 
     calls = []
-    real = lint._why
-    monkeypatch.setattr(lint, "_why", lambda a, b: calls.append(1) or real(a, b))
+    real = names.why_duplicate
+    monkeypatch.setattr(names, "why_duplicate", lambda a, b: calls.append(1) or real(a, b))
     old = [S(f"Committee number {i} of the Helsinki group", line=i + 2) for i in range(3000)]
     new = [S(f"Committee no. {i} of a Helsinki group", line=i + 2) for i in range(3000)]
     new[1500] = S("Committee numbr 1500 of the Helsinki group", line=1502)  # a typo: the one rename

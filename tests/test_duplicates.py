@@ -1,8 +1,8 @@
 """Fast checks of probable-duplicate detection, on small in-memory lists: the pair search, the comparison
 and its messages, the acronym rule, countries, distinct-from, and the bounded edit distance.
 
-These are the tests the mutation run of lint's duplicate functions uses (tests/mutate.py): they call
-lint's functions directly and build no letter, so each mutant costs about a second."""
+These are the tests the mutation run of the duplicate functions (letter_pdf/names.py) uses (tests/mutate.py):
+they call its functions directly and build no letter, so each mutant costs about a second."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from letter_pdf import lint
+from letter_pdf import names as name_rules
 from letter_pdf.model import Signatory
 
 SAME = "the same name apart from case, accents, punctuation or spacing"
@@ -25,7 +25,7 @@ def S(name, *codes, line=None, distinct_from=()):
 
 
 def E(name, *codes, line=None, distinct_from=()):
-    return lint._entry(S(name, *codes, line=line, distinct_from=distinct_from), f"x:{line}")
+    return name_rules.entry(S(name, *codes, line=line, distinct_from=distinct_from), f"x:{line}")
 
 
 def names(pairs):
@@ -52,7 +52,7 @@ def test_distance_is_levenshtein_up_to_the_limit_and_limit_plus_one_beyond():
     for a, b in itertools.product(words, repeat=2):
         for limit in (0, 1, 2, 3):
             true = levenshtein(a, b)
-            assert lint._distance(a, b, limit) == (true if true <= limit else limit + 1), (a, b, limit)
+            assert name_rules._distance(a, b, limit) == (true if true <= limit else limit + 1), (a, b, limit)
 
 
 @pytest.mark.parametrize(("a", "b", "limit", "expected"), [
@@ -72,8 +72,8 @@ def test_distance_is_levenshtein_up_to_the_limit_and_limit_plus_one_beyond():
     ("aXbYcZ", "abc", 2, 3),
 ])
 def test_distance_cases(a, b, limit, expected):
-    assert lint._distance(a, b, limit) == expected
-    assert lint._distance(b, a, limit) == expected
+    assert name_rules._distance(a, b, limit) == expected
+    assert name_rules._distance(b, a, limit) == expected
 
 
 # --- countries -----------------------------------------------------------------------------------
@@ -84,21 +84,21 @@ def test_distance_cases(a, b, limit, expected):
     (("FR",), ("BE",), False), (("FR", "BE"), ("FR",), False), (("FR", "BE"), ("BE", "FR"), True),
 ])
 def test_compatible_countries(a, b, expected):
-    assert lint._compatible(E("Amnesty International", *a), E("Amnesty International", *b)) is expected
+    assert name_rules._compatible(E("Amnesty International", *a), E("Amnesty International", *b)) is expected
 
 
 # --- the acronym rule ------------------------------------------------------------------------------
 
 
 def test_initials_of_all_words_without_legal_forms_and_of_capitalised_words():
-    assert lint._initials(["Committee", "on", "the", "Administration", "of", "Justice"]) == {
+    assert name_rules._initials(["Committee", "on", "the", "Administration", "of", "Justice"]) == {
         "cotaoj", "coaj", "caj"}
-    assert lint._initials(["Human", "Rights", "House", "Foundation"]) == {"hrhf"}
-    assert lint._initials(["Reporters", "sans", "frontières"]) == {"rsf"}
-    assert lint._initials(["Human", "rights"]) == {"hr"}  # one capitalised word: no initials of those
-    assert lint._initials(["Human"]) == set()
-    assert lint._initials(["Human", "", "Rights"]) == {"hr"}  # a word that folds to nothing is left out
-    assert lint._initials(["the", "Union"]) == {"tu"}  # only one word without legal forms
+    assert name_rules._initials(["Human", "Rights", "House", "Foundation"]) == {"hrhf"}
+    assert name_rules._initials(["Reporters", "sans", "frontières"]) == {"rsf"}
+    assert name_rules._initials(["Human", "rights"]) == {"hr"}  # one capitalised word: no initials of those
+    assert name_rules._initials(["Human"]) == set()
+    assert name_rules._initials(["Human", "", "Rights"]) == {"hr"}  # a word that folds to nothing is left out
+    assert name_rules._initials(["the", "Union"]) == {"tu"}  # only one word without legal forms
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -122,7 +122,7 @@ def test_initials_of_all_words_without_legal_forms_and_of_capitalised_words():
     ("Human Rights House Foundation hrhf", (None, None)),  # not written as an acronym
 ])
 def test_own_acronym(name, expected):
-    assert lint._own_acronym(name) == expected
+    assert name_rules._own_acronym(name) == expected
 
 
 # --- the comparison --------------------------------------------------------------------------------
@@ -159,8 +159,8 @@ def test_own_acronym(name, expected):
     (("Human Rights Watch",), ("Human Rights First",), None),
 ])
 def test_why(a, b, expected):
-    assert lint._why(E(*a), E(*b)) == expected
-    assert lint.probable_duplicate(S(*a), S(*b)) == expected
+    assert name_rules.why_duplicate(E(*a), E(*b)) == expected
+    assert name_rules.probable_duplicate(S(*a), S(*b)) == expected
 
 
 # --- distinct-from ---------------------------------------------------------------------------------
@@ -170,11 +170,11 @@ def test_marked_distinct_either_way_and_folded():
     a, b = E("Human Rights Commission", "KE"), E("Kenya Human Rights Commission", "KE")
     marks = E("Human Rights Commission", "KE", distinct_from=["KENYA human rights commission"])
     marked = E("Kenya Human Rights Commission", "KE", distinct_from=["Human Rights Commission"])
-    assert not lint._marked_distinct(a, b)
-    assert lint._marked_distinct(marks, b) and lint._marked_distinct(b, marks)
-    assert lint._marked_distinct(a, marked) and lint._marked_distinct(marked, a)
+    assert not name_rules._marked_distinct(a, b)
+    assert name_rules._marked_distinct(marks, b) and name_rules._marked_distinct(b, marks)
+    assert name_rules._marked_distinct(a, marked) and name_rules._marked_distinct(marked, a)
     other = E("Human Rights Commission", "KE", distinct_from=["Kenya Human Rights Committee"])
-    assert not lint._marked_distinct(other, b) and not lint._marked_distinct(b, other)
+    assert not name_rules._marked_distinct(other, b) and not name_rules._marked_distinct(b, other)
 
 
 # --- the pair search -------------------------------------------------------------------------------
@@ -186,8 +186,8 @@ def brute_force(entries):
         a, b = entries[i], entries[j]
         if a.signatory.name == b.signatory.name and a.signatory.countries == b.signatory.countries:
             continue
-        why = lint._why(a, b)
-        if why and not lint._marked_distinct(a, b):
+        why = name_rules.why_duplicate(a, b)
+        if why and not name_rules._marked_distinct(a, b):
             out.append((a.signatory.name, b.signatory.name, why))
     return sorted(out)
 
@@ -203,7 +203,7 @@ LIST = [
 
 def test_duplicate_pairs_finds_what_comparing_all_pairs_finds():
     entries = [E(*row, line=i + 2) for i, row in enumerate(LIST)]
-    found = lint.duplicate_pairs(entries)
+    found = name_rules.duplicate_pairs(entries)
     assert sorted(names(found)) == brute_force(entries)
     assert len(found) == 10
     # sorted by the lines of the pair, the earlier entry first
@@ -214,7 +214,7 @@ def test_duplicate_pairs_finds_what_comparing_all_pairs_finds():
 def test_duplicate_pairs_each_pair_once_in_list_order():
     entries = [E("Amnesty International", line=2), E("AMNESTY INTERNATIONAL", line=3),
                E("Amnesty International Ltd", line=4)]
-    assert names(lint.duplicate_pairs(entries)) == [
+    assert names(name_rules.duplicate_pairs(entries)) == [
         ("Amnesty International", "AMNESTY INTERNATIONAL", SAME),
         ("Amnesty International", "Amnesty International Ltd", CORE),
     ]  # not the second with the third: "AMNESTY" is taken for an acronym, so their core words differ
@@ -223,22 +223,22 @@ def test_duplicate_pairs_each_pair_once_in_list_order():
 def test_duplicate_pairs_sorts_by_line_and_entries_without_lines_first():
     entries = [E("Oxfam Ltd", line=9), E("Greenpeace", line=5), E("Oxfam", line=7), E("Greenpeace e.V.", line=3),
                E("Amnesty International"), E("Amnesty Internationl")]
-    assert [(a.signatory.line, b.signatory.line) for a, b, _ in lint.duplicate_pairs(entries)] == [
+    assert [(a.signatory.line, b.signatory.line) for a, b, _ in name_rules.duplicate_pairs(entries)] == [
         (None, None), (5, 3), (9, 7)]
 
 
 def test_exact_duplicates_are_left_to_the_duplicate_check():
     entries = [E("Oxfam", "GB", line=2), E("Oxfam", "GB", line=3)]
-    assert lint.duplicate_pairs(entries) == []
+    assert name_rules.duplicate_pairs(entries) == []
     entries = [E("Oxfam", "GB", line=2), E("Oxfam", line=3)]
-    assert names(lint.duplicate_pairs(entries)) == [("Oxfam", "Oxfam", SAME)]
+    assert names(name_rules.duplicate_pairs(entries)) == [("Oxfam", "Oxfam", SAME)]
 
 
 def test_distinct_from_silences_only_its_pair():
     entries = [E("Human Rights Commission", "KE", line=2),
                E("Kenya Human Rights Commission", "KE", line=3, distinct_from=["Human Rights Commission"]),
                E("Human Rights Commission.", "KE", line=4)]
-    assert names(lint.duplicate_pairs(entries)) == [
+    assert names(name_rules.duplicate_pairs(entries)) == [
         ("Human Rights Commission", "Human Rights Commission.", SAME),
     ]  # distinct-from names folded: it marks the third apart from the second too
 
@@ -246,7 +246,7 @@ def test_distinct_from_silences_only_its_pair():
 def test_candidate_pairs_same_name_blocks():
     entries = [E("Amnesty International", "FR"), E("Amnesty International", "BE"), E("Amnesty International"),
                E("Amnesty International", "FR"), E("Amnesty International", "BE")]
-    pairs = set(lint.candidate_pairs(entries))
+    pairs = set(name_rules.candidate_pairs(entries))
     # a country-less entry meets the first entry of its block; one with a country the first with the same
     # country, or a country-less first
     assert {(0, 2), (0, 3), (1, 4)} <= pairs
@@ -254,17 +254,17 @@ def test_candidate_pairs_same_name_blocks():
 
 
 def test_candidate_pairs_without_neighbours_still_find_blocks_and_acronyms(monkeypatch):
-    monkeypatch.setattr(lint, "NEIGHBOURS", 0)
+    monkeypatch.setattr(name_rules, "NEIGHBOURS", 0)
     entries = [E("Amnesty International", "FR"), E("Human Rights House Foundation", "NO"),
                E("Zeta"), E("Amnesty International"), E("Human Rights House Foundation HRHF", "CH"),
                E("Oxfam", "GB"), E("Oxfam Ltd"), E("Local Group 12"), E("Local Group 13"),
                E("Human Rights House Foundation HRHF", "FI"), E("Human Rights House Foundation", "SE"),
                E("Amnesty International", "FR")]
-    pairs = list(lint.candidate_pairs(entries))
+    pairs = list(name_rules.candidate_pairs(entries))
     # each same-name entry against the first of its block with its countries (or a country-less first);
     # a name against the same name with its acronym, in any country; different numbers: another block
     assert pairs == [(0, 3), (0, 11), (0, 3), (5, 6), (0, 11), (1, 4), (1, 9), (4, 10)]  # by name, core, acronym
-    assert names(lint.duplicate_pairs(entries)) == [
+    assert names(name_rules.duplicate_pairs(entries)) == [
         ("Amnesty International", "Amnesty International", SAME),
         ("Oxfam", "Oxfam Ltd", CORE),
         ("Human Rights House Foundation", "Human Rights House Foundation HRHF", ACRONYM + " (in different countries: one organisation listed twice?)"),
@@ -279,21 +279,21 @@ def test_candidate_pairs_neighbours_find_typos_at_the_end_or_the_start():
     end_typo = [E("Amnesty Internationax"), E("Amnesty International")]
     for pair in (start_typo, end_typo):
         entries = [pair[0], *filler, pair[1]]
-        assert (0, len(entries) - 1) in set(lint.candidate_pairs(entries))
-        assert names(lint.duplicate_pairs(entries)) == [(pair[0].signatory.name, pair[1].signatory.name, TYPO)]
+        assert (0, len(entries) - 1) in set(name_rules.candidate_pairs(entries))
+        assert names(name_rules.duplicate_pairs(entries)) == [(pair[0].signatory.name, pair[1].signatory.name, TYPO)]
 
 
 def test_candidate_pairs_compare_only_the_next_neighbours():
     entries = [E(f"Name {c * 2}") for c in "abcdefg"]
-    pairs = set(lint.candidate_pairs(entries))
+    pairs = set(name_rules.candidate_pairs(entries))
     assert (0, 4) in pairs and (0, 5) not in pairs
     assert len(pairs) == len({(min(i, j), max(i, j)) for i, j in pairs})
 
 
 def test_a_name_without_words_does_not_stop_the_search_by_name(monkeypatch):
-    monkeypatch.setattr(lint, "NEIGHBOURS", 0)
+    monkeypatch.setattr(name_rules, "NEIGHBOURS", 0)
     entries = [E("***"), E("Amnesty International"), E("Amnesty International e.V.")]
-    assert list(lint.candidate_pairs(entries)) == [(1, 2)]
+    assert list(name_rules.candidate_pairs(entries)) == [(1, 2)]
 
 
 def test_neighbours_in_reversed_names_use_every_letter():
@@ -308,6 +308,6 @@ def test_neighbours_in_reversed_names_use_every_letter():
         fillers.append(E("".join(word)))
     entries = [E("Amnesty International"), *fillers, E("Bmnesty International")]
     last = len(entries) - 1
-    assert [lint._why(entries[0], f) for f in fillers] == [None] * len(fillers)
-    assert (0, last) in set(lint.candidate_pairs(entries))
-    assert names(lint.duplicate_pairs(entries)) == [("Amnesty International", "Bmnesty International", TYPO)]
+    assert [name_rules.why_duplicate(entries[0], f) for f in fillers] == [None] * len(fillers)
+    assert (0, last) in set(name_rules.candidate_pairs(entries))
+    assert names(name_rules.duplicate_pairs(entries)) == [("Amnesty International", "Bmnesty International", TYPO)]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from letter_pdf import lint
+from letter_pdf import names as name_rules
 from conftest import run_main
 from letter_pdf.model import Signatory
 
@@ -38,7 +39,7 @@ def S(name, *codes, kind="organisation", line=None):
     ],
 )
 def test_probable_duplicates_found(a, b):
-    assert lint.probable_duplicate(a, b), (a.name, b.name)
+    assert name_rules.probable_duplicate(a, b), (a.name, b.name)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,7 @@ def test_probable_duplicates_found(a, b):
     ],
 )
 def test_distinct_signatories_not_merged(a, b):
-    assert lint.probable_duplicate(a, b) is None, (a.name, b.name)
+    assert name_rules.probable_duplicate(a, b) is None, (a.name, b.name)
 
 
 def test_sample_has_two_probable_duplicates_and_no_error(resources):
@@ -258,8 +259,8 @@ def test_duplicate_search_is_near_linear(monkeypatch, shape):
 
     codes = sorted(CODES)
     calls = []
-    real = lint._why
-    monkeypatch.setattr(lint, "_why", lambda a, b: calls.append(1) or real(a, b))
+    real = name_rules.why_duplicate
+    monkeypatch.setattr(name_rules, "why_duplicate", lambda a, b: calls.append(1) or real(a, b))
 
     def names(n):
         if shape == "same name, other countries":
@@ -295,8 +296,8 @@ def test_lint_scales_to_10000_names(tmp_path):
 
 
 def test_cli_check_reports_lint(make_letter, capsys):
-    warn_only = make_letter(subdir="warn", rows=[{"name": "Kenya Human Rights Commission", "country": "KE"},
-                                                 {"name": "Human Rights Commission", "country": "Kenya"}])
+    make_letter(subdir="warn", rows=[{"name": "Kenya Human Rights Commission", "country": "KE"},
+                {"name": "Human Rights Commission", "country": "Kenya"}])
     code, out, err = run_main(["check", "warn/letter.md"], capsys)  # typed relative to the current folder
     assert code == 0, err
     assert "warning: warn/signatories.csv:3: 'Human Rights Commission' may be the same as" in err
@@ -395,3 +396,48 @@ def test_inline_list_messages_show_bidi_controls_as_code_points():
     findings = lint.lint([S("Org\u202eAB", line=1)], where="letter.md, field 'signatories'")
     assert [(f.severity, f.message) for f in findings] == [
         ("error", "'Org<U+202E>AB' contains a bidirectional override U+202E")]
+
+
+# --- the build's checks: the list as loaded, not the file read again -----------------------------------------
+
+LOADABLE = (
+    "name,country\n"
+    "Cordaid,Pays-Bas\n"                                     # 2
+    "Koalicja Karat,Polska\n"                                # 3: country names in two languages
+    "Cordaid,NL\n"                                           # 4: exact duplicate (an error)
+    " Spaced Org ,ES\n"                                      # 5: spaces around the cell
+    "Cafe\u0301 Org,France\n"                                # 6: not NFC
+    "Index on Censorship • Instytut Spraw Publicznych,\n"   # 7: two entries at a bullet
+    "Kenya Human Rights Commission,KE\n"                     # 8
+    "Human Rights Commission,Kenya\n"                        # 9: probable duplicate of 8
+)
+
+
+def test_a_build_checks_the_rows_it_loaded_with_the_findings_of_lint_file(make_letter):
+    from letter_pdf import letter as letter_module
+
+    letter = make_letter()
+    listed = letter.parent / "signatories.csv"
+    listed.write_text(LOADABLE, encoding="utf-8")
+    loaded = letter_module.load_letter(letter)
+    from_file = lint.lint_file(loaded.signatories_path).findings
+    assert [(f.code, f.where.rsplit(":", 1)[-1]) for f in from_file] == [
+        ("mixed-languages", str(loaded.signatories_path)), ("duplicate", "4"), ("spaces", "5"), ("normalisation", "6"),
+        ("bullet", "7"), ("probable-duplicate", "9")]
+    listed.write_text("name\nSomething else entirely\n", encoding="utf-8")  # what is checked is what was loaded
+    assert tuple(lint.letter_findings(loaded)) == from_file
+    assert [str(p) for p in lint.letter_problems(loaded)] == [str(from_file[1].as_error())]
+
+
+def test_a_build_reads_the_list_once_and_warns_once_about_its_encoding(make_letter, caplog):
+    from letter_pdf import letter as letter_module
+
+    letter = make_letter()
+    names = ["Общество «Мемориал» Санкт-Петербурга", "Солдатские матери Санкт-Петербурга",
+             "Правозащитный центр «Мемориал»", "Московская Хельсинкская группа"]
+    (letter.parent / "signatories.csv").write_bytes("\n".join(["name", *names, ""]).encode("cp1251"))
+    with caplog.at_level("WARNING", logger="letter_pdf"):
+        loaded = letter_module.load_letter(letter)
+        assert lint.letter_findings(loaded) == []
+    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [
+        "the file is not UTF-8; read it as cp1251 (check the names, and re-save as UTF-8 to be sure)"]
