@@ -1002,3 +1002,41 @@ def test_a_damaged_signature_is_recorded_with_a_plain_note(tmp_path):
     assert result.stderr.splitlines()[0] == f"warning: cannot examine the signature of {pdf}: {why}"
     rec, _ = A.Archive(tmp_path / "archive").get(1)
     assert rec.signatures == (A.SignatureFacts(note=f"signed; the signature could not be examined ({why})"),)
+
+
+# ------------------------------------------------------------- build --archive records what the build knows
+
+@pytest.mark.slow
+def test_build_archive_records_the_builds_facts_without_reading_or_validating_again(make_letter, tmp_path,
+                                                                                    monkeypatch):
+    """The record made by the build says of the PDF what 'archive record' of the same file says (pages, title,
+    manifest, stored sources), and of the signature only what the signer knows: nothing is read back."""
+    import pki
+
+    from letter_pdf import sign
+    from letter_pdf.archive import facts
+
+    import letter_pdf
+
+    signer = "Maria Ковальчук, Test Coalition"
+    world = pki.make_world(tmp_path / "pki", signer_name=signer)
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+    letter = make_letter(rows=ROWS_V1, front=REF)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the build's own PDF was read or validated again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(facts, "inspect_pdf", refused)
+        patched.setattr(facts.verify, "verify_pdf", refused)
+        result = letter_pdf.build(letter, sign=world.p12, invisible_signature=True, embed_sources=True,
+                                  archive=True, archive_dir=tmp_path / "built", to="The Minister", via="email")
+    assert result.archived[0] == 1
+    built, _ = A.Archive(tmp_path / "built").get(1)
+    assert built.signatures == (A.SignatureFacts(signer=signer, timestamped=False, certified=False),)
+    inspected, _ = A.Archive(tmp_path / "inspected").record(result.output, recipient="The Minister", channel="email")
+    assert (built.pdf, built.letter, built.stored_sources, built.manifest, built.notes) == (
+        inspected.pdf, inspected.letter, inspected.stored_sources, inspected.manifest, inspected.notes)
+    assert [s.name for s in built.stored_sources] == ["letter.md", "signatories.csv"] and built.pdf.signed
+    (examined,) = inspected.signatures
+    assert examined.signer == signer and examined.intact is True
