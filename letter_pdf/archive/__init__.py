@@ -27,14 +27,37 @@ chain of record files), ``index`` (the SQLite index), ``facts`` (what is learnt 
 """
 
 from letter_pdf.archive.check import ArchiveFinding, ArchiveReport
-from letter_pdf.archive.facts import PdfFacts, built_facts, built_signature, inspect_pdf, signature_facts
+from letter_pdf.archive.facts import (
+                                        PdfFacts,
+                                        built_facts,
+                                        built_signature,
+                                        inspect_pdf,
+                                        signature_facts,
+)
 from letter_pdf.archive.folder import Archive, locate
 from letter_pdf.archive.history import RecordDiff
 from letter_pdf.archive.index import COLUMNS, Row
-from letter_pdf.archive.records import (GENESIS, RECORD_FORMAT, Record, RecordedLetter, RecordedPdf, Sending,
-                                        SignatureFacts, StoredFile, parse_sent_at)
-from letter_pdf.archive.store import (ARCHIVE_FORMAT, ENV_VAR, INDEX, MARKER, README, TMP_PREFIX, object_path,
-                                      write_new)
+from letter_pdf.archive.records import (
+                                        GENESIS,
+                                        RECORD_FORMAT,
+                                        Record,
+                                        RecordedLetter,
+                                        RecordedPdf,
+                                        Sending,
+                                        SignatureFacts,
+                                        StoredFile,
+                                        parse_sent_at,
+)
+from letter_pdf.archive.store import (
+                                        ARCHIVE_FORMAT,
+                                        ENV_VAR,
+                                        INDEX,
+                                        MARKER,
+                                        README,
+                                        TMP_PREFIX,
+                                        object_path,
+                                        write_new,
+)
 from letter_pdf.archive.text import describe, plain
 from letter_pdf.manifest import canonical_json
 

@@ -8,10 +8,23 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 
-from letter_pdf.archive.index import Row, label, rows as index_rows
+from letter_pdf.archive.index import Row, label
+from letter_pdf.archive.index import rows as index_rows
 from letter_pdf.archive.records import GENESIS, MalformedRecord, Record, sha256_bytes
-from letter_pdf.archive.store import (ARCHIVE_FORMAT, EXPECTED_TOP, HASH, INDEX, MARKER, OBJECT_NAME, OBJECTS,
-                                      RECORD_NAME, RECORDS, TMP_PREFIX, Store, object_path)
+from letter_pdf.archive.store import (
+    ARCHIVE_FORMAT,
+    EXPECTED_TOP,
+    HASH,
+    INDEX,
+    MARKER,
+    OBJECT_NAME,
+    OBJECTS,
+    RECORD_NAME,
+    RECORDS,
+    TMP_PREFIX,
+    Store,
+    object_path,
+)
 from letter_pdf.archive.text import detail, shown
 from letter_pdf.manifest import canonical_json, sha256_file
 

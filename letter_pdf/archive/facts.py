@@ -72,7 +72,9 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from letter_pdf.assemble import _pypdf_limits  # the same bounds as for any other untrusted PDF
+    from letter_pdf.assemble import (
+        pypdf_limits,  # the same bounds as for any other untrusted PDF
+    )
 
     path = Path(path)
     try:
@@ -88,7 +90,7 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
     manifest = None
     attachments: dict[str, bytes] = {}
     try:
-        with _pypdf_limits():
+        with pypdf_limits():
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
                 pages = None
@@ -126,7 +128,7 @@ def signature_facts(path: Path) -> list[SignatureFacts]:
     """Signer and signing time of the PDF's signature, as ``letter_pdf.verify`` finds them."""
     try:
         report = verify.verify_pdf(path)
-    except Exception as exc:  # a signature we cannot validate is still recorded as sent
+    except Exception as exc:  # noqa: BLE001 - a signature we cannot validate is still recorded as sent
         why = visible(exc.message, LIBRARY_TEXT) if isinstance(exc, LetterPdfError) else detail(exc)
         log.warning("cannot examine the signature of %s: %s", path, why)
         return [SignatureFacts(note=f"signed; the signature could not be examined ({why})")]

@@ -6,18 +6,31 @@ Each command is written in the module of its topic (``store``, ``index``, ``chec
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import sqlite3
 from pathlib import Path
 
 from letter_pdf._version import __version__
-from letter_pdf.archive import check, export as exporting, history
+from letter_pdf.archive import check, history
+from letter_pdf.archive import export as exporting
 from letter_pdf.archive.facts import PdfFacts, inspect_pdf, signature_facts
-from letter_pdf.archive.index import Index, Row, insert_committed, rows as index_rows
-from letter_pdf.archive.records import (GENESIS, RECORD_FORMAT, Record, RecordedLetter, RecordedPdf, Sending,
-                                        SignatureFacts, StoredFile, letter_key, now_utc,
-                                        sha256_bytes)
+from letter_pdf.archive.index import Index, Row, insert_committed
+from letter_pdf.archive.index import rows as index_rows
+from letter_pdf.archive.records import (
+    GENESIS,
+    RECORD_FORMAT,
+    Record,
+    RecordedLetter,
+    RecordedPdf,
+    Sending,
+    SignatureFacts,
+    StoredFile,
+    letter_key,
+    now_utc,
+    sha256_bytes,
+)
 from letter_pdf.archive.store import ENV_VAR, INDEX, MARKER, OBJECTS, Store, suffix_of
 from letter_pdf.archive.text import detail, records_are
 from letter_pdf.errors import ArchiveError
@@ -279,7 +292,7 @@ class Archive:
     def read_object(self, relative: str) -> bytes:
         return self.store.read_object(relative)
 
-    def export(self, number: int, dest: str | Path, *, bag: bool = False) -> list[Path]:
+    def export(self, number: int, dest: str | Path, *, bag: bool = False) -> builtins.list[Path]:
         """Write record ``number``'s PDF, its record (exact bytes) and stored sources into the new folder
         ``dest``; with ``bag``, as a BagIt bag (RFC 8493). Return the files written (payload)."""
         record, digest, data = self._read(number)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from letter_pdf.archive.text import plain
-from letter_pdf.errors import ArchiveError, Problems
+from letter_pdf.errors import ArchiveError, LetterPdfError, Problems
 from letter_pdf.manifest import canonical_json
 from letter_pdf.model import CHANNELS
 from letter_pdf.text import char_name, refused_character, suspect_characters, visible
@@ -116,7 +116,7 @@ class Sending:
                 note: str | None = None) -> Sending:
         """The sending as the options give it: the recipient NFC and trimmed, the time normalised; every problem
         of the options raised together."""
-        problems = [problem for option, text in (("--to", recipient), ("--via", channel), ("--ref", ref),
+        problems: list[LetterPdfError] = [problem for option, text in (("--to", recipient), ("--via", channel), ("--ref", ref),
                                                  ("--note", note))
                     if isinstance(text, str) and (problem := refused_in_option(option, text)) is not None]
         recipient = unicodedata.normalize("NFC", (recipient or "").strip())
