@@ -112,7 +112,7 @@ def describe(record: Record, digest: str) -> list[str]:
         lines.append(f"Signatories:   {len(signatories)}")
         for number, s in enumerate(signatories, start=1):
             countries = s.get("countries")
-            extra = [", ".join(countries if isinstance(countries, list) else []), s.get("kind"), s.get("role"),
-                     s.get("group")]
+            countries = countries if isinstance(countries, list) else []
+            extra = [", ".join(str(c) for c in countries), s.get("kind"), s.get("role"), s.get("group")]
             lines.append(f"  {number:>4}. {s.get('name')}  ({'; '.join(str(x) for x in extra if x)})")
     return [plain(line) for line in lines]  # a record's text, shown never reordered or coloured
