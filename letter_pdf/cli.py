@@ -351,11 +351,10 @@ def _open_archive(archive_dir: Path | None):
 def _echo_recorded(record: dict, digest: str, root: Path) -> None:
     from letter_pdf.archive import plain
 
-    letter = record["letter"]
-    title = letter.get("title") or record["pdf"]["file_name"]
-    click.echo(plain(f"recorded as number {record['number']} in {root}: {title}, version {letter['version']}, "
-                     f"to {record['recipient']} by {record['channel']}"))
-    for note in record.get("notes") or []:
+    title = record.letter.title or record.pdf.file_name
+    click.echo(plain(f"recorded as number {record.number} in {root}: {title}, version {record.letter.version}, "
+                     f"to {record.sending.recipient} by {record.sending.channel}"))
+    for note in record.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"chain head: {digest}")
 
@@ -422,11 +421,11 @@ def archive_list(archive_dir) -> None:
     table = [("No", "Sent at", "Recipient", "Via", "Title", "Ver", "Pages", "Signatories", "PDF SHA-256")]
     for r in rows:
         table.append((
-            _cut(r["number"]), _cut(r["sent_at"] or f"({r['recorded_at']})"), _cut(r["recipient"], 28),
-            _cut(r["channel"]), _cut(r["title"] or "?", 36), _cut(r["version"]),
-            "?" if r["pages"] is None else _cut(r["pages"]),
-            "?" if r["signatories"] is None else _cut(r["signatories"]),
-            _cut(str(r["pdf_sha256"])[:12]),
+            _cut(r.number), _cut(r.sent_at or f"({r.recorded_at})"), _cut(r.recipient, 28),
+            _cut(r.channel), _cut(r.title or "?", 36), _cut(r.version),
+            "?" if r.pages is None else _cut(r.pages),
+            "?" if r.signatories is None else _cut(r.signatories),
+            _cut(str(r.pdf_sha256)[:12]),
         ))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
@@ -496,18 +495,20 @@ def archive_diff(old, new, archive_dir) -> None:
     for field, before, after in diff.fields:
         click.echo(plain(f"~ {field}: {before!r} -> {after!r}"))
 
-    def who(s: dict) -> str:
-        details = [", ".join(s.get("countries") or []), s.get("kind"), s.get("role"), s.get("group")]
-        return plain(f"{s['name']} ({'; '.join(d for d in details if d)})")
+    def who(s) -> str:
+        details = [", ".join(s.countries), s.kind, s.role, s.group]
+        return plain(f"{s.name} ({'; '.join(d for d in details if d)})")
 
-    if diff.added or diff.removed or diff.changed:
-        click.echo(f"Signatories: {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed")
-    for s in diff.added:
-        click.echo(f"+ {who(s)}")
-    for s in diff.removed:
-        click.echo(f"- {who(s)}")
-    for before, after in diff.changed:
-        click.echo(f"~ {who(before)} -> {who(after)}")
+    signatories = diff.signatories
+    if signatories is not None and not signatories.empty:
+        click.echo(f"Signatories: {len(signatories.added)} added, {len(signatories.removed)} removed, "
+                   f"{len(signatories.changed)} changed")
+        for s in signatories.added:
+            click.echo(f"+ {who(s)}")
+        for s in signatories.removed:
+            click.echo(f"- {who(s)}")
+        for change in signatories.changed:
+            click.echo(f"~ {who(change.old)} -> {who(change.new)}")
     if diff.text:
         click.echo("Letter text:")
         for line in diff.text:

@@ -219,19 +219,26 @@ def _prepare_archive(options: BuildOptions, letter_path: Path):
     return store
 
 
-def _record(store, target: Path, options: BuildOptions) -> tuple[int, str, Path] | None:
-    """Record the PDF just written (the step after the write); ``None`` without ``archive``."""
+def _record(store, target: Path, options: BuildOptions, pdf: bytes, pages: int, letter: Letter, attachments,
+            signing) -> tuple[int, str, Path] | None:
+    """Record the PDF just written (the step after the write) from what the build knows; ``None`` without
+    ``archive``."""
     if store is None:
         return None
+    from letter_pdf import archive
     from letter_pdf.errors import ArchiveError
 
+    facts = archive.built_facts(pdf, pages=pages, title=letter.title, attachments=attachments,
+                                signed=signing is not None)
+    signatures = [] if signing is None else [archive.built_signature(
+        signing[1].name, timestamped=bool(signing[0].timestamp_url), certified=signing[0].certify)]
     try:
         record, digest = store.record(target, recipient=options.to, channel=options.via, ref=options.ref,
-                                      note=options.note, sent_at=options.sent_at)
+                                      note=options.note, sent_at=options.sent_at, facts=facts, signatures=signatures)
     except ArchiveError as error:
         raise ArchiveError(f"the PDF was written to {target} but not recorded: {error.message}", where=error.where,
                            hint=error.hint or f"record it with 'letter-pdf archive record {target}'") from error
-    return record["number"], digest, store.root
+    return record.number, digest, store.root
 
 
 def default_output(letter_path: Path) -> Path:
@@ -525,7 +532,7 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
         options.stream.flush()
         return BuildResult(output=None, pages=package.pages, signatories=len(letter.signatories), notes=notes)
     output.write_atomic(target, pdf)
-    archived = _record(archive_store, target, options)
+    archived = _record(archive_store, target, options, pdf, package.pages, letter, attachments, signing)
     return BuildResult(output=target, pages=package.pages, signatories=len(letter.signatories), notes=notes,
                        archived=archived)
 

@@ -67,7 +67,9 @@ SCOPE: tuple[Entry, ...] = (
     Entry("atomic output", "letter_pdf/output.py", ("write_atomic", "write_temp"),
           ("tests/test_output.py",)),
     # test_archive.py checks Archive.verify end to end too, but builds letters (about a minute per mutant)
-    Entry("archive verify", "letter_pdf/archive.py", ("Archive.verify",), ("tests/test_archive_verify.py",)),
+    Entry("archive verify", "letter_pdf/archive/check.py",
+          ("verify", "_Check.top", "_Check.chain", "_Check.stored_files", "_Check.objects", "_Check.index",
+           "_Check.head"), ("tests/test_archive_verify.py",)),
     Entry("signature verify", "letter_pdf/verify.py", ("verify_pdf",), ("tests/test_verify.py",)),
     Entry("PDF sanitising", "letter_pdf/assemble.py",
           ("_catalog_removals", "_action_kind", "_copy_external_page", "_flatten", "_clean_link",

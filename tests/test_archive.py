@@ -23,6 +23,8 @@ from pypdf import PdfReader
 
 from conftest import write_letter
 from letter_pdf import archive as A
+from letter_pdf.archive import records
+from letter_pdf.archive.index import COLUMNS
 from letter_pdf.cli import cli
 from letter_pdf.errors import ArchiveError
 
@@ -99,12 +101,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_record_counts_versions_per_letter(filled):
     rows = A.Archive(filled).list()
-    assert [r["number"] for r in rows] == [1, 2, 3, 4, 5]
-    assert [r["version"] for r in rows] == [1, 1, 2, 1, 1]  # same PDF again = same version; another letter: 1
-    assert [r["channel"] for r in rows] == ["email", "post", "email", "portal", "hand"]
-    assert rows[0]["sent_at"] == "2026-11-29T10:00:00+03:00"
-    assert rows[0]["pages"] == 1 and rows[0]["signatories"] == 3
-    assert rows[4]["signatories"] is None and rows[4]["title"] is None
+    assert [r.number for r in rows] == [1, 2, 3, 4, 5]
+    assert [r.version for r in rows] == [1, 1, 2, 1, 1]  # same PDF again = same version; another letter: 1
+    assert [r.channel for r in rows] == ["email", "post", "email", "portal", "hand"]
+    assert rows[0].sent_at == "2026-11-29T10:00:00+03:00"
+    assert rows[0].pages == 1 and rows[0].signatories == 3
+    assert rows[4].signatories is None and rows[4].title is None
 
 
 def test_record_keeps_the_exact_bytes_and_the_chain(filled, pdfs):
@@ -113,20 +115,20 @@ def test_record_keeps_the_exact_bytes_and_the_chain(filled, pdfs):
     for number in range(1, 6):
         rec, digest = store.get(number)
         assert digest == hashlib.sha256(store.record_file(number).read_bytes()).hexdigest()
-        assert rec["previous"] == previous
+        assert rec.previous == previous
         previous = digest
     rec, _ = store.get(3)
-    assert store.read_object(rec["pdf"]["object"]) == pdfs["v2"].read_bytes()
-    assert rec["pdf"]["sha256"] == hashlib.sha256(pdfs["v2"].read_bytes()).hexdigest()
-    assert rec["letter"]["title"] == "Joint letter on freedom of association"
-    assert rec["letter"]["reference"] == "EC/2026/117"
-    assert [s["name"] for s in rec["manifest"]["signatories"]] == [  # as printed: individuals last
+    assert store.read_object(rec.pdf.object) == pdfs["v2"].read_bytes()
+    assert rec.pdf.sha256 == hashlib.sha256(pdfs["v2"].read_bytes()).hexdigest()
+    assert rec.letter.title == "Joint letter on freedom of association"
+    assert rec.letter.reference == "EC/2026/117"
+    assert [s["name"] for s in rec.signatories] == [  # as printed: individuals last
         "Amnesty International", "Human Rights Watch", "Олена Ковальчук"]
-    assert rec["manifest"]["sources"]["signatories"]["sha256"] == hashlib.sha256(
+    assert rec.manifest["sources"]["signatories"]["sha256"] == hashlib.sha256(
         (pdfs["v2"].parent / "signatories.csv").read_bytes()).hexdigest()
-    assert rec["stored_sources"][0]["name"] == "letter.md"
-    assert store.read_object(rec["stored_sources"][0]["object"]) == (pdfs["v2"].parent / "letter.md").read_bytes()
-    assert rec["note"] == "after 2 new signatures" and rec["pdf"]["signed"] is False
+    assert rec.stored_sources[0].name == "letter.md"
+    assert store.read_object(rec.stored_sources[0].object) == (pdfs["v2"].parent / "letter.md").read_bytes()
+    assert rec.sending.note == "after 2 new signatures" and rec.pdf.signed is False
     # the same PDF twice is stored once
     assert len(list((filled / "objects").rglob("*.pdf"))) == 3
 
@@ -403,25 +405,25 @@ def _forge_index(archive: Path, sql: str, *params) -> None:
 
 # (column, forged value, its label in messages, the record's own value)
 FORGERIES = [
-    ("recipient", "Someone else", "recipient", lambda r, h: r["recipient"]),
-    ("sent_at", "2026-11-28T09:00:00Z", "sent at", lambda r, h: r["sent_at"]),
-    ("channel", "fax", "channel", lambda r, h: r["channel"]),
-    ("pdf_sha256", "ab" * 32, "PDF SHA-256", lambda r, h: r["pdf"]["sha256"]),
-    ("signatories", 2, "number of signatories", lambda r, h: len(r["manifest"]["signatories"])),
-    ("ref", "RR 0000 0000 0GB", "ref", lambda r, h: r["ref"]),
-    ("recorded_at", "2020-01-01T00:00:00Z", "recorded at", lambda r, h: r["recorded_at"]),
-    ("previous", "0" * 64, "previous hash", lambda r, h: r["previous"]),
-    ("title", "Another letter", "title", lambda r, h: r["letter"]["title"]),
-    ("letter_key", "0" * 16, "letter key", lambda r, h: r["letter"]["key"]),
-    ("version", 7, "version", lambda r, h: r["letter"]["version"]),
-    ("pages", 9, "pages", lambda r, h: r["pdf"]["pages"]),
-    ("signed", 1, "signed", lambda r, h: int(r["pdf"]["signed"])),
+    ("recipient", "Someone else", "recipient", lambda r, h: r.sending.recipient),
+    ("sent_at", "2026-11-28T09:00:00Z", "sent at", lambda r, h: r.sending.sent_at),
+    ("channel", "fax", "channel", lambda r, h: r.sending.channel),
+    ("pdf_sha256", "ab" * 32, "PDF SHA-256", lambda r, h: r.pdf.sha256),
+    ("signatories", 2, "number of signatories", lambda r, h: len(r.signatories)),
+    ("ref", "RR 0000 0000 0GB", "ref", lambda r, h: r.sending.ref),
+    ("recorded_at", "2020-01-01T00:00:00Z", "recorded at", lambda r, h: r.recorded_at),
+    ("previous", "0" * 64, "previous hash", lambda r, h: r.previous),
+    ("title", "Another letter", "title", lambda r, h: r.letter.title),
+    ("letter_key", "0" * 16, "letter key", lambda r, h: r.letter.key),
+    ("version", 7, "version", lambda r, h: r.letter.version),
+    ("pages", 9, "pages", lambda r, h: r.pdf.pages),
+    ("signed", 1, "signed", lambda r, h: int(r.pdf.signed)),
     ("hash", "cd" * 32, "chain hash", lambda r, h: h),
 ]
 
 
 def test_every_index_column_is_covered_by_a_forgery_test():
-    assert sorted(c for c, *_ in FORGERIES) == sorted(set(A._COLUMNS) - {"number"})
+    assert sorted(c for c, *_ in FORGERIES) == sorted(set(COLUMNS) - {"number"})
 
 
 @pytest.fixture(scope="module")
@@ -467,7 +469,7 @@ def test_the_forgery_from_the_report_recipient_of_record_2(copy):
     assert _error_lines(result) == ["error: index.sqlite: record 2, recipient: the index says 'Someone else' but the "
                                     "record file says 'President of the Russian Federation'"]
     assert "Someone else" not in run("archive", "list", archive=copy).stdout
-    assert [r["recipient"] for r in A.Archive(copy).list()][1] == "President of the Russian Federation"
+    assert [r.recipient for r in A.Archive(copy).list()][1] == "President of the Russian Federation"
     # the fix: rebuild the index from the records
     assert run("archive", "reindex", archive=copy).exit_code == 0
     assert _verify(copy).exit_code == 0
@@ -485,7 +487,7 @@ def test_recording_refuses_an_index_that_disagrees_with_the_records(copy, pdfs):
     assert snapshot(copy) == before
     assert run("archive", "reindex", archive=copy).exit_code == 0
     record(copy, pdfs["v2"], "X", "email")
-    assert A.Archive(copy).get(6)[0]["letter"]["version"] == 2
+    assert A.Archive(copy).get(6)[0].letter.version == 2
 
 
 def test_an_indexed_record_whose_file_is_missing_is_an_error(copy):
@@ -537,7 +539,7 @@ def test_recording_says_when_it_rebuilt_the_index(copy, pdfs):
     (copy / "index.sqlite").unlink()
     result = record(copy, pdfs["v2"], "X", "email")
     assert result.stderr == "warning: the index was missing or damaged; rebuilt from the records\n"
-    assert A.Archive(copy).get(6)[0]["letter"]["version"] == 2  # counted from the rebuilt index
+    assert A.Archive(copy).get(6)[0].letter.version == 2  # counted from the rebuilt index
 
 
 def test_stored_files_are_read_only(filled):
@@ -559,7 +561,7 @@ def test_index_behind_the_records_is_caught_up(copy):
     assert result.exit_code == 0 and "index is 2 record(s) behind" in result.stderr
     listed = run("archive", "list", archive=copy)  # more than a crash leaves: said
     assert listed.stderr == "warning: records 4–5 are missing from the index; added from the record files\n"
-    assert [r["number"] for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
+    assert [r.number for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
     _forge_index(copy, "DELETE FROM records WHERE number = 5")  # what a crash after the commit point leaves
     listed = run("archive", "list", archive=copy)
     assert listed.exit_code == 0 and listed.stderr == "" and len(listed.stdout.splitlines()) == 1 + 5
@@ -660,11 +662,11 @@ def test_killing_recording_processes_at_random_moments(pdfs, tmp_path):
     total = len(A.Archive(archive).record_numbers())
     # a process killed after its commit point (the record file's rename) has recorded in full
     assert 2 + finished <= total <= 2 + 20
-    recipients = [r["recipient"] for r in A.Archive(archive).list()][2:]
+    recipients = [r.recipient for r in A.Archive(archive).list()][2:]
     assert len(set(recipients)) == len(recipients) == total - 2
     record(archive, pdfs["plain"])
     _assert_clean(archive, total + 1)
-    assert [r["number"] for r in A.Archive(archive).list()] == list(range(1, total + 2))
+    assert [r.number for r in A.Archive(archive).list()] == list(range(1, total + 2))
 
 
 @pytest.mark.slow
@@ -679,7 +681,7 @@ def test_several_processes_recording_at_once(pdfs, tmp_path):
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, [err for _, err in outputs]
     _assert_clean(archive, 6)
-    recipients = sorted(r["recipient"] for r in A.Archive(archive).list())
+    recipients = sorted(r.recipient for r in A.Archive(archive).list())
     assert recipients == sorted(f"Recipient {i}" for i in range(6))
     numbers = sorted(int(out.split("recorded as number ")[1].split()[0]) for out, _ in outputs)
     assert numbers == [1, 2, 3, 4, 5, 6]
@@ -710,7 +712,7 @@ def test_sent_at_without_an_offset_is_local_time(local_zone):
 
 def test_sent_at_local_time_through_the_command(pdfs, tmp_path, local_zone):
     record(tmp_path / "a", pdfs["plain"], "X", "post", "--sent-at", "2026-11-30T10:00")
-    assert A.Archive(tmp_path / "a").get(1)[0]["sent_at"] == "2026-11-30T10:00:00-05:00"
+    assert A.Archive(tmp_path / "a").get(1)[0].sending.sent_at == "2026-11-30T10:00:00-05:00"
 
 
 def test_library_errors_are_archive_errors(tmp_path):
@@ -745,12 +747,12 @@ def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path, monkeypatc
     archive = tmp_path / "archive"
     record(archive, signed, "The Minister", "email")
     rec, digest = A.Archive(archive).get(1)
-    assert rec["pdf"]["signed"] is True
-    (signature,) = rec["signatures"]
-    assert "Maria Ковальчук" in signature["signer"]
-    assert signature["signing_time"] == pinned.isoformat()
-    assert signature["intact"] is True and signature["coverage"] == "entire file"
-    assert rec["letter"]["title"] == "Joint letter on freedom of association"  # the manifest survives signing
+    assert rec.pdf.signed is True
+    (signature,) = rec.signatures
+    assert "Maria Ковальчук" in signature.signer
+    assert signature.signing_time == pinned.isoformat()
+    assert signature.intact is True and signature.coverage == "entire file"
+    assert rec.letter.title == "Joint letter on freedom of association"  # the manifest survives signing
     out = run("archive", "show", "1", archive=archive).stdout
     assert "Signature 1:" in out and "Maria Ковальчук" in out
 
@@ -770,7 +772,7 @@ def test_a_pdf_with_a_broken_manifest_is_recorded_with_a_note(tmp_path):
     result = record(tmp_path / "archive", pdf, "X", "post")
     assert "letter-pdf-manifest.json is unreadable" in result.stderr
     rec, _ = A.Archive(tmp_path / "archive").get(1)
-    assert rec["manifest"] is None and rec["pdf"]["pages"] == 1 and rec["letter"]["known"] is False
+    assert rec.manifest is None and rec.pdf.pages == 1 and rec.letter.known is False
 
 
 HALF_TRANSACTION = r"""
@@ -789,7 +791,7 @@ def test_an_index_transaction_cut_short_is_rolled_back(copy):
     subprocess.run([sys.executable, "-c", HALF_TRANSACTION, str(copy / "index.sqlite")], timeout=60)
     assert (copy / "index.sqlite-journal").exists()
     _assert_clean(copy, 5)
-    assert [r["number"] for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
+    assert [r.number for r in A.Archive(copy).list()] == [1, 2, 3, 4, 5]
     assert _verify(copy).exit_code == 0
 
 
@@ -826,11 +828,11 @@ def test_build_archive_builds_and_records_in_one_step(make_letter, monkeypatch):
     number, digest = store.head()
     assert number == 1 and f"recorded as number 1 in {store.root}; chain head: {digest}" in result.stdout
     rec, _ = store.get(1)
-    assert rec["pdf"]["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
-    assert rec["sent_at"] == "2026-11-30" and rec["ref"] == "RR 1" and rec["channel"] == "post"
-    assert rec["letter"]["reference"] == "EC/2026/117" and rec["letter"]["version"] == 1
-    assert [s["name"] for s in rec["manifest"]["signatories"]] == [ROWS_V1[i]["name"] for i in (0, 1, 2)]
-    assert rec["pdf"]["pages"] == len(PdfReader(pdf).pages)  # the whole package, cover included
+    assert rec.pdf.sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert rec.sending == A.Sending("President of the Russian Federation", "post", "2026-11-30", "RR 1")
+    assert rec.letter.reference == "EC/2026/117" and rec.letter.version == 1
+    assert [s["name"] for s in rec.signatories] == [ROWS_V1[i]["name"] for i in (0, 1, 2)]
+    assert rec.pdf.pages == len(PdfReader(pdf).pages)  # the whole package, cover included
 
 
 def test_verify_reports_a_malformed_record_without_crashing(copy):
@@ -850,19 +852,20 @@ def test_verify_reports_a_malformed_record_without_crashing(copy):
 
 def test_diff_shows_a_rename_as_a_change_like_signatories_diff():
     """The archive matches recorded lists as 'signatories diff' does (probable duplicates are renames)."""
-    from letter_pdf.archive import _compare_signatories
+    from letter_pdf.archive.history import compare_signatories
 
     old = [{"name": "Amnesty International", "countries": [], "kind": "organisation"},
            {"name": "Reporters sans frontières", "countries": ["FR"], "kind": "organisation"}]
     new = [{"name": "Amnesty International Ltd", "countries": [], "kind": "organisation"},
            {"name": "Reporters sans frontières (RSF)", "countries": ["FR"], "kind": "organisation"},
            {"name": "Finnish PEN", "countries": ["FI"], "kind": "organisation"}]
-    added, removed, changed = _compare_signatories(old, new)
-    assert [a["name"] for a in added] == ["Finnish PEN"] and removed == []
-    assert [(a["name"], b["name"]) for a, b in changed] == [
-        ("Amnesty International", "Amnesty International Ltd"),
-        ("Reporters sans frontières", "Reporters sans frontières (RSF)"),
+    diff = compare_signatories(old, new)
+    assert [a.name for a in diff.added] == ["Finnish PEN"] and diff.removed == ()
+    assert [(c.old.name, c.new.name, c.fields) for c in diff.changed] == [
+        ("Amnesty International", "Amnesty International Ltd", ("name",)),
+        ("Reporters sans frontières", "Reporters sans frontières (RSF)", ("name",)),
     ]
+    assert [(c.old.countries, c.old.line, c.new.line) for c in diff.changed] == [((), 1, 1), (("FR",), 2, 2)]
 
 
 # ------------------------------------------------------------------ what is printed is what was typed
@@ -930,7 +933,7 @@ def test_the_library_refuses_them_in_the_channel_too(tmp_path):
 @pytest.fixture
 def older(pdfs, tmp_path, monkeypatch) -> Path:
     """Records made before these characters were refused (or edited since): controls in the record files."""
-    monkeypatch.setattr(A, "_refused_in_option", lambda option, text: None)
+    monkeypatch.setattr(records, "refused_in_option", lambda option, text: None)
     store = A.Archive(tmp_path / "older")
     store.record(pdfs["plain"], recipient="Evil\u202eYX", channel="post", ref="R\u202e1", note="a\u2066b")
     store.record(pdfs["plain"], recipient="A\x1b[31mred", channel="email")
@@ -998,4 +1001,42 @@ def test_a_damaged_signature_is_recorded_with_a_plain_note(tmp_path):
     why = "the signature's data is damaged or the file was changed: it cannot be read"
     assert result.stderr.splitlines()[0] == f"warning: cannot examine the signature of {pdf}: {why}"
     rec, _ = A.Archive(tmp_path / "archive").get(1)
-    assert rec["signatures"] == [{"note": f"signed; the signature could not be examined ({why})"}]
+    assert rec.signatures == (A.SignatureFacts(note=f"signed; the signature could not be examined ({why})"),)
+
+
+# ------------------------------------------------------------- build --archive records what the build knows
+
+@pytest.mark.slow
+def test_build_archive_records_the_builds_facts_without_reading_or_validating_again(make_letter, tmp_path,
+                                                                                    monkeypatch):
+    """The record made by the build says of the PDF what 'archive record' of the same file says (pages, title,
+    manifest, stored sources), and of the signature only what the signer knows: nothing is read back."""
+    import pki
+
+    from letter_pdf import sign
+    from letter_pdf.archive import facts
+
+    import letter_pdf
+
+    signer = "Maria Ковальчук, Test Coalition"
+    world = pki.make_world(tmp_path / "pki", signer_name=signer)
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+    letter = make_letter(rows=ROWS_V1, front=REF)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the build's own PDF was read or validated again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(facts, "inspect_pdf", refused)
+        patched.setattr(facts.verify, "verify_pdf", refused)
+        result = letter_pdf.build(letter, sign=world.p12, invisible_signature=True, embed_sources=True,
+                                  archive=True, archive_dir=tmp_path / "built", to="The Minister", via="email")
+    assert result.archived[0] == 1
+    built, _ = A.Archive(tmp_path / "built").get(1)
+    assert built.signatures == (A.SignatureFacts(signer=signer, timestamped=False, certified=False),)
+    inspected, _ = A.Archive(tmp_path / "inspected").record(result.output, recipient="The Minister", channel="email")
+    assert (built.pdf, built.letter, built.stored_sources, built.manifest, built.notes) == (
+        inspected.pdf, inspected.letter, inspected.stored_sources, inspected.manifest, inspected.notes)
+    assert [s.name for s in built.stored_sources] == ["letter.md", "signatories.csv"] and built.pdf.signed
+    (examined,) = inspected.signatures
+    assert examined.signer == signer and examined.intact is True

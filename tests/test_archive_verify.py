@@ -19,6 +19,8 @@ import pytest
 
 from letter_pdf import archive as A
 from letter_pdf.archive import Archive
+from letter_pdf.archive.index import COLUMNS
+from letter_pdf.errors import ArchiveError
 
 RECIPIENTS = [("a.pdf", "The Minister"), ("a.pdf", "The President"), ("b.pdf", "The Minister")]
 SENT_AT = "2026-11-29T10:00:00+00:00"
@@ -114,7 +116,7 @@ def test_a_wrong_or_unreadable_marker_is_an_error(copy, marker, message):
 
 def test_a_folder_without_the_marker_is_not_verified_as_an_archive(copy):
     (copy / A.MARKER).unlink()
-    with pytest.raises(A.ArchiveError) as caught:
+    with pytest.raises(ArchiveError) as caught:
         A.Archive(copy).verify()
     assert str(caught.value) == (f"{copy}: not a letter-pdf archive (no {A.MARKER}) — give the folder that "
                                  "'archive record' created")
@@ -271,7 +273,7 @@ def test_verify_reads_while_another_command_reads(copy):
     import threading
 
     done = []
-    with A.Archive(copy)._locked(exclusive=False):
+    with A.Archive(copy).store.locked(exclusive=False):
         reader = threading.Thread(target=lambda: done.append(findings(copy)), daemon=True)
         reader.start()
         reader.join(timeout=60)  # a deadlock detector, not a speed limit: verify itself takes milliseconds
@@ -336,11 +338,25 @@ def test_a_record_naming_a_file_that_does_not_match_its_hash(copy):
 
 def test_a_stored_source_is_checked_like_the_pdf(copy):
     pdf = stored(copy, "a.pdf")
-    rewrite(copy, 3, lambda r: r.update(stored_sources=[{"object": pdf.replace(".pdf", ".md"), "sha256": pdf[-68:-4]}]))
+    rewrite(copy, 3, lambda r: r.update(stored_sources=[{"name": "letter.md", "object": pdf.replace(".pdf", ".md"),
+                                                         "sha256": pdf[-68:-4], "size": 1}]))
     assert findings(copy) == [
         ("error", pdf.replace(".pdf", ".md"), "stored file is missing"),
         ("error", "records/00000003.json", CHANGED.format(n=3)),
     ]
+
+
+def test_a_record_that_does_not_read_as_a_record_is_reported(copy):
+    """Its stored files are in order, but a field letter-pdf always writes is missing or of another type."""
+    pdf = stored(copy, "a.pdf")
+    rewrite(copy, 3, lambda r: r.update(stored_sources=[{"object": pdf, "sha256": pdf[-68:-4]}]))
+    assert findings(copy) == [
+        ("error", "records/00000003.json", "record 3 is malformed (stored file 'name' is missing)"),
+        ("error", "records/00000003.json", CHANGED.format(n=3)),
+    ]
+    rewrite(copy, 2, lambda r: r.update(signatures="none"))
+    assert ("error", "records/00000002.json", "record 2 is malformed (its signatures are not a list)") \
+        in findings(copy)
 
 
 # --- the stored files ----------------------------------------------------------------------------------
@@ -558,7 +574,7 @@ def test_the_last_record_changed_is_caught_by_its_index_hash(copy):
 
 
 def test_an_index_row_without_a_record_file(copy):
-    columns = ", ".join(A._COLUMNS)
+    columns = ", ".join(COLUMNS)
     rest = columns.removeprefix("number, hash, ")
     sql(copy, f"INSERT INTO records ({columns}) SELECT 7, ?, {rest} FROM records WHERE number = 3", "c" * 64)
     assert findings(copy) == [("error", "records/00000007.json", "record 7 is in the index but its file is missing")]

@@ -172,7 +172,7 @@ def test_archive_records_stay_read_only(tmp_path):
     target = tmp_path / "stored.bin"
     old = os.umask(0o000)
     try:
-        archive._write_new(target, b"data")
+        archive.write_new(target, b"data")
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o444
