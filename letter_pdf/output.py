@@ -98,8 +98,8 @@ def write_atomic(path: Path, data: bytes) -> Path:
     link is followed: the file it names is replaced and the link kept. A device, FIFO or socket is refused.
     """
     path = Path(path)
-    if path.is_symlink():  # replace the file the link names; the link stays
-        path = path.resolve()
+    if path.is_symlink():  # replace the file the link names; the link stays (a loop fails at stat below)
+        path = Path(os.path.realpath(path))
     refuse_special(path)
     folder = path.parent  # "." for a bare file name: a Path's parent is never empty
     if not folder.is_dir():
