@@ -29,23 +29,18 @@ than the letter's own creation date.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
-import json
-import logging
-import os
-import re
-import signal
-import subprocess
-import sys
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from letter_pdf import labels
 from letter_pdf.errors import AssemblyError
 from letter_pdf.model import Annex, Letter
+from letter_pdf.pdf import inspection, outline, pdfa, sanitise, tags
+from letter_pdf.pdf.attachments import Attachment, embed
+from letter_pdf.pdf.inspection import ExternalPdf, Inspection
 
 KINDS = ("cover", "cover-pdf", "letter", "annex")
 
@@ -60,6 +55,7 @@ class Part:
     source: Path | None = None
     label_prefix: str | None = None  # "A" for the first enclosure (pages A-1, A-2, ...)
     trusted: bool = False  # made by letter-pdf itself (letter, generated cover)
+    inspection: Inspection | None = None  # an external part's preflight, made when it was read
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,6 @@ class Assembled:
     pdfa: bool = False
     pdfa_level: str | None = None  # e.g. "3A", "3B"; None when the claim was removed
     parts: tuple[PartPages, ...] = ()
-
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -137,19 +132,24 @@ def with_command_line(letter: Letter, cover_pdfs: Iterable[Path] = (), annexes: 
     return replace(letter, cover_pdfs=tuple(covers), enclosures=tuple(enclosures))
 
 
-def check_externals(letter: Letter) -> dict[Path, Inspection]:
-    """Read and preflight every external PDF of ``letter`` (cover PDFs, enclosures) before any typesetting.
+def check_externals(letter: Letter) -> dict[Path, ExternalPdf]:
+    """Read and preflight every external PDF of ``letter`` (cover PDFs, enclosures) once, before any
+    typesetting; what is found is handed on to the cover's list of enclosures and to the merge.
 
     Raises the one ``AssemblyError``, or ``Problems`` with one per refused file.
     """
+    return read_externals([*letter.cover_pdfs, *(e.path for e in letter.enclosures if e.path is not None)])
+
+
+def read_externals(paths: Iterable[Path]) -> dict[Path, ExternalPdf]:
+    """Read and preflight each of ``paths`` once (see ``check_externals``)."""
     from letter_pdf.errors import Problems
 
-    found: dict[Path, Inspection] = {}
+    found: dict[Path, ExternalPdf] = {}
     problems: list[AssemblyError] = []
-    paths = [*letter.cover_pdfs, *(e.path for e in letter.enclosures if e.path is not None)]
     for path in dict.fromkeys(paths):
         try:
-            found[path] = preflight(path, read_external(path))
+            found[path] = inspection.read(path)
         except AssemblyError as error:
             problems.append(error)
     if len(problems) == 1:
@@ -159,30 +159,35 @@ def check_externals(letter: Letter) -> dict[Path, Inspection]:
     return found
 
 
-def enclosure_entries(letter: Letter, inspections: dict[Path, Inspection] | None = None) -> list[dict]:
+def enclosure_entries(letter: Letter, externals: Mapping[Path, ExternalPdf] | None = None) -> list[dict]:
     """The enclosures as the cover lists them: letter (A, B, ...), title, pages (None: sent separately)."""
-    inspections = inspections if inspections is not None else check_externals(letter)
+    externals = externals if externals is not None else check_externals(letter)
     return [
-        {"letter": annex_letter(i), "title": e.title, "pages": inspections[e.path].pages if e.path is not None else None}
+        {"letter": annex_letter(i), "title": e.title,
+         "pages": externals[e.path].inspection.pages if e.path is not None else None}
         for i, e in enumerate(letter.enclosures)
     ]
 
 
 def parts_for(*, letter: Letter, letter_pdf: bytes, cover_pdf: bytes | None, cover_pdfs: Iterable[Path],
-              annexes: Iterable[Annex]) -> list[Part]:
-    """The parts of the package in order, reading (and checking) the external files."""
+              annexes: Iterable[Annex], externals: Mapping[Path, ExternalPdf]) -> list[Part]:
+    """The parts of the package in order; the external files as read and checked (``externals``)."""
     w = words(letter.lang)
+
+    def external(kind: str, title: str, path: Path, prefix: str | None = None) -> Part:
+        read = externals[path]
+        return Part(kind, title, read.data, source=Path(path), label_prefix=prefix, inspection=read.inspection)
+
     parts: list[Part] = []
     if cover_pdf is not None:
         parts.append(Part("cover", w["cover"], cover_pdf, trusted=True))
     for path in cover_pdfs:
-        parts.append(Part("cover-pdf", Path(path).stem, read_external(Path(path)), source=Path(path)))
+        parts.append(external("cover-pdf", Path(path).stem, path))
     parts.append(Part("letter", letter.title, letter_pdf, source=letter.source, trusted=True))
     for i, annex in enumerate(annexes):
         if annex.path is None:
             continue  # an enclosure sent separately: listed, not merged
-        parts.append(Part("annex", annex.title, read_external(annex.path), source=annex.path,
-                          label_prefix=annex_letter(i)))
+        parts.append(external("annex", annex.title, annex.path, annex_letter(i)))
     return parts
 
 
@@ -194,10 +199,17 @@ def assemble(
     cover_pdfs: tuple[Path, ...],
     annexes: tuple[Annex, ...],
     attachments: tuple[Attachment, ...] = (),
+    externals: Mapping[Path, ExternalPdf] | None = None,
 ) -> Assembled:
-    """Merge the package; refuse unsafe external files with ``AssemblyError`` (nothing is written here)."""
+    """Merge the package; refuse unsafe external files with ``AssemblyError`` (nothing is written here).
+
+    ``externals`` are the external PDFs as ``check_externals`` read them; a file not among them is read now.
+    """
+    paths = [*cover_pdfs, *(a.path for a in annexes if a.path is not None)]
+    externals = dict(externals or {})
+    externals.update(read_externals(p for p in paths if p not in externals))  # files not read before: now
     parts = parts_for(letter=letter, letter_pdf=letter_pdf, cover_pdf=cover_pdf, cover_pdfs=cover_pdfs,
-                      annexes=annexes)
+                      annexes=annexes, externals=externals)
     return assemble_parts(parts, lang=letter.lang, attachments=attachments)
 
 
@@ -206,19 +218,20 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
     generated cover's pages and tags are copied in; external parts are cleaned with pypdf into a small document
     of their own first, whose pages are then copied in."""
     import pikepdf
-    from pikepdf import Array, Dictionary, Name, String
+    from pikepdf import Array, String
 
     w = words(lang)
     notes: list[str] = []
-    inspections = {id(p): preflight(p.source or Path(p.title), p.pdf) for p in parts if not p.trusted}
+    inspections = {id(p): p.inspection or inspection.preflight(p.source or Path(p.title), p.pdf)
+                   for p in parts if not p.trusted}  # a part made without its preflight gets it now
     letter_part = next(p for p in parts if p.kind == "letter")
 
     opened: list = []  # qpdf copies stream data lazily: every source stays open until the package is written
     try:
         pdf = pikepdf.open(io.BytesIO(letter_part.pdf))
         opened.append(pdf)
-        letter_claim = _xmp_claim(pdf)
-        letter_outline = _letter_outline(pdf, {page.obj.objgen: i for i, page in enumerate(pdf.pages)})
+        letter_claim = pdfa.claim(pdf)
+        letter_outline = outline.letter_outline(pdf, {page.obj.objgen: i for i, page in enumerate(pdf.pages)})
         for key in ("/Outlines", "/PageLabels"):
             if key in pdf.Root:
                 del pdf.Root[key]
@@ -241,39 +254,40 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
                 n = len(source.pages)
                 _insert_pages(pdf, source, position)
                 new_pages = [pdf.pages[position + i] for i in range(n)]
-                if not _graft_structure(pdf, source, new_pages):
+                if not tags.graft_structure(pdf, source, new_pages):
                     tagged_ok = False
                     for page in new_pages:
                         if "/StructParents" in page.obj:
                             del page.obj["/StructParents"]
-                outline = []
+                part_outline = []
             else:
-                inspection = inspections[id(part)]
-                removed = _Removed()
+                found = inspections[id(part)]
+                removed = sanitise.Removed()
                 name = part.source.name if part.source else part.title
                 try:
-                    cleaned, n, outline = _clean_external(part.pdf, removed)
+                    cleaned, n, part_outline = sanitise.clean_external(part.pdf, removed)
                     source = pikepdf.open(io.BytesIO(cleaned))
                     opened.append(source)
                     _insert_pages(pdf, source, position)
-                    _point_internal_links(pdf, position, n)
+                    sanitise.point_internal_links(pdf, position, n)
                 except MemoryError:
                     raise
                 except Exception as exc:  # pypdf raises many kinds on odd input the preflight let through
-                    raise _refuse(part.source or Path(name), f"cannot be merged ({type(exc).__name__}: {str(exc)[:120]})",
-                                  "rebuild it, e.g. `qpdf in.pdf out.pdf`, or re-export it") from exc
+                    raise AssemblyError(f"cannot be merged ({type(exc).__name__}: {str(exc)[:120]})",
+                                        where=part.source or Path(name),
+                                        hint="rebuild it, e.g. `qpdf in.pdf out.pdf`, or re-export it") from exc
                 if removed.counts:
                     notes.append(f"{name}: removed {removed.text()}")
-                if inspection.repairs:
-                    notes.append(f"{name}: was damaged and repaired while reading ({inspection.repairs[0]}); check its pages")
-                odd = sorted({paper_name(*s) for s in inspection.sizes if abs(s[0] - letter_size[0]) > 3 or abs(s[1] - letter_size[1]) > 3})
+                if found.repairs:
+                    notes.append(f"{name}: was damaged and repaired while reading ({found.repairs[0]}); check its pages")
+                odd = sorted({paper_name(*s) for s in found.sizes if abs(s[0] - letter_size[0]) > 3 or abs(s[1] - letter_size[1]) > 3})
                 if odd:
                     notes.append(f"{name}: page size {', '.join(odd)} differs from the letter's "
                                  f"({paper_name(*letter_size)}); kept as it is")
                 tagged_ok = False
-                if inspection.pdfa_problems:
-                    claim_problems.append(f"{name}: {'; '.join(inspection.pdfa_problems)}")
-            placed.append((part, position, n, outline))
+                if found.pdfa_problems:
+                    claim_problems.append(f"{name}: {'; '.join(found.pdfa_problems)}")
+            placed.append((part, position, n, part_outline))
             position += n
 
         total = position
@@ -282,29 +296,18 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         # Bookmarks: one per part, each part's own outline under it (the letter's items stay top-level:
         # they are the letter and its signatory list).
         items: list[tuple[str, int, list]] = []
-        for part, first, n, outline in placed:
+        for part, first, n, part_outline in placed:
             if part.kind == "letter":
-                items += _shift_outline(letter_outline, first) or [(w["letter"], first, [])]
+                items += outline.shift_outline(letter_outline, first) or [(w["letter"], first, [])]
                 continue
             title = part.title if part.kind != "annex" else f"{part.label_prefix}. {part.title}"
-            items.append((title, first, _shift_outline(outline, first)))
-        _write_outline(pdf, items)
+            items.append((title, first, outline.shift_outline(part_outline, first)))
+        outline.write_outline(pdf, items)
 
         # Page labels: covers "Cover" (one page) or "Cover-1", "Cover-2"...; the letter 1..N; enclosures A-1...
-        ranges: list[tuple[int, Dictionary]] = []
-        cover_pages = letter_offset
-        if cover_pages == 1:
-            ranges.append((0, Dictionary(P=String(w["cover"]))))
-        elif cover_pages > 1:
-            ranges.append((0, Dictionary(S=Name.D, P=String(f"{w['cover']}-"), St=1)))
-        ranges.append((letter_offset, Dictionary(S=Name.D, St=1)))
-        for part, first, n, _outline in placed:
-            if part.kind == "annex":
-                ranges.append((first, Dictionary(S=Name.D, P=String(f"{part.label_prefix}-"), St=1)))
-        nums = Array()
-        for first, label in sorted(ranges, key=lambda r: r[0]):
-            nums.extend([first, label])
-        pdf.Root.PageLabels = pdf.make_indirect(Dictionary(Nums=nums))
+        outline.write_page_labels(pdf, cover_word=w["cover"], letter_offset=letter_offset,
+                                  annexes=[(first, part.label_prefix) for part, first, _n, _o in placed
+                                           if part.kind == "annex"])
 
         # The archival claim.
         level = letter_claim
@@ -319,15 +322,15 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
                          "merged PDFs carry no accessibility tags")
         drop_ua = not tagged_ok
         if level != letter_claim or drop_ua:
-            _set_xmp_claim(pdf, level, drop_ua)
+            _set_claim(pdf, level, drop_ua)
 
-        _retag_subsets(pdf)
+        pdfa.retag_subsets(pdf)
 
         # Metadata: the letter's Info and XMP stay as they are (nothing here adds a producer or a date).
         info = pdf.trailer.get("/Info")
         created = (info.get("/CreationDate") or info.get("/ModDate")) if isinstance(info, pikepdf.Dictionary) else None
         default_time = str(created) if created else "D:19700101000000+00'00'"
-        _embed(pdf, tuple(attachments), default_time)
+        embed(pdf, tuple(attachments), default_time)
 
         # The first file identifier comes from the inputs; qpdf derives the second from the content.
         digest = hashlib.sha256()
@@ -338,13 +341,13 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         ident = String(digest.digest()[:16])
         pdf.trailer.ID = Array([ident, ident])
 
-        written = _save(pdf)
-        if level is not None and _CR_BEFORE_ENDSTREAM in written:
-            notes.append(f"the package is not PDF/A: a stream's data ends with a carriage return, which makes "
-                         f"its length ambiguous (ISO 19005-2 6.1.7.1)")
+        written = pdfa.save(pdf)
+        if level is not None and pdfa.CR_BEFORE_ENDSTREAM in written:
+            notes.append("the package is not PDF/A: a stream's data ends with a carriage return, which makes "
+                         "its length ambiguous (ISO 19005-2 6.1.7.1)")
             level = None
-            _set_xmp_claim(pdf, None, True)
-            written = _save(pdf)
+            _set_claim(pdf, None, True)
+            written = pdfa.save(pdf)
         out = io.BytesIO(written)
     finally:
         for document in reversed(opened):
@@ -354,3 +357,19 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
                      pdfa=level is not None, pdfa_level=level, parts=infos)
 
 
+
+
+def _set_claim(pdf, level: str | None, drop_ua: bool) -> None:
+    try:
+        pdfa.set_claim(pdf, level, drop_ua)
+    except ValueError as exc:
+        raise AssemblyError(f"{exc}: the package would make a false PDF/A claim") from exc
+
+
+def _insert_pages(pdf, source, position: int) -> None:
+    """Copy every page of ``source`` (another pikepdf document) into ``pdf`` from page index ``position`` on."""
+    for i, page in enumerate(source.pages):
+        if position + i < len(pdf.pages):
+            pdf.pages.insert(position + i, page)
+        else:
+            pdf.pages.append(page)

@@ -69,9 +69,9 @@ SCOPE: tuple[Entry, ...] = (
     # test_archive.py checks Archive.verify end to end too, but builds letters (about a minute per mutant)
     Entry("archive verify", "letter_pdf/archive.py", ("Archive.verify",), ("tests/test_archive_verify.py",)),
     Entry("signature verify", "letter_pdf/verify.py", ("verify_pdf",), ("tests/test_verify.py",)),
-    Entry("PDF sanitising", "letter_pdf/assemble.py",
+    Entry("PDF sanitising", "letter_pdf/pdf/sanitise.py",
           ("_catalog_removals", "_action_kind", "_copy_external_page", "_flatten", "_clean_link",
-           "_clean_external", "_resolve_links"),
+           "clean_external", "_resolve_links"),
           # test_assemble.py checks them too, but builds letters (minutes per mutant)
           ("tests/test_sanitise.py",)),
     # test_duplicates.py calls lint's functions on small in-memory lists (about 2 s); test_lint.py also

@@ -1,3 +1,20 @@
+"""PDF/A-3 associated files: embedding them in the package, and reading embedded files of any PDF.
+
+Embedding writes the catalog's ``/AF`` and the ``EmbeddedFiles`` name tree, each file with its
+``/AFRelationship`` and ``/Params`` (date, size, checksum). Reading (``read_embedded``) takes a PDF that may
+come from anywhere (a file given to ``archive record``), so it reads only inside ``limits.untrusted_reader``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from letter_pdf.errors import AssemblyError
+
 RELATIONSHIPS = ("Source", "Data", "Alternative", "Supplement", "Unspecified")
 
 
@@ -19,7 +36,7 @@ def _pdf_date(when: dt.datetime) -> str:
     return when.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def _embed(pdf, attachments: tuple[Attachment, ...], default_time: str) -> None:
+def embed(pdf, attachments: tuple[Attachment, ...], default_time: str) -> None:
     """Embed ``attachments`` as PDF/A-3 associated files: name tree, catalog /AF, /AFRelationship, /Params."""
     import zlib
 
@@ -67,3 +84,50 @@ def _name_escape(mime: str) -> str:
     return mime
 
 
+
+
+def read_embedded(pdf, names: Iterable[str] | None = None) -> dict[str, bytes]:
+    """The embedded files of ``pdf`` by name (the first one of a name); only those in ``names`` when given
+    (the others are not decompressed).
+
+    ``pdf`` is a path or bytes of a PDF from anywhere: it is read inside ``limits.untrusted_reader``, and a file
+    or an embedded stream over the limits is an ``InputError`` naming the limit, not a read without bound. It
+    may also be a pypdf reader that the caller opened, and reads, inside ``limits.pypdf_limits``.
+    """
+    from pathlib import Path
+
+    from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
+
+    from letter_pdf.errors import InputError
+    from letter_pdf.pdf import limits
+
+    if isinstance(pdf, PdfReader):
+        return _embedded(pdf, names)
+    where = None
+    if not isinstance(pdf, (bytes, bytearray, memoryview)):
+        where = Path(pdf)
+        if where.stat().st_size > limits.MAX_FILE_BYTES:
+            raise InputError(f"is not read: it is larger than the limit of {limits.MAX_FILE_BYTES // 1048576} MiB",
+                             where=where, hint="record or read the PDF exactly as letter-pdf wrote it")
+        pdf = where.read_bytes()
+    hint = "record or read the PDF exactly as letter-pdf wrote it"
+    try:
+        with limits.untrusted_reader(bytes(pdf)) as reader:
+            return _embedded(reader, names)
+    except limits.TooLarge as exc:
+        raise InputError(f"is not read: {exc}", where=where, hint=hint) from exc
+    except LimitReachedError as exc:
+        raise InputError(f"exceeds a safety limit while reading its embedded files (the limit for one stream is "
+                         f"{limits.MAX_STREAM_BYTES // 1048576} MiB; {exc})", where=where, hint=hint) from exc
+
+
+def _embedded(reader, names: Iterable[str] | None) -> dict[str, bytes]:
+    attachments = reader.attachments
+    wanted = list(attachments.keys()) if names is None else [n for n in names if n in attachments]
+    out: dict[str, bytes] = {}
+    for name in wanted:
+        contents = attachments[name]
+        if contents:
+            out[name] = contents[0]
+    return out

@@ -1,3 +1,22 @@
+"""Preflight of an external (untrusted) PDF: read once, checked completely in the sandbox, carried forward.
+
+``read(path)`` refuses what is not a regular file, too large, not a PDF or truncated, then has the sandboxed
+child (``sandbox``) parse every object reachable from the pages and decode every stream within the limits
+(``limits``). The result, an ``ExternalPdf``, holds the bytes and their ``Inspection``; later stages (the
+cover's list of enclosures, the merge) use it instead of reading or checking the file again.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from letter_pdf.pdf import limits, pdfa
+from letter_pdf.pdf.sandbox import Refused, refuse, run
+
 @dataclass(frozen=True)
 class Inspection:
     """What the sandboxed preflight learned about an external PDF."""
@@ -11,9 +30,19 @@ class Inspection:
     tagged: bool
 
 
+@dataclass(frozen=True)
+class ExternalPdf:
+    """An external PDF read once: where it came from, its bytes, and what the preflight found."""
 
-def _refuse(path: Path, reason: str, hint: str | None = None) -> AssemblyError:
-    return AssemblyError(reason, where=path, hint=hint)
+    path: Path
+    data: bytes = field(repr=False)
+    inspection: Inspection
+
+
+def read(path: Path) -> ExternalPdf:
+    """Read and preflight the external PDF at ``path``; ``AssemblyError`` when it is refused."""
+    data = read_external(path)
+    return ExternalPdf(Path(path), data, preflight(path, data))
 
 
 def read_external(path: Path) -> bytes:
@@ -22,19 +51,19 @@ def read_external(path: Path) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _refuse(path, f"cannot read the file ({exc.strerror})", "check the path") from exc
+        raise refuse(path, f"cannot read the file ({exc.strerror})", "check the path") from exc
     if not path.is_file():
-        raise _refuse(path, "is not a file")
-    if size > MAX_FILE_BYTES:
-        raise _refuse(
+        raise refuse(path, "is not a file")
+    if size > limits.MAX_FILE_BYTES:
+        raise refuse(
             path,
-            f"is {size / 1048576:.0f} MiB; the limit for a merged PDF is {MAX_FILE_BYTES // 1048576} MiB",
+            f"is {size / 1048576:.0f} MiB; the limit for a merged PDF is {limits.MAX_FILE_BYTES // 1048576} MiB",
             "reduce it (e.g. `qpdf --compress-streams=y` or a lower image resolution) or send it separately",
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _refuse(path, f"cannot read the file ({exc.strerror})") from exc
+        raise refuse(path, f"cannot read the file ({exc.strerror})") from exc
     _check_envelope(path, data)
     return data
 
@@ -44,10 +73,10 @@ def _check_envelope(path: Path, data: bytes) -> None:
     if b"%PDF-" not in data[:1024]:
         start = data[:8]
         kind = _guess_kind(start)
-        raise _refuse(path, f"is not a PDF file{f' (it looks like {kind})' if kind else ''}",
+        raise refuse(path, f"is not a PDF file{f' (it looks like {kind})' if kind else ''}",
                       "export or print it to PDF first")
     if b"%%EOF" not in data[-2048:]:
-        raise _refuse(path, "is truncated (no end-of-file marker): the copy or download was cut short",
+        raise refuse(path, "is truncated (no end-of-file marker): the copy or download was cut short",
                       "get the complete file again")
 
 
@@ -62,22 +91,16 @@ def _guess_kind(start: bytes) -> str | None:
 
 def preflight(path: Path, data: bytes) -> Inspection:
     """Read ``data`` completely in a child process with limits; refuse it or return what it contains."""
-    limits = tuple(globals()[name] for name in (*_CHILD_LIMITS, "CPU_SECONDS", "WALL_SECONDS", "MEMORY_BYTES"))
-    key = (str(path), hashlib.sha256(data).hexdigest(), limits)
-    if key not in _INSPECTED:
-        if len(_INSPECTED) >= 64:
-            _INSPECTED.pop(next(iter(_INSPECTED)))
-        _INSPECTED[key] = _preflight_child(Path(path), data)
-    return _INSPECTED[key]
-
-
-_INSPECTED: dict[tuple, Inspection] = {}  # the same file is read once per process (pipeline + assemble)
-
-
-
-
-class _Refused(Exception):
-    pass
+    report = run(Path(path), data)
+    return Inspection(
+        pages=report["pages"],
+        sizes=tuple(tuple(s) for s in report["sizes"]),
+        version=report["version"],
+        pdfa=report["pdfa"],
+        pdfa_problems=tuple(report["pdfa_problems"]),
+        repairs=tuple(report["repairs"]),
+        tagged=report["tagged"],
+    )
 
 
 class _RepairLog(logging.Handler):
@@ -98,7 +121,7 @@ _STANDARD_BLEND = {"/Normal", "/Compatible", "/Multiply", "/Screen", "/Overlay",
                    "/Hue", "/Saturation", "/Color", "/Luminosity"}
 
 
-def _inspect(data: bytes) -> dict:
+def inspect_data(data: bytes) -> dict:
     """Parse every object reachable from the pages and decode every stream, within the limits."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
@@ -109,27 +132,27 @@ def _inspect(data: bytes) -> dict:
     pypdf_log.addHandler(handler)
     pypdf_log.setLevel(logging.WARNING)
     try:
-        with _pypdf_limits():
+        with limits.pypdf_limits():
             try:
                 reader = PdfReader(io.BytesIO(data), strict=False)
                 if reader.is_encrypted:
-                    raise _Refused("is encrypted (password-protected)",
+                    raise Refused("is encrypted (password-protected)",
                                    "remove the password first, e.g. `qpdf --decrypt --password=PASSWORD in.pdf out.pdf`")
                 pages = list(reader.pages)
-            except _Refused:
+            except Refused:
                 raise
             except FileNotDecryptedError as exc:
-                raise _Refused("is encrypted (password-protected)",
+                raise Refused("is encrypted (password-protected)",
                                "remove the password first, e.g. `qpdf --decrypt --password=PASSWORD in.pdf out.pdf`") from exc
             except LimitReachedError as exc:
-                raise _Refused(f"exceeds a safety limit while reading ({exc})", "rebuild it, e.g. `qpdf in.pdf out.pdf`") from exc
+                raise Refused(f"exceeds a safety limit while reading ({exc})", "rebuild it, e.g. `qpdf in.pdf out.pdf`") from exc
             except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-                raise _Refused(f"is damaged and cannot be repaired ({type(exc).__name__}: {str(exc)[:120]})",
+                raise Refused(f"is damaged and cannot be repaired ({type(exc).__name__}: {str(exc)[:120]})",
                                "re-export it from the program that made it") from exc
             if not pages:
-                raise _Refused("has no pages")
-            if len(pages) > MAX_PAGES:
-                raise _Refused(f"has {len(pages)} pages; the limit is {MAX_PAGES}", "split it into several enclosures")
+                raise Refused("has no pages")
+            if len(pages) > limits.MAX_PAGES:
+                raise Refused(f"has {len(pages)} pages; the limit is {limits.MAX_PAGES}", "split it into several enclosures")
 
             problems: set[str] = set()
             sizes = []
@@ -153,8 +176,8 @@ def _inspect(data: bytes) -> dict:
                         if ref in seen:
                             continue
                         seen.add(ref)
-                        if len(seen) > MAX_OBJECTS:
-                            raise _Refused(f"has more than {MAX_OBJECTS} objects on its pages", "rebuild it or leave it out")
+                        if len(seen) > limits.MAX_OBJECTS:
+                            raise Refused(f"has more than {limits.MAX_OBJECTS} objects on its pages", "rebuild it or leave it out")
                         obj = obj.get_object()
                     if isinstance(obj, DictionaryObject):
                         _check_dict(obj, problems)
@@ -169,12 +192,12 @@ def _inspect(data: bytes) -> dict:
                                 raw = len(obj._data) if getattr(obj, "_data", None) is not None else 0
                                 content = obj.get_data()
                                 decoded_total += len(content)
-                                if decoded_total > MAX_DECODED_BYTES:
-                                    raise _Refused(
-                                        f"expands to more than {MAX_DECODED_BYTES // 1048576} MiB when decompressed (a decompression bomb?)",
+                                if decoded_total > limits.MAX_DECODED_BYTES:
+                                    raise Refused(
+                                        f"expands to more than {limits.MAX_DECODED_BYTES // 1048576} MiB when decompressed (a decompression bomb?)",
                                         "rebuild it or leave it out")
-                                if len(content) > 16 * 1048576 and raw and len(content) / raw > MAX_RATIO:
-                                    raise _Refused(
+                                if len(content) > 16 * 1048576 and raw and len(content) / raw > limits.MAX_RATIO:
+                                    raise Refused(
                                         f"has a stream that expands {len(content) // raw}-fold to {len(content) // 1048576} MiB (a decompression bomb)",
                                         "rebuild it or leave it out")
                                 if key == "/Contents" or obj.get("/Subtype") == "/Form" or "/PatternType" in obj:
@@ -195,17 +218,17 @@ def _inspect(data: bytes) -> dict:
                 if "/OCProperties" in root:
                     problems.add("it has optional content (layers)")
                 outline_ok = reader.outline is not None  # parse it now, under the limits
-            except _Refused:
+            except Refused:
                 raise
             except LimitReachedError as exc:
                 if "decompress" in str(exc).lower():
-                    raise _Refused(f"has a stream that expands beyond {MAX_STREAM_BYTES // 1048576} MiB when decompressed "
+                    raise Refused(f"has a stream that expands beyond {limits.MAX_STREAM_BYTES // 1048576} MiB when decompressed "
                                    "(a decompression bomb)", "rebuild it or leave it out") from exc
-                raise _Refused(f"exceeds a safety limit while reading ({exc})", "rebuild it or leave it out") from exc
+                raise Refused(f"exceeds a safety limit while reading ({exc})", "rebuild it or leave it out") from exc
             except MemoryError:
                 raise
             except Exception as exc:  # pypdf raises many kinds on broken input
-                raise _Refused(f"is damaged and cannot be repaired ({type(exc).__name__}: {str(exc)[:120]})",
+                raise Refused(f"is damaged and cannot be repaired ({type(exc).__name__}: {str(exc)[:120]})",
                                "re-export it from the program that made it") from exc
     finally:
         pypdf_log.removeHandler(handler)
@@ -225,13 +248,10 @@ def _inspect(data: bytes) -> dict:
 
 def _check_dict(obj, problems: set[str]) -> None:
     subtype = obj.get("/Subtype")
-    if obj.get("/Type") == "/Font" or subtype in _FONT_SUBTYPES:
-        if subtype in _FONT_SUBTYPES:
-            descriptor = obj.get("/FontDescriptor")
-            descriptor = descriptor.get_object() if descriptor is not None else None
-            if not descriptor or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                name = str(obj.get("/BaseFont", "?")).lstrip("/")
-                problems.add(f"font {name} is not embedded")
+    if subtype in _FONT_SUBTYPES:  # a Type0 font's descendant is reached (and checked) on its own
+        problem = pdfa.unembedded_font(obj)
+        if problem:
+            problems.add(problem)
     if subtype == "/PS" or obj.get("/Subtype2") == "/PS":
         problems.add("it contains PostScript")
     if "/OPI" in obj or ("/Ref" in obj and subtype == "/Form"):
@@ -251,30 +271,7 @@ def _check_dict(obj, problems: set[str]) -> None:
                 problems.add("it uses a non-standard blend mode")
 
 
-# As an attribute (pdfaid:part="3") or an element, which may declare its namespace (<pdfaid:part xmlns:...>3<).
-_PDFAID_PART = re.compile(rb"pdfaid:part(?:\s*=\s*[\"']|(?:\s[^<>]*)?>)\s*(\d)")
-_PDFAID_CONF = re.compile(rb"pdfaid:conformance(?:\s*=\s*[\"']|(?:\s[^<>]*)?>)\s*([A-Za-z])")
-
-
 def _pdfa_claim(reader) -> str | None:
-    """The PDF/A claim (e.g. "3A") of a document read with pypdf."""
+    """The PDF/A claim (e.g. "3A") of a document read with pypdf (inside the limits)."""
     meta = reader.trailer["/Root"].get("/Metadata")
-    return _claim_in(meta.get_object().get_data()) if meta is not None else None
-
-
-def _xmp_claim(pdf) -> str | None:
-    """The PDF/A claim of a document opened with pikepdf."""
-    import pikepdf
-
-    meta = pdf.Root.get("/Metadata")
-    return _claim_in(meta.read_bytes()) if isinstance(meta, pikepdf.Stream) else None
-
-
-def _claim_in(xmp: bytes) -> str | None:
-    part = _PDFAID_PART.search(xmp)
-    if not part:
-        return None
-    conf = _PDFAID_CONF.search(xmp)
-    return part.group(1).decode() + (conf.group(1).decode().upper() if conf else "")
-
-
+    return pdfa.claim_in(meta.get_object().get_data()) if meta is not None else None

@@ -1,7 +1,16 @@
-log = logging.getLogger("letter_pdf")
+"""Limits for reading untrusted PDFs: the numbers, and pypdf configured to honour them.
 
-# Limits for external PDFs. A legitimate enclosure (a report, a translation, a scanned letterhead) is far
-# below each of them; a file above any of them is refused with the limit named in the message.
+A legitimate enclosure (a report, a translation, a scanned letterhead) is far below each limit; a file above
+any of them is refused with the limit named in the message. Readers elsewhere read the numbers as
+attributes of this module at the time of use (``limits.MAX_PAGES``), so that a test can lower one.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 MAX_FILE_BYTES = 100 * 1024 * 1024  # on disk
 MAX_PAGES = 2000  # per file
 MAX_OBJECTS = 500_000  # indirect objects reachable from the pages
@@ -13,7 +22,10 @@ WALL_SECONDS = 60  # wall-clock time of the same
 MEMORY_BYTES = 1536 * 1024 * 1024  # address space of the same
 
 
-def _pypdf_limits():
+def pypdf_limits():
+    """A context in which pypdf refuses (``LimitReachedError``) what exceeds the limits: a declared or
+    decompressed stream over ``MAX_STREAM_BYTES``, a page tree or outline beyond reason. pypdf reads lazily:
+    every read of an untrusted document must happen inside it, not only the opening."""
     import pypdf
 
     return pypdf.apply_configuration(
@@ -30,4 +42,18 @@ def _pypdf_limits():
     )
 
 
-pypdf_limits = _pypdf_limits  # for other readers of untrusted PDFs (archive.py)
+class TooLarge(ValueError):
+    """An untrusted file over ``MAX_FILE_BYTES``: refused before any parsing."""
+
+
+@contextmanager
+def untrusted_reader(data: bytes) -> Iterator:
+    """A pypdf reader of ``data`` (an untrusted PDF), usable only inside the ``with`` block, where every read
+    is bounded by ``pypdf_limits``. A file over ``MAX_FILE_BYTES`` raises ``TooLarge``; a stream over the
+    limits raises pypdf's ``LimitReachedError`` when it is read."""
+    from pypdf import PdfReader
+
+    if len(data) > MAX_FILE_BYTES:
+        raise TooLarge(f"the file is {len(data) / 1048576:.0f} MiB; the limit is {MAX_FILE_BYTES // 1048576} MiB")
+    with pypdf_limits():
+        yield PdfReader(io.BytesIO(data), strict=False)

@@ -1,8 +1,15 @@
-# ---------------------------------------------------------------------------------------------------------
-# Outlines.
+"""Outlines (bookmarks) and page labels of the package.
 
+Each part's outline is read without its actions (titles and page indexes only) — with pypdf for an untrusted
+part, with pikepdf for the letter — and the package's outline is written anew: one bookmark per part, each
+part's own outline under it. Page labels name the covers, number the letter 1..N and enclosures A-1, B-1...
+"""
 
-def _read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, list]]:
+from __future__ import annotations
+
+from letter_pdf.pdf.tags import tree_entries
+
+def read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, list]]:
     """The outline of ``reader`` as (title, page index, children), without any actions."""
     out = []
     if depth > 20:
@@ -12,7 +19,7 @@ def _read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, li
     for item in items:
         if isinstance(item, list):
             if last is not None:
-                last[2].extend(_read_outline(reader, item, depth + 1))
+                last[2].extend(read_outline(reader, item, depth + 1))
             continue
         try:
             page = reader.get_destination_page_number(item)
@@ -24,7 +31,7 @@ def _read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, li
     return out
 
 
-def _letter_outline(pdf, page_index: dict) -> list[tuple[str, int | None, list]]:
+def letter_outline(pdf, page_index: dict) -> list[tuple[str, int | None, list]]:
     """The outline of the letter (a pikepdf document) as (title, page index, children), without any actions."""
     import pikepdf
 
@@ -44,7 +51,7 @@ def _letter_outline(pdf, page_index: dict) -> list[tuple[str, int | None, list]]
             names = pdf.Root.get("/Names")
             if isinstance(names, pikepdf.Dictionary):
                 entries: list = []
-                _tree_entries(names.get("/Dests"), "/Names", entries)
+                tree_entries(names.get("/Dests"), "/Names", entries)
                 named.update((str(k), v) for k, v in entries)
         return named
 
@@ -77,7 +84,7 @@ def _letter_outline(pdf, page_index: dict) -> list[tuple[str, int | None, list]]
     return walk(root.get("/First"), 0)
 
 
-def _write_outline(pdf, items: list[tuple[str, int, list]]) -> None:
+def write_outline(pdf, items: list[tuple[str, int, list]]) -> None:
     """Replace the outline of ``pdf`` by ``items`` (title, page index in the package, children), all open."""
     from pikepdf import Array, Dictionary, Name, String
 
@@ -108,9 +115,28 @@ def _write_outline(pdf, items: list[tuple[str, int, list]]) -> None:
     pdf.Root.Outlines = root
 
 
-def _shift_outline(items, offset: int) -> list[tuple[str, int, list]]:
+def shift_outline(items, offset: int) -> list[tuple[str, int, list]]:
     """A part's outline with its page indexes moved to where the part starts (no page: the part's first)."""
-    return [(title, offset + page if page is not None and page >= 0 else offset, _shift_outline(children, offset))
+    return [(title, offset + page if page is not None and page >= 0 else offset, shift_outline(children, offset))
             for title, page, children in items]
 
 
+
+
+def write_page_labels(pdf, *, cover_word: str, letter_offset: int, annexes: list[tuple[int, str]]) -> None:
+    """Page labels of ``pdf``: the covers (the ``letter_offset`` pages before the letter) "Cover" for one page
+    or "Cover-1", "Cover-2"...; the letter 1..N; each enclosure (first page, prefix) "A-1", "A-2"..."""
+    from pikepdf import Array, Dictionary, Name, String
+
+    ranges: list[tuple[int, Dictionary]] = []
+    if letter_offset == 1:
+        ranges.append((0, Dictionary(P=String(cover_word))))
+    elif letter_offset > 1:
+        ranges.append((0, Dictionary(S=Name.D, P=String(f"{cover_word}-"), St=1)))
+    ranges.append((letter_offset, Dictionary(S=Name.D, St=1)))
+    for first, prefix in annexes:
+        ranges.append((first, Dictionary(S=Name.D, P=String(f"{prefix}-"), St=1)))
+    nums = Array()
+    for first, label in sorted(ranges, key=lambda r: r[0]):
+        nums.extend([first, label])
+    pdf.Root.PageLabels = pdf.make_indirect(Dictionary(Nums=nums))

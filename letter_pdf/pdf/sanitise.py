@@ -1,8 +1,23 @@
+"""Sanitising an untrusted PDF: only its pages are copied, cleaned, into a small document of their own.
+
+Never its catalog (so no document JavaScript, OpenAction, embedded files or form); on each page every action,
+additional action, associated file, file attachment and multimedia annotation is dropped; a form field's
+printed look is kept as page content; links to web pages are rebuilt as plain URI links and internal links
+point at the part's own pages; what was removed is counted for the build's notes. Runs with pypdf inside
+``limits.pypdf_limits``, on a file the sandboxed preflight has already read completely.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from letter_pdf.pdf import limits
+from letter_pdf.pdf.outline import read_outline
+
 _WEB_SCHEMES = ("http://", "https://", "mailto:")
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Copying pages: trusted parts as they are, untrusted parts cleaned.
 
 # Keys never copied from an external page or anything under it: actions, additional actions, associated
 # files and embedded file streams, private application data, structure references (no tags are merged).
@@ -14,7 +29,7 @@ _ANNOT_EXCLUDED = ("/A", "/AA", "/AF", "/EF", "/FS", "/P", "/Popup", "/IRT", "/P
 
 
 @dataclass
-class _Removed:
+class Removed:
     counts: dict[str, int] = field(default_factory=dict)
     flattened: int = 0  # form fields whose printed look was kept as page content
 
@@ -33,7 +48,7 @@ class _Removed:
         return ", ".join(out)
 
 
-def _catalog_removals(reader, removed: _Removed) -> None:
+def _catalog_removals(reader, removed: Removed) -> None:
     root = reader.trailer["/Root"]
     if "/OpenAction" in root:
         removed.add("opening action")
@@ -59,7 +74,7 @@ def _action_kind(action) -> str:
         return "unknown"
 
 
-def _copy_external_page(writer, reader, page, removed: _Removed):
+def _copy_external_page(writer, reader, page, removed: Removed):
     """Append a cleaned copy of an untrusted ``page``; return the new page and its link annotations
     still to resolve (internal links are resolved once all pages of the part are in)."""
     from pypdf.generic import NameObject
@@ -205,7 +220,7 @@ def _number(n: int):
     return NumberObject(n)
 
 
-def _clean_link(annot, removed: _Removed):
+def _clean_link(annot, removed: Removed):
     """A new, plain link annotation for a web link or an internal link; ``None`` for anything else."""
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
 
@@ -251,21 +266,12 @@ def _clean_link(annot, removed: _Removed):
 
 
 
-def _insert_pages(pdf, source, position: int) -> None:
-    """Copy every page of ``source`` (another pikepdf document) into ``pdf`` from page index ``position`` on."""
-    for i, page in enumerate(source.pages):
-        if position + i < len(pdf.pages):
-            pdf.pages.insert(position + i, page)
-        else:
-            pdf.pages.append(page)
-
-
-def _clean_external(data: bytes, removed: _Removed) -> tuple[bytes, int, list]:
+def clean_external(data: bytes, removed: Removed) -> tuple[bytes, int, list]:
     """An untrusted PDF's pages, cleaned (see ``_copy_external_page``), as a small PDF of their own; its page
-    count and its outline. Internal links point at page indexes of the part (see ``_point_internal_links``)."""
+    count and its outline. Internal links point at page indexes of the part (see ``point_internal_links``)."""
     from pypdf import PdfReader, PdfWriter
 
-    with _pypdf_limits():
+    with limits.pypdf_limits():
         reader = PdfReader(io.BytesIO(data), strict=False)
         writer = PdfWriter()
         _catalog_removals(reader, removed)
@@ -277,7 +283,7 @@ def _clean_external(data: bytes, removed: _Removed) -> tuple[bytes, int, list]:
             pending += links
         _resolve_links(writer, reader, new_pages, pending, removed)
         try:
-            outline = _read_outline(reader)
+            outline = read_outline(reader)
         except Exception:  # pypdf raises on a damaged name tree it reads for the outline's destinations
             outline = []
             removed.add("an outline that could not be read")
@@ -286,7 +292,7 @@ def _clean_external(data: bytes, removed: _Removed) -> tuple[bytes, int, list]:
     return buffer.getvalue(), len(new_pages), outline
 
 
-def _point_internal_links(pdf, position: int, n: int) -> None:
+def point_internal_links(pdf, position: int, n: int) -> None:
     """Turn the internal links of the part copied at ``position`` (``n`` pages) from page indexes of the part
     into destinations on the package's pages. (Copied one by one, a page cannot point at a later page.)"""
     import pikepdf
@@ -300,7 +306,7 @@ def _point_internal_links(pdf, position: int, n: int) -> None:
                 annot.Dest = Array([pages[dest[0]], Name.Fit]) if 0 <= dest[0] < n else Array([page, Name.Fit])
 
 
-def _resolve_links(writer, reader, new_pages, pending, removed: _Removed) -> None:
+def _resolve_links(writer, reader, new_pages, pending, removed: Removed) -> None:
     """Point internal links of an external part at its own pages, by index within the part (``[i /Fit]``);
     drop those that lead elsewhere."""
     from pypdf.generic import ArrayObject, NameObject, NumberObject

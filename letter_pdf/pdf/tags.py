@@ -1,8 +1,13 @@
-# ---------------------------------------------------------------------------------------------------------
-# Structure tree grafting for our own tagged cover.
+"""Structure-tree (tag) grafting: the generated cover's tags moved into the letter's tree.
 
+Both are ours (WeasyPrint, tagged PDF/A-3a): the cover's top elements go under the letter's root element, in
+front of the letter's own content, and its parent-tree entries get new keys after the letter's. A tree of
+any other shape is left alone, and the caller drops the claims that need tags.
+"""
 
-def _tree_entries(node, key: str, out: list, depth: int = 0) -> None:
+from __future__ import annotations
+
+def tree_entries(node, key: str, out: list, depth: int = 0) -> None:
     """The (key, value) leaves of a number tree (``key`` "/Nums") or name tree ("/Names") read with pikepdf."""
     import pikepdf
 
@@ -14,10 +19,10 @@ def _tree_entries(node, key: str, out: list, depth: int = 0) -> None:
         out.extend((items[i], items[i + 1]) for i in range(0, len(items) - 1, 2))
     if depth < 20:
         for kid in node.get("/Kids", None) or ():
-            _tree_entries(kid, key, out, depth + 1)
+            tree_entries(kid, key, out, depth + 1)
 
 
-def _graft_structure(pdf, source, new_pages) -> bool:
+def graft_structure(pdf, source, new_pages) -> bool:
     """Move the structure tree of ``source`` (the generated cover, whose pages were copied into ``pdf`` as
     ``new_pages``) into the tree of ``pdf``, in front of the letter's own content. Return False (and change
     nothing) when either tree is not of the simple shape we know (one root element)."""
@@ -37,9 +42,9 @@ def _graft_structure(pdf, source, new_pages) -> bool:
         if not all(isinstance(d, Dictionary) and d.is_indirect for d in (target_doc, source_doc)):
             return False
         source_entries: list = []
-        _tree_entries(source_tree.ParentTree, "/Nums", source_entries)
+        tree_entries(source_tree.ParentTree, "/Nums", source_entries)
         target_entries: list = []
-        _tree_entries(target_tree.ParentTree, "/Nums", target_entries)
+        tree_entries(target_tree.ParentTree, "/Nums", target_entries)
         source_parents = {int(k): v for k, v in source_entries}
         target_parents = {int(k): v for k, v in target_entries}
     except (KeyError, AttributeError, TypeError, ValueError):
