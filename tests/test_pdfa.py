@@ -562,3 +562,21 @@ def test_a_claim_that_cannot_be_rewritten_is_refused_not_left_standing():
     assert pdfa.claim_in(cdata) == "3A"
     with pytest.raises(ValueError, match="could not be removed"):
         pdfa.rewrite_claim(cdata, None)
+
+
+def test_a_font_is_embedded_only_with_a_font_program():
+    """One check for the preflight of enclosures and for the signature's appearance."""
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    def font(**descriptor):
+        entries = {NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/TrueType"),
+                   NameObject("/BaseFont"): NameObject("/ABCDEF+Noto-Sans")}
+        if descriptor:
+            entries[NameObject("/FontDescriptor")] = DictionaryObject(
+                {NameObject(f"/{key}"): value for key, value in descriptor.items()})
+        return DictionaryObject(entries)
+
+    for key in ("FontFile", "FontFile2", "FontFile3"):
+        assert pdfa.unembedded_font(font(**{key: StreamObject()})) is None
+    assert pdfa.unembedded_font(font()) == "font ABCDEF+Noto-Sans is not embedded"
+    assert pdfa.unembedded_font(font(FontName=NameObject("/X"))) == "font ABCDEF+Noto-Sans is not embedded"
