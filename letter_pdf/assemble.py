@@ -1,22 +1,25 @@
 """The delivery package: cover(s), the letter and its signatory list, and enclosures merged into one PDF.
 
+This module keeps the order of the parts and the merge; the PDF knowledge it uses lives in ``letter_pdf.pdf``.
+
 The letter's own PDF (PDF/A-3a, tagged, from ``typeset``) is the base document: its catalog, structure tree,
 XMP and Info metadata, output intent and language stay as they are. The generated cover (ours, tagged too) is
 inserted before it with its structure tree grafted into the letter's, so the package stays PDF/A-3a when it
 has no external files. External PDFs (``cover_pdfs``, enclosures) are untrusted:
 
 * each one is first read completely in a child process under a memory limit, a CPU limit and a wall-clock
-  timeout, with a cap on pages, objects and decompressed bytes (``preflight``); a file that is not a PDF, is
+  timeout, with a cap on pages, objects and decompressed bytes (``pdf.inspection``, ``pdf.sandbox``), once:
+  ``check_externals`` hands the bytes and the findings on as ``ExternalPdf`` values; a file that is not a PDF, is
   truncated or damaged beyond repair, is encrypted, or exceeds a limit is refused with ``AssemblyError``;
 * only its pages are copied, never its catalog (so no document JavaScript, OpenAction, embedded files or
   form), and on each page every action, additional action, associated file, form field, file attachment and
-  multimedia annotation is dropped; links to web pages are rebuilt as plain URI links.
+  multimedia annotation is dropped; links to web pages are rebuilt as plain URI links (``pdf.sanitise``).
 
 External pages carry no tags into the package (pypdf cannot merge structure trees of foreign documents and
 we do not try), so with any external file the claim becomes PDF/A-3b — and only if every external file
 itself claims PDF/A and passes our checks (fonts embedded, no device CMYK against the letter's sRGB output
 intent, no LZW, no PostScript, no transfer functions, PDF 1.7 or older). Otherwise the PDF/A claim is
-removed from the XMP metadata, and ``notes`` says why. A PDF/UA claim is removed as soon as any untagged
+removed from the XMP metadata (``pdf.pdfa``), and ``notes`` says why. A PDF/UA claim is removed as soon as any untagged
 page is added.
 
 The merge runs in qpdf (pikepdf): the letter, by far the largest part, is opened and written once, never
