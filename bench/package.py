@@ -21,6 +21,7 @@ import test_assemble  # noqa: E402
 import test_layout  # noqa: E402
 
 from letter_pdf import assemble, fonts, letter as letter_module, render, typeset  # noqa: E402
+from letter_pdf.pdf import inspection  # noqa: E402
 from letter_pdf.model import Annex  # noqa: E402
 from letter_pdf.pipeline import creation_time  # noqa: E402
 
@@ -33,7 +34,7 @@ def main(sizes: list[int]) -> None:
         hostile = folder / "hostile.pdf"
         hostile.write_bytes(test_assemble.hostile_pdf())
         started = time.perf_counter()
-        assemble.preflight(report, report.read_bytes())
+        inspection.preflight(report, report.read_bytes())
         print(f"preflight of one 2-page PDF in a limited child process: {time.perf_counter() - started:.2f} s")
         for n in sizes:
             pdf, _rows, seconds = test_layout.build(folder, n)

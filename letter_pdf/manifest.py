@@ -14,7 +14,6 @@ used are embedded too (AFRelationship ``/Source``).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -24,6 +23,7 @@ from typing import Any
 from letter_pdf._version import __version__
 from letter_pdf.arrange import printed_sections
 from letter_pdf.model import Letter, Party, Signatory
+from letter_pdf.pdf.attachments import Attachment, read_embedded
 
 log = logging.getLogger("letter_pdf")
 
@@ -166,9 +166,7 @@ def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Ite
 
 
 def to_attachment(manifest: dict):
-    """The manifest as an ``assemble.Attachment`` (PDF/A-3 associated file, relationship ``Data``)."""
-    from letter_pdf.assemble import Attachment
-
+    """The manifest as an ``Attachment`` (PDF/A-3 associated file, relationship ``Data``)."""
     return Attachment(
         name=MANIFEST_NAME,
         data=canonical_json(manifest),
@@ -180,8 +178,6 @@ def to_attachment(manifest: dict):
 
 def source_attachments(letter: Letter):
     """The letter file and its signatory list as embedded sources (relationship ``Source``), for ``--embed-sources``."""
-    from letter_pdf.assemble import Attachment
-
     mimes = {".md": "text/markdown", ".csv": "text/csv", ".tsv": "text/tab-separated-values",
              ".yaml": "application/yaml", ".yml": "application/yaml", ".txt": "text/plain"}
     out = []
@@ -204,28 +200,11 @@ def source_attachments(letter: Letter):
     return out
 
 
-def _reader(pdf: str | Path | bytes):
-    from pypdf import PdfReader
-
-    if isinstance(pdf, (bytes, bytearray, memoryview)):
-        return PdfReader(io.BytesIO(bytes(pdf)))
-    return PdfReader(str(pdf))
-
-
 def read_attachments(pdf, names: Iterable[str] | None = None) -> dict[str, bytes]:
     """The embedded files of ``pdf`` (a path, bytes or an open ``PdfReader``) by name (the first one of a
-    name); only those in ``names`` when given (the others are not decompressed)."""
-    from pypdf import PdfReader
-
-    reader = pdf if isinstance(pdf, PdfReader) else _reader(pdf)
-    attachments = reader.attachments
-    wanted = list(attachments.keys()) if names is None else [n for n in names if n in attachments]
-    out: dict[str, bytes] = {}
-    for name in wanted:
-        contents = attachments[name]
-        if contents:
-            out[name] = contents[0]
-    return out
+    name); only those in ``names`` when given. Read under the PDF layer's limits (``attachments.read_embedded``):
+    the PDF may come from anywhere."""
+    return read_embedded(pdf, names)
 
 
 def parse_manifest(data: bytes) -> dict | None:

@@ -519,7 +519,8 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources)
     cover = _typeset_checked(letter, font_set, externals=externals) if letter.cover.enabled else None
     package = assemble.assemble(letter=letter, letter_pdf=result.pdf, cover_pdf=cover and cover.typeset.pdf,
-                                cover_pdfs=letter.cover_pdfs, annexes=letter.enclosures, attachments=attachments)
+                                cover_pdfs=letter.cover_pdfs, annexes=letter.enclosures, attachments=attachments,
+                                externals=externals)
     if options.stream is None:  # again, with what typesetting read: a stylesheet's or an SVG's image
         read = list(result.read) + (list(cover.typeset.read) if cover else [])
         output.refuse_input(target, build_inputs(letter, letter_path, options)

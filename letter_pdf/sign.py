@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from letter_pdf.errors import SigningError
+from letter_pdf.pdf import pdfa
 
 log = logging.getLogger("letter_pdf")
 
@@ -219,7 +220,7 @@ def sign(pdf: bytes, options: SignOptions, *, field_box: FieldBox | None, key: _
     (or with ``options.visible`` false) the signature is invisible.
     """
     key = key or load_key(options)
-    claim = _pdfa_claim(pdf)
+    claim = pdfa.claim_of(pdf)
     box = field_box if options.visible else None
     if options.visible and field_box is None:
         log.info("no signature block position known; the signature is invisible")
@@ -227,7 +228,7 @@ def sign(pdf: bytes, options: SignOptions, *, field_box: FieldBox | None, key: _
     notes: list[str] = []
     pdfa_kept: bool | None = None
     if claim:
-        problems = pdfa_problems(signed)
+        problems = pdfa.signature_problems(signed)
         if problems:
             log.info("the signed file would not conform to PDF/A: %s", "; ".join(problems))
             signed = _sign_once(pdf, options, key, box, drop_pdfa=True)
@@ -518,37 +519,17 @@ def _plain_cmap_factory(base):
 # --------------------------------------------------------------------------------------------- PDF/A
 
 
-_PDFAID = re.compile(rb"""pdfaid:(part|conformance)\s*=\s*["']([^"']*)["']|<pdfaid:(part|conformance)>([^<]*)</pdfaid:\3>""")
-
-
-def _pdfa_claim(pdf: bytes) -> str | None:
-    """The PDF/A claim in the document's XMP (e.g. ``3A``), or ``None``."""
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(io.BytesIO(pdf))
-        meta = reader.trailer["/Root"].get("/Metadata")
-        xmp = meta.get_object().get_data() if meta is not None else b""
-    except Exception:
-        return None
-    found = {}
-    for m in _PDFAID.finditer(xmp):
-        name = (m.group(1) or m.group(3)).decode()
-        found[name] = (m.group(2) or m.group(4) or b"").decode().strip()
-    if "part" not in found:
-        return None
-    return found["part"] + found.get("conformance", "")
-
-
 def _drop_pdfa_claim(writer) -> None:
-    """Remove the pdfaid part/conformance from the XMP, in the signature's own revision."""
+    """Remove the PDF/A claim from the XMP (``pdfa.rewrite_claim``), in the signature's own revision."""
     from pyhanko.pdf_utils import generic
 
     root = writer.root
     if "/Metadata" not in root:
         return
-    old = root["/Metadata"]
-    xmp = _PDFAID.sub(b"", old.data)
+    try:
+        xmp = pdfa.rewrite_claim(root["/Metadata"].data, None)
+    except ValueError as exc:
+        raise SigningError(f"{exc}: the signed file would make a false PDF/A claim") from exc
     new = generic.StreamObject(
         {generic.pdf_name("/Type"): generic.pdf_name("/Metadata"),
          generic.pdf_name("/Subtype"): generic.pdf_name("/XML")},
@@ -556,79 +537,3 @@ def _drop_pdfa_claim(writer) -> None:
     )
     root["/Metadata"] = writer.add_object(new)
     writer.update_root()
-
-
-def pdfa_problems(pdf: bytes) -> list[str]:
-    """What in the signature field(s) of ``pdf`` breaks PDF/A-2/3 (ISO 19005-2 6.3, 6.2.11, 6.4): missing
-    appearance, annotation flags, unembedded fonts or transparency in the appearance; and a stream whose data
-    ends with CR (6.1.7.1, as read by page-validation). Empty when none."""
-    from pypdf import PdfReader
-    from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
-
-    reader = PdfReader(io.BytesIO(pdf))
-    problems: list[str] = []
-    if b"\r\nendstream" in pdf:  # see assemble._save: a stream whose data ends with CR has an ambiguous length
-        problems.append("a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)")
-    rgb_intent = False  # DeviceRGB is allowed only with an RGB PDF/A output intent (6.2.4.3)
-    for intent in reader.trailer["/Root"].get("/OutputIntents") or ArrayObject():
-        intent = intent.get_object()
-        profile = intent.get("/DestOutputProfile")
-        if intent.get("/S") == "/GTS_PDFA1" and profile is not None and int(profile.get_object().get("/N", 0)) == 3:
-            rgb_intent = True
-    for number, page in enumerate(reader.pages, start=1):
-        for ref in page.get("/Annots") or ArrayObject():
-            annot = ref.get_object()
-            if annot.get("/Subtype") != "/Widget" or annot.get("/FT") != "/Sig":
-                continue
-            where = f"signature widget on page {number}"
-            flags = int(annot.get("/F", 0))
-            if not flags & 4 or flags & (1 | 2 | 32):
-                problems.append(f"{where}: annotation flags {flags} (Print must be set, Hidden/NoView unset)")
-            rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])]
-            zero_area = rect[0] == rect[2] or rect[1] == rect[3]
-            ap = annot.get("/AP")
-            if ap is None:
-                if not zero_area:
-                    problems.append(f"{where}: no appearance stream")
-                continue
-            ap = ap.get_object()
-            if set(ap.keys()) - {"/N"}:
-                problems.append(f"{where}: appearance has entries other than /N")
-            normal = ap.get("/N")
-            normal = normal.get_object() if normal is not None else None
-            if not isinstance(normal, StreamObject):
-                problems.append(f"{where}: the normal appearance is not a stream")
-                continue
-            problems += [f"{where}: {p}" for p in _resource_problems(normal, DictionaryObject, StreamObject)]
-            if not rgb_intent and re.search(rb"(?<![A-Za-z])(rg|RG)(?![A-Za-z])", normal.get_data()):
-                problems.append(f"{where}: DeviceRGB colour without an RGB output intent")
-    return problems
-
-
-def _resource_problems(xobject, DictionaryObject, StreamObject, depth: int = 0) -> list[str]:
-    problems: list[str] = []
-    if depth > 8:
-        return problems
-    if "/SMask" in xobject or "/Group" in xobject and xobject["/Group"].get_object().get("/S") == "/Transparency":
-        problems.append("transparency in the appearance")
-    resources = xobject.get("/Resources")
-    resources = resources.get_object() if resources is not None else DictionaryObject()
-    for font_ref in (resources.get("/Font") or DictionaryObject()).values():
-        font = font_ref.get_object()
-        descendants = [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]
-        for f in descendants:
-            fd = f.get("/FontDescriptor")
-            fd = fd.get_object() if fd is not None else DictionaryObject()
-            if not any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                problems.append(f"font {f.get('/BaseFont')} is not embedded")
-        if "/ToUnicode" not in font:
-            problems.append(f"font {font.get('/BaseFont')} has no ToUnicode map")
-    for gs_ref in (resources.get("/ExtGState") or DictionaryObject()).values():
-        gs = gs_ref.get_object()
-        if float(gs.get("/CA", 1)) < 1 or float(gs.get("/ca", 1)) < 1 or gs.get("/SMask", "/None") != "/None":
-            problems.append("transparency in the appearance")
-    for x_ref in (resources.get("/XObject") or DictionaryObject()).values():
-        x = x_ref.get_object()
-        if isinstance(x, StreamObject):
-            problems += _resource_problems(x, DictionaryObject, StreamObject, depth + 1)
-    return problems

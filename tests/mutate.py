@@ -71,9 +71,9 @@ SCOPE: tuple[Entry, ...] = (
           ("verify", "_Check.top", "_Check.chain", "_Check.stored_files", "_Check.objects", "_Check.index",
            "_Check.head"), ("tests/test_archive_verify.py",)),
     Entry("signature verify", "letter_pdf/verify.py", ("verify_pdf",), ("tests/test_verify.py",)),
-    Entry("PDF sanitising", "letter_pdf/assemble.py",
+    Entry("PDF sanitising", "letter_pdf/pdf/sanitise.py",
           ("_catalog_removals", "_action_kind", "_copy_external_page", "_flatten", "_clean_link",
-           "_clean_external", "_resolve_links"),
+           "clean_external", "_resolve_links"),
           # test_assemble.py checks them too, but builds letters (minutes per mutant)
           ("tests/test_sanitise.py",)),
     # test_duplicates.py calls names' functions on small in-memory lists (about 2 s); test_lint.py also

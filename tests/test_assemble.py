@@ -21,7 +21,9 @@ from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, N
                            TextStringObject)
 
 from letter_pdf import assemble
-from letter_pdf.assemble import Attachment, AssemblyError
+from letter_pdf.errors import AssemblyError
+from letter_pdf.pdf import limits
+from letter_pdf.pdf.attachments import Attachment
 from letter_pdf.model import Annex, Letter
 
 LETTER_HTML = """<html lang="en"><head><title>Joint letter on association</title>
@@ -356,14 +358,14 @@ def test_refused_files(files, tmp_path, content, reason):
 
 
 def test_limits_bound_pages_and_memory(files, tmp_path, monkeypatch):
-    monkeypatch.setattr(assemble, "MAX_PAGES", 1)
+    monkeypatch.setattr(limits, "MAX_PAGES", 1)
     with pytest.raises(AssemblyError, match=r"report.pdf: has 2 pages; the limit is 1"):
         build(files, annexes=[Annex("Report", files["report.pdf"])])
-    monkeypatch.setattr(assemble, "MAX_PAGES", 2000)
+    monkeypatch.setattr(limits, "MAX_PAGES", 2000)
     # A 60 MiB stream is within the size limits; with 100 MiB of address space the reader runs out.
     big = tmp_path / "big.pdf"
     big.write_bytes(bomb_pdf(60))
-    monkeypatch.setattr(assemble, "MEMORY_BYTES", 100 * 1024 * 1024)
+    monkeypatch.setattr(limits, "MEMORY_BYTES", 100 * 1024 * 1024)
     with pytest.raises(AssemblyError, match=r"big.pdf: needs more than 100 MiB of memory to read"):
         build(files, annexes=[Annex("Big", big)])
 
@@ -552,7 +554,7 @@ def merges(files, path: Path) -> bool:
 
 @pytest.mark.slow
 def test_wall_clock_limit_stops_a_slow_file_but_not_a_valid_one(files, tmp_path, monkeypatch):
-    monkeypatch.setattr(assemble, "WALL_SECONDS", 8)
+    monkeypatch.setattr(limits, "WALL_SECONDS", 8)
     assert merges(files, files["report.pdf"])  # starting the reader and reading a real enclosure fits in 8 s, even on a busy machine
     slow = tmp_path / "slow.pdf"
     slow.write_bytes(slow_pdf())  # about 24 s of computing, below the 30 s CPU limit
@@ -561,7 +563,7 @@ def test_wall_clock_limit_stops_a_slow_file_but_not_a_valid_one(files, tmp_path,
 
 @pytest.mark.slow
 def test_cpu_limit_stops_a_slow_file_but_not_a_valid_one(files, tmp_path, monkeypatch):
-    monkeypatch.setattr(assemble, "CPU_SECONDS", 2)
+    monkeypatch.setattr(limits, "CPU_SECONDS", 2)
     assert merges(files, files["report.pdf"])
     slow = tmp_path / "slow.pdf"
     slow.write_bytes(slow_pdf())
@@ -576,9 +578,9 @@ def test_size_on_disk_limit(files, tmp_path, monkeypatch):
     big = tmp_path / "big.pdf"
     big.write_bytes(_saved(pdf))
     assert 1.6 * 1048576 < big.stat().st_size < 1.7 * 1048576
-    monkeypatch.setattr(assemble, "MAX_FILE_BYTES", 2 * 1048576)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 2 * 1048576)
     assert merges(files, big)
-    monkeypatch.setattr(assemble, "MAX_FILE_BYTES", 1048576)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1048576)
     assert refusal(files, big) == ("is 2 MiB; the limit for a merged PDF is 1 MiB — reduce it (e.g. `qpdf "
                                    "--compress-streams=y` or a lower image resolution) or send it separately")
 
@@ -590,18 +592,18 @@ def test_object_count_limit(files, tmp_path, monkeypatch):
         {f"/P{i}": pdf.make_indirect(pikepdf.Dictionary(N=i)) for i in range(1500)}))
     many = tmp_path / "many.pdf"
     many.write_bytes(_saved(pdf))
-    monkeypatch.setattr(assemble, "MAX_OBJECTS", 2000)
+    monkeypatch.setattr(limits, "MAX_OBJECTS", 2000)
     assert merges(files, many)
-    monkeypatch.setattr(assemble, "MAX_OBJECTS", 1000)
+    monkeypatch.setattr(limits, "MAX_OBJECTS", 1000)
     assert refusal(files, many) == "has more than 1000 objects on its pages — rebuild it or leave it out"
 
 
 def test_total_decompressed_limit(files, tmp_path, monkeypatch):
     three = tmp_path / "three.pdf"
     three.write_bytes(bomb_pdf(15, streams=3))  # 45 MiB in all; each stream under the one-stream and ratio limits
-    monkeypatch.setattr(assemble, "MAX_DECODED_BYTES", 50 * 1048576)
+    monkeypatch.setattr(limits, "MAX_DECODED_BYTES", 50 * 1048576)
     assert merges(files, three)
-    monkeypatch.setattr(assemble, "MAX_DECODED_BYTES", 40 * 1048576)
+    monkeypatch.setattr(limits, "MAX_DECODED_BYTES", 40 * 1048576)
     assert refusal(files, three) == ("expands to more than 40 MiB when decompressed (a decompression bomb?) — "
                                      "rebuild it or leave it out")
 
@@ -611,7 +613,7 @@ def test_compression_ratio_limit(files, tmp_path, monkeypatch):
     bomb.write_bytes(bomb_pdf(20))  # one stream of 20 MiB (under the 64 MiB of one stream) from ~20 KiB
     assert re.fullmatch(r"has a stream that expands \d{4}-fold to 20 MiB \(a decompression bomb\) — rebuild it or "
                         r"leave it out", refusal(files, bomb))
-    monkeypatch.setattr(assemble, "MAX_RATIO", 100_000)
+    monkeypatch.setattr(limits, "MAX_RATIO", 100_000)
     assert merges(files, bomb)  # the ratio, and nothing else, refused it
 
 
@@ -650,4 +652,3 @@ def test_a_pdfa_claim_written_as_xmp_elements_is_recognised(files, tmp_path):
     blank.write_bytes(_saved(pdf))
     result = build(files, cover=False, annexes=[Annex("Blank", blank)])
     assert result.pdfa_level == "3B"
-    assert assemble._claim_in(b'<rdf:Description pdfaid:part="3" pdfaid:conformance="a"/>') == "3A"

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from letter_pdf import manifest as M
-from letter_pdf.assemble import Attachment
+from letter_pdf.pdf.attachments import Attachment
 from letter_pdf.letter import load_letter
 
 ROWS = [
@@ -166,3 +166,52 @@ def test_the_same_letter_built_in_another_folder_gives_the_same_manifest(built):
     assert one == two
     assert str(built[0].parent).encode() not in built[0].read_bytes()
     assert built[0].read_bytes() == built[1].read_bytes()  # no machine path anywhere: byte-identical
+
+
+def _pdf_with_compressed(name: str, data: bytes) -> bytes:
+    """A PDF embedding ``data`` Flate-compressed (pikepdf compresses streams when it saves)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, data)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_embedded_files_are_read_under_the_limits_not_unbounded(tmp_path, monkeypatch):
+    """A PDF to read may come from anywhere: an embedded stream that decompresses beyond the limit for one
+    stream is refused with that limit, not decompressed in full."""
+    from letter_pdf.errors import InputError
+    from letter_pdf.pdf import limits
+
+    bomb = _pdf_with_compressed(M.MANIFEST_NAME, b"\0" * (3 * 1048576))  # 3 MiB from about 3 KiB
+    assert len(bomb) < 20_000
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(bomb)
+    assert len(M.read_attachments(path)[M.MANIFEST_NAME]) == 3 * 1048576  # under the limit: read
+    monkeypatch.setattr(limits, "MAX_STREAM_BYTES", 1048576)
+    for source, where in ((path, str(path)), (bomb, None)):
+        with pytest.raises(InputError) as error:
+            M.read_manifest(source)
+        assert error.value.message.startswith("exceeds a safety limit while reading its embedded files (the limit "
+                                              "for one stream is 1 MiB; Limit reached while decompressing")
+        assert error.value.where == where
+        assert error.value.hint == "record or read the PDF exactly as letter-pdf wrote it"
+
+
+def test_a_pdf_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
+    from letter_pdf.errors import InputError
+    from letter_pdf.pdf import limits
+
+    data = _pdf_with({M.MANIFEST_NAME: b"{}"})
+    path = tmp_path / "large.pdf"
+    path.write_bytes(data)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", len(data) - 1)
+    with pytest.raises(InputError) as error:
+        M.read_manifest(path)
+    assert (error.value.message, error.value.where) == ("is not read: it is larger than the limit of 0 MiB", str(path))
+    with pytest.raises(InputError) as error:
+        M.read_manifest(data)
+    assert error.value.message == "is not read: the file is 0 MiB; the limit is 0 MiB"

@@ -80,10 +80,36 @@ def folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(folder):
+def built(folder, reads):
     """cover + letterhead (PDF/A) + letter + report (PDF/A, 2 pages); the claim stays (3B)."""
-    result = letter_pdf.build(folder / "letter.md", output=folder / "out.pdf")
+    from letter_pdf.pdf import inspection
+
+    read_external, run = inspection.read_external, inspection.run
+
+    def counted_read(path):
+        reads.append(("read", Path(path).name))
+        return read_external(path)
+
+    def counted_run(path, data):
+        reads.append(("preflight", Path(path).name))
+        return run(path, data)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inspection, "read_external", counted_read)
+        patch.setattr(inspection, "run", counted_run)
+        result = letter_pdf.build(folder / "letter.md", output=folder / "out.pdf")
     return result, PdfReader(folder / "out.pdf")
+
+
+@pytest.fixture(scope="module")
+def reads() -> list[tuple[str, str]]:
+    """What the build of ``built`` read of the external PDFs: ("read" | "preflight", file name), in order."""
+    return []
+
+
+def test_each_external_pdf_is_read_and_preflighted_once(built, reads):
+    assert sorted(reads) == [("preflight", "letterhead.pdf"), ("preflight", "report.pdf"),
+                             ("read", "letterhead.pdf"), ("read", "report.pdf")]
 
 
 def test_pages_and_order(built):

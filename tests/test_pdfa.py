@@ -21,6 +21,7 @@ import pytest
 
 import pki
 from letter_pdf import assemble, labels, sign
+from letter_pdf.pdf import pdfa
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "joint-letter"
 MM = 72 / 25.4
@@ -388,9 +389,9 @@ def test_distinct_subset_tags_for_distinct_font_programs(built, document):
 
 
 def test_subset_tags_come_from_the_font_program():
-    assert assemble.subset_tag(b"one") == assemble.subset_tag(b"one")
-    assert assemble.subset_tag(b"one") != assemble.subset_tag(b"two")
-    assert re.fullmatch(r"[A-Z]{6}", assemble.subset_tag(b""))
+    assert pdfa.subset_tag(b"one") == pdfa.subset_tag(b"one")
+    assert pdfa.subset_tag(b"one") != pdfa.subset_tag(b"two")
+    assert re.fullmatch(r"[A-Z]{6}", pdfa.subset_tag(b""))
 
 
 def test_stamp_tounicode_cmap_has_plain_entries():
@@ -448,7 +449,7 @@ def _ending_in_cr() -> tuple[bytes, bytes]:
 def test_no_stream_data_ends_with_a_carriage_return():
     plain, packed = _ending_in_cr()
     pdf = _pdf_with_stream(packed)
-    written = assemble._save(pdf)
+    written = pdfa.save(pdf)
     assert b"\r\nendstream" not in written
     with pikepdf.open(io.BytesIO(written)) as back:
         assert back.Root.Extra.read_bytes() == plain  # the same content, under one more filter
@@ -460,7 +461,7 @@ def test_a_carriage_return_that_stays_drops_the_pdfa_claim(monkeypatch, tmp_path
 
     from letter_pdf.model import Letter
 
-    monkeypatch.setattr(assemble, "_CR_BEFORE_ENDSTREAM", b"endstream")  # found in every file: it "stays"
+    monkeypatch.setattr(pdfa, "CR_BEFORE_ENDSTREAM", b"endstream")  # found in every file: it "stays"
     letter_pdf = weasyprint.HTML(string='<html lang="en"><title>L</title><p>Letter</p></html>').write_pdf(
         pdf_variant="pdf/a-3a")
 
@@ -477,6 +478,105 @@ def test_a_carriage_return_that_stays_drops_the_pdfa_claim(monkeypatch, tmp_path
 
 def test_signing_checks_for_stream_data_ending_with_a_carriage_return():
     sample = pki.sample_pdf()
-    assert not any("carriage return" in p for p in sign.pdfa_problems(sample))
-    assert "a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)" in sign.pdfa_problems(
+    assert not any("carriage return" in p for p in pdfa.signature_problems(sample))
+    assert "a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)" in pdfa.signature_problems(
         sample + b"%\r\nendstream\n")
+
+
+# --- the claim, read and written in one place (fast: XMP packets and small PDFs made here) -----------------
+
+_RDF = ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n{}\n</rdf:RDF></x:xmpmeta>\n'
+        '<?xpacket end="w"?>')
+_PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+_PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+# as WeasyPrint writes it: attributes (lower-case conformance here, which the claim reads as upper case)
+_ATTRIBUTES = _RDF.format(
+    f'<rdf:Description rdf:about="" xmlns:pdfaid="{_PDFAID}" xmlns:pdfuaid="{_PDFUAID}" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" pdfaid:part="3" pdfaid:conformance="a" pdfuaid:part="1"/>')
+# as pikepdf (and many tools) write it: elements that declare their namespace
+_ELEMENTS = _RDF.format(
+    f'<rdf:Description rdf:about=""><pdfaid:part xmlns:pdfaid="{_PDFAID}">2</pdfaid:part>'
+    f'<pdfaid:conformance xmlns:pdfaid="{_PDFAID}">B</pdfaid:conformance>'
+    f'<pdfuaid:part xmlns:pdfuaid="{_PDFUAID}">1</pdfuaid:part></rdf:Description>')
+_NO_CLAIM = _RDF.format('<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"/>')
+
+
+def _pdf_bytes(xmp: str | None) -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    if xmp is not None:
+        pdf.Root.Metadata = pdf.make_stream(xmp.encode("utf-8"), Type=pikepdf.Name.Metadata,
+                                            Subtype=pikepdf.Name.XML)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("xmp, claim", [(_ATTRIBUTES, "3A"), (_ELEMENTS, "2B"), (_NO_CLAIM, None), (None, None)])
+def test_the_pdfa_claim_is_read_as_attributes_or_elements(xmp, claim):
+    data = _pdf_bytes(xmp)
+    assert pdfa.claim_of(data) == claim
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert pdfa.claim(pdf) == claim
+    if xmp is not None:
+        assert pdfa.claim_in(xmp.encode("utf-8")) == claim
+
+
+def test_a_claim_as_pikepdf_writes_it_is_read():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "U"
+    assert pdfa.claim(pdf) == "2U"
+
+
+def test_an_unreadable_pdf_or_xmp_makes_no_claim():
+    assert pdfa.claim_of(b"%PDF-1.7\nnot a PDF at all\n%%EOF\n") is None
+    assert pdfa.claim_in(b'pdfaid:part="3" pdfaid:conformance="A" but no XML around it') is None
+
+
+@pytest.mark.parametrize("xmp", [_ATTRIBUTES, _ELEMENTS], ids=["attributes", "elements"])
+def test_the_claim_is_rewritten_or_dropped_in_either_form(xmp):
+    data = xmp.encode("utf-8")
+    lowered = pdfa.rewrite_claim(data, "3B", drop_ua=True)
+    assert pdfa.claim_in(lowered) == "3B"
+    assert b"pdfuaid:part" not in lowered  # no PDF/UA claim once an untagged page is in
+    assert b"dc=" in lowered or b"<rdf:Description" in lowered  # the rest stays
+    dropped = pdfa.rewrite_claim(data, None)
+    assert pdfa.claim_in(dropped) is None
+    assert b"pdfaid:" not in dropped.replace(f'xmlns:pdfaid="{_PDFAID}"'.encode(), b"")
+    assert b"pdfuaid:part" in dropped  # not asked to drop it
+
+
+def test_a_claim_that_stays_the_same_leaves_the_xmp_byte_for_byte():
+    data = _ATTRIBUTES.encode("utf-8")
+    assert pdfa.rewrite_claim(data, "3A") == data.replace(b'conformance="a"', b'conformance="A"')
+
+
+def test_a_claim_that_cannot_be_rewritten_is_refused_not_left_standing():
+    cdata = _RDF.format(f'<rdf:Description rdf:about=""><pdfaid:part xmlns:pdfaid="{_PDFAID}"><![CDATA[3]]>'
+                        f'</pdfaid:part><pdfaid:conformance xmlns:pdfaid="{_PDFAID}">A</pdfaid:conformance>'
+                        '</rdf:Description>').encode("utf-8")
+    assert pdfa.claim_in(cdata) == "3A"
+    with pytest.raises(ValueError, match="could not be removed"):
+        pdfa.rewrite_claim(cdata, None)
+
+
+def test_a_font_is_embedded_only_with_a_font_program():
+    """One check for the preflight of enclosures and for the signature's appearance."""
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    def font(**descriptor):
+        entries = {NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/TrueType"),
+                   NameObject("/BaseFont"): NameObject("/ABCDEF+Noto-Sans")}
+        if descriptor:
+            entries[NameObject("/FontDescriptor")] = DictionaryObject(
+                {NameObject(f"/{key}"): value for key, value in descriptor.items()})
+        return DictionaryObject(entries)
+
+    for key in ("FontFile", "FontFile2", "FontFile3"):
+        assert pdfa.unembedded_font(font(**{key: StreamObject()})) is None
+    assert pdfa.unembedded_font(font()) == "font ABCDEF+Noto-Sans is not embedded"
+    assert pdfa.unembedded_font(font(FontName=NameObject("/X"))) == "font ABCDEF+Noto-Sans is not embedded"

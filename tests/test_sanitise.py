@@ -1,4 +1,4 @@
-"""Fast tests of the sanitising of untrusted PDFs (assemble._clean_external and the functions it calls), on
+"""Fast tests of the sanitising of untrusted PDFs (pdf.sanitise.clean_external and the functions it calls), on
 small hostile PDFs built here with pikepdf: no WeasyPrint, no letter build. Each test asserts what is
 removed, what is kept and exactly what is reported."""
 
@@ -10,8 +10,8 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name, String
 
-from letter_pdf import assemble
-from letter_pdf.assemble import _Removed
+from letter_pdf.pdf import sanitise
+from letter_pdf.pdf.sanitise import Removed
 
 # pikepdf warns when saving widgets that no /AcroForm reaches: these test files are meant to be odd
 pytestmark = pytest.mark.filterwarnings("ignore:This document has:UserWarning")
@@ -38,8 +38,8 @@ def _annots(pdf, page: int, *annots: Dictionary) -> None:
 
 
 def _clean(data: bytes):
-    removed = _Removed()
-    out, n, outline = assemble._clean_external(data, removed)
+    removed = Removed()
+    out, n, outline = sanitise.clean_external(data, removed)
     return pikepdf.open(io.BytesIO(out)), n, outline, removed
 
 
@@ -111,8 +111,8 @@ def test_catalog_removals_reads_an_indirect_names_and_form_dictionary():
         pdf.Root.Names = pdf.make_indirect(Dictionary(JavaScript=Dictionary(Names=Array([]))))
         pdf.Root.AcroForm = pdf.make_indirect(Dictionary(XFA=Array([])))
 
-    removed = _Removed()
-    assemble._catalog_removals(PdfReader(io.BytesIO(_pdf(build))), removed)
+    removed = Removed()
+    sanitise._catalog_removals(PdfReader(io.BytesIO(_pdf(build))), removed)
     assert removed.counts == {"document JavaScript": 1, "form with XFA": 1}
 
 
@@ -122,9 +122,9 @@ def test_catalog_removals_reads_an_indirect_names_and_form_dictionary():
 def test_action_kind():
     from pypdf.generic import DictionaryObject, NameObject
 
-    assert assemble._action_kind(DictionaryObject({NameObject("/S"): NameObject("/Launch")})) == "Launch"
-    assert assemble._action_kind(DictionaryObject()) == "unknown"
-    assert assemble._action_kind(None) == "unknown"  # not an object at all
+    assert sanitise._action_kind(DictionaryObject({NameObject("/S"): NameObject("/Launch")})) == "Launch"
+    assert sanitise._action_kind(DictionaryObject()) == "unknown"
+    assert sanitise._action_kind(None) == "unknown"  # not an object at all
 
 
 # --- pages and their annotations -----------------------------------------------------------------------
@@ -240,7 +240,7 @@ def _flat(annot_builder, resources=None):
     new = writer.add_page(reader.pages[0], excluded_keys=("/Annots",))
     annot = reader.pages[0]["/Annots"][0].get_object()
     flattened: list = []
-    ok = assemble._flatten(writer, new, annot, flattened)
+    ok = sanitise._flatten(writer, new, annot, flattened)
     return ok, flattened, new
 
 
@@ -315,7 +315,7 @@ def test_flatten_on_a_page_without_resources():
     new = writer.add_page(reader.pages[0], excluded_keys=("/Annots", "/Resources"))
     assert "/Resources" not in new
     flattened: list = []
-    assert assemble._flatten(writer, new, reader.pages[0]["/Annots"][0].get_object(), flattened)
+    assert sanitise._flatten(writer, new, reader.pages[0]["/Annots"][0].get_object(), flattened)
     assert list(new["/Resources"]["/XObject"].keys()) == [NameObject("/LetterPdfField1")]
 
 
@@ -487,14 +487,14 @@ def test_resolve_links_removes_the_right_annotation():
 
     reader = PdfReader(io.BytesIO(_pdf(build)))
     writer = PdfWriter()
-    removed = _Removed()
+    removed = Removed()
     pages, pending = [], []
     for page in reader.pages:
-        new, links = assemble._copy_external_page(writer, reader, page, removed)
+        new, links = sanitise._copy_external_page(writer, reader, page, removed)
         pages.append(new)
         pending += links
     assert len(pending) == 2
-    assemble._resolve_links(writer, reader, pages, pending, removed)
+    sanitise._resolve_links(writer, reader, pages, pending, removed)
     annots = pages[0]["/Annots"]
     assert len(annots) == 1 and annots[0].get_object()["/Dest"] == [1, "/Fit"]
     assert removed.counts == {"links to other documents": 1}
@@ -516,7 +516,7 @@ def test_pages_are_copied_in_order():
 def test_action_kinds_starting_with_x_keep_their_name():
     from pypdf.generic import DictionaryObject, NameObject
 
-    assert assemble._action_kind(DictionaryObject({NameObject("/S"): NameObject("/XHTML")})) == "XHTML"
+    assert sanitise._action_kind(DictionaryObject({NameObject("/S"): NameObject("/XHTML")})) == "XHTML"
     _, _, _, removed = _clean(_link_pdf(_link(A=Dictionary(S=Name("/XLaunch")))))
     assert removed.counts == {"XLaunch actions": 1}
 

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 import pki
 from letter_pdf import sign
+from letter_pdf.pdf import pdfa
 from letter_pdf.cli import main
 from letter_pdf.errors import SigningError
 
@@ -92,7 +93,7 @@ def test_visible_field_sits_on_the_signature_block(signed):
 
 
 def test_pdfa_claim_is_kept_and_the_widget_conforms(signed, unsigned):
-    assert sign.pdfa_problems(signed.pdf) == []
+    assert pdfa.signature_problems(signed.pdf) == []
     assert signed.pdfa_kept is True
     with pikepdf.open(io.BytesIO(signed.pdf)) as pdf, pikepdf.open(io.BytesIO(unsigned)) as before:
         assert pdf.open_metadata().pdfa_status == "3A"
@@ -115,7 +116,7 @@ def test_a_non_conforming_appearance_drops_the_pdfa_claim(world, unsigned, monke
     result = sign.sign(unsigned, options(world), field_box=pki.SAMPLE_BOX)
     assert result.pdfa_kept is False
     assert any("PDF/A-3A claim removed" in n and "not embedded" in n for n in result.notes), result.notes
-    assert any("not embedded" in p for p in sign.pdfa_problems(result.pdf))
+    assert any("not embedded" in p for p in pdfa.signature_problems(result.pdf))
     with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
         assert pdf.open_metadata().pdfa_status == ""
     _, status = validate(result.pdf, world)  # the claim is dropped in the signed revision itself
@@ -145,7 +146,7 @@ def test_stamp_and_alternate_text_in_the_letters_language(world, unsigned):
         assert str(element.Alt) == "Электронная подпись: Maria Ковальчук, Test Coalition"
     assert spans[0].startswith("Подписано электронной подписью: Maria Ковальчук, Test Coalition, 20")
     assert spans[0].endswith(" UTC (100%)")
-    assert sign.pdfa_problems(result.pdf) == []
+    assert pdfa.signature_problems(result.pdf) == []
 
 
 def test_invisible_signature(world, unsigned):
@@ -384,7 +385,7 @@ def test_built_letter_keeps_a_true_pdfa_claim(built):
     with pikepdf.open(result.output) as pdf:
         claim = pdf.open_metadata().pdfa_status
     assert claim.startswith("3")
-    assert sign.pdfa_problems(result.output.read_bytes()) == []
+    assert pdfa.signature_problems(result.output.read_bytes()) == []
     assert not any("PDF/A" in n and "removed" in n for n in result.notes)
     with pikepdf.open(result.output) as pdf:
         assert pdf.check_pdf_syntax() == []  # qpdf finds nothing wrong with the signed file's structure
