@@ -72,9 +72,7 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from letter_pdf.assemble import (
-        pypdf_limits,  # the same bounds as for any other untrusted PDF
-    )
+    from letter_pdf.pdf.limits import pypdf_limits  # the same bounds as for any other untrusted PDF
 
     path = Path(path)
     try:

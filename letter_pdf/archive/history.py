@@ -4,7 +4,6 @@ signatories, matched by the same comparison as ``signatories diff`` (``letter_pd
 from __future__ import annotations
 
 import difflib
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,11 +57,11 @@ def text_of(record: Record, read_object: Callable[[str], bytes]) -> tuple[str | 
     body = record.letter_content.get("body")
     if isinstance(body, str):
         return body, None
-    from pypdf import PdfReader
+    from letter_pdf.pdf.limits import untrusted_reader
 
-    try:
-        reader = PdfReader(io.BytesIO(read_object(record.pdf.object)))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    try:  # a stored PDF came from outside (archive record FILE): read it within the limits of any untrusted PDF
+        with untrusted_reader(read_object(record.pdf.object)) as reader:
+            text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except Exception as exc:  # noqa: BLE001 - a PDF we cannot read gives no text, not a crash
         return None, f"record {record.number}: the PDF's text cannot be read ({detail(exc)})"
     return text, f"record {record.number} has no manifest: its text is the text extracted from the PDF"
