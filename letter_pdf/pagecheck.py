@@ -556,8 +556,8 @@ def _raise(errors: list[LetterPdfError]) -> None:
         raise errors[0] if len(errors) == 1 else Problems(errors)
 
 
-def _loop(judge: Callable[[Layout, Fit], _Verdict], render: Callable[[Fit], str],
-          typeset: Callable[[str, Callable], Any], *, write: bool, part: str, letter: Letter) -> tuple[Any, Fit]:
+def _loop(judge: Callable[[Layout, Fit], _Verdict], typeset: Callable[[Fit, Callable], Any], *, write: bool,
+          part: str, letter: Letter) -> tuple[Any, Fit]:
     fit = Fit()
     for _ in range(MAX_LAYOUTS):
         verdict: list[_Verdict] = []
@@ -572,7 +572,7 @@ def _loop(judge: Callable[[Layout, Fit], _Verdict], render: Callable[[Fit], str]
                 raise _Measured()
 
         try:
-            return typeset(render(fit), inspect), fit
+            return typeset(fit, inspect), fit
         except _Refit:
             fit = verdict[-1].fit
         except _Measured:
@@ -581,10 +581,10 @@ def _loop(judge: Callable[[Layout, Fit], _Verdict], render: Callable[[Fit], str]
                       hint="please report this as a bug in letter-pdf")
 
 
-def fit_letter(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[str, Callable], Any], *,
-               write: bool = True) -> Fitted:
-    """Typeset the letter with ``render(fit) -> html`` and ``typeset(html, inspect) -> Typeset``, fitting the
-    window and the page breaks; raise ``LayoutError`` (or ``Problems``) for what cannot be fitted."""
+def fit_letter(letter: Letter, typeset: Callable[[Fit, Callable], Any], *, write: bool = True) -> Fitted:
+    """Typeset the letter with ``typeset(fit, inspect) -> Typeset`` (rendered with the adjustments ``fit``,
+    the laid-out pages handed to ``inspect`` before the PDF is written), fitting the window and the page
+    breaks; raise ``LayoutError`` (or ``Problems``) for what cannot be fitted."""
     recipient, return_line = _Recipient(), _Return()
 
     def judge(layout: Layout, fit: Fit) -> _Verdict:
@@ -598,7 +598,7 @@ def fit_letter(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[
             _check_overlaps_and_margins(letter, layout, verdict, "the letter")
         return verdict
 
-    result, fit = _loop(judge, render, typeset, write=write, part="letter", letter=letter)
+    result, fit = _loop(judge, typeset, write=write, part="letter", letter=letter)
     notes = []
     if recipient.step:
         size, _leading = RECIPIENT_STEPS[recipient.step]
@@ -610,8 +610,7 @@ def fit_letter(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[
     return Fitted(result, fit, tuple(notes))
 
 
-def fit_cover(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[str, Callable], Any], *,
-              write: bool = True) -> Fitted:
+def fit_cover(letter: Letter, typeset: Callable[[Fit, Callable], Any], *, write: bool = True) -> Fitted:
     """Typeset the cover page as ``fit_letter`` does the letter, keeping it to one page."""
     cover = _Cover()
 
@@ -622,7 +621,7 @@ def fit_cover(letter: Letter, render: Callable[[Fit], str], typeset: Callable[[s
             _check_overlaps_and_margins(letter, layout, verdict, "the cover page")
         return verdict
 
-    result, fit = _loop(judge, render, typeset, write=write, part="cover page", letter=letter)
+    result, fit = _loop(judge, typeset, write=write, part="cover page", letter=letter)
     notes = ()
     if cover.step:
         notes = ("the cover page is set with tighter spacing" + (" and smaller type" if _cover_steps(letter)[cover.step][2] != 1

@@ -738,13 +738,13 @@ def _foreign_fonts(document, font_set: FontSet) -> list[str]:
 
 
 def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetime, inspect=None,
-            rerender=None) -> Typeset:
+            fit=None, printed=None) -> Typeset:
     """Typeset ``html`` (from ``render.py``) into PDF/A-3a bytes with ``font_set``'s fonts only.
 
     ``inspect``, when given, is called with the laid-out WeasyPrint document before the PDF is written
-    (the page check, ``pagecheck.py``); whatever it raises stops typesetting. ``rerender``, when given,
-    renders the same letter again with a planned signatory list (``columns.context``): the caller's
-    rendering, page-check adjustments included; by default ``render.render_letter`` without them.
+    (the page check, ``pagecheck.py``); whatever it raises stops typesetting. ``fit`` (a ``render.Fit``)
+    and ``printed`` (``arrange.printed_list``) are what ``html`` was rendered with: the letter is rendered
+    again with them and a planned signatory list (``columns.context``), so the page check's adjustments stay.
 
     Raises ``ResourceError`` for a refused, missing or unreadable resource, ``FontCoverageError`` for a
     character no font covers, ``TypesettingError`` for anything else WeasyPrint reports as an error.
@@ -764,7 +764,7 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
 
             # the signatory list is laid out in columns here (measured, planned, typeset, checked)
             document = columns.typeset_document(html, letter=letter, font_set=font_set, render_html=render_html,
-                                                rerender=rerender)
+                                                fit=fit, printed=printed)
             _raise(_problems_from_log(records, letter))
             if inspect is not None:
                 inspect(document)

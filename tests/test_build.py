@@ -619,7 +619,8 @@ def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, 
 def test_the_files_typesetting_read_are_recorded(indirect_letter, tmp_path):
     from letter_pdf import pipeline, typeset
 
-    letter, font_set = pipeline.prepare(indirect_letter)
+    prepared = pipeline.prepare(indirect_letter)
+    letter, font_set = prepared.letter, prepared.font_set
     html = pipeline.render.render_letter(letter, paper=letter.paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=pipeline.creation_time(letter))
     folder = Path("letters").resolve()
