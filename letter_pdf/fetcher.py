@@ -25,12 +25,10 @@ MAX_DATA_URL = 5 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 
 
-# --- the URL fetcher ----------------------------------------------------------------------------
-
-
-def _weasyprint():
+def import_weasyprint():
+    """WeasyPrint and its ``urls`` module, imported when first needed (half a second)."""
     # WeasyPrint warns at import when libharfbuzz-subset is missing that a future version will need it.
-    # We subset with fontTools on purpose (see _fonttools_only_subsetting), so the notice is silenced
+    # We subset with fontTools on purpose (see typeset._fonttools_only_subsetting), so the notice is silenced
     # here, once, and only that one.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning)
@@ -43,7 +41,7 @@ def _weasyprint():
 @functools.cache
 def refused_error() -> type:
     """The exception our fetcher raises: a ``FatalURLFetchingError``, so WeasyPrint stops rendering."""
-    _, urls = _weasyprint()
+    _, urls = import_weasyprint()
 
     class Refused(urls.FatalURLFetchingError):
         """A resource that must not or cannot be loaded."""
@@ -55,7 +53,8 @@ def refused_error() -> type:
     return Refused
 
 
-def _short(url: str) -> str:
+def short_url(url: str) -> str:
+    """``url`` cut to 80 characters for a message (a ``data:`` URL may be megabytes long)."""
     return url if len(url) <= 80 else url[:77] + "..."
 
 
@@ -250,7 +249,7 @@ _SMALLER_HINT = "save the image at a lower resolution (for a logo or signature, 
 
 def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Path, ...] = ()):
     """A WeasyPrint ``URLFetcher`` that reads only inside ``folder`` and ``roots`` (or exactly ``files``)."""
-    _, urls = _weasyprint()
+    _, urls = import_weasyprint()
     Refused = refused_error()
     folder_real = Path(os.path.realpath(folder))
     allowed_roots = tuple(dict.fromkeys([folder_real, *(Path(os.path.realpath(r)) for r in roots)]))
@@ -287,13 +286,13 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
                 return self._data(url)
             if scheme != "file":
                 raise Refused(
-                    _short(url),
+                    short_url(url),
                     f"'{scheme or url}' resources are not allowed (no network access)",
                     outside_hint,
                 )
             parts = urlsplit(url)
             if parts.netloc not in ("", "localhost"):
-                raise Refused(_short(url), "files on other hosts are not allowed", outside_hint)
+                raise Refused(short_url(url), "files on other hosts are not allowed", outside_hint)
             path = Path(url2pathname(unquote(parts.path)))
             real = Path(os.path.realpath(path))
             inside = real in allowed_files or any(real == r or r in real.parents for r in allowed_roots)
@@ -325,19 +324,21 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
             head = url[5:].split(",", 1)[0]
             media_type = (head.split(";", 1)[0] or "text/plain").strip().lower()
             if media_type not in DATA_MEDIA_TYPES:
-                raise Refused(_short(url), f"'data:' resources of type '{media_type}' are not allowed", outside_hint)
+                raise Refused(short_url(url), f"'data:' resources of type '{media_type}' are not allowed", outside_hint)
             if len(url) > MAX_DATA_URL:
-                raise Refused(_short(url), "the 'data:' image is too large", outside_hint)
+                raise Refused(short_url(url), "the 'data:' image is too large", outside_hint)
             response = super().fetch(url)
             data = response.read()
             if too_large := image_too_large(data):
-                raise Refused(_short(url), f"refused to load the 'data:' image: {too_large}", _SMALLER_HINT)
+                raise Refused(short_url(url), f"refused to load the 'data:' image: {too_large}", _SMALLER_HINT)
             if svg_refused := svg_refusal(data):
-                raise Refused(_short(url), f"refused to load the 'data:' image: {svg_refused}", _SVG_HINT)
+                raise Refused(short_url(url), f"refused to load the 'data:' image: {svg_refused}", _SVG_HINT)
             return urls.URLFetcherResponse(url, data, response.headers)
 
     return RestrictedURLFetcher()
 
 
-__all__ = ["MAX_IMAGE_PIXELS", "MAX_SVG_ELEMENTS", "MAX_SVG_POINTS", "image_too_large", "make_fetcher", "refused_error",
-           "svg_refusal"]
+__all__ = [
+    "MAX_IMAGE_PIXELS", "MAX_SVG_ELEMENTS", "MAX_SVG_POINTS", "image_too_large", "import_weasyprint", "make_fetcher",
+    "refused_error", "short_url", "svg_refusal",
+]

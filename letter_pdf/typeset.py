@@ -35,7 +35,7 @@ from letter_pdf.errors import (
     ResourceError,
     TypesettingError,
 )
-from letter_pdf.fetcher import _short, _weasyprint, make_fetcher, refused_error
+from letter_pdf.fetcher import import_weasyprint, make_fetcher, refused_error, short_url
 from letter_pdf.fonts import FontSet, char_sources, describe_char
 from letter_pdf.model import Letter
 
@@ -233,7 +233,7 @@ def _shown_url(url: str, letter: Letter | None) -> str:
     """A ``file:`` URL as a path relative to the letter's folder (else as it is)."""
     parts = urlsplit(url)
     if parts.scheme != "file":
-        return _short(url)
+        return short_url(url)
     path = Path(url2pathname(unquote(parts.path)))
     if letter is not None:
         with contextlib.suppress(ValueError):
@@ -426,7 +426,7 @@ def typeset(html: str, *, letter: Letter, font_set: FontSet, created: dt.datetim
     Raises ``ResourceError`` for a refused, missing or unreadable resource, ``FontCoverageError`` for a
     character no font covers, ``TypesettingError`` for anything else WeasyPrint reports as an error.
     """
-    weasyprint, urls = _weasyprint()
+    weasyprint, urls = import_weasyprint()
     Refused = refused_error()
     fetcher = make_fetcher(letter.folder, roots=assets.asset_roots(), files=font_set.paths)
     font_config = font_configuration(font_set)

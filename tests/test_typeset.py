@@ -857,7 +857,7 @@ class _NoHarfBuzzSubset:
 
 
 def test_fonts_are_subset_with_fonttools_whether_or_not_harfbuzz_subset_is_installed(tmp_path, monkeypatch):
-    fetcher._weasyprint()  # imported the way typesetting imports it (without WeasyPrint's notice)
+    fetcher.import_weasyprint()  # imported the way typesetting imports it (without WeasyPrint's notice)
     from weasyprint.pdf import fonts as pdf_fonts
 
     letter = make_letter(tmp_path)
@@ -878,7 +878,7 @@ def test_importing_weasyprint_through_typeset_shows_no_harfbuzz_subset_notice():
     import subprocess
     import sys
 
-    code = "from letter_pdf import typeset; typeset._weasyprint(); print('ok')"
+    code = "from letter_pdf import fetcher; fetcher.import_weasyprint(); print('ok')"
     env = {**os.environ, "PYTHONPATH": str(Path(ts.__file__).parents[1]), "PYTHONWARNINGS": "error::DeprecationWarning"}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert (run.returncode, run.stdout, run.stderr) == (0, "ok\n", "")
