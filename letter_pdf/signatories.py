@@ -22,7 +22,7 @@ import yaml
 
 from letter_pdf import countries
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
-from letter_pdf.letter import BoundedLoader, YamlLimitError
+from letter_pdf.frontmatter import BoundedLoader, YamlLimitError
 from letter_pdf.model import Signatory
 from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
 from letter_pdf.text import visible
