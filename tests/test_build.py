@@ -834,3 +834,14 @@ def test_the_letter_the_cover_and_the_manifest_state_the_same_counts(counted_bui
                                                          "Nobody Country", "Ann Person", "Bob Person"]
     assert [(s["heading"], s["count"]) for s in found["sections"]] == [
         ("France", 1), ("United Kingdom", 2), ("Other", 1), ("Individuals", 2)]
+
+
+def test_check_arranges_the_printed_list_once(tmp_path, monkeypatch):
+    from letter_pdf import arrange
+
+    letter = write_letter(tmp_path, rows=COUNTED_ROWS, front={"order": "alphabetical", "group_by": "kind"})
+    calls = []
+    original = arrange.arrange
+    monkeypatch.setattr(arrange, "arrange", lambda *a, **k: calls.append(a) or original(*a, **k))
+    assert letter_pdf.check(letter) == []
+    assert len(calls) == 1  # the rendering, the typesetting's columns and the cover share it
