@@ -53,6 +53,19 @@ def check_target(path: str | Path, *, shown: str | None = None) -> None:
     if path.is_dir():
         raise OutputError("the output is a folder", where=shown or str(path),
                           hint=f"name a file, e.g. -o {path / 'letter.pdf'}")
+    _refuse_special(path, shown or str(path))
+
+
+def _refuse_special(path: Path, shown: str) -> None:
+    """A device, pipe or socket is never replaced by the renamed file (``-o /dev/null`` would delete the
+    device and leave a regular file in its place)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise OutputError("the output is not a regular file (a device, pipe or socket): it would be replaced",
+                          where=shown, hint="name a file with -o, or write to standard output with -o -")
 
 
 def default_mode() -> int:
@@ -75,6 +88,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     folder = path.parent  # "." for a bare file name: a Path's parent is never empty
     if not folder.is_dir():
         raise OutputError("the output folder does not exist", where=folder, hint="create it or choose another -o")
+    _refuse_special(path, str(path))
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:

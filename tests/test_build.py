@@ -845,3 +845,20 @@ def test_check_arranges_the_printed_list_once(tmp_path, monkeypatch):
     monkeypatch.setattr(arrange, "arrange", lambda *a, **k: calls.append(a) or original(*a, **k))
     assert letter_pdf.check(letter) == []
     assert len(calls) == 1  # the rendering, the typesetting's columns and the cover share it
+
+
+def test_a_pipe_as_the_output_is_refused_before_any_work_and_kept(full_letter, monkeypatch, tmp_path):
+    """Renaming the PDF over a device or a pipe would delete it and leave a regular file in its place."""
+    from letter_pdf import output, typeset
+
+    monkeypatch.setattr(typeset, "typeset", lambda *a, **k: pytest.fail("typesetting started"))
+    fifo = Path("letters/out.pdf")
+    os.mkfifo(fifo)
+    code, out, err = run_cli("build", str(full_letter), "-o", str(fifo))
+    assert (code, out) == (1, "")
+    assert err == ("error: letters/out.pdf: the output is not a regular file (a device, pipe or socket): it would "
+                   "be replaced — name a file with -o, or write to standard output with -o -\n")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    with pytest.raises(letter_pdf.errors.OutputError, match="not a regular file"):  # and at the write itself
+        output.write_atomic(fifo, b"%PDF")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
