@@ -51,8 +51,10 @@ def write_html(letter_path: Path, html_path: Path) -> None:
     """The HTML the pipeline typesets, for the WeasyPrint-only measurement."""
     from letter_pdf import pipeline, render
 
-    letter, font_set = pipeline.prepare(letter_path)
-    html_path.write_text(render.render_letter(letter, paper=letter.paper, font_set=font_set), encoding="utf-8")
+    prepared = pipeline.prepare(letter_path)
+    letter, font_set = prepared.letter, prepared.font_set
+    html_path.write_text(render.render_letter(letter, paper=letter.paper, font_set=font_set, printed=prepared.printed),
+                         encoding="utf-8")
     # typeset.py also passes the font set's @font-face rules as a stylesheet: do the same
     html_path.with_suffix(".css").write_text(font_set.css(), encoding="utf-8")
 

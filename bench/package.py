@@ -40,8 +40,8 @@ def main(sizes: list[int]) -> None:
             pdf, _rows, seconds = test_layout.build(folder, n)
             letter = letter_module.load_letter(folder / f"n{n}" / "letter.md")
             font_set = fonts.FontSet.for_letter(letter)
-            cover = typeset.typeset(render.render_cover(letter, paper="a4", font_set=font_set), letter=letter,
-                                    font_set=font_set, created=creation_time(letter)).pdf
+            html = render.render_cover(letter, paper="a4", font_set=font_set, enclosures=[])  # no enclosures
+            cover = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter)).pdf
             started = time.perf_counter()
             alone = assemble.assemble(letter=letter, letter_pdf=pdf, cover_pdf=cover, cover_pdfs=(), annexes=())
             t_cover = time.perf_counter() - started

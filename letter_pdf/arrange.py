@@ -217,20 +217,25 @@ def arrange(signatories, *, order: str = "as-given", group_by: str = "none", lan
     return tuple([_section(None, _ordered(organisations, order, lang))] + people)
 
 
-@functools.lru_cache(maxsize=4)
-def _arranged(signatories: tuple[Signatory, ...], order: str, group_by: str, lang: str) -> tuple[Section, ...]:
-    return arrange(signatories, order=order, group_by=group_by, lang=lang)
+@dataclass(frozen=True)
+class Printed:
+    """The signatory list as a letter prints it: its sections in order and the counts of what they hold.
 
-
-def printed_sections(letter) -> tuple[Section, ...]:
-    """A letter's signatory list as it prints it (its ``order``, ``group_by`` and ``lang``).
-
-    The letter, its cover and its manifest all ask for it: it is computed once per list (sorting 10,000
-    names alphabetically takes about a second).
+    Built once per build (``printed_list``) and handed to the letter, its cover and its manifest, so the
+    three print the same list and the same numbers (sorting 10,000 names alphabetically takes a second).
     """
-    return _arranged(tuple(letter.signatories), letter.order, letter.group_by, letter.lang)
+
+    sections: tuple[Section, ...]
+    counts: counts_module.Counts
+
+    @property
+    def signatories(self) -> tuple[Signatory, ...]:
+        """The signatories in the order the letter prints them."""
+        return tuple(entry for section in self.sections for entry in section.entries)
 
 
-def printed_signatories(letter) -> tuple[Signatory, ...]:
-    """The signatories in the order the letter prints them."""
-    return tuple(entry for section in printed_sections(letter) for entry in section.entries)
+def printed_list(letter) -> Printed:
+    """A letter's signatory list as it prints it (its ``order``, ``group_by`` and ``lang``) with its counts."""
+    sections = arrange(letter.signatories, order=letter.order, group_by=letter.group_by, lang=letter.lang)
+    return Printed(sections=sections,
+                   counts=counts_module.Counts.of(entry for section in sections for entry in section.entries))

@@ -568,31 +568,32 @@ def check(seen: _Seen, layout: Plan, count: int) -> str | None:
 _UNPLANNED_MARK = re.compile(r'data-list="unplanned" data-list-paper="([a-z0-9-]+)"')
 
 
-def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str], object],
-                     rerender: Callable[[dict], str] | None = None):
+def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str], object], fit=None,
+                     printed=None):
     """Typeset a letter's HTML (from ``render.render_letter``) with ``render_html``; when its signatory
-    list is still one flowing column, lay it out in columns (``arrange``) instead. ``rerender`` renders the
-    letter again with a planned list (default: ``render.render_letter`` with no page-check adjustments)."""
+    list is still one flowing column, lay it out in columns (``arrange``) instead, rendering the letter again
+    with the planned list, the page check's adjustments ``fit`` (a ``render.Fit``) and the printed list
+    ``printed`` (``arrange.printed_list``, computed here when not given) that the HTML was rendered with."""
     found = _UNPLANNED_MARK.search(html)
     if found is None or not letter.signatories:
         return render_html(html)
     from letter_pdf import render
-    from letter_pdf.arrange import printed_signatories
+    from letter_pdf.arrange import printed_list
 
     paper = found.group(1)
-    printed = printed_signatories(letter)
+    printed = printed if printed is not None else printed_list(letter)
+    entries = printed.signatories
     source = letter.signatories_path or letter.source
 
     def render_list(signatory_list: dict) -> str:
-        if rerender is not None:
-            return rerender(signatory_list)
-        return render.render_letter(letter, paper=paper, font_set=font_set, signatory_list=signatory_list)
+        return render.render_letter(letter, paper=paper, font_set=font_set, fit=fit, printed=printed,
+                                    signatory_list=signatory_list)
 
     def where(n: int) -> tuple[str, str | None]:
-        entry = printed[n]
+        entry = entries[n]
         return entry.name, f"{source}:{entry.line}" if entry.line else str(source)  # build writes it as typed
 
-    return arrange(render_html, listing=render.listing(letter), render_list=render_list, where=where)
+    return arrange(render_html, listing=render.listing(letter, printed), render_list=render_list, where=where)
 
 
 __all__ = ["Geometry", "Listing", "Plan", "Unit", "arrange", "context", "plan"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from letter_pdf._version import __version__
-from letter_pdf.arrange import printed_sections
+from letter_pdf.arrange import Printed, printed_list
 from letter_pdf.model import Letter, Party, Signatory
 from letter_pdf.pdf.attachments import Attachment, read_embedded
 
@@ -109,6 +109,7 @@ def attachments_for(
     embed_sources: bool = False,
     cover_pdfs: Iterable[Path] | None = None,
     annexes: Iterable[Path] | None = None,
+    printed: Printed | None = None,
 ) -> tuple:
     """What ``pipeline.build`` hands to ``assemble``: the manifest (``Data``) and, with ``embed_sources``,
     the letter file and its signatory list (``Source``)."""
@@ -117,24 +118,24 @@ def attachments_for(
         letter,
         sources=collect_sources(letter, cover_pdfs=cover_pdfs, annexes=annexes),
         embedded=[a.name for a in sources],
+        printed=printed,
     )
     return (to_attachment(manifest), *sources)
 
 
-def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Iterable[str] = ()) -> dict:
+def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Iterable[str] = (),
+                   printed: Printed | None = None) -> dict:
     """The manifest of ``letter`` built from ``sources`` (role -> file). Deterministic: no clock, no absolute paths.
 
-    ``embedded`` lists the names of the source files embedded in the PDF (``--embed-sources``).
+    ``embedded`` lists the names of the source files embedded in the PDF (``--embed-sources``); ``printed``:
+    the printed signatory list with its counts (``arrange.printed_list``, computed here when not given).
     """
-    sections = printed_sections(letter)
-    printed = [s for section in sections for s in section.entries]
+    printed = printed if printed is not None else printed_list(letter)
     files = {}
     for role, path in sorted(sources.items()):
         digest, size = sha256_file(path)
         files[role] = {"path": display_path(path, letter.folder), "sha256": digest, "size": size}
-    counts = {"organisation": 0, "individual": 0}
-    for signatory in printed:
-        counts[signatory.kind] = counts.get(signatory.kind, 0) + 1
+    counts = {"organisation": printed.counts.organisations, "individual": printed.counts.individuals}
     return {
         "format": FORMAT,
         "generator": {"name": "letter-pdf", "version": __version__},
@@ -157,8 +158,8 @@ def build_manifest(letter: Letter, *, sources: Mapping[str, Path], embedded: Ite
             "cc": list(letter.cc),
             "enclosures": [a.title for a in letter.enclosures],
         },
-        "signatories": [signatory_entry(s) for s in printed],
-        "sections": [{"heading": section.heading, "count": section.count} for section in sections],
+        "signatories": [signatory_entry(s) for s in printed.signatories],
+        "sections": [{"heading": section.heading, "count": section.count} for section in printed.sections],
         "counts": counts,
         "sources": files,
         "embedded_sources": sorted(embedded),

@@ -13,12 +13,13 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from letter_pdf import assemble, fonts, labels, letter as letter_module, lint, output, pagecheck, render, typeset
+from letter_pdf import arrange, assemble, fonts, labels, letter as letter_module, lint, output, pagecheck, render
+from letter_pdf import typeset
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
 
@@ -61,6 +62,19 @@ class BuildResult:
     notes: tuple[str, ...] = field(default=())  # summary lines: what was removed, converted or dropped
     archived: tuple[int, str, Path] | None = None  # with --archive: (record number, chain hash, archive folder)
     warnings: tuple[str, ...] = field(default=())  # each warning logged during the build, once, in order
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A letter made ready once and handed on to every stage: the letter with the command line's choices
+    applied, its fonts, the signatory list as printed with its counts (the letter, the cover and the manifest
+    show these), the preflight's findings, and the external PDFs read and inspected before any typesetting."""
+
+    letter: Letter
+    font_set: fonts.FontSet
+    printed: arrange.Printed
+    findings: tuple[LetterPdfError, ...] = ()
+    externals: Mapping[Path, Any] | None = None  # assemble.check_externals: path -> inspection; None: not read
 
 
 class _Warnings(logging.Filter):
@@ -273,11 +287,13 @@ def _raise(problems: list[LetterPdfError]) -> None:
         raise problems[0] if len(problems) == 1 else Problems(problems)
 
 
-def prepare(letter_path: Path, options: BuildOptions | None = None) -> tuple[Letter, fonts.FontSet]:
-    """Load and validate everything and preflight the fonts; raise every problem found."""
+def prepare(letter_path: Path, options: BuildOptions | None = None) -> Prepared:
+    """Load and validate everything and preflight the fonts; raise every problem found. The external PDFs
+    are not read here (``externals`` is None)."""
     letter, font_set = _load(letter_path, options or BuildOptions())
-    _raise(_preflight(letter, font_set))
-    return letter, font_set
+    findings = _preflight(letter, font_set)
+    _raise(findings)
+    return Prepared(letter, font_set, arrange.printed_list(letter), tuple(findings))
 
 
 def check(letter_path: Path, options: BuildOptions | None = None) -> list[LetterPdfError]:
@@ -296,14 +312,15 @@ def _check(letter_path: Path, options: BuildOptions | None) -> list[LetterPdfErr
     except LetterPdfError as one:
         return [one]
     problems = _preflight(letter, font_set)
+    prepared = Prepared(letter, font_set, arrange.printed_list(letter), findings=tuple(problems))
     externals: list = []
     steps = (
-        lambda: render.render_letter(letter, paper=letter.paper, font_set=font_set),  # body images, templates
+        lambda: render.render_letter(letter, paper=letter.paper, font_set=font_set, printed=prepared.printed),
         lambda: externals.append(assemble.check_externals(letter)),  # cover PDFs and enclosures: safe, limited
         # the page check on the laid-out pages (window, cover, overlaps), without writing a PDF
-        lambda: problems or _typeset_checked(letter, font_set, write=False),
-        lambda: problems or not letter.cover.enabled or _typeset_checked(letter, font_set, externals=externals[0],
-                                                                         write=False),
+        lambda: problems or _typeset_letter(prepared, write=False),
+        lambda: problems or not letter.cover.enabled or _typeset_cover(
+            dataclasses.replace(prepared, externals=externals[0]), write=False),
     )
     for step in steps:
         try:
@@ -453,28 +470,32 @@ def build_inputs(letter: Letter, letter_path: Path, options: BuildOptions | None
     return inputs
 
 
-def _typeset_checked(letter: Letter, font_set: fonts.FontSet, *, externals=None, write: bool = True):
-    """Render and typeset the letter (or, with ``externals``, its cover page) through the page check."""
+def _typeset_letter(prepared: Prepared, *, write: bool = True) -> pagecheck.Fitted:
+    """Render and typeset the letter through the page check: each rendering carries the page check's
+    adjustments ``fit`` and the printed list, and so does the signatory list's re-rendering in columns."""
+    letter, font_set, printed = prepared.letter, prepared.font_set, prepared.printed
     created = creation_time(letter)
-    fitted: dict = {}  # the adjustments of the rendering being typeset, for the signatory list's re-rendering
 
-    def render_letter(fit) -> str:
-        fitted["fit"] = fit
-        return render.render_letter(letter, paper=letter.paper, font_set=font_set, fit=fit)
+    def typeset_fitted(fit: render.Fit, inspect) -> typeset.Typeset:
+        html = render.render_letter(letter, paper=letter.paper, font_set=font_set, fit=fit, printed=printed)
+        return typeset.typeset(html, letter=letter, font_set=font_set, created=created, inspect=inspect, fit=fit,
+                               printed=printed)
 
-    def rerender(signatory_list: dict) -> str:
-        return render.render_letter(letter, paper=letter.paper, font_set=font_set, fit=fitted.get("fit"),
-                                    signatory_list=signatory_list)
+    return pagecheck.fit_letter(letter, typeset_fitted, write=write)
 
-    def typeset_html(html: str, inspect) -> typeset.Typeset:
-        return typeset.typeset(html, letter=letter, font_set=font_set, created=created, inspect=inspect,
-                               rerender=rerender if externals is None else None)
 
-    if externals is None:
-        return pagecheck.fit_letter(letter, render_letter, typeset_html, write=write)
-    enclosures = assemble.enclosure_entries(letter, externals)
-    return pagecheck.fit_cover(letter, lambda fit: render.render_cover(
-        letter, paper=letter.paper, font_set=font_set, enclosures=enclosures, fit=fit), typeset_html, write=write)
+def _typeset_cover(prepared: Prepared, *, write: bool = True) -> pagecheck.Fitted:
+    """Render and typeset the cover page through the page check, listing the inspected external PDFs."""
+    letter, font_set = prepared.letter, prepared.font_set
+    created = creation_time(letter)
+    enclosures = assemble.enclosure_entries(letter, prepared.externals)
+
+    def typeset_fitted(fit: render.Fit, inspect) -> typeset.Typeset:
+        html = render.render_cover(letter, paper=letter.paper, font_set=font_set, enclosures=enclosures,
+                                   printed=prepared.printed, fit=fit)
+        return typeset.typeset(html, letter=letter, font_set=font_set, created=created, inspect=inspect)
+
+    return pagecheck.fit_cover(letter, typeset_fitted, write=write)
 
 
 def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult:
@@ -511,13 +532,15 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     letter, font_set = _load(letter_path, options)
     if options.stream is None:
         output.refuse_input(target, build_inputs(letter, letter_path, options))
-    _raise(_preflight(letter, font_set))
+    findings = _preflight(letter, font_set)
+    _raise(findings)
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
-    checked = _typeset_checked(letter, font_set)  # render, typeset, page check (fit or refuse)
+    prepared = Prepared(letter, font_set, arrange.printed_list(letter), tuple(findings), externals)
+    checked = _typeset_letter(prepared)  # render, typeset, page check (fit or refuse)
     result = checked.typeset
     # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
-    attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources)
-    cover = _typeset_checked(letter, font_set, externals=externals) if letter.cover.enabled else None
+    attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources, printed=prepared.printed)
+    cover = _typeset_cover(prepared) if letter.cover.enabled else None
     package = assemble.assemble(letter=letter, letter_pdf=result.pdf, cover_pdf=cover and cover.typeset.pdf,
                                 cover_pdfs=letter.cover_pdfs, annexes=letter.enclosures, attachments=attachments,
                                 externals=externals)
@@ -531,10 +554,10 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     if options.stream is not None:
         options.stream.write(pdf)
         options.stream.flush()
-        return BuildResult(output=None, pages=package.pages, signatories=len(letter.signatories), notes=notes)
+        return BuildResult(output=None, pages=package.pages, signatories=prepared.printed.counts.total, notes=notes)
     output.write_atomic(target, pdf)
     archived = _record(archive_store, target, options, pdf, package.pages, letter, attachments, signing)
-    return BuildResult(output=target, pages=package.pages, signatories=len(letter.signatories), notes=notes,
+    return BuildResult(output=target, pages=package.pages, signatories=prepared.printed.counts.total, notes=notes,
                        archived=archived)
 
 

@@ -16,9 +16,8 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from letter_pdf import assets, body, columns, countries, labels
-from letter_pdf.arrange import printed_sections
-from letter_pdf.counts import Counts, on_behalf
+from letter_pdf import arrange, assets, body, columns, countries, labels
+from letter_pdf.counts import on_behalf
 from letter_pdf.errors import ResourceError
 from letter_pdf.fonts import FontSet
 from letter_pdf.model import PAPERS, Letter, Signatory
@@ -173,11 +172,12 @@ def _signatory_view(signatory: Signatory, lang: str, *, under_country_heading: b
     }
 
 
-def listing(letter: Letter) -> columns.Listing:
-    """The printed signatory list as the template shows it: sections of entry views, numbered in order."""
+def listing(letter: Letter, printed: arrange.Printed) -> columns.Listing:
+    """The printed signatory list (``arrange.printed_list``) as the template shows it: sections of entry
+    views, numbered in order."""
     sections = []
     number = 0
-    for section in printed_sections(letter):
+    for section in printed.sections:
         views = []
         for entry in section.entries:
             view = _signatory_view(entry, letter.lang, under_country_heading=letter.group_by == "country")
@@ -188,11 +188,11 @@ def listing(letter: Letter) -> columns.Listing:
     return columns.Listing(sections=tuple(sections), columns=letter.columns)
 
 
-def _context(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit,
+def _context(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit, printed: arrange.Printed,
              signatory_list: dict | None = None) -> dict:
     lang = letter.lang
-    counts = Counts.of(letter.signatories)
-    listed = listing(letter)
+    counts = printed.counts
+    listed = listing(letter, printed)
     # ``sections`` keeps the entries for restyled copies of _signatories.html.j2 that predate ``list``
     printed = [{"heading": heading, "count": count, "entries": list(views)} for heading, count, views in listed.sections]
     if signatory_list is None:
@@ -234,9 +234,10 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit,
 
 
 def render_letter(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit | None = None,
-                  signatory_list: dict | None = None) -> str:
+                  printed: arrange.Printed | None = None, signatory_list: dict | None = None) -> str:
     """The letter as one HTML document (its stylesheet inside) for ``typeset.typeset``; ``fit``: the page
-    check's adjustments.
+    check's adjustments; ``printed``: the printed signatory list with its counts (``arrange.printed_list``,
+    computed here when not given).
 
     The signatory list is laid out by ``columns.arrange`` while typesetting (which renders the letter again
     with ``signatory_list``, a ``columns.context``); by default it is one flowing column.
@@ -247,7 +248,9 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit | N
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
     env = environment(letter.folder)
-    context = _context(letter, paper=paper, font_set=font_set, fit=fit or Fit(), signatory_list=signatory_list)
+    printed = printed if printed is not None else arrange.printed_list(letter)
+    context = _context(letter, paper=paper, font_set=font_set, fit=fit or Fit(), printed=printed,
+                       signatory_list=signatory_list)
     try:
         return env.get_template(LETTER_TEMPLATE).render(context)
     except jinja2.TemplateSyntaxError as exc:
@@ -269,17 +272,18 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit | N
 COVER_TEMPLATE = "cover.html.j2"
 
 
-def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: list[dict] | None = None,
-                 fit: Fit | None = None) -> str:
+def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: list[dict],
+                 printed: arrange.Printed | None = None, fit: Fit | None = None) -> str:
     """The cover page of the delivery package as HTML (``cover.html.j2``; a copy in the letter's folder wins).
 
-    ``enclosures``: each ``{"letter": "A", "title": ..., "pages": int or None}`` (``assemble.enclosure_entries``).
+    ``enclosures``: each ``{"letter": "A", "title": ..., "pages": int or None}`` (``assemble.enclosure_entries``);
+    ``printed``: the printed signatory list whose counts the cover states (computed here when not given).
     """
     from letter_pdf.counts import summary
 
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {PAPERS}, not {paper!r}")
-    counts = Counts.of(letter.signatories)
+    counts = (printed if printed is not None else arrange.printed_list(letter)).counts
     fit = fit or Fit()
     context = {
         "fit": fit,
@@ -293,8 +297,7 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
         "channel": letter.cover.channel,
         "note": letter.cover.note,
         "t": labels.table(letter.lang),
-        "enclosures": enclosures if enclosures is not None else
-        [{"letter": labels.enclosure_letter(i), "title": e.title, "pages": None} for i, e in enumerate(letter.enclosures)],
+        "enclosures": enclosures,
         "body_families": font_set.body_families,
         "heading_families": font_set.heading_families,
         "logo": letter.logo.resolve().as_uri() if letter.logo else None,

@@ -218,3 +218,19 @@ def test_sort_as_column_is_read_from_csv_and_kept_by_to_csv(tmp_path):  # sort_a
     sigs = load_signatories(path)
     assert [(s.name, s.sort_as) for s in sigs] == [("Мао Цзэдун", "Мао"), ("Анна Лебедева", None)]
     assert to_csv(sigs) == "name,country,kind,sort-as\nМао Цзэдун,,individual,Мао\nАнна Лебедева,,individual,\n"
+
+
+def test_printed_list_holds_the_sections_and_the_counts_of_what_they_print():
+    from types import SimpleNamespace
+
+    from letter_pdf.arrange import printed_list
+    from letter_pdf.counts import Counts
+
+    given = (Signatory("Zeta", countries=("FR",)), Signatory("Ann Person", kind="individual", countries=("DE",)),
+             Signatory("Alpha", countries=("GB", "FR")), Signatory("Nowhere"))
+    letter = SimpleNamespace(signatories=given, order="alphabetical", group_by="country", lang="en")
+    printed = printed_list(letter)
+    assert printed.sections == arrange(given, order="alphabetical", group_by="country", lang="en")
+    assert [s.name for s in printed.signatories] == ["Zeta", "Alpha", "Nowhere", "Ann Person"]
+    assert printed.counts == Counts(total=4, organisations=3, individuals=1, countries=3)
+    assert printed_list(letter) is not printed  # a value per call: no cache shared between builds

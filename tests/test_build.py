@@ -619,7 +619,8 @@ def test_build_never_writes_over_a_file_only_typesetting_reads(indirect_letter, 
 def test_the_files_typesetting_read_are_recorded(indirect_letter, tmp_path):
     from letter_pdf import pipeline, typeset
 
-    letter, font_set = pipeline.prepare(indirect_letter)
+    prepared = pipeline.prepare(indirect_letter)
+    letter, font_set = prepared.letter, prepared.font_set
     html = pipeline.render.render_letter(letter, paper=letter.paper, font_set=font_set)
     result = typeset.typeset(html, letter=letter, font_set=font_set, created=pipeline.creation_time(letter))
     folder = Path("letters").resolve()
@@ -656,6 +657,58 @@ def test_a_fifo_as_the_output_is_refused_before_any_work_and_left_as_it_is(full_
     assert (code, out, err) == (1, "", "error: pipe.pdf: the output is a named pipe (FIFO), not a file: letter-pdf "
                                        "writes only regular files — use -o - to write the PDF to standard output\n")
     assert stat.S_ISFIFO(os.stat("pipe.pdf").st_mode)
+
+
+_NO_FOLDER = "error: nodir: the output folder does not exist — create it or choose another -o\n"
+
+
+def _an_input(shown: str, what: str) -> str:
+    return (f"error: {shown}: refused to overwrite {what} {shown}: it is an input of this command "
+            "— choose another output file with -o\n")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("-o", "nodir/x.pdf"), _NO_FOLDER),
+    (("-o", "nodir/x.pdf", "--archive", "--to", "The Minister", "--via", "email"), _NO_FOLDER),
+    (("-o", "nodir/x.pdf", "--sign", "letters/key.p12", "--timestamp-url", "http://tsa.invalid/"), _NO_FOLDER),
+    (("-o", "nodir/x.pdf", "--cover-pdf", "letters/extra.pdf", "--annex", "letters/more.pdf"), _NO_FOLDER),
+    (("-o", "letters/extra.pdf", "--cover-pdf", "letters/extra.pdf"), _an_input("letters/extra.pdf", "the cover PDF")),
+    (("-o", "letters/more.pdf", "--annex", "letters/more.pdf", "--archive", "--to", "X", "--via", "post"),
+     _an_input("letters/more.pdf", "the enclosure")),
+    (("-o", "-", "--archive", "--to", "X", "--via", "email"),
+     "error: --archive records a file, not a PDF written to standard output — write it to a file with -o FILE\n"),
+], ids=["build", "build-archive", "build-sign", "package", "package-over-cover-pdf", "package-archive-over-annex",
+        "stdout-archive"])
+def test_every_kind_of_build_refuses_a_bad_output_before_any_work(full_letter, monkeypatch, args, expected):
+    """The output is checked first whatever the build does after: no typesetting, no key opened, no archive."""
+    from letter_pdf import arrange, assemble, sign, typeset
+
+    started = []
+    for module, name in ((typeset, "typeset"), (arrange, "printed_list"), (assemble, "check_externals"),
+                         (sign, "load_key"), (sign, "resolve_passphrase")):
+        monkeypatch.setattr(module, name, lambda *a, _name=name, **k: started.append(_name))
+    monkeypatch.setenv("LETTER_PDF_P12_PASSPHRASE", "secret")
+    Path("letters/key.p12").write_bytes(b"not a key")
+    _blank_pdf(Path("letters/extra.pdf"))
+    _blank_pdf(Path("letters/more.pdf"))
+    before = {p: p.read_bytes() for p in Path("letters").iterdir()}
+    code, out, err = run_cli("build", str(full_letter), *args)
+    assert (code, out, err) == (1, "", expected)
+    assert started == []
+    assert {p: p.read_bytes() for p in Path("letters").iterdir()} == before  # no archive folder either
+    assert not Path("nodir").exists() and not Path("archive").exists()
+
+
+def test_the_api_refuses_a_file_and_a_stream_at_once_before_reading_the_letter(full_letter, monkeypatch, tmp_path):
+    import io
+
+    from letter_pdf import letter as letter_module
+    from letter_pdf.errors import InputError
+
+    monkeypatch.setattr(letter_module, "load_letter", lambda *a, **k: pytest.fail("the letter was read"))
+    with pytest.raises(InputError, match="^the PDF goes either to a file or to a stream, not both$"):
+        letter_pdf.build(full_letter, output=tmp_path / "x.pdf", stream=io.BytesIO())
+    assert not (tmp_path / "x.pdf").exists()
 
 
 # --- a body beyond the limits is refused at once, by check and by build ------------------------------------
@@ -740,3 +793,70 @@ def test_dash_cannot_be_archived(make_letter, tmp_path, monkeypatch):
     assert err == ("error: --archive records a file, not a PDF written to standard output — write it to a file "
                    "with -o FILE\n")
     assert not Path("-").exists() and not (letter.parent / "archive").exists()
+
+
+# --- the printed list: computed once per build, the same counts on the letter, the cover and the manifest ---------
+
+COUNTED_ROWS = [
+    {"name": "Zeta Watch", "country": "GB", "kind": "organisation"},
+    {"name": "Alpha Rights", "country": "FR", "kind": "organisation"},
+    {"name": "Mid Monitor", "country": "GB", "kind": "organisation"},
+    {"name": "Nobody Country", "country": "", "kind": "organisation"},
+    {"name": "Ann Person", "country": "DE", "kind": "individual"},
+    {"name": "Bob Person", "country": "", "kind": "individual"},
+]
+
+
+@pytest.fixture(scope="module")
+def counted_build(tmp_path_factory):
+    """A letter with a cover, its list sorted and grouped by country, built once with the list's arranging
+    counted; returns (the PDF, the number of times the list was arranged, the build result)."""
+    from letter_pdf import arrange
+
+    folder = tmp_path_factory.mktemp("counted")
+    letter = write_letter(folder, rows=COUNTED_ROWS, front={"order": "alphabetical", "group_by": "country"})
+    calls = []
+    original = arrange.arrange
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrange, "arrange", counting)
+        result = letter_pdf.build(letter, output=folder / "letter.pdf")
+    return folder / "letter.pdf", len(calls), result
+
+
+def test_the_printed_list_is_arranged_once_per_build(counted_build):
+    _pdf, calls, result = counted_build
+    assert calls == 1  # letter, its columns, the cover, the manifest and the summary share one list
+    assert result.signatories == 6
+
+
+def test_the_letter_the_cover_and_the_manifest_state_the_same_counts(counted_build):
+    from letter_pdf import manifest
+
+    pdf, _calls, _result = counted_build
+    reader = PdfReader(pdf)
+    cover, letter = squash(reader.pages[0].extract_text()), pdf_text(pdf, 1)
+    assert "6 signatories: 4 organisations and 2 individuals from 3 countries" in cover
+    assert "6 signatories" not in letter
+    assert "On behalf of the 4 undersigned organisations and 2 individuals" in letter
+    found = manifest.read_manifest(pdf)
+    assert found["counts"] == {"organisation": 4, "individual": 2}
+    assert [s["name"] for s in found["signatories"]] == ["Alpha Rights", "Mid Monitor", "Zeta Watch",
+                                                         "Nobody Country", "Ann Person", "Bob Person"]
+    assert [(s["heading"], s["count"]) for s in found["sections"]] == [
+        ("France", 1), ("United Kingdom", 2), ("Other", 1), ("Individuals", 2)]
+
+
+def test_check_arranges_the_printed_list_once(tmp_path, monkeypatch):
+    from letter_pdf import arrange
+
+    letter = write_letter(tmp_path, rows=COUNTED_ROWS, front={"order": "alphabetical", "group_by": "kind"})
+    calls = []
+    original = arrange.arrange
+    monkeypatch.setattr(arrange, "arrange", lambda *a, **k: calls.append(a) or original(*a, **k))
+    assert letter_pdf.check(letter) == []
+    assert len(calls) == 1  # the rendering, the typesetting's columns and the cover share it

@@ -208,14 +208,14 @@ def build_letter(folder, rows, front) -> tuple[bytes, list[str]]:
     """The typeset letter and its entries' tags in the order the letter prints them."""
     import re
 
-    from letter_pdf.arrange import printed_signatories
+    from letter_pdf.arrange import printed_list
 
     path = write_letter(folder, rows=rows, front=front)
     letter = letter_module.load_letter(path)
     font_set = FontSet.for_letter(letter)
     html = render.render_letter(letter, paper="a4", font_set=font_set)
     pdf = typeset.typeset(html, letter=letter, font_set=font_set, created=creation_time(letter)).pdf
-    return pdf, [re.search(TAG, s.name).group(0) for s in printed_signatories(letter)]
+    return pdf, [re.search(TAG, s.name).group(0) for s in printed_list(letter).signatories]
 
 
 def column_rects(columns: int) -> list[tuple[float, float]]:

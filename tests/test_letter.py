@@ -158,7 +158,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from letter_pdf.errors import LetterPdfError  # noqa: E402
-from letter_pdf.letter import MAX_DEPTH, MAX_FRONT_MATTER_BYTES, MAX_LETTER_BYTES, MAX_NODES  # noqa: E402
+from letter_pdf.frontmatter import MAX_DEPTH, MAX_FRONT_MATTER_BYTES, MAX_LETTER_BYTES, MAX_NODES  # noqa: E402
 from tests.conftest import run_main  # noqa: E402
 
 LAUGHS = """\

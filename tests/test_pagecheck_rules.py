@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import write_letter
+from letter_pdf import measure
 from letter_pdf import pagecheck as pc
 from letter_pdf.letter import load_letter
 from letter_pdf.model import Annex, Party
@@ -24,7 +25,7 @@ def letter(tmp_path_factory):
 
 
 def piece(x0, x1, text="word", marks=(), size=10.0):
-    return pc.Piece(x0, x1, text, frozenset(marks), size)
+    return measure.Piece(x0, x1, text, frozenset(marks), size)
 
 
 def line(y0, y1, x0=25.0, x1=80.0, *, text="word", marks=(), page=0, pieces=None, element=None, flow=True,

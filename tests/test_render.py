@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from conftest import read_csv_rows, write_letter, RESOURCES
 from letter_pdf import counts, letter as letter_module, render, typeset
-from letter_pdf.arrange import printed_signatories
+from letter_pdf.arrange import printed_list
 from letter_pdf.errors import ResourceError
 from letter_pdf.fonts import FontSet
 from letter_pdf.pipeline import creation_time
@@ -215,7 +215,7 @@ def test_printed_signatories_follow_the_printed_order(make_letter):
         {"name": "Alpha", "country": "", "kind": "organisation", "role": ""},
     ]
     letter = letter_module.load_letter(make_letter(rows=rows, front={"order": "alphabetical"}))
-    assert [s.name for s in printed_signatories(letter)] == ["Alpha", "Zeta", "Ann Person"]
+    assert [s.name for s in printed_list(letter).signatories] == ["Alpha", "Zeta", "Ann Person"]
 
 
 # --- the English letter, A4 ----------------------------------------------------------------------

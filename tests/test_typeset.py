@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from letter_pdf import fetcher
 from letter_pdf import typeset as ts
 from letter_pdf.errors import FontCoverageError, Problems, ResourceError, TypesettingError
 from letter_pdf.fonts import FontSet
@@ -725,7 +726,7 @@ def test_an_svg_with_arrowhead_markers_is_drawn(tmp_path):
            'refX="0" refY="5" markerUnits="userSpaceOnUse"><path d="M0,0 L10,5 L0,10 z" fill="#00a000"/>'
            '</marker></defs><line x1="5" y1="20" x2="40" y2="20" stroke="black" marker-end="url(#a)"/>'
            '<polyline points="60,20 80,20 100,20" fill="none" stroke="black" style="marker-end: url(#a)"/></svg>')
-    assert ts.svg_refusal(svg.encode()) is None
+    assert fetcher.svg_refusal(svg.encode()) is None
     (folder / "logo.svg").write_text(svg, encoding="utf-8")
     result = build(page('<p><img src="logo.svg" alt="two arrows" style="width: 120px"></p>'), make_letter(folder))
     image = pdfium.PdfDocument(result.pdf)[0].render(scale=1).to_pil().convert("RGB")
@@ -780,22 +781,22 @@ def test_an_svg_with_a_few_use_elements_is_drawn(tmp_path):
     ],
 )
 def test_svg_refusals(svg, reason):
-    assert ts.svg_refusal(svg.encode("utf-8")) == reason
-    assert ts.svg_refusal(b"\xef\xbb\xbf" + svg.encode("utf-8")) == reason
-    assert ts.svg_refusal(svg.encode("utf-16")) == reason
+    assert fetcher.svg_refusal(svg.encode("utf-8")) == reason
+    assert fetcher.svg_refusal(b"\xef\xbb\xbf" + svg.encode("utf-8")) == reason
+    assert fetcher.svg_refusal(svg.encode("utf-16")) == reason
 
 
 def test_svg_sizes_under_the_limit_and_what_is_not_svg_pass():
-    assert ts.svg_refusal(use_bomb(levels=3).encode()) is None  # about 4,700 drawn
-    assert ts.svg_refusal(f'<svg {SVG_NS}>{"<g/>" * 19_999}</svg>'.encode()) is None  # 20,000 elements
-    assert ts.svg_refusal(f'<svg {SVG_NS}><defs><rect id="x"/><g id="x">{"<rect/>" * 100}</g></defs>'
+    assert fetcher.svg_refusal(use_bomb(levels=3).encode()) is None  # about 4,700 drawn
+    assert fetcher.svg_refusal(f'<svg {SVG_NS}>{"<g/>" * 19_999}</svg>'.encode()) is None  # 20,000 elements
+    assert fetcher.svg_refusal(f'<svg {SVG_NS}><defs><rect id="x"/><g id="x">{"<rect/>" * 100}</g></defs>'
                           f'{USE_X * 150}</svg>'.encode()) is None  # 150 x 102 drawn
-    assert ts.svg_refusal(f'<svg {SVG_NS}><use href="#nowhere"/><use href="other.svg#a"/></svg>'.encode()) is None
-    assert ts.svg_refusal(f'<svg {SVG_NS}><rect'.encode()) is None  # not well-formed: WeasyPrint says where
-    assert ts.svg_refusal(b"\x89PNG\r\n\x1a\n") is None
-    assert ts.svg_refusal(marker_bomb(100, 1_900).encode()) is None  # 1,902 x (1 + 104) + 108 points drawn
-    assert ts.svg_refusal(marker_bomb(0, 199_990, "").encode()) is None
-    assert ts.svg_refusal(b"p { color: green }") is None
+    assert fetcher.svg_refusal(f'<svg {SVG_NS}><use href="#nowhere"/><use href="other.svg#a"/></svg>'.encode()) is None
+    assert fetcher.svg_refusal(f'<svg {SVG_NS}><rect'.encode()) is None  # not well-formed: WeasyPrint says where
+    assert fetcher.svg_refusal(b"\x89PNG\r\n\x1a\n") is None
+    assert fetcher.svg_refusal(marker_bomb(100, 1_900).encode()) is None  # 1,902 x (1 + 104) + 108 points drawn
+    assert fetcher.svg_refusal(marker_bomb(0, 199_990, "").encode()) is None
+    assert fetcher.svg_refusal(b"p { color: green }") is None
 
 
 def test_a_use_bomb_in_a_data_url_is_refused(tmp_path):
@@ -856,7 +857,7 @@ class _NoHarfBuzzSubset:
 
 
 def test_fonts_are_subset_with_fonttools_whether_or_not_harfbuzz_subset_is_installed(tmp_path, monkeypatch):
-    ts._weasyprint()  # imported the way typeset imports it (without WeasyPrint's notice)
+    fetcher.import_weasyprint()  # imported the way typesetting imports it (without WeasyPrint's notice)
     from weasyprint.pdf import fonts as pdf_fonts
 
     letter = make_letter(tmp_path)
@@ -877,7 +878,7 @@ def test_importing_weasyprint_through_typeset_shows_no_harfbuzz_subset_notice():
     import subprocess
     import sys
 
-    code = "from letter_pdf import typeset; typeset._weasyprint(); print('ok')"
+    code = "from letter_pdf import fetcher; fetcher.import_weasyprint(); print('ok')"
     env = {**os.environ, "PYTHONPATH": str(Path(ts.__file__).parents[1]), "PYTHONWARNINGS": "error::DeprecationWarning"}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert (run.returncode, run.stdout, run.stderr) == (0, "ok\n", "")

@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 
 from conftest import write_letter
-from letter_pdf import assets, labels, render, typeset
+from letter_pdf import assemble, assets, labels, render, typeset
 from letter_pdf.errors import InputError
 from letter_pdf.fonts import FontSet
 from letter_pdf.letter import load_letter
@@ -36,7 +36,7 @@ def typeset_letter(path: Path) -> bytes:
 def typeset_cover(path: Path) -> bytes:
     letter = load_letter(path)
     font_set = FontSet.for_letter(letter)
-    html = render.render_cover(letter, paper=letter.paper, font_set=font_set)
+    html = render.render_cover(letter, paper=letter.paper, font_set=font_set, enclosures=assemble.enclosure_entries(letter))
     return typeset.typeset(html, letter=letter, font_set=font_set, created=CREATED).pdf
 
 
