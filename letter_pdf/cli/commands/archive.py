@@ -11,7 +11,6 @@ from letter_pdf.cli.runtime import counted
 from letter_pdf.errors import ExitCode
 from letter_pdf.model import CHANNELS
 
-
 ARCHIVE_DIR_OPTION = click.option(
     "--archive-dir", type=click.Path(file_okay=False, path_type=Path),
     help="The archive folder.  [default: $LETTER_PDF_ARCHIVE, else ./archive]",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import click
 
@@ -12,10 +13,8 @@ from letter_pdf.errors import exit_code_of
 from letter_pdf.model import CHANNELS, GROUPINGS, ORDERS, PAPERS
 
 
-
-
 def _record_options(func):
-    """``build``'s options for the manifest and the archive (issue 6), passed on to ``BuildOptions``."""
+    """``build``'s options for the manifest and the archive, passed on to ``BuildOptions``."""
     options = [
         click.option("--embed-sources", is_flag=True,
                      help="Embed the letter file and its signatory list in the PDF (PDF/A-3 attachments)."),
@@ -35,7 +34,7 @@ def _record_options(func):
 
 
 def _package_options(func):
-    """``build``'s options for the delivery package (issue 4), passed on to ``BuildOptions``."""
+    """``build``'s options for the delivery package, passed on to ``BuildOptions``."""
     options = [
         click.option("--cover/--no-cover", "cover", default=None,
                      help="Put a generated cover page first (recipient, subject, date, counts, enclosures).  "
@@ -86,9 +85,10 @@ def build(letter: Path, output: Path | None, paper: str | None, order: str | Non
     """
     from letter_pdf import pipeline
 
-    stream = None
+    stream: BinaryIO | None = None
     if output is not None and str(output) == "-":  # the PDF to standard output, the summary to stderr
-        stream = click.open_file("-", "wb")  # click's convention: "-" is standard output, here in binary
+        # click's convention: "-" is standard output, here in binary
+        stream = cast(BinaryIO, click.open_file("-", "wb"))
         if stream.isatty():
             raise click.UsageError("-o - writes the PDF to standard output, which is a terminal here; "
                                    "redirect it (-o - > letter.pdf) or name a file (-o letter.pdf)")
@@ -142,9 +142,8 @@ def preview(pdf: Path, output: Path | None, page: int, dpi: int) -> None:
     Example:
       letter-pdf preview letter.pdf --page 1 -o page1.png
     """
-    from letter_pdf.preview import write_preview
-
     from letter_pdf.output import refuse_input
+    from letter_pdf.preview import write_preview
 
     target = output or pdf.with_name(f"{pdf.stem}-page{page}.png")
     refuse_input(target, [("the PDF", str(pdf))])

@@ -9,7 +9,6 @@ import click
 from letter_pdf.cli.runtime import EXISTING_FILE, counted
 from letter_pdf.errors import ExitCode
 
-
 LANG_OPTION = click.option("--lang", default="en", show_default=True, metavar="LANG",
                            help="Language of country names, headings and plurals (BCP 47, e.g. fr, pt-BR).")
 
@@ -58,7 +57,8 @@ def signatories_import(source: Path, output: Path | None, force: bool) -> None:
       letter-pdf signatories import from-the-web.txt -o signatories.csv
       letter-pdf signatories import export.tsv -o -
     """
-    from letter_pdf import importer, signatories as signatory_files
+    from letter_pdf import importer
+    from letter_pdf import signatories as signatory_files
     from letter_pdf.counts import Counts
 
     result = importer.import_file(source)
