@@ -16,6 +16,8 @@ code  error classes
       not verify
 5     AssemblyError: an external PDF (cover, enclosure) refused by the sandbox
 ====  =========================================================================================
+
+``Problems`` (several at once, as ``check`` reports them) takes the highest code among its problems.
 """
 
 from __future__ import annotations

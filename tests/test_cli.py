@@ -502,9 +502,10 @@ def test_an_enclosure_refused_by_the_sandbox_exits_5(bomb_letter, capsys):
 def test_bad_front_matter_exits_1(make_letter, capsys):
     letter = make_letter(front={"paper": "a5"})
     code, out, err = run_main(["check", str(letter)], capsys)
-    assert code == 1
-    assert err.splitlines()[0].startswith(f"error: {letter}:") and "'paper'" in err
-    assert err.splitlines()[-1] == f"{letter}: 1 error, 0 warnings"
+    line = letter.read_text(encoding="utf-8").splitlines().index("paper: a5") + 1
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [f"error: {letter}:{line}, field 'paper': 'a5' is not a valid paper — use one of: "
+                                "a4, letter", f"{letter}: 1 error, 0 warnings"]
 
 
 def test_a_bad_option_exits_2(make_letter, capsys):
