@@ -8,7 +8,8 @@ a table falls back to English (``i18n.supported``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from letter_pdf import i18n
 
@@ -19,14 +20,18 @@ class Counts:
     organisations: int
     individuals: int
     countries: int
+    # signatories per country code, in the order first seen, and those with no country (for ``stats``)
+    by_country: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    without_country: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, signatories) -> Counts:
         signatories = tuple(signatories)
         individuals = sum(1 for s in signatories if s.kind == "individual")
-        codes = {code for s in signatories for code in s.countries}
+        per_country = Counter(code for s in signatories for code in s.countries)
         return cls(total=len(signatories), organisations=len(signatories) - individuals,
-                   individuals=individuals, countries=len(codes))
+                   individuals=individuals, countries=len(per_country), by_country=tuple(per_country.items()),
+                   without_country=sum(1 for s in signatories if not s.countries))
 
 
 # Word forms by CLDR plural category. ``{n}`` is the number. Each language has:

@@ -1,7 +1,23 @@
 """Typed errors of letter-pdf: what went wrong, where, and how to fix it.
 
 The library raises these and never calls ``sys.exit``; the CLI has one boundary that turns them into a
-one-line message and an exit code (see ``cli.py``). Several kinds of failure share one exit code.
+one-line message and an exit code (``letter_pdf/cli/runtime.py``). Each class carries its exit code;
+several kinds of failure share one code:
+
+====  =========================================================================================
+code  error classes
+====  =========================================================================================
+0     (success)
+1     InputError, SignatoryError, FontCoverageError, ResourceError, TypesettingError, LayoutError,
+      SigningError, ArchiveError, OutputError; a failed ``check`` or ``signatories lint``
+2     (click: a bad command line)
+3     anything else: a bug
+4     VerificationError; ``verify`` or ``archive verify`` finding a signature or archive that does
+      not verify
+5     AssemblyError: an external PDF (cover, enclosure) refused by the sandbox
+====  =========================================================================================
+
+``Problems`` (several at once, as ``check`` reports them) takes the highest code among its problems.
 """
 
 from __future__ import annotations
@@ -15,9 +31,11 @@ class ExitCode(IntEnum):
     """Process exit codes, as documented in the README."""
 
     OK = 0
-    ERROR = 1  # bad input, refused resource, failed check or verification: the user can fix it
+    ERROR = 1  # bad input, refused resource, failed check: the user can fix the input
     USAGE = 2  # bad command line (click's own code)
     INTERNAL = 3  # a bug in letter-pdf or a library: please report it
+    NOT_VERIFIED = 4  # a signature or an archive that does not verify (damaged, changed, unsigned)
+    UNSAFE = 5  # an external PDF refused as unsafe or damaged (a safety limit, unreadable, encrypted)
 
 
 _LINE_BREAKS = re.compile(r"\s*[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
@@ -84,6 +102,8 @@ class LayoutError(LetterPdfError):
 class AssemblyError(LetterPdfError):
     """Covers or enclosures cannot be merged (not a PDF, encrypted, malformed, too large)."""
 
+    exit_code = ExitCode.UNSAFE
+
 
 class SigningError(LetterPdfError):
     """The letter cannot be signed (key, passphrase, certificate, timestamp server)."""
@@ -91,6 +111,8 @@ class SigningError(LetterPdfError):
 
 class VerificationError(LetterPdfError):
     """A signature or an archive does not verify."""
+
+    exit_code = ExitCode.NOT_VERIFIED
 
 
 class ArchiveError(LetterPdfError):
@@ -110,3 +132,14 @@ class Problems(LetterPdfError):
         super().__init__(
             f"{len(self.problems)} problem(s) found; the first: {first}" if first else "no problems",
         )
+
+    @property
+    def exit_code(self) -> ExitCode:  # type: ignore[override]
+        """The highest code among the problems: an unsafe file (5) outranks a signature that does not
+        verify (4), which outranks bad input (1)."""
+        return exit_code_of(self.problems)
+
+
+def exit_code_of(problems: list[LetterPdfError]) -> ExitCode:
+    """The exit code for all of ``problems`` reported at once (``ERROR`` when there are none)."""
+    return max((ExitCode(p.exit_code) for p in problems), default=ExitCode.ERROR)

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from letter_pdf.errors import VerificationError
+from letter_pdf.errors import InputError, VerificationError
 from letter_pdf.text import visible
 
 log = logging.getLogger("letter_pdf")
@@ -52,17 +52,17 @@ def _load_trust(paths: tuple[Path, ...]):
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            raise VerificationError(f"cannot read the trust certificate ({exc.strerror})", where=path) from exc
+            raise InputError(f"cannot read the trust certificate ({exc.strerror})", where=path) from exc
         try:
             blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
             certs = [x509.Certificate.load(der) for der in blobs]
             for cert in certs:
                 cert.native  # parse now, so a bad file fails here and not deep in validation
         except Exception as exc:
-            raise VerificationError("not a certificate (PEM or DER)", where=path,
-                                    hint="give the CA certificate you trust, e.g. ca.pem") from exc
+            raise InputError("not a certificate (PEM or DER)", where=path,
+                             hint="give the CA certificate you trust, e.g. ca.pem") from exc
         if not certs:
-            raise VerificationError("no certificate in the file", where=path)
+            raise InputError("no certificate in the file", where=path)
         roots += certs
     return roots
 

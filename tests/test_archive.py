@@ -271,7 +271,7 @@ def test_verify_head_after_more_records_and_a_foreign_head(copy, pdfs):
     result = _verify(copy, "--head", head)
     assert result.exit_code == 0 and "is record 5; 1 record(s) added since" in result.stdout
     result = _verify(copy, "--head", "ab" * 32)
-    assert result.exit_code == 1 and "does not lead to" in result.stdout
+    assert result.exit_code == 4 and "does not lead to" in result.stdout
 
 
 def test_verify_detects_a_flipped_byte(copy):
@@ -280,7 +280,7 @@ def test_verify_detects_a_flipped_byte(copy):
     data[len(data) // 2] ^= 0x01
     _writable(obj).write_bytes(bytes(data))
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "stored file has changed" in result.stdout and obj.name in result.stdout
 
 
@@ -288,20 +288,20 @@ def test_verify_detects_a_deleted_file(copy):
     obj = next((copy / "objects").rglob("*.pdf"))
     obj.unlink()
     result = _verify(copy)
-    assert result.exit_code == 1 and "stored file is missing" in result.stdout
+    assert result.exit_code == 4 and "stored file is missing" in result.stdout
 
 
 def test_verify_detects_a_deleted_record(copy):
     (copy / "records" / "00000003.json").unlink()
     result = _verify(copy)
-    assert result.exit_code == 1 and "record 3 is missing" in result.stdout
+    assert result.exit_code == 4 and "record 3 is missing" in result.stdout
 
 
 def test_verify_detects_an_added_file(copy):
     (copy / "objects" / "sha256" / "notes.txt").write_text("hello")
     (copy / "records" / "00000006.json.bak").write_text("{}")
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert result.stdout.count("unexpected file") == 2
 
 
@@ -311,7 +311,7 @@ def test_verify_detects_an_edited_record(copy):
     rec["recipient"] = "Someone else"
     _writable(path).write_bytes(A.canonical_json(rec))  # re-encoded exactly as letter-pdf would
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "broken chain: record 3" in result.stdout
     assert "record 2 has changed since it was recorded" in result.stdout
 
@@ -323,11 +323,11 @@ def test_verify_detects_an_edited_last_record_and_a_rewritten_chain(copy):
     rec["channel"] = "post"
     _writable(path).write_bytes(A.canonical_json(rec))
     result = _verify(copy)
-    assert result.exit_code == 1 and "record 5 has changed since it was recorded" in result.stdout
+    assert result.exit_code == 4 and "record 5 has changed since it was recorded" in result.stdout
     # someone who also rebuilds the index is still caught by the head kept outside the archive
     assert run("archive", "reindex", archive=copy).exit_code == 0
     assert _verify(copy).exit_code == 0
-    assert _verify(copy, "--head", head).exit_code == 1
+    assert _verify(copy, "--head", head).exit_code == 4
 
 
 def test_verify_detects_a_hand_formatted_record(copy):
@@ -335,7 +335,7 @@ def test_verify_detects_a_hand_formatted_record(copy):
     rec = json.loads(path.read_text())
     _writable(path).write_text(json.dumps(rec, indent=4))
     result = _verify(copy)
-    assert result.exit_code == 1 and "record 1 has been edited" in result.stdout
+    assert result.exit_code == 4 and "record 1 has been edited" in result.stdout
 
 
 # --------------------------------------------------------------------------------------------- bad input
@@ -371,7 +371,7 @@ def test_damaged_index_is_refused_and_left_as_it_was(copy, pdfs):
     assert result.exit_code == 1 and "index is damaged" in result.stderr and "reindex" in result.stderr
     assert snapshot(copy) == before
     assert run("archive", "list", archive=copy).exit_code == 1
-    assert _verify(copy).exit_code == 1
+    assert _verify(copy).exit_code == 4
     assert run("archive", "reindex", archive=copy).exit_code == 0
     assert _verify(copy).exit_code == 0
     assert len(A.Archive(copy).list()) == 5
@@ -441,7 +441,7 @@ def test_a_forged_index_field_fails_verify_and_never_reaches_list_or_show(copy, 
     _forge_index(copy, f"UPDATE records SET {column} = ? WHERE number = 2", forged)
 
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     said = lambda v: "nothing" if v is None else repr(v)  # noqa: E731
     if column == "hash":
         expected = (f"error: index.sqlite: record 2, chain hash: the index says {said(forged)} but the record file's "
@@ -465,7 +465,7 @@ def test_the_forgery_from_the_report_recipient_of_record_2(copy):
     """The case as reported: only the index's recipient of record 2 changed."""
     _forge_index(copy, "UPDATE records SET recipient = 'Someone else' WHERE number = 2")
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert _error_lines(result) == ["error: index.sqlite: record 2, recipient: the index says 'Someone else' but the "
                                     "record file says 'President of the Russian Federation'"]
     assert "Someone else" not in run("archive", "list", archive=copy).stdout
@@ -494,7 +494,7 @@ def test_an_indexed_record_whose_file_is_missing_is_an_error(copy):
     """The last record's file deleted: no gap in the numbers, only the index still knows it."""
     (copy / "records" / "00000005.json").unlink()
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert _error_lines(result) == ["error: records/00000005.json: record 5 is in the index but its file is missing"]
     listed = run("archive", "list", archive=copy)
     assert listed.stderr == ("warning: record 5 is in the index but its file is missing; run 'letter-pdf archive "
@@ -505,7 +505,7 @@ def test_an_indexed_record_whose_file_is_missing_is_an_error(copy):
 def test_a_gap_in_the_index_is_an_error(copy):
     _forge_index(copy, "DELETE FROM records WHERE number = 3")
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert _error_lines(result) == ["error: index.sqlite: records [3] are missing from the index; "
                                     "run 'letter-pdf archive reindex'"]
     listed = run("archive", "list", archive=copy)  # says so too, and lists record 3 from its record file
@@ -842,7 +842,7 @@ def test_verify_reports_a_malformed_record_without_crashing(copy):
     rec["stored_sources"] = [None]
     _writable(path).write_bytes(A.canonical_json(rec))
     result = _verify(copy)
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "record 4 is malformed" in result.stdout and "broken chain: record 5" in result.stdout
     for command in (["show", "4"], ["list"], ["diff", "3", "4"], ["export", "4", str(copy.parent / "out")]):
         result = run("archive", *command, archive=copy)

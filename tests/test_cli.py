@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -203,7 +204,7 @@ def typed_letter(tmp_path, monkeypatch):
 @pytest.mark.parametrize("command", ["check", "build"])
 def test_messages_name_files_as_typed(typed_letter, capsys, tmp_path, command):
     code, out, err = run_main([command, str(typed_letter)], capsys)
-    assert code == 1
+    assert code == {"check": 5, "build": 1}[command]  # check also refuses the enclosure (5 outranks 1)
     lines = err.splitlines()
     assert lines[0] == ("warning: letters/signatories.csv: the file is not UTF-8; read it as cp1251 (check the names, "
                         "and re-save as UTF-8 to be sure)")
@@ -320,7 +321,7 @@ def test_check_names_every_file_as_typed(typed_problems, capsys, tmp_path):
     # with the bad row fixed, every other file's problem is named as typed
     _sig_rows(Path("letters/lists/sig.csv"), bad="RU")
     code, out, err = run_main(["check", "letters/a.md"], capsys)
-    assert code == 1
+    assert code == 5  # the refused enclosure outranks the other errors
     lines = err.splitlines()
     assert sorted(line.split(": ")[:2] for line in lines[:-1]) == sorted([
         ["warning", "letters/lists/sig.csv"],    # cp1251
@@ -392,3 +393,225 @@ def test_a_damaged_pdf_is_reported_in_one_line_without_the_pdf_librarys_log(tmp_
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == ["error: damaged.pdf: the PDF is damaged and cannot be read — record the "
                                         "PDF file exactly as it was sent"]
+
+
+# --- exit codes: one per kind of failure, all through the one boundary ---------------------------------------
+
+
+def _flate_bomb(megabytes: int) -> bytes:
+    """A one-page PDF whose content stream inflates to ``megabytes`` MiB of zeros (a decompression bomb)."""
+    import io
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, NameObject, StreamObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(100, 100)
+    stream = StreamObject()
+    stream._data = zlib.compress(b"\0" * (megabytes * 1024 * 1024), 9)
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    page[NameObject("/Contents")] = ArrayObject([writer._add_object(stream)])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(tmp_path_factory) -> Path:
+    """A small PDF signed with the tests' own CA (no letter build)."""
+    import pki
+    from letter_pdf import sign
+
+    world = pki.make_world(tmp_path_factory.mktemp("pki"))
+    path = world.folder / "signed.pdf"
+    opts = sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE)
+    path.write_bytes(sign.sign_pdf(pki.sample_pdf(), opts, field_box=pki.SAMPLE_BOX))
+    return path
+
+
+def test_a_signed_pdf_that_verifies_exits_0_and_a_tampered_one_exits_4(signed_pdf, tmp_path, capsys):
+    code, out, err = run_main(["verify", str(signed_pdf)], capsys)
+    assert (code, err) == (0, "") and out.endswith(f"{signed_pdf}: signature OK\n")
+    data = bytearray(signed_pdf.read_bytes())
+    stream = re.search(rb"stream\r?\n(?=.{64})", data, re.S)  # the first stream: inside the signed range
+    data[stream.end() + 32] ^= 0x01
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    code, out, err = run_main(["verify", str(tampered)], capsys)
+    assert code == 4
+    assert err == (f"error: {tampered}: the document was changed after signing: its bytes no longer match the "
+                   "signature\n")
+
+
+def test_an_unsigned_pdf_exits_4_and_an_unreadable_trust_certificate_exits_1(tmp_path, capsys):
+    import pki
+
+    unsigned = tmp_path / "unsigned.pdf"
+    unsigned.write_bytes(pki.sample_pdf())
+    code, _, err = run_main(["verify", str(unsigned)], capsys)
+    assert (code, err) == (4, f"error: {unsigned}: the PDF has no signature — sign it with letter-pdf build --sign "
+                              "KEY.p12\n")
+    not_a_cert = tmp_path / "ca.pem"
+    not_a_cert.write_text("hello")
+    code, _, err = run_main(["verify", str(unsigned), "--trust", str(not_a_cert)], capsys)
+    assert (code, err) == (1, f"error: {not_a_cert}: not a certificate (PEM or DER) — give the CA certificate you "
+                              "trust, e.g. ca.pem\n")
+
+
+def test_a_damaged_archive_exits_4(tmp_path, capsys):
+    import os as _os
+
+    import pki
+
+    sent = tmp_path / "sent.pdf"
+    sent.write_bytes(pki.sample_pdf())
+    archive = tmp_path / "archive"
+    code, _, _ = run_main(["archive", "record", str(sent), "--to", "X", "--via", "post", "--archive-dir", str(archive)],
+                          capsys)
+    assert code == 0
+    code, out, _ = run_main(["archive", "verify", "--archive-dir", str(archive)], capsys)
+    assert code == 0 and out.startswith(f"{archive}: verifies: 1 record, chain head ")
+    [stored] = (archive / "objects").rglob("*.pdf")
+    _os.chmod(stored, 0o644)
+    data = bytearray(stored.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    stored.write_bytes(bytes(data))
+    code, out, _ = run_main(["archive", "verify", "--archive-dir", str(archive)], capsys)
+    assert code == 4
+    assert out.splitlines()[-1] == f"{archive}: does NOT verify: 1 problem in 1 record"
+
+
+@pytest.fixture
+def bomb_letter(make_letter):
+    """A letter whose enclosure inflates to 100 MiB (beyond the 64 MiB per stream the sandbox allows)."""
+    letter = make_letter(front={"enclosures": [{"title": "Annex", "file": "annex.pdf"}]})
+    (letter.parent / "annex.pdf").write_bytes(_flate_bomb(100))
+    return letter
+
+
+def test_an_enclosure_refused_by_the_sandbox_exits_5(bomb_letter, capsys):
+    code, out, err = run_main(["check", str(bomb_letter)], capsys)
+    assert code == 5
+    annex = bomb_letter.parent / "annex.pdf"
+    lines = err.splitlines()
+    assert lines[0].startswith(f"error: {annex}: has a stream that expands beyond 64 MiB when decompressed"), err
+    assert lines[1:] == [f"{bomb_letter}: 1 error, 0 warnings"]
+
+
+def test_bad_front_matter_exits_1(make_letter, capsys):
+    letter = make_letter(front={"paper": "a5"})
+    code, out, err = run_main(["check", str(letter)], capsys)
+    line = letter.read_text(encoding="utf-8").splitlines().index("paper: a5") + 1
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [f"error: {letter}:{line}, field 'paper': 'a5' is not a valid paper — use one of: "
+                                "a4, letter", f"{letter}: 1 error, 0 warnings"]
+
+
+def test_a_bad_option_exits_2(make_letter, capsys):
+    code, out, err = run_main(["build", str(make_letter()), "--papr", "a4"], capsys)
+    assert code == 2 and out == ""
+    assert err.splitlines()[-1] == "Error: No such option '--papr'. Did you mean '--paper'?"
+
+
+INTERNAL = ("internal error: RuntimeError: planted (please report it with the output of the same command run "
+            "with --verbose)\n")
+
+
+def test_a_bug_in_the_library_exits_3_with_one_line_and_a_traceback_only_with_verbose(make_letter, capsys,
+                                                                                      monkeypatch):
+    from letter_pdf import pipeline
+
+    def planted(letter):
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(pipeline, "check", planted)
+    letter = make_letter()
+    code, out, err = run_main(["check", str(letter)], capsys)
+    assert (code, out, err) == (3, "", INTERNAL)
+    code, out, err = run_main(["-v", "check", str(letter)], capsys)
+    assert code == 3 and err.startswith("Traceback (most recent call last):") and err.endswith(INTERNAL)
+
+
+def _leaf_commands():
+    """Every command a user can run, as its words on the command line and its click object."""
+    import click
+
+    from letter_pdf.cli import cli
+
+    def walk(group, words):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from walk(command, [*words, name])
+            else:
+                yield (*words, name), command
+
+    return list(walk(cli, []))
+
+
+def test_the_command_list_is_the_documented_one():
+    assert sorted(" ".join(words) for words, _ in _leaf_commands()) == [
+        "archive diff", "archive export", "archive head", "archive list", "archive record", "archive reindex",
+        "archive show", "archive verify", "build", "check", "preview", "signatories diff", "signatories import",
+        "signatories lint", "signatories stats", "verify",
+    ]
+
+
+@pytest.mark.parametrize("words", [words for words, _ in _leaf_commands()], ids=" ".join)
+def test_every_command_runs_inside_the_one_boundary(words, capsys, monkeypatch):
+    """An unexpected exception in any command is one 'internal error' line and exit 3, never a traceback."""
+    command = dict(_leaf_commands())[words]
+
+    def planted(**kwargs):
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(command, "params", [])  # no arguments to give: the command body runs at once
+    monkeypatch.setattr(command, "callback", planted)
+    code, out, err = run_main(list(words), capsys)
+    assert (code, out, err) == (3, "", INTERNAL)
+
+
+@pytest.mark.parametrize("error, code", [("VerificationError", 4), ("AssemblyError", 5), ("ArchiveError", 1),
+                                         ("InputError", 1)])
+def test_each_error_class_gives_its_documented_exit_code(error, code, capsys, monkeypatch):
+    """Through the boundary, a library error is its one line and its class's code (the README's table)."""
+    from letter_pdf import errors
+
+    command = dict(_leaf_commands())[("archive", "list")]
+
+    def planted(**kwargs):
+        raise getattr(errors, error)("planted", where="x.pdf", hint="fix it")
+
+    monkeypatch.setattr(command, "params", [])
+    monkeypatch.setattr(command, "callback", planted)
+    assert run_main(["archive", "list"], capsys) == (code, "", "error: x.pdf: planted — fix it\n")
+
+
+def test_several_problems_exit_with_the_highest_code(capsys, monkeypatch):
+    from letter_pdf import errors
+
+    command = dict(_leaf_commands())[("archive", "list")]
+
+    def planted(**kwargs):
+        raise errors.Problems([errors.InputError("one"), errors.AssemblyError("two"), errors.InputError("three")])
+
+    monkeypatch.setattr(command, "params", [])
+    monkeypatch.setattr(command, "callback", planted)
+    assert run_main(["archive", "list"], capsys) == (5, "", "error: one\nerror: two\nerror: three\n")
+
+
+def test_stats_prints_the_library_counts_per_country_most_first(tmp_path, capsys):
+    """The figures come from ``counts.Counts``; the command only sorts (most first, then by name) and prints."""
+    path = tmp_path / "sig.csv"
+    path.write_text("name,country,kind\nOne,FR,organisation\nTwo,GB,organisation\nThree,GB,organisation\n"
+                    "Four,,individual\nFive,\"DE;FR;GB\",organisation\n", encoding="utf-8")
+    code, out, err = run_main(["signatories", "stats", str(path)], capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "5 signatories: 4 organisations and 1 individual from 3 countries",
+        "On behalf of the 4 undersigned organisations and 1 individual",
+        "      3  United Kingdom (GB)",
+        "      2  France (FR)",
+        "      1  Germany (DE)",
+        "      1  (no country given)",
+    ]

@@ -216,13 +216,13 @@ def test_cli_refused_enclosure_leaves_no_output(folder, tmp_path, content, messa
     bad.write_bytes(content)
     out = tmp_path / "out.pdf"
     code, stdout, stderr = run_cli("build", str(folder / "letter.md"), "-o", str(out), "--annex", str(bad))
-    assert code == 1
+    assert code == 5
     assert stderr.strip().splitlines() == [stderr.strip()] and stderr.startswith(f"error: {bad}: ")
     assert message in stderr
     assert not out.exists() and stdout == ""
     # an existing output is not overwritten either
     out.write_bytes(b"previous")
-    assert run_cli("build", str(folder / "letter.md"), "-o", str(out), "--annex", str(bad))[0] == 1
+    assert run_cli("build", str(folder / "letter.md"), "-o", str(out), "--annex", str(bad))[0] == 5
     assert out.read_bytes() == b"previous"
 
 

@@ -441,7 +441,7 @@ def test_visible_signature_is_tagged_for_screen_readers(signed):
 def test_cli_prompt_does_not_echo_the_passphrase():
     from click.testing import CliRunner
 
-    from letter_pdf import cli
+    from letter_pdf.cli.commands import build as cli
 
     runner = CliRunner()
     with runner.isolation(input="s3cret-typed\n") as (out, err, *_):

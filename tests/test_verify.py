@@ -1,7 +1,7 @@
 """``letter-pdf verify`` (issue 5): exit 0 only for an intact, valid signature over the entire file.
 
 The signed files are made with the test's own CA; every tampering case (one flipped byte, bytes appended,
-an incremental update) must make ``verify`` fail with exit status 1 and a reason.
+an incremental update) must make ``verify`` fail with exit status 4 and a reason.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def test_without_trust_anchor_trust_is_not_checked(signed, capsys):
 
 def test_a_foreign_trust_anchor_fails(signed, world, capsys):
     code, out, err = run(capsys, signed, "--trust", world.other_ca_pem)
-    assert code == 1
+    assert code == 4
     assert fields(out)["trusted"] == "no" and fields(out)["intact"] == "yes"
     assert err == (f"error: {signed}: the signer's certificate does not chain to a trusted certificate "
                    "(no certificate chain found)\n")
@@ -114,7 +114,7 @@ def test_one_flipped_byte_fails_and_says_the_document_changed(signed, world, tmp
     tampered = tmp_path / "flipped.pdf"
     tampered.write_bytes(_flip_inside_signed_range(signed.read_bytes()))
     code, out, err = run(capsys, tampered, "--trust", world.ca_pem)
-    assert code == 1
+    assert code == 4
     lines = out.splitlines()
     assert lines[3:] == [
         "intact: no (the document was changed after signing: its bytes no longer match the signature)",
@@ -126,7 +126,7 @@ def test_one_flipped_byte_fails_and_says_the_document_changed(signed, world, tmp
     ]
     assert err == f"error: {tampered}: the document was changed after signing: its bytes no longer match the signature\n"
     code, out, err = run(capsys, tampered)  # without --trust: the same reason, trust not checked
-    assert code == 1 and fields(out)["trusted"] == "not checked (no --trust given)"
+    assert code == 4 and fields(out)["trusted"] == "not checked (no --trust given)"
     assert err == f"error: {tampered}: the document was changed after signing: its bytes no longer match the signature\n"
 
 
@@ -143,11 +143,11 @@ def test_a_damaged_signature_value_fails_and_trust_is_still_the_certificates(sig
     tampered = tmp_path / "bad-signature-value.pdf"
     tampered.write_bytes(_flip_in_signature_value(signed.read_bytes()))
     code, out, err = run(capsys, tampered, "--trust", world.ca_pem)
-    assert code == 1
+    assert code == 4
     assert out.splitlines()[3:6] == ["intact: yes", "valid: no", "trusted: yes"]
     assert err == f"error: {tampered}: the signature does not match the signer's certificate (it is damaged or forged)\n"
     code, out, err = run(capsys, tampered, "--trust", world.other_ca_pem)
-    assert code == 1 and fields(out)["trusted"] == "no"
+    assert code == 4 and fields(out)["trusted"] == "no"
     assert err.splitlines()[1] == (f"error: {tampered}: the signer's certificate does not chain to a trusted "
                                    "certificate (no certificate chain found)")
 
@@ -156,7 +156,7 @@ def test_appended_bytes_fail(signed, tmp_path, capsys):
     tampered = tmp_path / "appended.pdf"
     tampered.write_bytes(signed.read_bytes() + b"\n% appended after signing\n")
     code, out, err = run(capsys, tampered)
-    assert code == 1
+    assert code == 4
     f = fields(out)
     assert f["intact"] == "yes" and f["valid"] == "yes"  # what pyHanko says on its own ...
     assert f["coverage"] == "entire revision"  # ... and why it is still not the signed file
@@ -171,7 +171,7 @@ def test_bytes_inserted_before_the_end_of_the_signed_revision_fail(signed, tmp_p
     tampered = tmp_path / "inserted.pdf"
     tampered.write_bytes(data[:end] + b"% inserted after signing\n" + data[end:])
     code, out, err = run(capsys, tampered)
-    assert code == 1 and fields(out)["coverage"] == "partial"
+    assert code == 4 and fields(out)["coverage"] == "partial"
     assert err == (f"error: {tampered}: the document was changed after signing: its bytes no longer match the "
                    f"signature\nerror: {tampered}: the signature covers only part of the file (partial)\n")
 
@@ -202,7 +202,7 @@ def test_incremental_update_after_signing_fails(signed, tmp_path, capsys):
     tampered = tmp_path / "updated.pdf"
     tampered.write_bytes(_incremental_update(signed.read_bytes()))
     code, out, err = run(capsys, tampered)
-    assert code == 1
+    assert code == 4
     assert fields(out)["coverage"] == "entire revision" and fields(out)["modification level"] == "other"
     assert fields(out)["certification signature"] == "no"
     assert err == f"error: {tampered}: a later revision changed the document after signing; the signature does not cover it\n"
@@ -224,7 +224,7 @@ def test_a_changed_title_is_called_a_metadata_change(kind, request, tmp_path, ca
     tampered = tmp_path / "retitled.pdf"
     tampered.write_bytes(_new_title(request.getfixturevalue(kind).read_bytes()))
     code, out, err = run(capsys, tampered)
-    assert code == 1
+    assert code == 4
     assert fields(out)["modification level"] == "metadata"
     assert err == (f"error: {tampered}: a later revision changed the document's metadata after signing; "
                    "the signature does not cover it\n")
@@ -238,7 +238,7 @@ def test_validation_data_added_after_signing_is_named(signed, world, tmp_path, c
     tampered = tmp_path / "with-dss.pdf"
     tampered.write_bytes(buffer.getvalue())
     code, out, err = run(capsys, tampered)
-    assert code == 1
+    assert code == 4
     assert fields(out)["modification level"] == "validation data and metadata"  # pyHanko also updates ModDate
     assert err == (f"error: {tampered}: a later revision added validation data (certificates, revocation "
                    "information or a timestamp) and updated the document's metadata after signing; "
@@ -251,7 +251,7 @@ def test_incremental_update_of_a_certified_file_breaks_its_certification(certifi
     tampered = tmp_path / "updated-certified.pdf"
     tampered.write_bytes(_incremental_update(certified.read_bytes()))
     code, out, err = run(capsys, tampered)
-    assert code == 1
+    assert code == 4
     assert err == (f"error: {tampered}: a later revision changed the document after signing; the signature does not "
                    f"cover it\nerror: {tampered}: changes were made that the certification signature does not allow\n")
 
@@ -274,7 +274,7 @@ def test_a_timestamp_from_an_untrusted_authority_fails(world, unsigned, capsys):
     with pki.LocalTSA(world.other_tsa, world.other_ca) as tsa:
         path = _sign(world, unsigned, "foreign-timestamp.pdf", timestamp_url=tsa.url)
     code, out, err = run(capsys, path, "--trust", world.ca_pem)
-    assert code == 1
+    assert code == 4
     f = fields(out)
     assert f["trusted"] == "yes" and f["timestamped"] == "yes" and f["intact"] == "yes"
     assert err == f"error: {path}: the timestamp authority does not chain to a trusted certificate\n"
@@ -291,14 +291,14 @@ def test_report_fields(signed, world):
 
 def test_unsigned_pdf_is_an_error(unsigned, capsys):
     code, _, err = run(capsys, unsigned)
-    assert code == 1 and "the PDF has no signature" in err
+    assert code == 4 and "the PDF has no signature" in err
     with pytest.raises(VerificationError):
         verify.verify_pdf(unsigned)
 
 
 def test_not_a_pdf_is_an_error(world, capsys):
     code, _, err = run(capsys, world.ca_pem)
-    assert code == 1 and "not a PDF file" in err and err.count("\n") == 1
+    assert code == 4 and "not a PDF file" in err and err.count("\n") == 1
 
 
 def test_a_bad_trust_file_is_an_error(signed, world, capsys):
@@ -324,7 +324,7 @@ def _hand_made_pdf(catalog: bytes) -> bytes:
 def _refusal(path: Path) -> VerificationError:
     with pytest.raises(VerificationError) as caught:
         verify.verify_pdf(path)
-    assert caught.value.exit_code == 1 and caught.value.where == str(path)
+    assert caught.value.exit_code == 4 and caught.value.where == str(path)
     return caught.value
 
 
@@ -360,7 +360,7 @@ def test_truncated_file_fails(signed, tmp_path, capsys):
     tampered = tmp_path / "truncated.pdf"
     tampered.write_bytes(signed.read_bytes()[:-2000])
     code, _, err = run(capsys, tampered)
-    assert code == 1 and err.startswith("error: ") and "internal error" not in err
+    assert code == 4 and err.startswith("error: ") and "internal error" not in err
 
 
 def _sign_again(data: bytes, world, field: str) -> bytes:
@@ -391,7 +391,7 @@ def test_a_broken_earlier_signature_fails(signed, world, tmp_path, capsys):
     path = tmp_path / "broken-first.pdf"
     path.write_bytes(_sign_again(_flip_inside_signed_range(signed.read_bytes()), world, "CoSigner"))
     code, out, err = run(capsys, path, "--trust", world.ca_pem)
-    assert code == 1
+    assert code == 4
     f = fields(out)
     assert f["intact"] == "yes" and f["coverage"] == "entire file"  # the last signature is fine
     assert f["signatures"].startswith("2 ")
@@ -454,7 +454,7 @@ def test_a_damaged_earlier_signature_value_fails(signed, world, tmp_path, capsys
     path = tmp_path / "forged-first.pdf"
     path.write_bytes(_sign_again(_flip_in_signature_value(signed.read_bytes()), world, "CoSigner"))
     code, out, err = run(capsys, path, "--trust", world.ca_pem)
-    assert code == 1 and fields(out)["intact"] == "yes" and fields(out)["valid"] == "yes"
+    assert code == 4 and fields(out)["intact"] == "yes" and fields(out)["valid"] == "yes"
     assert err == f"error: {path}: the earlier signature 'Signature' does not match its signer's certificate\n"
 
 
@@ -463,7 +463,7 @@ def test_a_change_between_two_approval_signatures_fails(signed, world, tmp_path,
     path = tmp_path / "changed-then-signed.pdf"
     path.write_bytes(_sign_again(_incremental_update(signed.read_bytes()), world, "CoSigner"))
     code, out, err = run(capsys, path, "--trust", world.ca_pem)
-    assert code == 1 and fields(out)["coverage"] == "entire file"  # the last signature is fine
+    assert code == 4 and fields(out)["coverage"] == "entire file"  # the last signature is fine
     assert err == (f"error: {path}: after the earlier signature 'Signature', the document was changed, not only "
                    "signed again\n")
 
@@ -479,7 +479,7 @@ def test_a_signature_pyhanko_cannot_check_is_a_failed_verification(signed, monke
         verify.verify_pdf(signed)
     assert str(caught.value) == (f"{signed}: the signature 'Signature' is damaged or the file was changed: it cannot be "
                                  "checked — compare it with the file as it was sent or signed")
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 4
 
 
 def test_a_second_signature_after_a_certification_fails(certified, world, tmp_path, capsys, monkeypatch):
@@ -490,7 +490,7 @@ def test_a_second_signature_after_a_certification_fails(certified, world, tmp_pa
     path = tmp_path / "certified-then-signed.pdf"
     path.write_bytes(_sign_again(certified.read_bytes(), world, "CoSigner"))
     code, _, err = run(capsys, path, "--trust", world.ca_pem)
-    assert code == 1
+    assert code == 4
     assert "changes after the certification signature 'Signature' are not allowed" in err
 
 
@@ -536,7 +536,7 @@ def test_a_damaged_signature_or_file_is_one_plain_line(signed, tmp_path, capsys,
     tampered = tmp_path / "damaged.pdf"
     tampered.write_bytes(damage(signed.read_bytes()))
     code, out, err = run(capsys, tampered)
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""
     assert err == f"error: {tampered}: {message} — {UNREADABLE_HINT}\n"
 
 
@@ -589,7 +589,7 @@ def test_a_damaged_timestamp_token_fails(world, unsigned, tmp_path, capsys):
         True, True, True, True, "entire file")  # the signature itself holds
     assert report.reasons == ("the timestamp is damaged: it does not match the signature",)
     code, _, err = run(capsys, tampered)  # without --trust too
-    assert code == 1
+    assert code == 4
     assert err == f"error: {tampered}: the timestamp is damaged: it does not match the signature\n"
 
 
