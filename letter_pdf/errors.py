@@ -9,12 +9,12 @@ code  error classes
 ====  =========================================================================================
 0     (success)
 1     InputError, SignatoryError, FontCoverageError, ResourceError, TypesettingError, LayoutError,
-      SigningError, ArchiveError, OutputError; a failed ``check`` or ``signatories lint``
+      AssemblyError, SigningError, ArchiveError, OutputError; a failed ``check`` or ``signatories lint``
 2     (click: a bad command line)
 3     anything else: a bug
 4     VerificationError; ``verify`` or ``archive verify`` finding a signature or archive that does
       not verify
-5     AssemblyError: an external PDF (cover, enclosure) refused by the sandbox
+5     UnsafePdfError: an external PDF (cover, enclosure) refused by the sandbox
 ====  =========================================================================================
 
 ``Problems`` (several at once, as ``check`` reports them) takes the highest code among its problems.
@@ -100,7 +100,12 @@ class LayoutError(LetterPdfError):
 
 
 class AssemblyError(LetterPdfError):
-    """Covers or enclosures cannot be merged (not a PDF, encrypted, malformed, too large)."""
+    """Covers or enclosures cannot be merged: missing, not a PDF, truncated; the package cannot be made."""
+
+
+class UnsafePdfError(AssemblyError):
+    """An external PDF (cover, enclosure) refused by the sandbox: over a safety limit (size, pages, objects,
+    decompression, time, memory), damaged beyond repair, or holding what cannot be made safe."""
 
     exit_code = ExitCode.UNSAFE
 

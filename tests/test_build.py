@@ -372,7 +372,7 @@ def test_check_also_reports_body_and_enclosure_problems(make_letter, tmp_path):
                          front={"annexes": [{"title": "Report", "file": "report.pdf"}]})
     (letter.parent / "report.pdf").write_bytes(b"this is not a PDF")
     code, out, err = run_cli("check", str(letter))
-    assert code == 5
+    assert code == 1  # an enclosure that is not a PDF is bad input, not an unsafe file
     assert "letter.md:" in err and "chart.png" in err  # the body image, with its line
     assert "report.pdf" in err  # the enclosure that is not a PDF
 

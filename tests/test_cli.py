@@ -204,7 +204,7 @@ def typed_letter(tmp_path, monkeypatch):
 @pytest.mark.parametrize("command", ["check", "build"])
 def test_messages_name_files_as_typed(typed_letter, capsys, tmp_path, command):
     code, out, err = run_main([command, str(typed_letter)], capsys)
-    assert code == {"check": 5, "build": 1}[command]  # check also refuses the enclosure (5 outranks 1)
+    assert code == 1  # check also refuses the enclosure: not a PDF is bad input (1), not an unsafe file (5)
     lines = err.splitlines()
     assert lines[0] == ("warning: letters/signatories.csv: the file is not UTF-8; read it as cp1251 (check the names, "
                         "and re-save as UTF-8 to be sure)")
@@ -321,7 +321,7 @@ def test_check_names_every_file_as_typed(typed_problems, capsys, tmp_path):
     # with the bad row fixed, every other file's problem is named as typed
     _sig_rows(Path("letters/lists/sig.csv"), bad="RU")
     code, out, err = run_main(["check", "letters/a.md"], capsys)
-    assert code == 5  # the refused enclosure outranks the other errors
+    assert code == 1  # an enclosure that is not a PDF is bad input (exit 5 is for what the sandbox refuses)
     lines = err.splitlines()
     assert sorted(line.split(": ")[:2] for line in lines[:-1]) == sorted([
         ["warning", "letters/lists/sig.csv"],    # cp1251
@@ -571,7 +571,7 @@ def test_every_command_runs_inside_the_one_boundary(words, capsys, monkeypatch):
     assert (code, out, err) == (3, "", INTERNAL)
 
 
-@pytest.mark.parametrize("error, code", [("VerificationError", 4), ("AssemblyError", 5), ("ArchiveError", 1),
+@pytest.mark.parametrize("error, code", [("VerificationError", 4), ("UnsafePdfError", 5), ("AssemblyError", 1), ("ArchiveError", 1),
                                          ("InputError", 1)])
 def test_each_error_class_gives_its_documented_exit_code(error, code, capsys, monkeypatch):
     """Through the boundary, a library error is its one line and its class's code (the README's table)."""
@@ -593,7 +593,7 @@ def test_several_problems_exit_with_the_highest_code(capsys, monkeypatch):
     command = dict(_leaf_commands())[("archive", "list")]
 
     def planted(**kwargs):
-        raise errors.Problems([errors.InputError("one"), errors.AssemblyError("two"), errors.InputError("three")])
+        raise errors.Problems([errors.InputError("one"), errors.UnsafePdfError("two"), errors.InputError("three")])
 
     monkeypatch.setattr(command, "params", [])
     monkeypatch.setattr(command, "callback", planted)

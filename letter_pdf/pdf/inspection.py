@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from letter_pdf.errors import AssemblyError
 from letter_pdf.pdf import limits, pdfa
 from letter_pdf.pdf.sandbox import Refused, refuse, run
+
 
 @dataclass(frozen=True)
 class Inspection:
@@ -45,15 +47,21 @@ def read(path: Path) -> ExternalPdf:
     return ExternalPdf(Path(path), data, preflight(path, data))
 
 
+def _bad_file(path: Path, reason: str, hint: str | None = None) -> AssemblyError:
+    """A file that cannot be merged for an ordinary reason (missing, not a PDF, cut short): bad input, exit 1;
+    the sandbox's refusals are ``UnsafePdfError`` (exit 5)."""
+    return AssemblyError(reason, where=path, hint=hint)
+
+
 def read_external(path: Path) -> bytes:
     """Read an external PDF's bytes, refusing files that are missing, not regular files or too large."""
     path = Path(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise refuse(path, f"cannot read the file ({exc.strerror})", "check the path") from exc
+        raise _bad_file(path, f"cannot read the file ({exc.strerror})", "check the path") from exc
     if not path.is_file():
-        raise refuse(path, "is not a file")
+        raise _bad_file(path, "is not a file")
     if size > limits.MAX_FILE_BYTES:
         raise refuse(
             path,
@@ -63,7 +71,7 @@ def read_external(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise refuse(path, f"cannot read the file ({exc.strerror})") from exc
+        raise _bad_file(path, f"cannot read the file ({exc.strerror})") from exc
     _check_envelope(path, data)
     return data
 
@@ -73,10 +81,10 @@ def _check_envelope(path: Path, data: bytes) -> None:
     if b"%PDF-" not in data[:1024]:
         start = data[:8]
         kind = _guess_kind(start)
-        raise refuse(path, f"is not a PDF file{f' (it looks like {kind})' if kind else ''}",
+        raise _bad_file(path, f"is not a PDF file{f' (it looks like {kind})' if kind else ''}",
                       "export or print it to PDF first")
     if b"%%EOF" not in data[-2048:]:
-        raise refuse(path, "is truncated (no end-of-file marker): the copy or download was cut short",
+        raise _bad_file(path, "is truncated (no end-of-file marker): the copy or download was cut short",
                       "get the complete file again")
 
 

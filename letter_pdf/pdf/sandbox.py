@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from letter_pdf.errors import AssemblyError
+from letter_pdf.errors import UnsafePdfError
 from letter_pdf.pdf import limits
 
 _CHILD_LIMITS = ("MAX_PAGES", "MAX_OBJECTS", "MAX_STREAM_BYTES", "MAX_DECODED_BYTES", "MAX_RATIO")
@@ -26,8 +26,9 @@ class Refused(Exception):
     """Raised in the child: the file is refused; ``args`` are the reason and (optionally) a hint."""
 
 
-def refuse(path: Path, reason: str, hint: str | None = None) -> AssemblyError:
-    return AssemblyError(reason, where=path, hint=hint)
+def refuse(path: Path, reason: str, hint: str | None = None) -> UnsafePdfError:
+    """The error for a file the sandbox refuses (exit 5)."""
+    return UnsafePdfError(reason, where=path, hint=hint)
 
 
 def _limit_child() -> None:  # runs in the child between fork and exec
