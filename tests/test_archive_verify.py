@@ -444,7 +444,8 @@ def test_an_index_that_opens_but_fails_its_quick_check(copy):
     db.close()
     assert check == f"*** in database main ***\nPage {page}: btreeInitPage() returns error code 11"
     findings = [(f.level, f.where, f.message) for f in Archive(copy).verify().findings]
-    assert findings == [("error", A.INDEX, f"the index is damaged ({check}); run 'letter-pdf archive reindex'")]
+    said = f"*** in database main *** Page {page}: btreeInitPage() returns error code 11"  # on one line
+    assert findings == [("error", A.INDEX, f"the index is damaged ({said}); run 'letter-pdf archive reindex'")]
 
 
 # A writer killed in the middle of a transaction on the index (rollback-journal mode, as the archive uses):

@@ -207,7 +207,9 @@ class _Check:
             try:
                 check = db.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
-                    self.err(INDEX, f"the index is damaged ({check}); run 'letter-pdf archive reindex'")
+                    # SQLite's report runs over several lines: one line here, capped like any library text
+                    said = detail(RuntimeError(" ".join(str(check).split())))
+                    self.err(INDEX, f"the index is damaged ({said}); run 'letter-pdf archive reindex'")
                 rows = index_rows(db)
             finally:
                 db.close()
