@@ -29,9 +29,10 @@ def sample_pdf(folder: Path) -> Path:
     from pypdf import PdfReader, PdfWriter
     from weasyprint import HTML
 
-    from conftest import RESOURCES, write_letter
     from letter_pdf import manifest as M
     from letter_pdf.letter import load_letter
+
+    from conftest import RESOURCES, write_letter
 
     with (RESOURCES / "foreign-agents-signatories.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))

@@ -20,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import test_assemble  # noqa: E402
 import test_layout  # noqa: E402
 
-from letter_pdf import assemble, fonts, letter as letter_module, render, typeset  # noqa: E402
-from letter_pdf.pdf import inspection  # noqa: E402
+from letter_pdf import assemble, fonts, render, typeset  # noqa: E402
+from letter_pdf import letter as letter_module
 from letter_pdf.model import Annex  # noqa: E402
+from letter_pdf.pdf import inspection  # noqa: E402
 from letter_pdf.pipeline import creation_time  # noqa: E402
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import pki  # noqa: E402
-
 from letter_pdf import sign, verify  # noqa: E402
+
+import pki  # noqa: E402
 
 
 def timed(func, repeat: int = 5) -> tuple[float, float]:

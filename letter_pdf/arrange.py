@@ -24,8 +24,8 @@ import itertools
 import unicodedata
 from dataclasses import dataclass
 
-from letter_pdf import counts as counts_module
 from letter_pdf import countries
+from letter_pdf import counts as counts_module
 from letter_pdf.model import GROUPINGS, ORDERS, Signatory
 
 

@@ -299,7 +299,7 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         # Bookmarks: one per part, each part's own outline under it (the letter's items stay top-level:
         # they are the letter and its signatory list).
         items: list[tuple[str, int, list]] = []
-        for part, first, n, part_outline in placed:
+        for part, first, _n, part_outline in placed:
             if part.kind == "letter":
                 items += outline.shift_outline(letter_outline, first) or [(w["letter"], first, [])]
                 continue

@@ -546,7 +546,7 @@ def check(seen: _Seen, layout: Plan, count: int) -> str | None:
     if len(pages) != len(layout.pages) or [c[3] for c in pages] != list(range(len(layout.pages))):
         return f"the list's {len(layout.pages)} pages were typeset as {len(pages)} pieces"
     first = pages[0][0] if pages else 0
-    for i, (page, top, bottom, _n, page_bottom) in enumerate(pages):
+    for i, (page, _top, bottom, _n, page_bottom) in enumerate(pages):
         if page != first + i:
             return f"list page {i + 1} was typeset on page {page + 1}, not {first + i + 1}"
         if bottom > page_bottom + EPSILON:

@@ -23,7 +23,6 @@ from letter_pdf import assets, labels
 from letter_pdf.errors import FontCoverageError, LetterPdfError, Problems, ResourceError
 from letter_pdf.model import Letter
 
-
 BODY_FAMILY = "Noto Serif"
 HEADING_FAMILY = "Noto Sans"
 _STYLES = (("Regular", 400, "normal"), ("Italic", 400, "italic"), ("Bold", 700, "normal"), ("BoldItalic", 700, "italic"))

@@ -470,7 +470,7 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
     result: list[Signatory] = []
     index = {column: i for i, column in mapping.items()}
     for line, cells in records[1:]:
-        def cell(column: str) -> str:
+        def cell(column: str, cells: list[str] = cells) -> str:
             i = index.get(column)
             return cells[i] if i is not None and i < len(cells) else ""
 

@@ -21,7 +21,19 @@ from typing import Any
 
 from letter_pdf.errors import InputError, LetterPdfError, Problems, ResourceError
 from letter_pdf.frontmatter import ALIASES, canonical_key, parse_front_matter, read_text, split_front_matter
-from letter_pdf.model import ALIGNMENTS, COLUMN_COUNTS, GROUPINGS, ORDERS, PAPERS, SIGNATURE_LAYOUTS, Annex, Cover, Letter, Party, Signer
+from letter_pdf.model import (
+    ALIGNMENTS,
+    COLUMN_COUNTS,
+    GROUPINGS,
+    ORDERS,
+    PAPERS,
+    SIGNATURE_LAYOUTS,
+    Annex,
+    Cover,
+    Letter,
+    Party,
+    Signer,
+)
 from letter_pdf.text import refused_character, suspect_characters, visible
 
 log = logging.getLogger("letter_pdf")

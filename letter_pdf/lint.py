@@ -23,7 +23,14 @@ from letter_pdf import countries, importer, names
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import (
-    BIDI_CONTROLS, COLUMNS, YAML_SUFFIXES, load_signatories, quote, read_table, read_text, row_signatory,
+    BIDI_CONTROLS,
+    COLUMNS,
+    YAML_SUFFIXES,
+    load_signatories,
+    quote,
+    read_table,
+    read_text,
+    row_signatory,
 )
 
 

@@ -21,7 +21,6 @@ from letter_pdf import countries
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import quote
 
-
 NEIGHBOURS = 4  # each name is compared with this many next names in sorted order (for typos)
 
 ZERO_WIDTH = {"\u200b": "ZERO WIDTH SPACE", "\u2060": "WORD JOINER", "\ufeff": "ZERO WIDTH NO-BREAK SPACE",

@@ -433,7 +433,7 @@ def _loop(judge: Callable[[Layout, Fit], _Verdict], typeset: Callable[[Fit, Call
     for _ in range(MAX_LAYOUTS):
         verdict: list[_Verdict] = []
 
-        def inspect(document, fit=fit):
+        def inspect(document, fit=fit, verdict=verdict):
             result = judge(measure(document), fit)
             verdict.append(result)
             _raise(result.errors)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from letter_pdf import arrange, assemble, fonts, labels, letter as letter_module, lint, output, pagecheck, render
-from letter_pdf import typeset
+from letter_pdf import arrange, assemble, fonts, labels, lint, output, pagecheck, render, typeset
+from letter_pdf import letter as letter_module
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
 

@@ -164,7 +164,8 @@ def load_key(options: SignOptions, *, now: dt.datetime | None = None) -> _Key:
         raise SigningError(f"the certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC",
                            where=path, hint="check the computer's clock, or use another key")
 
-    from asn1crypto import keys as asn1_keys, x509 as asn1_x509
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -429,7 +430,7 @@ def _checked_timestamper(base, request_error):
             try:
                 status = response["status"]["status"].native
                 if status in ("granted", "granted_with_mods"):
-                    response["time_stamp_token"].native  # parse it now: garbage fails here, not deep inside
+                    _ = response["time_stamp_token"].native  # parse it now: garbage fails here, not deep inside
             except Exception as exc:
                 raise failure(not_a_response) from exc
             if status not in ("granted", "granted_with_mods"):

@@ -25,8 +25,10 @@ from letter_pdf.decoding import decode
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.frontmatter import BoundedLoader, YamlLimitError
 from letter_pdf.model import Signatory, Written
-from letter_pdf.text import BIDI_CONTROLS  # defined with the other printed-text checks; still importable here
-from letter_pdf.text import visible
+from letter_pdf.text import (
+    BIDI_CONTROLS,  # defined with the other printed-text checks; still importable here
+    visible,
+)
 
 log = logging.getLogger("letter_pdf")
 

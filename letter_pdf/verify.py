@@ -57,7 +57,7 @@ def _load_trust(paths: tuple[Path, ...]):
             blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
             certs = [x509.Certificate.load(der) for der in blobs]
             for cert in certs:
-                cert.native  # parse now, so a bad file fails here and not deep in validation
+                _ = cert.native  # parse now, so a bad file fails here and not deep in validation
         except Exception as exc:
             raise InputError("not a certificate (PEM or DER)", where=path,
                              hint="give the CA certificate you trust, e.g. ca.pem") from exc

@@ -21,12 +21,13 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import write_letter
 from letter_pdf import archive as A
 from letter_pdf.archive import records
 from letter_pdf.archive.index import COLUMNS
 from letter_pdf.cli import cli
 from letter_pdf.errors import ArchiveError
+
+from conftest import write_letter
 
 pytestmark = pytest.mark.slow
 
@@ -727,10 +728,11 @@ def test_library_errors_are_archive_errors(tmp_path):
 def test_a_signed_pdf_records_signer_and_signing_time(pdfs, tmp_path, monkeypatch):
     import datetime as dt
 
-    import pki
     from pyhanko.sign.signers import pdf_signer
 
     from letter_pdf import sign
+
+    import pki
 
     pinned = pki.NOW  # a moment inside the test certificates' validity, whatever the date today
 
@@ -986,9 +988,9 @@ def test_messages_name_the_archive_beside_the_pdf_as_typed(pdfs, tmp_path, monke
 
 def test_a_damaged_signature_is_recorded_with_a_plain_note(tmp_path):
     """Recorded as sent (it was), with what is wrong in plain words: not the library's text, not the hint."""
-    import pki
-
     from letter_pdf import sign
+
+    import pki
 
     world = pki.make_world(tmp_path / "pki")
     data = sign.sign_pdf(pki.sample_pdf(), sign.SignOptions(key=world.p12, passphrase=pki.PASSPHRASE),
@@ -1011,12 +1013,11 @@ def test_build_archive_records_the_builds_facts_without_reading_or_validating_ag
                                                                                     monkeypatch):
     """The record made by the build says of the PDF what 'archive record' of the same file says (pages, title,
     manifest, stored sources), and of the signature only what the signer knows: nothing is read back."""
-    import pki
-
+    import letter_pdf
     from letter_pdf import sign
     from letter_pdf.archive import facts
 
-    import letter_pdf
+    import pki
 
     signer = "Maria Ковальчук, Test Coalition"
     world = pki.make_world(tmp_path / "pki", signer_name=signer)

@@ -136,9 +136,9 @@ POLISH_ORDER = ["Amnesty International Polska", "Ąkowa Grupa", "Cyfrowa Polska"
 
 @pytest.fixture(scope="module")
 def built_polish(tmp_path_factory):
-    from conftest import write_letter
-
     from letter_pdf import pipeline
+
+    from conftest import write_letter
 
     folder = tmp_path_factory.mktemp("polish")
     letter = write_letter(folder, front={"lang": "pl"}, rows=POLISH_ROWS)
@@ -163,10 +163,10 @@ def test_build_orders_and_groups_by_polish_rules(built_polish):
 
 
 def test_build_rejects_unknown_order_option(tmp_path):
-    from conftest import write_letter
-
     from letter_pdf import pipeline
     from letter_pdf.errors import InputError
+
+    from conftest import write_letter
 
     letter = write_letter(tmp_path / "l")
     with pytest.raises(InputError, match="unknown order 'random'"):

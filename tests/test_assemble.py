@@ -7,9 +7,9 @@ enclosures with WeasyPrint (PDF/A-3b, or plain), hostile PDFs with pypdf.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import re
-import io
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -17,14 +17,21 @@ from pathlib import Path
 import pikepdf
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject, StreamObject,
-                           TextStringObject)
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from letter_pdf import assemble
 from letter_pdf.errors import AssemblyError
+from letter_pdf.model import Annex, Letter
 from letter_pdf.pdf import limits
 from letter_pdf.pdf.attachments import Attachment
-from letter_pdf.model import Annex, Letter
 
 LETTER_HTML = """<html lang="en"><head><title>Joint letter on association</title>
 <meta name="author" content="Example Coalition"><meta name="description" content="Protect civil society">

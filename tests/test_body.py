@@ -150,10 +150,12 @@ def test_links_in_the_pdf_are_exactly_the_web_links_over_their_words(tmp_path):
     import pikepdf
     import pypdfium2 as pdfium
 
-    from conftest import write_letter
-    from letter_pdf import letter as letter_module, render, typeset
+    from letter_pdf import letter as letter_module
+    from letter_pdf import render, typeset
     from letter_pdf.fonts import FontSet
     from letter_pdf.pipeline import creation_time
+
+    from conftest import write_letter
 
     body = ("Links: [site](https://example.org/a?b=1&c=2) [mail](mailto:info@example.org) [js](javascript:alert(1)) "
             "[ftp](ftp://example.org/f) [local](annex.pdf) [frag](#top).\n")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import logging
 import os
-import stat
 import re
+import stat
 import subprocess
 import sys
 import unicodedata
@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 import letter_pdf
 import letter_pdf.cli
+
 from conftest import read_csv_rows, write_letter
 
 pytestmark = pytest.mark.slow

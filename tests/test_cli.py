@@ -420,8 +420,9 @@ def _flate_bomb(megabytes: int) -> bytes:
 @pytest.fixture(scope="module")
 def signed_pdf(tmp_path_factory) -> Path:
     """A small PDF signed with the tests' own CA (no letter build)."""
-    import pki
     from letter_pdf import sign
+
+    import pki
 
     world = pki.make_world(tmp_path_factory.mktemp("pki"))
     path = world.folder / "signed.pdf"

@@ -8,9 +8,9 @@ import random
 import pytest
 
 from letter_pdf import columns
+from letter_pdf import letter as letter_module
 from letter_pdf.columns import Geometry, Unit, _Seen, check, plan
 from letter_pdf.errors import LetterPdfError
-from letter_pdf import letter as letter_module
 
 
 def random_list(rng: random.Random, *, groups: int) -> tuple[list[Unit], dict[int, bool]]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from letter_pdf import counts, countries, i18n, labels
+from letter_pdf import countries, counts, i18n, labels
 
 JANUARY = dt.date(2027, 1, 15)  # Austrian German writes "Jänner": the date shows which CLDR locale was used
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 import unicodedata
 from collections import Counter
 
@@ -12,12 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_main
-from letter_pdf.errors import LetterPdfError, SignatoryError
 from letter_pdf import importer, lint
+from letter_pdf.errors import LetterPdfError, SignatoryError
 from letter_pdf.importer import import_file, import_text
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import load_signatories, no_base, to_csv
+
+from conftest import run_main
 
 # Checked by hand against signatories-pasted.txt: (name, countries, kind)
 BY_HAND = [

@@ -18,11 +18,12 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from conftest import write_letter
 from letter_pdf import letter as letter_module
 from letter_pdf import render, typeset
 from letter_pdf.fonts import FontSet
 from letter_pdf.pipeline import creation_time
+
+from conftest import write_letter
 
 pytestmark = pytest.mark.slow
 

@@ -58,7 +58,7 @@ def test_unknown_key_names_it_and_suggests(make_letter):
         load_letter(path)
     text = str(info.value)
     assert "unknown key 'recipent'" in text and "did you mean 'recipient'?" in text
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("recipent"))
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("recipent"))
     assert f"letter.md:{line}" in text
 
 
@@ -453,7 +453,7 @@ def test_build_refuses_a_bidi_override_in_the_subject(make_letter, capsys, monke
     path = make_letter(front={"subject": f"Pay to IBAN {RLO}1234 5678 9012 now"})
     monkeypatch.chdir(path.parent.parent)
     code, _, err = run_main(["build", "letter/letter.md"], capsys)
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("subject"))
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("subject"))
     assert code == 1
     assert err.splitlines() == [
         f"error: letter/letter.md:{line}, field 'subject': the value contains an invisible bidirectional control, "
@@ -473,7 +473,7 @@ def test_damaged_text_marks_are_warned_about_once(make_letter, capsys, monkeypat
     path = make_letter(front=front, body=body)
     monkeypatch.chdir(path.parent.parent)
     lines = path.read_text().splitlines()
-    numbers = {key: next(i for i, l in enumerate(lines, 1) if l.startswith(key)) for key in ("subject", "recipient")}
+    numbers = {key: next(i for i, text in enumerate(lines, 1) if text.startswith(key)) for key in ("subject", "recipient")}
     numbers["recipient"] += 3  # name, address:, then the first address line
     code, _, err = run_main(["check", "letter/letter.md"], capsys)
     expected = f"warning: {where.format(**numbers)}: the value contains {what}"

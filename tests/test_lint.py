@@ -9,8 +9,9 @@ import pytest
 
 from letter_pdf import lint
 from letter_pdf import names as name_rules
-from conftest import run_main
 from letter_pdf.model import Signatory
+
+from conftest import run_main
 
 
 def S(name, *codes, kind="organisation", line=None):

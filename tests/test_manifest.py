@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from letter_pdf import manifest as M
-from letter_pdf.pdf.attachments import Attachment
 from letter_pdf.letter import load_letter
+from letter_pdf.pdf.attachments import Attachment
 
 ROWS = [
     {"name": "Amnesty International", "country": "GB", "kind": "organisation"},
@@ -129,6 +129,7 @@ def test_signatories_in_printed_order_with_sections(make_letter):
 def built(tmp_path_factory):
     """The same letter built end to end in two folders, with --embed-sources."""
     import letter_pdf
+
     from conftest import write_letter
 
     outputs = []

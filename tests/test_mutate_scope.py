@@ -6,9 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 import mutate
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 

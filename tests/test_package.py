@@ -11,10 +11,10 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
+from test_assemble import REPORT_HTML, active_content, bomb_pdf, hostile_pdf, weasy
 
 import letter_pdf
 import letter_pdf.cli
-from test_assemble import REPORT_HTML, active_content, bomb_pdf, hostile_pdf, weasy
 
 from conftest import write_letter
 
@@ -292,7 +292,7 @@ def test_the_example_builds_to_the_same_bytes_in_two_fresh_processes(tmp_path):
         runs.append((folder / f"letter-{seed}.pdf", subprocess.Popen(
             [sys.executable, "-m", "letter_pdf", "build", str(example), "-o", str(folder / f"letter-{seed}.pdf")],
             cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
-    for output, process in runs:
+    for _output, process in runs:
         _out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err.decode()
     first, second = (output.read_bytes() for output, _process in runs)

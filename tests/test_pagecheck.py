@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import run_main, write_letter
 from letter_pdf import letter as letter_module
 from letter_pdf import pagecheck, pipeline, render, typeset
 from letter_pdf.errors import LayoutError
 from letter_pdf.fonts import FontSet
+
+from conftest import run_main, write_letter
 
 pytestmark = pytest.mark.slow
 

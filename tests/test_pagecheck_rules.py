@@ -9,12 +9,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import write_letter
 from letter_pdf import measure
 from letter_pdf import pagecheck as pc
 from letter_pdf.letter import load_letter
 from letter_pdf.model import Annex, Party
 from letter_pdf.render import Fit
+
+from conftest import write_letter
 
 A4_AREA = (25.0, 20.0, 185.0, 277.0)
 

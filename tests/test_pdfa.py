@@ -19,9 +19,10 @@ import pdfplumber
 import pikepdf
 import pytest
 
-import pki
 from letter_pdf import assemble, labels, sign
 from letter_pdf.pdf import pdfa
+
+import pki
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "joint-letter"
 MM = 72 / 25.4
@@ -278,7 +279,7 @@ def test_a_grouped_list_has_one_heading_and_one_list_element_per_group(built):
         headings = ["".join(text.get(c, "") for c in marked_content(h, pages)) for h in kids[1::2]]
         assert headings == ["FRANCE (40)", "GERMANY (40)", "POLAND (40)"]  # as given; capitals from the style
         spread = []
-        for (country, names), group in zip(GROUPS.items(), kids[2::2]):
+        for (_country, names), group in zip(GROUPS.items(), kids[2::2]):
             items = _kids(group)
             assert [str(i.S) for i in items] == ["/LI"] * 40
             assert [_nfc("".join(text.get(c, "") for c in marked_content(i, pages))) for i in items] == names
@@ -425,7 +426,7 @@ def test_page_validation_confirms_the_claimed_level(built, document, level):
 # ----------------------------------------------------------------------------- stream data ending with CR
 
 
-def _pdf_with_stream(data: bytes) -> "pikepdf.Pdf":
+def _pdf_with_stream(data: bytes) -> pikepdf.Pdf:
     pdf = pikepdf.new()
     pdf.add_blank_page()
     stream = pikepdf.Stream(pdf, b"")

@@ -4,7 +4,6 @@ positions), built once per module through letter.load_letter -> render.render_le
 from __future__ import annotations
 
 import contextlib
-
 import io
 import re
 import unicodedata
@@ -15,12 +14,14 @@ import jinja2.sandbox
 import pytest
 from pypdf import PdfReader
 
-from conftest import read_csv_rows, write_letter, RESOURCES
-from letter_pdf import counts, letter as letter_module, render, typeset
+from letter_pdf import counts, render, typeset
+from letter_pdf import letter as letter_module
 from letter_pdf.arrange import printed_list
 from letter_pdf.errors import ResourceError
 from letter_pdf.fonts import FontSet
 from letter_pdf.pipeline import creation_time
+
+from conftest import RESOURCES, read_csv_rows, write_letter
 
 MM = 72 / 25.4
 INCH = 72

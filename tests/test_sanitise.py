@@ -357,7 +357,7 @@ def test_flatten_refuses(case):
 
 def _link_pdf(*links, page_of_dest=None):
     def build(pdf):
-        made = [l(pdf) if callable(l) else l for l in links]
+        made = [link(pdf) if callable(link) else link for link in links]
         _annots(pdf, 0, *made)
 
     return _pdf(build)

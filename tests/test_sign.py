@@ -10,16 +10,17 @@ import io
 import pikepdf
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
-import pki
 from letter_pdf import sign
-from letter_pdf.pdf import pdfa
 from letter_pdf.cli import main
 from letter_pdf.errors import SigningError
+from letter_pdf.pdf import pdfa
+
+import pki
 
 
 @pytest.fixture(scope="module")
@@ -341,6 +342,7 @@ def test_cli_has_no_passphrase_option():
 def built(world, tmp_path_factory):
     """One letter built and signed through the public API (visible B-B)."""
     import letter_pdf
+
     from conftest import write_letter
 
     folder = tmp_path_factory.mktemp("e2e")
@@ -454,6 +456,7 @@ def test_cli_prompt_does_not_echo_the_passphrase():
 @pytest.mark.slow
 def test_built_letter_signature_speaks_the_letters_language(world, tmp_path, monkeypatch):
     import letter_pdf
+
     from conftest import write_letter
 
     letter = write_letter(tmp_path / "fr", front={"lang": "fr"})

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from test_fonts import CYRILLIC_NAMES, LATIN_NAMES, TEST_FONT
 
 from letter_pdf import fetcher
 from letter_pdf import typeset as ts
 from letter_pdf.errors import FontCoverageError, Problems, ResourceError, TypesettingError
 from letter_pdf.fonts import FontSet
 from letter_pdf.model import Letter, Party
-from test_fonts import CYRILLIC_NAMES, LATIN_NAMES, TEST_FONT
 
 pytestmark = pytest.mark.slow
 
@@ -465,7 +465,7 @@ def test_the_bundled_example_typesets_with_bundled_fonts_and_a_signature_anchor(
         assert " ".join(sig.name.split()) in text, sig.name
 
 
-def embedded_fonts(data: bytes) -> dict[str, "object"]:
+def embedded_fonts(data: bytes) -> dict[str, object]:
     """The font programs embedded in the PDF (fontTools TTFont), by BaseFont name without subset tag."""
     from fontTools.ttLib import TTFont
 

@@ -13,14 +13,15 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from conftest import write_letter
 from letter_pdf import assemble, assets, labels, render, typeset
 from letter_pdf.errors import InputError
 from letter_pdf.fonts import FontSet
 from letter_pdf.letter import load_letter
 
+from conftest import write_letter
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "joint-letter" / "letter.md"
-CREATED = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
+CREATED = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
 MM = 72 / 25.4
 INFO_LEFT = 125 * MM  # the information block (references, place and date): right of this, on A4,
 BAND = (45 * MM, 90 * MM)  # and between these heights (the address band of DIN 5008 form B)

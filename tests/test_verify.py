@@ -15,10 +15,11 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-import pki
 from letter_pdf import sign, verify
 from letter_pdf.cli import main
 from letter_pdf.errors import VerificationError
+
+import pki
 
 
 @pytest.fixture(scope="module")
@@ -365,7 +366,8 @@ def test_truncated_file_fails(signed, tmp_path, capsys):
 
 def _sign_again(data: bytes, world, field: str) -> bytes:
     """A second approval signature in a new revision (as a co-signer's tool would add it)."""
-    from pyhanko.sign import fields as pyhanko_fields, signers
+    from pyhanko.sign import fields as pyhanko_fields
+    from pyhanko.sign import signers
 
     signer = signers.SimpleSigner.load_pkcs12(str(world.p12), passphrase=pki.PASSPHRASE)
     writer = IncrementalPdfFileWriter(io.BytesIO(data))

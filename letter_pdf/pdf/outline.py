@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from letter_pdf.pdf.tags import tree_entries
 
+
 def read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, list]]:
     """The outline of ``reader`` as (title, page index, children), without any actions."""
     out = []

@@ -7,6 +7,7 @@ any other shape is left alone, and the caller drops the claims that need tags.
 
 from __future__ import annotations
 
+
 def tree_entries(node, key: str, out: list, depth: int = 0) -> None:
     """The (key, value) leaves of a number tree (``key`` "/Nums") or name tree ("/Names") read with pikepdf."""
     import pikepdf
