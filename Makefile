@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 EXAMPLE := examples/joint-letter/letter.md
 EXAMPLE_PDF := examples/joint-letter/letter.pdf
 
-.PHONY: demo test bench preview clean
+.PHONY: demo test lint bench preview clean
 
 # WeasyPrint needs the Pango text library from the system. Install it when it is missing and we can
 # (Debian/Ubuntu as root); otherwise say what to install.
@@ -34,8 +34,12 @@ demo: $(VENV)/.base  ## build the bundled example and print the PDF's path
 	$(PY) -m letter_pdf build $(EXAMPLE) -o $(EXAMPLE_PDF)
 	@echo "$(abspath $(EXAMPLE_PDF))"
 
-test: $(VENV)/.test  ## run the whole test suite
+test: lint  ## ruff and mypy, then the whole test suite
 	$(PY) -m pytest -n 2 -q
+
+lint: $(VENV)/.test  ## ruff (style, imports, likely bugs) and mypy (types) as configured in pyproject.toml
+	$(VENV)/bin/ruff check letter_pdf tests bench
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.test  ## print speed and memory figures (see bench/README.md); takes several minutes
 	$(PY) bench/build_sizes.py --stages
