@@ -1,6 +1,6 @@
 """The order of the stages, written once: load -> validate -> render -> typeset -> assemble -> sign -> write.
 
-Every other module does one stage and knows nothing of the others' order; ``cli.py`` and the Python API
+Every other module does one stage and knows nothing of the others' order; ``letter_pdf.cli`` and the Python API
 call ``build`` and ``check`` here.
 """
 
