@@ -31,19 +31,19 @@ class BuildOptions:
     output: Path | None = None
     stream: BinaryIO | None = None  # write the PDF to this binary stream instead of a file (the CLI's -o -)
     paper: str | None = None
-    order: str | None = None  # signatory list: as-given | alphabetical (issue 3)
-    group_by: str | None = None  # signatory list: none | kind | country | group (issue 3)
-    # signing (issue 5): always the last step before the write
+    order: str | None = None  # signatory list: as-given | alphabetical
+    group_by: str | None = None  # signatory list: none | kind | country | group
+    # signing: always the last step before the write
     sign: Path | None = None  # PKCS#12 key file (.p12/.pfx) with its certificate
     timestamp_url: str | None = None  # RFC 3161 server: PAdES B-T instead of B-B
     certify: bool = False  # certification signature: no changes allowed after signing
     invisible_signature: bool = False
     passphrase_prompt: Callable[[str], str] | None = None  # asks for the key's passphrase (the CLI: no echo)
-    # the delivery package (issue 4): cover page, cover PDFs, enclosures
+    # the delivery package: cover page, cover PDFs, enclosures
     cover: bool | None = None  # False: no generated cover page (--no-cover); None: as the front matter says
     cover_pdfs: tuple[Path, ...] = ()  # --cover-pdf, placed after the front matter's cover_pdfs
     annexes: tuple[Path, ...] = ()  # --annex, appended after the front matter's enclosures
-    # the manifest and the archive of sent versions (issue 6)
+    # the manifest and the archive of sent versions
     embed_sources: bool = False  # also embed the letter file and its signatory list (PDF/A-3, /Source)
     archive: bool = False  # record the written PDF in the archive (needs ``to`` and ``via``)
     archive_dir: Path | None = None  # default: $LETTER_PDF_ARCHIVE, else archive/ beside the letter

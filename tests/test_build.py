@@ -1,6 +1,6 @@
 """End to end: letter.md + signatories -> PDF, through the CLI and the Python API.
 
-Checks the promises of issue 2 on real outputs: every name exactly once in the extracted text, bundled
+Checks the promises of the build on real outputs: every name exactly once in the extracted text, bundled
 fonts only (embedded), metadata, bookmarks, PDF/A claim, byte-identical rebuilds, and bad input that
 leaves no file behind.
 """

@@ -35,7 +35,7 @@ def font_variant(target: Path, change=None, *, flavor: str | None = None) -> Pat
     font.save(target)
     return target
 
-# Names in the alphabets the bundled fonts must cover (issue 2).
+# Names in the alphabets the bundled fonts must cover.
 CYRILLIC_NAMES = [
     "Ґанна Їжакевич-Євтушенко, Громадська ініціатива «Іванівка»",  # Ukrainian ґ є і ї
     "Беларускі Хельсінкскі камітэт — Ўладзімір Ўсціновіч",  # Belarusian ў

@@ -1,4 +1,4 @@
-"""Signing (issue 5, "The proof" and "Bad input"): PAdES B-B/B-T, certification, the visible field, PDF/A.
+"""Signing: PAdES B-B/B-T, certification, the visible field, PDF/A.
 
 Every signature made here is checked with pyHanko's own validator against the test's throw-away CA.
 """

@@ -1,4 +1,4 @@
-"""``letter-pdf verify`` (issue 5): exit 0 only for an intact, valid signature over the entire file.
+"""``letter-pdf verify``: exit 0 only for an intact, valid signature over the entire file.
 
 The signed files are made with the test's own CA; every tampering case (one flipped byte, bytes appended,
 an incremental update) must make ``verify`` fail with exit status 4 and a reason.
