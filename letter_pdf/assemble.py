@@ -158,7 +158,7 @@ def read_externals(paths: Iterable[Path]) -> dict[Path, ExternalPdf]:
     if len(problems) == 1:
         raise problems[0]
     if problems:
-        raise Problems(problems)
+        raise Problems(list(problems))
     return found
 
 
@@ -262,7 +262,7 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
                     for page in new_pages:
                         if "/StructParents" in page.obj:
                             del page.obj["/StructParents"]
-                part_outline = []
+                part_outline: list[tuple[str, int | None, list]] = []
             else:
                 found = inspections[id(part)]
                 removed = sanitise.Removed()
@@ -310,7 +310,7 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
         # Page labels: covers "Cover" (one page) or "Cover-1", "Cover-2"...; the letter 1..N; enclosures A-1...
         outline.write_page_labels(pdf, cover_word=w["cover"], letter_offset=letter_offset,
                                   annexes=[(first, part.label_prefix) for part, first, _n, _o in placed
-                                           if part.kind == "annex"])
+                                           if part.kind == "annex" and part.label_prefix is not None])
 
         # The archival claim.
         level = letter_claim
@@ -320,7 +320,7 @@ def assemble_parts(parts: list[Part], *, lang: str = "en", attachments: tuple[At
             notes.append("the package is not PDF/A: " + " | ".join(claim_problems)
                          + " (convert these files to PDF/A first, e.g. `ocrmypdf --output-type pdfa in.pdf out.pdf`)")
             level = None
-        elif level and level != letter_claim:
+        elif level and letter_claim and level != letter_claim:
             notes.append(f"the package is PDF/A-{level[0]}{level[1:].lower()}, not -{letter_claim[0]}{letter_claim[1:].lower()}: "
                          "merged PDFs carry no accessibility tags")
         drop_ua = not tagged_ok

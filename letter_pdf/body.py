@@ -58,7 +58,7 @@ def _parser() -> MarkdownIt:
     md.enable(["table", "strikethrough", "linkify"])
     # Every URL reaches the token stream, where _check_url decides (and can say where it is): the
     # default validator would silently turn a file: image into text.
-    md.validateLink = lambda url: True
+    md.validateLink = lambda url: True  # type: ignore[method-assign]  # markdown-it-py's documented override
     return md
 
 
@@ -154,7 +154,9 @@ def address_link(text: str) -> Markup:
     from markupsafe import escape
 
     stripped = str(text).strip()
-    matches = _parser().linkify.match(stripped) or []
+    linkify = _parser().linkify
+    assert linkify is not None  # linkify-it-py is a dependency (markdown-it-py[linkify])
+    matches = linkify.match(stripped) or []
     if len(matches) == 1 and matches[0].index == 0 and matches[0].last_index == len(stripped):
         url = matches[0].url
         shown = stripped.lower()

@@ -28,6 +28,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from letter_pdf.errors import ResourceError, TypesettingError
 
@@ -155,7 +156,7 @@ class _Planner:
 
         best = None
         if k == 1:
-            splits = [()]
+            splits: list[tuple[int, ...]] = [()]
         elif k == 2:
             splits = [(a,) for a in range(1, len(units))]
         else:
@@ -259,7 +260,7 @@ class _Seen:
     chunks: list[tuple[int, float, float, int, float]]  # (page, top, bottom, data-page, page bottom) per box
     entries: list[tuple[int, int, float]]  # (n, page, height) in document order
     headings: dict[tuple[int, bool], tuple[float, float, float]]  # (section, continued) -> (border h, mt, mb)
-    probes: dict[str, object]
+    probes: dict[str, Any]  # WeasyPrint boxes (WeasyPrint has no type hints)
     section: tuple[int, float] | None  # (page, top of the section's margin box)
 
 
@@ -410,12 +411,12 @@ def context(listing: Listing, state: str, plan_: Plan | None = None) -> dict:
 
     if state == PLANNED:
         assert plan_ is not None
-        pages = [[[{"heading": heading(b.section, b.continued)} if b.heading
+        pages: list[list[list[dict]]] = [[[{"heading": heading(b.section, b.continued)} if b.heading
                    else {"heading": None, "entries": views[b.first:b.last + 1], "section": b.section} for b in column]
                   for column in page] for page in plan_.pages]
         return {"columns": listing.columns, "state": state, "new_page": plan_.new_page, "pages": pages}
     if state == UNPLANNED:
-        column = []
+        column: list[dict] = []
         for i, (text, _count, section_views) in enumerate(listing.sections):
             if text:
                 column.append({"heading": heading(i, False)})

@@ -41,14 +41,14 @@ def _differences(old: Signatory, new: Signatory) -> tuple[str, ...]:
 def compare(old, new) -> Diff:
     old, new = tuple(old), tuple(new)
     by_name: dict[str, list[int]] = {}
-    for j, s in enumerate(new):
-        by_name.setdefault(s.name, []).append(j)
+    for index, s in enumerate(new):
+        by_name.setdefault(s.name, []).append(index)
     matched_new: set[int] = set()
     pairs: list[tuple[int, int]] = []
     pending = list(range(len(old)))
     # exact name and countries first (national sections share names), then the same name alone
     for same_countries in (True, False):
-        left = []
+        left: list[int] = []
         for i in pending:
             s = old[i]
             j = next((j for j in by_name.get(s.name, []) if j not in matched_new

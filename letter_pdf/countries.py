@@ -64,7 +64,7 @@ def _key(text: str) -> str:
 def _country_codes() -> frozenset[str]:
     return frozenset(
         code for code in Locale.parse("en").territories
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        if isinstance(code, str) and len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     )
 
 

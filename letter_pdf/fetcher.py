@@ -15,6 +15,7 @@ import re
 import struct
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -39,11 +40,11 @@ def import_weasyprint():
 
 
 @functools.cache
-def refused_error() -> type:
+def refused_error() -> type[Any]:  # a class made at run time on WeasyPrint's (untyped) base
     """The exception our fetcher raises: a ``FatalURLFetchingError``, so WeasyPrint stops rendering."""
     _, urls = import_weasyprint()
 
-    class Refused(urls.FatalURLFetchingError):
+    class Refused(urls.FatalURLFetchingError):  # type: ignore[name-defined]  # WeasyPrint imported lazily
         """A resource that must not or cannot be loaded."""
 
         def __init__(self, url: str, reason: str, hint: str, where: str | None = None):
@@ -109,8 +110,8 @@ def svg_refusal(data: bytes) -> str | None:
     """
     from xml.parsers import expat
 
-    start = data[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not (start.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")):
+    head = data[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not (head.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")):
         return None  # not XML: a raster image, a font, a stylesheet
     limit, point_limit = MAX_SVG_ELEMENTS, MAX_SVG_POINTS
     parent: list[int] = []
@@ -195,8 +196,8 @@ def svg_refusal(data: bytes) -> str | None:
     for i, p in enumerate(parent):
         if p >= 0:
             edges[p].append(i)
-        if refers[i] is not None and refers[i] in id_node:
-            edges[i].append(id_node[refers[i]])
+        if (target := refers[i]) is not None and target in id_node:
+            edges[i].append(id_node[target])
     for name, k in id_node.items():
         edges[k] = ids[name]
     # marks[i]: the markers element i draws at each of its points[i] vertices (style sheets: at any line)
@@ -225,8 +226,8 @@ def svg_refusal(data: bytes) -> str | None:
             kids = [drawn[e] for e in edges[node] + marks[node]]
             if any(k is None for k in kids):  # a kid still busy: a cycle
                 return cycle
-            kids = kids[:len(edges[node])]
-            total = max(kids, default=0) if node >= n else 1 + sum(kids)
+            counts = [k for k in kids[:len(edges[node])] if k is not None]
+            total = max(counts, default=0) if node >= n else 1 + sum(counts)
             drawn[node] = min(total, limit + 1)
             kid_work = [work[e] for e in edges[node]]
             if node >= n:
@@ -235,7 +236,7 @@ def svg_refusal(data: bytes) -> str | None:
                 marked = sum(work[m] for m in marks[node])
                 work[node] = min(1 + points[node] * (1 + marked) + sum(kid_work), point_limit + 1)
             busy[node] = False
-        if drawn[root] > limit:
+        if (drawn[root] or 0) > limit:  # set above for every root
             return (f"the SVG would draw more than {limit:,} elements ('use' elements repeat others; "
                     f"it has {n:,}); the limit is {limit:,}")
         if work[root] > point_limit:
@@ -264,7 +265,7 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
             return str(path.relative_to(folder_real))
         return str(path)
 
-    class RestrictedURLFetcher(urls.URLFetcher):
+    class RestrictedURLFetcher(urls.URLFetcher):  # type: ignore[name-defined]  # WeasyPrint imported lazily
         def __init__(self):
             super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True)
             self.refusals: list[BaseException] = []  # every refusal, even one WeasyPrint would swallow

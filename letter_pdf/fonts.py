@@ -470,7 +470,7 @@ def _image_text(path: Path | None) -> str:
     return html.unescape(text)
 
 
-def char_sources(letter: Letter, chars: Iterable[str]) -> dict[str, str]:
+def char_sources(letter: Letter, chars: Iterable[str]) -> dict[str, str | None]:
     """Where each of ``chars`` comes from in the letter's own files: ``letter.md:14`` (the body, typed or
     as a character reference), ``letter.md, field 'title'``, ``signatories.csv:7``, ``logo.svg`` (each file
     by the path the letter holds; ``build`` and ``check`` write it as the user typed it);

@@ -296,6 +296,7 @@ def merged_entries(name: str) -> Merged | None:
     if len(split.entries) < 2:
         return None
     entries = []
+    codes: tuple[str, ...]
     for entry in split.entries:
         text, codes = entry.strip(" ,;"), ()
         match = _TRAILING_PARENS.match(text)

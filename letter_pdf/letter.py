@@ -94,7 +94,8 @@ def _printed(src: _Source, field: str, text: str) -> str | None:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "mapping", list: "list"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {dict: "mapping", list: "list"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _text_list(src: _Source, field: str, value: Any) -> tuple[str, ...]:

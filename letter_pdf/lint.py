@@ -330,21 +330,20 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
     path = Path(path)
     where = str(path)  # as the user gave it: messages name files as typed
     if path.suffix.lower() in YAML_SUFFIXES:
-        records = [{"name": s.name, "country": "/".join(s.countries), "kind": s.kind, "role": s.role or "",
-                    "group": s.group or "", "distinct-from": "; ".join(s.distinct_from), "line": s.line}
+        records = [(s.line, {"name": s.name, "country": "/".join(s.countries), "kind": s.kind, "role": s.role or "",
+                    "group": s.group or "", "distinct-from": "; ".join(s.distinct_from)})
                    for s in load_signatories(path)]
         header = list(COLUMNS)
     else:
         text, encoding = read_text(path)
         table = read_table(text, where=where, encoding=encoding)
         header = [c for c in table.header if c]
-        records = [{**{c: row.cells.get(c, "") for c in header}, "line": row.line} for row in table.rows]
+        records = [(row.line, {c: row.cells.get(c, "") for c in header}) for row in table.rows]
     if "country" not in header:
         header.insert(1, "country")
     changes: list[str] = []
     out: list[dict[str, str]] = []
-    for record in records:
-        line = record.pop("line")
+    for line, record in records:
         here = f"{where}:{line}"
         name = record.get("name", "")
         fixed = fix_name(name)
@@ -374,7 +373,7 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
     return buffer.getvalue(), changes
 
 
-def _split_merged(name: str, line: int) -> list[Signatory]:
+def _split_merged(name: str, line: int | None) -> list[Signatory]:
     merged = importer.merged_entries(name)
     if merged is None:
         return [Signatory(name=name, line=line)]

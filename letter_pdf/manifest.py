@@ -88,8 +88,8 @@ def collect_sources(
         sources["signatories"] = letter.signatories_path
     if letter.logo is not None:
         sources["logo"] = letter.logo
-    for number, signer in enumerate((s for s in letter.signers if s.signature), start=1):
-        sources[f"signature-{number}"] = signer.signature
+    for number, signature in enumerate((s.signature for s in letter.signers if s.signature), start=1):
+        sources[f"signature-{number}"] = signature
     for number, font in enumerate(letter.fonts, start=1):
         sources[f"font-{number}"] = font
     covers = letter.cover_pdfs if cover_pdfs is None else tuple(cover_pdfs)

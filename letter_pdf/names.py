@@ -216,7 +216,7 @@ def probable_duplicate(a: Signatory, b: Signatory) -> str | None:
 
 def why_duplicate(a: Entry, b: Entry) -> str | None:
     for x, y in ((a, b), (b, a)):
-        if x.without_acronym and x.without_acronym == y.folded:
+        if x.acronym and x.without_acronym and x.without_acronym == y.folded:
             return f"the same name with and without the acronym '{quote(x.acronym)}'" + (
                 "" if _compatible(a, b) else " (in different countries: one organisation listed twice?)")
     if a.digits != b.digits or not _compatible(a, b):

@@ -493,7 +493,7 @@ def fit_cover(letter: Letter, typeset: Callable[[Fit, Callable], Any], *, write:
         return verdict
 
     result, fit = _loop(judge, typeset, write=write, part="cover page", letter=letter)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if cover.step:
         notes = ("the cover page is set with tighter spacing" + (" and smaller type" if _cover_steps(letter)[cover.step][2] != 1
                                                                   else "") + " to fit on one page",)

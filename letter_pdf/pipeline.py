@@ -541,7 +541,7 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
     attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources, printed=prepared.printed)
     cover = _typeset_cover(prepared) if letter.cover.enabled else None
-    package = assemble.assemble(letter=letter, letter_pdf=result.pdf, cover_pdf=cover and cover.typeset.pdf,
+    package = assemble.assemble(letter=letter, letter_pdf=result.pdf, cover_pdf=cover.typeset.pdf if cover is not None else None,
                                 cover_pdfs=letter.cover_pdfs, annexes=letter.enclosures, attachments=attachments,
                                 externals=externals)
     if options.stream is None:  # again, with what typesetting read: a stylesheet's or an SVG's image

@@ -141,7 +141,7 @@ def css_string(text: str) -> Markup:
 def page_counter_css(lang: str) -> Markup:
     """The CSS ``content`` value of "Page 1 of 3" in ``lang``, with the page counters in their places."""
     template = labels.template("page_of", lang)
-    parts = []
+    parts: list[str] = []
     rest = template
     while rest:
         positions = [(rest.find(f), f) for f in ("{page}", "{pages}") if rest.find(f) >= 0]
@@ -194,7 +194,7 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit, printed
     counts = printed.counts
     listed = listing(letter, printed)
     # ``sections`` keeps the entries for restyled copies of _signatories.html.j2 that predate ``list``
-    printed = [{"heading": heading, "count": count, "entries": list(views)} for heading, count, views in listed.sections]
+    sections = [{"heading": heading, "count": count, "entries": list(views)} for heading, count, views in listed.sections]
     if signatory_list is None:
         signatory_list = columns.context(listed, columns.UNPLANNED)
     signers = [
@@ -217,7 +217,7 @@ def _context(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit, printed
         "place_date": dict(zip(("before", "date", "after"), labels.place_date_parts(letter.place, letter.date, lang))),
         "align": letter.align,
         "body_html": body.markdown_to_html(letter.body, source=letter.source, first_line=letter.body_line),
-        "sections": printed,
+        "sections": sections,
         "list": signatory_list,
         "signers": signers,
         "on_behalf": on_behalf(counts, lang) if counts.total else "",

@@ -286,7 +286,7 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
 
     if box is not None:
         page, x0, y0, x1, y1 = box
-        spec = fields.SigFieldSpec(FIELD_NAME, on_page=page, box=tuple(round(v) for v in (x0, y0, x1, y1)))
+        spec = fields.SigFieldSpec(FIELD_NAME, on_page=page, box=(round(x0), round(y0), round(x1), round(y1)))
     else:
         spec = fields.SigFieldSpec(FIELD_NAME)
     try:
@@ -315,7 +315,7 @@ def _sign_once(pdf: bytes, options: SignOptions, key: _Key, box: FieldBox | None
         )
     pdf_signer = signers.PdfSigner(
         meta,
-        signer=key.signer,
+        signer=key.signer,  # type: ignore[arg-type]  # a pyHanko SimpleSigner (see _Key), imported lazily
         timestamper=timestamper,
         stamp_style=_stamp_style(options.stamp_text),
     )

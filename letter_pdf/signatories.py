@@ -418,7 +418,7 @@ def validate_rows(table: Table, *, where: str) -> tuple[Signatory, ...]:
 # --- YAML ---------------------------------------------------------------------------------------------
 
 
-def from_records(records: list, *, where: str, lines: list[int | None] | None = None) -> tuple[Signatory, ...]:
+def from_records(records: object, *, where: str, lines: list[int | None] | None = None) -> tuple[Signatory, ...]:
     """Validate a YAML list of signatories (mappings with the CSV's fields, or plain name strings)."""
     if not isinstance(records, list):
         raise SignatoryError("the signatories must be a list", where=where,

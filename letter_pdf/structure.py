@@ -180,7 +180,7 @@ def _join(pdf, sources: dict[int, tuple[object, object]]) -> None:
         for kid in unwrapped(element, ref, kids):
             child = _obj(pdf, kid)
             last = _obj(pdf, out[-1]) if out else None
-            if child is not None and joinable(last, child):
+            if child is not None and last is not None and joinable(last, child):
                 for grandkid in child["K"]:
                     last["K"].append(move(grandkid, child, last, out[-1]))
                 replaced[kid] = out[-1]

@@ -280,7 +280,7 @@ def _problems_from_log(records: list[logging.LogRecord], letter: Letter | None =
                     hint="check the files named in the 'fonts:' key",
                 )
             )
-        elif record.levelno >= logging.ERROR and msg.startswith(_IMAGE_FAILURES) and record.args:
+        elif record.levelno >= logging.ERROR and msg.startswith(_IMAGE_FAILURES) and isinstance(record.args, tuple) and record.args:
             problems.append(_image_error(str(record.args[0]), getattr(record, "letter_pdf_cause", None), letter))
         elif record.levelno >= logging.ERROR:
             # WeasyPrint logs unreachable or unusable resources (images, stylesheets) as errors.

@@ -145,7 +145,7 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     trusted, why = None, None
     if roots and (status.validation_path is not None or status.trust_problem_indic is not None):
         trusted = status.trust_problem_indic is None
-        why = None if trusted else status.trust_problem_indic.name.lower().replace("_", " ")
+        why = status.trust_problem_indic.name.lower().replace("_", " ") if status.trust_problem_indic is not None else None  # type: ignore[attr-defined]  # pyHanko's are Enums
     elif roots:  # pyHanko did not judge the certificate (the signature value failed): judge it on its own
         trusted, why = _chains(status.signing_cert, emb, context())
     certified = emb.docmdp_level is not None

@@ -72,7 +72,7 @@ def _lock(fd: int, exclusive: bool) -> None:
 
     while True:
         try:
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
             return
         except OSError:  # LK_LOCK gives up after 10 s; keep waiting
             continue

@@ -221,7 +221,7 @@ def inspect_data(data: bytes) -> dict:
                     elif isinstance(obj, NameObject) and obj == "/DeviceCMYK" and key not in ("/DefaultCMYK",):
                         problems.add("it paints in device CMYK, which the letter's sRGB output intent does not cover")
                 claim = _pdfa_claim(reader)
-                root = reader.trailer["/Root"]
+                root: DictionaryObject = reader.trailer["/Root"]  # type: ignore[assignment]  # _pdfa_claim read it as one
                 tagged = "/StructTreeRoot" in root
                 if "/OCProperties" in root:
                     problems.add("it has optional content (layers)")

@@ -12,11 +12,11 @@ from letter_pdf.pdf.tags import tree_entries
 
 def read_outline(reader, items=None, depth=0) -> list[tuple[str, int | None, list]]:
     """The outline of ``reader`` as (title, page index, children), without any actions."""
-    out = []
+    out: list[tuple[str, int | None, list]] = []
     if depth > 20:
         return out
     items = reader.outline if items is None else items
-    last = None
+    last: tuple[str, int | None, list] | None = None
     for item in items:
         if isinstance(item, list):
             if last is not None:
@@ -139,5 +139,5 @@ def write_page_labels(pdf, *, cover_word: str, letter_offset: int, annexes: list
         ranges.append((first, Dictionary(S=Name.D, P=String(f"{prefix}-"), St=1)))
     nums = Array()
     for first, label in sorted(ranges, key=lambda r: r[0]):
-        nums.extend([first, label])
+        nums.extend([first, label])  # type: ignore[list-item]  # pikepdf makes the int a PDF integer
     pdf.Root.PageLabels = pdf.make_indirect(Dictionary(Nums=nums))

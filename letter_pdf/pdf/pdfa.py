@@ -153,9 +153,9 @@ def save(pdf) -> bytes:
             obj.write(zlib.compress(obj.read_bytes()), filter=Name.FlateDecode, type_check=False)
         raw = obj.read_raw_bytes()
         if raw.endswith(b"\r"):
-            filters = obj.get("/Filter")
+            filters: object = obj.get("/Filter")
             filters = list(filters) if isinstance(filters, pikepdf.Array) else [filters]
-            parms = obj.get("/DecodeParms")
+            parms: object = obj.get("/DecodeParms")
             parms = list(parms) if isinstance(parms, pikepdf.Array) else [parms] if parms is not None else []
             obj.write(raw.hex().upper().encode("ascii") + b">", filter=Array([Name.ASCIIHexDecode, *filters]),
                       decode_parms=Array([None, *parms]) if parms else None, type_check=False)
@@ -211,7 +211,7 @@ def retag_subsets(pdf) -> None:
         descendants = obj.get("/DescendantFonts")
         holder = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else obj
         descriptor = holder.get("/FontDescriptor") if isinstance(holder, pikepdf.Dictionary) else None
-        tag = new_tags.get(descriptor.objgen) if isinstance(descriptor, pikepdf.Dictionary) else None
+        tag = new_tags.get(descriptor.objgen, "") if isinstance(descriptor, pikepdf.Dictionary) else ""
         base = str(obj.BaseFont)
         if tag and _SUBSET_TAG.match(base):
             obj.BaseFont = Name(f"/{tag}+{base[8:]}")
@@ -233,7 +233,7 @@ def signature_problems(pdf: bytes) -> list[str]:
     if CR_BEFORE_ENDSTREAM in pdf:  # see ``save``: a stream whose data ends with CR has an ambiguous length
         problems.append("a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)")
     rgb_intent = False  # DeviceRGB is allowed only with an RGB PDF/A output intent (6.2.4.3)
-    for intent in reader.trailer["/Root"].get("/OutputIntents") or ArrayObject():
+    for intent in reader.trailer["/Root"].get("/OutputIntents") or ArrayObject():  # type: ignore[attr-defined]  # pypdf: /Root is a dict
         intent = intent.get_object()
         profile = intent.get("/DestOutputProfile")
         if intent.get("/S") == "/GTS_PDFA1" and profile is not None and int(profile.get_object().get("/N", 0)) == 3:

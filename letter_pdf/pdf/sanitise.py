@@ -166,7 +166,7 @@ def _flatten(writer, new_page, annot, flattened: list) -> bool:
             return False
         sx, sy = (x1 - x0) / (tx1 - tx0), (y1 - y0) / (ty1 - ty0)
         form = normal.clone(writer, False, _ANNOT_EXCLUDED)
-        form = form.get_object()
+        form = form.get_object()  # type: ignore[assignment]  # pypdf: a dictionary's get_object() is itself
         form[NameObject("/Type")] = NameObject("/XObject")
         form[NameObject("/Subtype")] = NameObject("/Form")
         if "/BBox" not in form:

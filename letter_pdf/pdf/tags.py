@@ -98,9 +98,9 @@ def graft_structure(pdf, source, new_pages) -> bool:
                 else:
                     del holder[key]
     nums = Array()
-    for key in sorted(target_parents):
-        nums.append(key)
-        nums.append(target_parents[key])
+    for number in sorted(target_parents):
+        nums.append(number)
+        nums.append(target_parents[number])
     target_tree.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
     target_tree.ParentTreeNextKey = next_key
     return True
