@@ -446,7 +446,7 @@ def parse_list(text: str, *, where: str = "input") -> ImportResult:
 
 def parse_table(text: str, *, where: str) -> ImportResult | None:
     """Table mode when the first line has a delimiter and headings we recognise; else ``None``."""
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first_line, first = next(((n, ln) for n, ln in enumerate(text.splitlines(), 1) if ln.strip()), (1, ""))
     delimiter = sniff_delimiter(first)
     if delimiter not in first:
         return None
@@ -455,6 +455,13 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
         return None
     header_line, header = records[0]
     mapping = map_headings(header)
+    if not mapping and not first.replace(delimiter, "").strip():
+        # A spreadsheet's table whose header row is empty (',,'): read as a list, each row would be one
+        # signatory named 'A,B,C'.
+        raise SignatoryError(
+            "no column with the names: the first line is a header row with no headings",
+            where=f"{where}:{first_line}",
+            hint="write the headings in the first line, e.g. 'name,country' (or 'Organisation', 'Nom', 'Название'...)")
     if not mapping:
         return None
     if "name" not in mapping.values():
