@@ -87,7 +87,7 @@ def _printed(src: _Source, field: str, text: str) -> str | None:
         chars = list(dict.fromkeys(text))
         shown = ", ".join(char_name(ch) for ch in chars[:3]) + (" ..." if len(chars) > 3 else "")
         src.fail(field, f"'{field}' has no visible characters (only {shown})",
-                 hint="write the text, or delete the line if it is optional")
+                 hint="type the text again: it holds only characters that print nothing")
         return None
     refused = refused_character(text)
     if refused is not None:

@@ -23,7 +23,7 @@ import yaml
 from letter_pdf import countries
 from letter_pdf.decoding import decode
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
-from letter_pdf.frontmatter import BoundedLoader, YamlLimitError
+from letter_pdf.frontmatter import BoundedLoader, YamlLimitError, keys_given_twice
 from letter_pdf.model import Signatory, Written
 from letter_pdf.text import (  # defined with the other printed-text checks; still importable here
     BIDI_CONTROLS,
@@ -46,6 +46,8 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_YAML_BYTES = 5 * 1024 * 1024
 # A field (a CSV cell, a YAML value) has at most this many characters: the csv module's own limit.
 MAX_FIELD = csv.field_size_limit()
+_LONG_FIELD_HINT = ("a name, role or group has at most a few hundred; check that this is the right file (a double "
+                    "quote that is never closed runs on to the end of the file)")
 # At most this many signatories: a real letter has far fewer (10,000 typeset in about 40 s and 0.9 GiB),
 # and every stage stays within about a minute and 2 GiB. Reading stops at the first row beyond it.
 MAX_ROWS = 15_000
@@ -161,8 +163,7 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: 
             if "field larger than field limit" in str(exc):
                 raise SignatoryError(
                     f"a field has more than {csv.field_size_limit():,} characters", where=f"{where}:{previous_end + 1}",
-                    hint="a name, role or group has at most a few hundred; check that this is the right file (a "
-                         "double quote that is never closed runs on to the end of the file)") from exc
+                    hint=_LONG_FIELD_HINT) from exc
             raise SignatoryError(
                 f"malformed CSV ({exc})", where=f"{where}:{previous_end + 1}",
                 hint='put a name that contains quotes or the delimiter in double quotes, and double inner quotes ("")',
@@ -462,12 +463,10 @@ def _field_key(key) -> str:
     return str(key).strip().casefold().replace("_", "-")
 
 
-_LONG_FIELD_HINT = ("a name, role or group has at most a few hundred; check that this is the right file (a double "
-                    "quote that is never closed runs on to the end of the file)")
-# A run of more than MAX_FIELD characters with no line end and nothing that ends a value in a flow list
-# ('- [A, B]'): a value longer than the limit, found before the slow parse (a quoted value with commas in
-# it is found after it).
-_LONG_RUN = re.compile(r"[^\n,\[\]{}]{%d}" % (MAX_FIELD + 1))
+# A run of more than MAX_FIELD characters with no line end, space, colon or anything that ends a value in a
+# flow list ('- [A, B]'): a value longer than the limit, found before the slow parse (a value with spaces
+# or commas in it is found after it).
+_LONG_RUN = re.compile(rf"[^\n ,:\[\]{{}}]{{{MAX_FIELD + 1}}}")
 _YAML_ITEM = re.compile(r"^( *)- ", re.M)
 
 
@@ -506,27 +505,6 @@ class _TextLoader(BoundedLoader):
 _TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])
 
 
-def _twice(node: yaml.Node, where: str, problems: list[LetterPdfError]) -> None:
-    """Keys given twice in one mapping, in any spelling ('name' and 'Name'): YAML would keep the last one
-    without a word, so a signatory would lose the name written first."""
-    if isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _twice(item, where, problems)
-    elif isinstance(node, yaml.MappingNode):
-        seen: dict[str, tuple[int, str]] = {}
-        for key_node, value_node in node.value:
-            raw, line = str(key_node.value), key_node.start_mark.line + 1
-            key = _field_key(raw)
-            if key in seen:
-                first, first_raw = seen[key]
-                spelled = "" if first_raw == raw else f" (as '{quote(first_raw)}' and '{quote(raw)}')"
-                problems.append(SignatoryError(f"'{quote(key)}' is given twice{spelled}, on lines {first} and {line}",
-                                               where=f"{where}:{line}", hint="keep one of them"))
-            else:
-                seen[key] = (line, raw)
-            _twice(value_node, where, problems)
-
-
 def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
     _count_yaml_items(text, where=where)
     if long := _LONG_RUN.search(text):
@@ -545,8 +523,12 @@ def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
                              hint="each item is '- name: ...' on its own line, indented consistently") from exc
     finally:
         loader.dispose()
-    twice: list[LetterPdfError] = []
-    _twice(node, where, twice)
+    # YAML keeps the last of two equal keys without a word: a signatory would lose the name written first
+    twice: list[LetterPdfError] = [
+        SignatoryError(f"'{quote(key)}' is given twice" + ("" if raw == raw2 else f" (as '{quote(raw)}' and "
+                       f"'{quote(raw2)}')") + f", on lines {line} and {line2}", where=f"{where}:{line2}",
+                       hint="keep one of them")
+        for key, (line, raw), (line2, raw2) in keys_given_twice(node, _field_key)]
     if twice:
         raise twice[0] if len(twice) == 1 else Problems(twice)
     if isinstance(data, dict) and "signatories" in data:
