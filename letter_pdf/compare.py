@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from letter_pdf import names
 from letter_pdf.model import Signatory
+from letter_pdf.signatories import quote
 
 FIELDS = ("name", "countries", "kind", "role", "group")
 
@@ -88,13 +89,14 @@ def compare(old, new) -> Diff:
 
 
 def describe(s: Signatory) -> str:
-    text = s.name
+    """One signatory on a line, invisible and reordering characters shown as their code points."""
+    text = quote(s.name)
     if s.countries:
         text += f" ({'/'.join(s.countries)})"
     if s.kind == "individual":
-        text += " [individual" + (f": {s.role}" if s.role else "") + "]"
+        text += " [individual" + (f": {quote(s.role)}" if s.role else "") + "]"
     if s.group:
-        text += f" {{{s.group}}}"
+        text += f" {{{quote(s.group)}}}"
     return text
 
 

@@ -5,6 +5,7 @@ tags, and keeps each key's line for messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +184,29 @@ def _key_lines(node: yaml.Node, prefix: str, offset: int, out: dict[str, int], t
             key = f"{prefix}{index}"
             out.setdefault(key, item.start_mark.line + offset)
             _key_lines(item, key + ".", offset, out, twice)
+
+
+def keys_given_twice(node: yaml.Node | None, spelling: Callable[[str], str]) -> list[tuple]:
+    """``(key, (line, as written), (line, as written))`` for every key given twice in one mapping of the tree,
+    keys compared as ``spelling`` makes them (lines 1-based in the YAML text). The loader keeps the last of
+    two equal keys without a word; the front matter checks its keys with their dotted names in ``_key_lines``."""
+    found: list[tuple] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            seen: dict[str, tuple[int, str]] = {}
+            for key_node, _value in current.value:
+                raw, line = str(key_node.value), key_node.start_mark.line + 1
+                key = spelling(raw)
+                if key in seen:
+                    found.append((key, seen[key], (line, raw)))
+                else:
+                    seen[key] = (line, raw)
+            stack.extend(reversed([value for _, value in current.value]))
+    return found
 
 
 def parse_front_matter(front: str, path: Path) -> tuple[dict, dict[str, int], list[LetterPdfError]]:

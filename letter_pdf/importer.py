@@ -27,6 +27,7 @@ Bounded work: at most ``MAX_LINES`` non-empty lines, ``MAX_LINE_CHARS`` characte
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from letter_pdf import countries, names
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
 from letter_pdf.model import Signatory
 from letter_pdf.signatories import bad_characters, clean_name, parse_csv, parse_kind, read_text, sniff_delimiter
+from letter_pdf.text import MARKS_HINT, stacked_marks, visible
 
 
 @dataclass(frozen=True)
@@ -447,7 +449,7 @@ def parse_list(text: str, *, where: str = "input") -> ImportResult:
 
 def parse_table(text: str, *, where: str) -> ImportResult | None:
     """Table mode when the first line has a delimiter and headings we recognise; else ``None``."""
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first_line, first = next(((n, ln) for n, ln in enumerate(text.splitlines(), 1) if ln.strip()), (1, ""))
     delimiter = sniff_delimiter(first)
     if delimiter not in first:
         return None
@@ -456,6 +458,13 @@ def parse_table(text: str, *, where: str) -> ImportResult | None:
         return None
     header_line, header = records[0]
     mapping = map_headings(header)
+    if not mapping and not first.replace(delimiter, "").strip():
+        # A spreadsheet's table whose header row is empty (',,'): read as a list, each row would be one
+        # signatory named 'A,B,C'.
+        raise SignatoryError(
+            "no column with the names: the header row has no headings",
+            where=f"{where}:{first_line}",
+            hint="write the headings in the header row, e.g. 'name,country' (or 'Organisation', 'Nom', 'Название'...)")
     if not mapping:
         return None
     if "name" not in mapping.values():
@@ -531,11 +540,14 @@ def _check_output(result: ImportResult, where: str) -> None:
                 bad = "a character that is not valid Unicode (a lone surrogate)"
             if bad is None and "\ufffd" in value:
                 bad = "U+FFFD REPLACEMENT CHARACTER (the text was decoded with the wrong encoding)"
-            if bad:
+            stacked = stacked_marks(value) if bad is None else None
+            if bad or stacked:
                 shown = "".join(ch if ch.isprintable() and unicodedata.category(ch) != "Cs" else f"<U+{ord(ch):04X}>"
-                                for ch in value)
+                                for ch in visible(value, sys.maxsize))
                 hint = ("add a header line (name<TAB>country) to read it as a table, or replace the tabs with spaces"
-                        if bad == "a tab" else "delete it from the input (or copy the list again from its source)")
+                        if bad == "a tab" else MARKS_HINT if stacked
+                        else "delete it from the input (or copy the list again from its source)")
+                bad = bad or stacked
                 problems.append(SignatoryError(f"the {field_name} '{_short(shown)}' contains {bad}",
                                                where=f"{where}:{s.line}", hint=hint))
     if problems:

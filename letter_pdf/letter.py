@@ -34,7 +34,7 @@ from letter_pdf.model import (
     Party,
     Signer,
 )
-from letter_pdf.text import refused_character, suspect_characters, visible
+from letter_pdf.text import char_name, no_base, refused_character, suspect_characters, visible
 
 log = logging.getLogger("letter_pdf")
 
@@ -83,6 +83,12 @@ def _text(src: _Source, field: str, value: Any, *, required: bool = False) -> st
 def _printed(src: _Source, field: str, text: str) -> str | None:
     """The text, if it can be printed as the user wrote it: bidirectional controls (which reorder what the
     reader sees) and control characters are refused; marks of damaged text (U+FFFD, tags) are warned about."""
+    if text and no_base(text):  # zero-width spaces, joiners, marks with nothing to sit on: nothing readable
+        chars = list(dict.fromkeys(text))
+        shown = ", ".join(char_name(ch) for ch in chars[:3]) + (" ..." if len(chars) > 3 else "")
+        src.fail(field, f"'{field}' has no visible characters (only {shown})",
+                 hint="type the text again: it holds only characters that print nothing")
+        return None
     refused = refused_character(text)
     if refused is not None:
         what, hint = refused

@@ -177,7 +177,8 @@ def _name_findings(name: str, here: str, lang: str = "en", codes: tuple[str, ...
     if not _SUSPECT.search(name):
         return findings
     invisible = {**names.ZERO_WIDTH, **names.JOINERS}
-    hidden = sorted({invisible[ch] for ch in name if ch in invisible})
+    hidden = sorted({invisible[ch] for ch in name if ch in invisible}
+                    | {f"{unicodedata.name(name[i])} (U+{ord(name[i]):04X})" for i in stray_selectors(name)})
     if hidden:
         findings.append(Finding("warning", "invisible", here,
                                 f"'{quote(name)}' contains invisible characters: {', '.join(hidden)}",
@@ -200,8 +201,17 @@ def _name_findings(name: str, here: str, lang: str = "en", codes: tuple[str, ...
     return findings
 
 
+def stray_selectors(name: str) -> list[int]:
+    """Where ``name`` has a variation selector (U+FE00–FE0F, U+E0100–E01EF) that selects nothing: after a
+    letter of an alphabet (Latin, Cyrillic, Greek), a digit, a space or another selector. They print nothing,
+    so 'Amn<U+FE0F>esty' looks like 'Amnesty'; after a symbol (an emoji) or an ideograph they choose its form."""
+    return [i for i, ch in enumerate(name) if names.VARIATION_SELECTORS.match(ch)
+            and (i == 0 or unicodedata.category(name[i - 1]) not in ("So", "Sm", "Lo"))]
+
+
 _SUSPECT = re.compile(
     "[" + re.escape(BULLET_CHARS + "".join(names.ZERO_WIDTH) + "".join(names.JOINERS) + "".join(BIDI_CONTROLS)) + "()]"
+    + "|" + names.VARIATION_SELECTORS.pattern
     + r"|^\s|\s$|\s{2,}|[\u00a0\u2000-\u200a\u202f\u205f\u3000]|^[=+@]"
 )
 
@@ -318,8 +328,9 @@ def fix_name(name: str) -> str:
     """The safe fixes of one name: NFC, invisible characters and bidi overrides removed, spaces trimmed
     and made single (joiners are kept)."""
     text = unicodedata.normalize("NFC", name)
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
-                   if ch not in names.ZERO_WIDTH and ch not in BIDI_CONTROLS)
+    stray = set(stray_selectors(text))
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for i, ch in enumerate(text)
+                   if ch not in names.ZERO_WIDTH and ch not in BIDI_CONTROLS and i not in stray)
     text = re.sub(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
     return text.strip()
 
@@ -348,7 +359,7 @@ def fix_file(path: Path) -> tuple[str, list[str]]:
         name = record.get("name", "")
         fixed = fix_name(name)
         if fixed != name:
-            changes.append(f"{here}: name {name!r} -> {fixed!r}")
+            changes.append(f"{here}: name '{quote(name)}' -> '{quote(fixed)}'")
         country = record.get("country", "")
         if country.strip():
             try:

@@ -27,6 +27,7 @@ ZERO_WIDTH = {"\u200b": "ZERO WIDTH SPACE", "\u2060": "WORD JOINER", "\ufeff": "
               "\u00ad": "SOFT HYPHEN", "\u200e": "LEFT-TO-RIGHT MARK", "\u200f": "RIGHT-TO-LEFT MARK",
               "\u180e": "MONGOLIAN VOWEL SEPARATOR"}
 JOINERS = {"\u200c": "ZERO WIDTH NON-JOINER", "\u200d": "ZERO WIDTH JOINER"}  # legitimate in some scripts
+VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")  # print nothing: set aside in comparing
 LEGAL_FORMS = {"ev", "e v", "ltd", "limited", "inc", "ry", "r y", "gmbh", "ggmbh", "ngo", "asbl", "vzw", "aisbl",
                "ong", "ano", "ано", "нко", "ооо", "ао", "ло", "ро", "rf", "sa", "ab", "as", "cic", "plc", "llc",
                "the", "la", "le", "les", "der", "die", "das", "de", "el", "of", "for", "and", "et", "und", "i"}
@@ -71,7 +72,8 @@ ORG_WORDS = re.compile(
 def fold(name: str) -> str:
     """Case, accents, punctuation, spacing and Unicode normalisation set aside: ``"emmaus international"``."""
     text = unicodedata.normalize("NFKD", name.translate(_STROKES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch not in ZERO_WIDTH and ch not in JOINERS)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch not in ZERO_WIDTH and ch not in JOINERS
+                   and not VARIATION_SELECTORS.match(ch))
     text = text.casefold().replace("ё", "е")
     text = "".join(ch if ch.isalnum() else " " for ch in text)
     return " ".join(text.split())
@@ -125,7 +127,8 @@ class Entry:
 
 
 def entry(signatory: Signatory, where: str, lang: str = "en") -> Entry:
-    name = signatory.name
+    # characters that print nothing do not split a word: 'Amn<U+FE0F>esty' is 'Amnesty'
+    name = "".join(ch for ch in signatory.name if ch not in ZERO_WIDTH and not VARIATION_SELECTORS.match(ch))
     lands = set(signatory.countries)
     for inner in re.findall(r"\(([^()]*)\)", name):
         found = _quick_countries(inner, lang)

@@ -23,10 +23,14 @@ import yaml
 from letter_pdf import countries
 from letter_pdf.decoding import decode
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
-from letter_pdf.frontmatter import BoundedLoader, YamlLimitError
+from letter_pdf.frontmatter import BoundedLoader, YamlLimitError, keys_given_twice
 from letter_pdf.model import Signatory, Written
-from letter_pdf.text import (
-    BIDI_CONTROLS,  # defined with the other printed-text checks; still importable here
+from letter_pdf.text import (  # defined with the other printed-text checks; still importable here
+    BIDI_CONTROLS,
+    MARKS_HINT,
+    invisible_only,
+    no_base,
+    stacked_marks,
     visible,
 )
 
@@ -37,7 +41,13 @@ PRINTED: tuple[str, ...] = ("name", "role", "group")  # the fields printed as wr
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_BYTES = 50 * 1024 * 1024
-MAX_YAML_BYTES = 10 * 1024 * 1024  # YAML is parsed whole: a smaller file limit keeps it within seconds
+# YAML is parsed whole, about ten times slower than CSV: 15,000 signatories with every field take under 3 MB,
+# and a file of 5 MB is parsed within seconds.
+MAX_YAML_BYTES = 5 * 1024 * 1024
+# A field (a CSV cell, a YAML value) has at most this many characters: the csv module's own limit.
+MAX_FIELD = csv.field_size_limit()
+_LONG_FIELD_HINT = ("a name, role or group has at most a few hundred; check that this is the right file (a double "
+                    "quote that is never closed runs on to the end of the file)")
 # At most this many signatories: a real letter has far fewer (10,000 typeset in about 40 s and 0.9 GiB),
 # and every stage stays within about a minute and 2 GiB. Reading stops at the first row beyond it.
 MAX_ROWS = 15_000
@@ -153,8 +163,7 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: 
             if "field larger than field limit" in str(exc):
                 raise SignatoryError(
                     f"a field has more than {csv.field_size_limit():,} characters", where=f"{where}:{previous_end + 1}",
-                    hint="a name, role or group has at most a few hundred; check that this is the right file (a "
-                         "double quote that is never closed runs on to the end of the file)") from exc
+                    hint=_LONG_FIELD_HINT) from exc
             raise SignatoryError(
                 f"malformed CSV ({exc})", where=f"{where}:{previous_end + 1}",
                 hint='put a name that contains quotes or the delimiter in double quotes, and double inner quotes ("")',
@@ -273,24 +282,6 @@ def bad_characters(name: str) -> str | None:
     return None
 
 
-# Characters that print nothing: spaces, format characters (zero-width space, soft hyphen, joiners, marks,
-# tags...), variation selectors, the combining grapheme joiner and the Hangul fillers.
-_NOTHING = re.compile("[\u034f\u115f\u1160\u3164\uffa0\u2800\ufe00-\ufe0f\U000e0100-\U000e01ef]")
-
-
-def invisible_only(text: str) -> bool:
-    """True when ``text`` (not empty) prints nothing at all."""
-    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp") or _NOTHING.match(ch)
-               for ch in text)
-
-
-def no_base(text: str) -> bool:
-    """True when ``text`` (not empty) has no letter, digit, punctuation or symbol: only invisible
-    characters and combining marks, which then float on nothing ("\u0301\u0301" prints two accents)."""
-    return all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
-               or _NOTHING.match(ch) for ch in text)
-
-
 # Quoted user text in a message: invisible and reordering characters shown as <U+XXXX>, long enough for a
 # whole name.
 QUOTE_LIMIT = 300
@@ -325,6 +316,8 @@ def _text_problems(field: str, value: str, where: str, problems: list[LetterPdfE
             f"the {field} '{quote(value)}' contains {bad}", where=where,
             hint="run 'letter-pdf signatories lint --fix' to remove it" if field == "name"
             else f"retype the {field} without it"))
+    elif (stacked := stacked_marks(value)) is not None:
+        problems.append(SignatoryError(f"the {field} '{quote(value)}' has {stacked}", where=where, hint=MARKS_HINT))
 
 
 def _names(value) -> tuple[str, ...]:
@@ -438,7 +431,7 @@ def from_records(records: object, *, where: str, lines: list[int | None] | None 
             problems.append(SignatoryError("an item is neither a name nor a mapping", where=here,
                                            hint="write '- name: ...' with optional country, kind, role, group"))
             continue
-        keys = {str(k).strip().casefold().replace("_", "-"): v for k, v in item.items()}
+        keys = {_field_key(k): v for k, v in item.items()}
         unknown = [k for k in keys if k not in COLUMNS]
         if unknown:
             problems.append(SignatoryError(_unknown("field", unknown), where=here,
@@ -449,6 +442,10 @@ def from_records(records: object, *, where: str, lines: list[int | None] | None 
                 key in ("country", "distinct-from") and isinstance(value, list)
             ):
                 problems.append(SignatoryError(f"field '{quote(key)}' must be text", where=here))
+                break
+            if sum(len(str(v)) for v in (value if isinstance(value, list) else [value])) > MAX_FIELD:
+                problems.append(SignatoryError(f"the {quote(key)} has more than {MAX_FIELD:,} characters", where=here,
+                                               hint=_LONG_FIELD_HINT))
                 break
         else:
             signatory = make_signatory(keys, where=here, line=line or i, problems=problems)
@@ -461,6 +458,15 @@ def from_records(records: object, *, where: str, lines: list[int | None] | None 
     return tuple(result)
 
 
+def _field_key(key) -> str:
+    """A YAML field's key as the column it stands for: 'Name', 'sort_as' and 'sort-as' are one key."""
+    return str(key).strip().casefold().replace("_", "-")
+
+
+# A run of more than MAX_FIELD characters with no line end, space, colon or anything that ends a value in a
+# flow list ('- [A, B]'): a value longer than the limit, found before the slow parse (a value with spaces
+# or commas in it is found after it).
+_LONG_RUN = re.compile(rf"[^\n ,:\[\]{{}}]{{{MAX_FIELD + 1}}}")
 _YAML_ITEM = re.compile(r"^( *)- ", re.M)
 
 
@@ -501,6 +507,9 @@ _TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|n
 
 def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
     _count_yaml_items(text, where=where)
+    if long := _LONG_RUN.search(text):
+        raise SignatoryError(f"a value has more than {MAX_FIELD:,} characters",
+                             where=f"{where}:{text.count(chr(10), 0, long.start()) + 1}", hint=_LONG_FIELD_HINT)
     loader = _TextLoader(text)
     try:
         node = loader.get_single_node()
@@ -514,6 +523,14 @@ def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
                              hint="each item is '- name: ...' on its own line, indented consistently") from exc
     finally:
         loader.dispose()
+    # YAML keeps the last of two equal keys without a word: a signatory would lose the name written first
+    twice: list[LetterPdfError] = [
+        SignatoryError(f"'{quote(key)}' is given twice" + ("" if raw == raw2 else f" (as '{quote(raw)}' and "
+                       f"'{quote(raw2)}')") + f", on lines {line} and {line2}", where=f"{where}:{line2}",
+                       hint="keep one of them")
+        for key, (line, raw), (line2, raw2) in keys_given_twice(node, _field_key)]
+    if twice:
+        raise twice[0] if len(twice) == 1 else Problems(twice)
     if isinstance(data, dict) and "signatories" in data:
         data = data["signatories"]
         node = next((v for k, v in node.value if k.value == "signatories"), None) if node else None

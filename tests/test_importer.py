@@ -391,7 +391,7 @@ def test_names_that_are_not_headings_are_kept(name):
      ("," * 5000, "input: no signatories found in the input"),
      ("Foo\x00Bar\n", "input:1: the name 'Foo<U+0000>Bar' contains an invisible control character, U+0000 CONTROL"),
      ("Cordaid\tPays-Bas\n", "input:1: the name 'Cordaid<U+0009>Pays-Bas' contains a tab"),
-     ("Caf\ufffd Org\n", "input:1: the name 'Caf\ufffd Org' contains U+FFFD REPLACEMENT CHARACTER"),
+     ("Caf\ufffd Org\n", "input:1: the name 'Caf<U+FFFD> Org' contains U+FFFD REPLACEMENT CHARACTER"),
      ("A\ud800b\n", "input:1: the name 'A<U+D800>b' contains a character that is not valid Unicode")],
 )
 def test_bad_input_ends_in_one_error(text, message):
@@ -490,3 +490,32 @@ def test_cli_lists_splits_and_uncertain_places_with_line_numbers(tmp_path, capsy
         "'and partners'): kept as one; put each entry on its own line if they are two")
     assert [s.name for s in load_signatories(tmp_path / "list.csv")] == [
         "A", "Front Line Defenders", "Greenpeace Spain", "Foo Centre (France), and partners"]
+
+
+@pytest.mark.parametrize(("text", "line"), [(",,\nA,B,C\n", 1), ("\n;;\nAmnesty;FR;x\n", 2), (" , , \nA,B,C\n", 1)])
+def test_import_refuses_a_table_whose_header_row_is_empty(tmp_path, capsys, monkeypatch, text, line):
+    """Read as a pasted list, 'A,B,C' became one signatory named 'A,B,C', exit 0."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.csv").write_text(text, encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", "p.csv", "-o", "-"], capsys)
+    assert (code, out) == (1, "")
+    assert err == (f"error: p.csv:{line}: no column with the names: the header row has no headings — "
+                   "write the headings in the header row, e.g. 'name,country' (or 'Organisation', 'Nom', 'Название'...)\n")
+
+
+def test_import_reads_a_header_after_an_empty_first_row(tmp_path):
+    """A spreadsheet's empty first row before the header is skipped, as before."""
+    result = importer.import_text(",,\nname,country,\nAmnesty,FR,\n", where="p.csv")
+    assert [(s.name, s.countries) for s in result.signatories] == [("Amnesty", ("FR",))]
+
+
+def test_import_refuses_stacked_marks_that_the_list_would_refuse(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.txt").write_text("Amnesty\u0301\u0300\u0302\u0303\u0304 International (France)\nB (France)\n",
+                                    encoding="utf-8")
+    code, out, err = run_main(["signatories", "import", "p.txt", "-o", "-"], capsys)
+    assert (code, out) == (1, "")
+    assert err == ("error: p.txt:1: the name 'Amnesty\u0301\u0300\u0302\u0303<U+0304> International' contains 5 "
+                   "combining marks stacked on U+0079 LATIN SMALL LETTER Y (U+0301 U+0300 U+0302 U+0303 U+0304; at "
+                   "most 4) — a letter carries at most 4 accents or vowel signs; more are drawn over the lines around "
+                   "it: retype the word without the extra marks\n")

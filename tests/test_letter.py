@@ -514,3 +514,52 @@ def test_ordinary_character_references_pass_the_body_check(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="letter_pdf"):
         load_letter(path)
     assert caplog.records == []
+
+
+MARKS = "\u0301\u0300\u0302\u0303"
+
+
+def test_stacked_marks_are_refused_in_every_printed_field_and_line(make_letter, capsys, monkeypatch):
+    """A letter's name with 40 marks was drawn over the return line and the sender's name: refused in the
+    front matter's printed fields and the body (a mark written as a character reference too)."""
+    path = make_letter(front={"recipient": {"name": "President" + MARKS * 10 + " of X"}, "subject": "S" + MARKS + "\u0304",
+                              "signer": {"name": "Anna", "role": "Dir" + MARKS * 2}},
+                       body="We write.\n\nZe&#x301;&#x300;&#x302;&#x303;&#x304;lgo.\n")
+    monkeypatch.chdir(path.parent.parent)
+    lines = path.read_text().splitlines()
+    line = {key: next(i for i, text in enumerate(lines, 1) if text.lstrip().startswith(key))
+            for key in ("subject:", "name: President", "role:", "Ze")}
+    code, _, err = run_main(["check", "letter/letter.md"], capsys)
+    hint = "a letter carries at most 4 accents or vowel signs; more are drawn over the lines around it: retype the " \
+           "word without the extra marks"
+    assert code == 1
+    assert err.splitlines() == [
+        f"error: letter/letter.md:{line['subject:']}, field 'subject': the value contains 5 combining marks stacked on "
+        f"U+0053 LATIN CAPITAL LETTER S (U+0301 U+0300 U+0302 U+0303 U+0304; at most 4): 'S{MARKS}<U+0304>' — {hint}",
+        f"error: letter/letter.md:{line['name: President']}, field 'recipient.name': the value contains 40 combining "
+        "marks stacked on U+0074 LATIN SMALL LETTER T (U+0301 U+0300 U+0302 U+0303 U+0301 and 35 more; at most 4): "
+        f"'President{MARKS}" + "<U+0301><U+0300><U+0302><U+0303>" * 2 + "<U…' — " + hint,
+        f"error: letter/letter.md:{line['role:']}, field 'signer.role': the value contains 8 combining marks stacked "
+        "on U+0072 LATIN SMALL LETTER R (U+0301 U+0300 U+0302 U+0303 U+0301 and 3 more; at most 4): "
+        f"'Dir{MARKS}<U+0301><U+0300><U+0302><U+0303>' — {hint}",
+        f"error: letter/letter.md:{line['Ze']}: the text contains 5 combining marks stacked on U+0065 LATIN SMALL "
+        "LETTER E (U+0301 U+0300 U+0302 U+0303 U+0304; at most 4): 'Ze&#x301;&#x300;&#x302;&#x303;&#x304;lgo.' — "
+        + hint,
+        "letter/letter.md: 4 errors, 0 warnings"]
+
+
+@pytest.mark.parametrize(("front", "field", "only"), [
+    ("title: \"\\u200B\"\n", "title", "U+200B ZERO WIDTH SPACE"),
+    ("title: T\nsender:\n  name: \"\\u200B\\u2060\"\n", "sender.name", "U+200B ZERO WIDTH SPACE, U+2060 WORD JOINER"),
+    ("title: T\nsubject: \"\\u0301\"\n", "subject", "U+0301 COMBINING ACUTE ACCENT"),
+])
+def test_a_field_with_no_visible_character_is_refused_like_an_empty_one(tmp_path, capsys, monkeypatch, front, field,
+                                                                      only):
+    write_raw(tmp_path / "d", front)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(["check", "d/letter.md"], capsys)
+    line = 2 + front.count("\n") - 1
+    assert code == 1
+    assert err.splitlines() == [f"error: d/letter.md:{line}, field '{field}': '{field}' has no visible characters "
+                                f"(only {only}) — type the text again: it holds only characters that print nothing",
+                                "d/letter.md: 1 error, 0 warnings"]

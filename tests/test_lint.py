@@ -196,7 +196,7 @@ def test_fix_file_lists_each_change_and_loads(tmp_path):
     fixed = write(tmp_path, text, "fixed.csv")
     assert any("split 'Front Line Defenders (Irlande) Fundacja" in c and "(IE)" in c for c in changes)
     assert any(c.startswith("lists/list.csv:2: country 'Pays-Bas' -> 'NL'") for c in changes)
-    assert any("'Zero\\u200bwidth Org' -> 'Zerowidth Org'" in c for c in changes)
+    assert any("'Zero<U+200B>width Org' -> 'Zerowidth Org'" in c for c in changes)
     rows = fixed.read_text(encoding="utf-8").splitlines()
     assert "Front Line Defenders,IE" in rows and "Fundacja Edukacja dla Demokracji,PL" in rows
     assert "Index on Censorship," in rows and "Instytut Spraw Publicznych," in rows
@@ -442,3 +442,35 @@ def test_a_build_reads_the_list_once_and_warns_once_about_its_encoding(make_lett
         assert lint.letter_findings(loaded) == []
     assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [
         "the file is not UTF-8; read it as cp1251 (check the names, and re-save as UTF-8 to be sure)"]
+
+
+def test_variation_selectors_in_latin_names_are_warned_about_fixed_and_shown(tmp_path, capsys):
+    """'Amn<U+FE0F>esty International' looked the same as 'Amnesty International' in lint, diff and fix lines."""
+    path = write(tmp_path, "name,country\nAmnesty International,FR\nAmn\ufe0festy International,BE\n"
+                           "Amnesty Internationa\U000e0100l,CH\nСвобода\ufe00,RU\n❤\ufe0f Love Org,FR\n葛\U000e0100飾,JP\n")
+    code, out, err = run_main(["signatories", "lint", str(path)], capsys)
+    hint = "'lint --fix' removes them (joiners are kept: they matter in some scripts)"
+    assert code == 0
+    assert [line for line in out.splitlines() if "invisible" in line] == [
+        f"lists/list.csv:3: warning: 'Amn<U+FE0F>esty International' contains invisible characters: "
+        f"VARIATION SELECTOR-16 (U+FE0F) — {hint}",
+        f"lists/list.csv:4: warning: 'Amnesty Internationa<U+E0100>l' contains invisible characters: "
+        f"VARIATION SELECTOR-17 (U+E0100) — {hint}",
+        "lists/list.csv:5: warning: 'Свобода<U+FE00>' contains invisible characters: VARIATION SELECTOR-1 (U+FE00) — "
+        + hint]  # after an emoji or an ideograph a selector chooses its form: no warning
+    code, out, err = run_main(["signatories", "lint", str(path), "--fix", "-o", "fixed.csv"], capsys)
+    assert [line for line in err.splitlines() if line.startswith("fixed")] == [
+        "fixed lists/list.csv:3: name 'Amn<U+FE0F>esty International' -> 'Amnesty International'",
+        "fixed lists/list.csv:4: name 'Amnesty Internationa<U+E0100>l' -> 'Amnesty International'",
+        "fixed lists/list.csv:5: name 'Свобода<U+FE00>' -> 'Свобода'"]
+    assert (tmp_path / "fixed.csv").read_text(encoding="utf-8-sig").splitlines()[5:] == [
+        "❤\ufe0f Love Org,FR", "葛\U000e0100飾,JP"]
+    old = write(tmp_path, "name,country\nAmnesty International,FR\n", "old.csv")
+    code, out, err = run_main(["signatories", "diff", str(old), str(path)], capsys)
+    assert out.splitlines()[:2] == ["+ Amn<U+FE0F>esty International (BE)  (line 3)",
+                                    "+ Amnesty Internationa<U+E0100>l (CH)  (line 4)"]
+
+
+def test_variation_selectors_are_set_aside_in_comparing_names():
+    a, b = S("Amnesty International Polska", line=2), S("Amnesty Internationa\U000e0100l Pol\ufe0fska", line=3)
+    assert name_rules.probable_duplicate(a, b) == "the same name apart from case, accents, punctuation or spacing"

@@ -151,10 +151,10 @@ def test_row_limit_in_yaml_before_parsing_and_inline(tmp_path):
 def test_yaml_size_limit_refused_before_reading(tmp_path):
     path = tmp_path / "signatories.yaml"
     with path.open("wb") as f:
-        f.truncate(10 * 2**20 + 1)  # sparse: nothing is written, nothing is read
+        f.truncate(9_000_000)  # sparse: nothing is written, nothing is read
     with pytest.raises(SignatoryError) as info:
         load_signatories(path)
-    assert str(info.value) == (f"{path}: the file is too large (10 MB) — a signatory list is at most 10 MB "
+    assert str(info.value) == (f"{path}: the file is too large (9 MB) — a signatory list is at most 5 MB "
                                "in YAML (CSV: 50 MB)")
 
 
@@ -485,3 +485,81 @@ def test_unknown_yaml_field_shown_visibly():
     with pytest.raises(SignatoryError) as info:
         from_records([{"name": "A", "gr\u200boup": "x"}], where="x.yaml")
     assert info.value.message == "unknown field 'gr<U+200B>oup'"
+
+
+MARKS_HINT = ("a letter carries at most 4 accents or vowel signs; more are drawn over the lines around it: retype "
+              "the word without the extra marks")
+
+
+def test_stacked_marks_refused_in_name_role_and_group_through_the_cli(tmp_path, capsys):
+    """400 marks on one letter of a name drew a column over the signature block and off the page."""
+    from conftest import run_main
+
+    marks = "\u0301\u0300\u0302\u0303"
+    path = write(tmp_path, unicodedata.normalize(
+        "NFC", f"name,country,kind,role,group\nAmnesty{marks * 100} International,FR,,,\n"
+               f"Anna,FR,individual,Dir{marks}\u0304,\nB,FR,,,G{marks}\u0304\u0305\nNguyễn Thị Ánh,VN,,,\n"))
+    code, out, err = run_main(["signatories", "lint", str(path)], capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "lists/signatories.csv:2: error: the name 'Amnesty" + marks + "<U+0301><U+0300><U+0302><U+0303>" * 9
+        + "…' has 400 combining marks "
+        "stacked on U+0079 LATIN SMALL LETTER Y (U+0301 U+0300 U+0302 U+0303 U+0301 and 395 more; at most 4) — "
+        + MARKS_HINT,
+        f"lists/signatories.csv:3: error: the role 'Dir{marks}<U+0304>' has 5 combining marks stacked on U+0072 LATIN "
+        f"SMALL LETTER R (U+0301 U+0300 U+0302 U+0303 U+0304; at most 4) — {MARKS_HINT}",
+        f"lists/signatories.csv:4: error: the group 'G{marks}<U+0304><U+0305>' has 6 combining marks stacked on "
+        f"U+0047 LATIN CAPITAL LETTER G (U+0301 U+0300 U+0302 U+0303 U+0304 and 1 more; at most 4) — {MARKS_HINT}"]
+    assert err == "lists/signatories.csv: 1 signatory, 3 errors, 0 warnings\n"
+
+
+def test_duplicate_key_in_a_yaml_signatory_is_an_error_naming_both_lines(tmp_path, capsys):
+    """YAML keeps the last of two equal keys: the name written first was lost without a word."""
+    from conftest import run_main
+
+    path = write(tmp_path, "- name: Amnesty International\n  country: FR\n  Name: Someone Else\n"
+                           "- name: B\n  group: X\n  group: Y\n- name: C\n  sort_as: c\n  sort-as: d\n", "s.yaml")
+    code, out, err = run_main(["signatories", "lint", str(path)], capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "lists/s.yaml:3: error: 'name' is given twice (as 'name' and 'Name'), on lines 1 and 3 — keep one of them",
+        "lists/s.yaml:6: error: 'group' is given twice, on lines 5 and 6 — keep one of them",
+        "lists/s.yaml:9: error: 'sort-as' is given twice (as 'sort_as' and 'sort-as'), on lines 8 and 9 — keep one of them"]
+    path = write(tmp_path, "signatories:\n  - name: A\nsignatories:\n  - name: B\n", "top.yaml")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert str(info.value) == ("lists/top.yaml:3: 'signatories' is given twice, on lines 1 and 3 — keep one of them")
+
+
+LONG_HINT = ("a name, role or group has at most a few hundred; check that this is the right file (a double quote "
+             "that is never closed runs on to the end of the file)")
+
+
+def test_yaml_value_longer_than_a_csv_field_is_refused_before_parsing(tmp_path):
+    # the list is not valid YAML after the long name: the length is found first, before the parse
+    path = write(tmp_path, "- name: A\n- name: " + "A" * 131_073 + "\n- name: [unclosed\n", "long.yaml")
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(path)
+    assert str(info.value) == f"lists/long.yaml:2: a value has more than 131,072 characters — {LONG_HINT}"
+    assert load_signatories(write(tmp_path, "- name: " + "A" * 131_072 + "\n", "limit.yaml"))[0].name == "A" * 131_072
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ('- name: "' + "A, " * 43_691 + '"\n', "name"),  # commas: not seen before the parse
+    ("- name: A\n  role: |\n" + "    AAAA\n" * 30_000, "role"),  # over many lines
+    ("- name: A\n  country: [" + "FR, " * 66_000 + "]\n", "country"),
+])
+def test_yaml_value_longer_than_a_csv_field_is_refused_after_parsing(tmp_path, text, field):
+    with pytest.raises(SignatoryError) as info:
+        load_signatories(write(tmp_path, text, "long.yaml"))
+    assert str(info.value) == f"lists/long.yaml:1: the {field} has more than 131,072 characters — {LONG_HINT}"
+
+
+def test_a_9_mb_one_name_yaml_list_is_refused_by_its_size(tmp_path, capsys):
+    from conftest import run_main
+
+    path = write(tmp_path, "- name: " + "A" * 9_000_000 + "\n", "big.yaml")
+    code, out, err = run_main(["signatories", "lint", str(path)], capsys)
+    assert (code, out) == (1, "")
+    assert err == ("error: lists/big.yaml: the file is too large (9 MB) — a signatory list is at most 5 MB in YAML "
+                   "(CSV: 50 MB)\n")
