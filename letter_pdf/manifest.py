@@ -30,6 +30,35 @@ log = logging.getLogger("letter_pdf")
 MANIFEST_NAME = "letter-pdf-manifest.json"
 FORMAT = "letter-pdf-manifest/1"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a manifest of 10,000 signatories is about 2 MB
+MAX_MANIFEST_DEPTH = 32  # a manifest letter-pdf writes is nested 4 deep (letter, recipient, address)
+
+
+class NestedTooDeeply(ValueError):
+    """JSON nested deeper than its reader allows (the message says how deep it may be)."""
+
+
+def load_json(data: bytes, *, max_depth: int):
+    """The JSON value in ``data`` (UTF-8), nested at most ``max_depth`` arrays and objects deep.
+
+    Raises ``UnicodeDecodeError`` or ``json.JSONDecodeError`` for bytes that are not JSON and
+    ``NestedTooDeeply`` (all three are ``ValueError``) for a value nested deeper: nothing that reads it later
+    recurses without bound, and text nested beyond the interpreter's recursion limit is refused the same way.
+    """
+    too_deep = NestedTooDeeply(f"more than {max_depth} levels")
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise too_deep from None
+    stack = [(value, 1)]
+    while stack:  # iterative: the value may be as deep as the parser went
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > max_depth:
+            raise too_deep
+        stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 def canonical_json(value: Any) -> bytes:
@@ -208,20 +237,27 @@ def read_attachments(pdf, names: Iterable[str] | None = None) -> dict[str, bytes
     return read_embedded(pdf, names)
 
 
-def parse_manifest(data: bytes) -> dict | None:
-    """A manifest from its JSON bytes; ``None`` when it is not a letter-pdf manifest."""
+def examine_manifest(data: bytes) -> tuple[dict | None, str | None]:
+    """A manifest from its JSON bytes and, when they are not a letter-pdf manifest, ``(None, why)``."""
     if len(data) > MAX_MANIFEST_BYTES:
-        log.info("the embedded manifest is too large (%d bytes); ignored", len(data))
-        return None
+        return None, f"the embedded manifest is too large: {len(data)} bytes, at most {MAX_MANIFEST_BYTES}"
     try:
-        value = json.loads(data.decode("utf-8"))
+        value = load_json(data, max_depth=MAX_MANIFEST_DEPTH)
+    except NestedTooDeeply as exc:
+        return None, f"the embedded manifest is nested too deeply: {exc}"
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        log.info("the embedded manifest is not valid JSON (%s); ignored", exc)
-        return None
+        return None, f"the embedded manifest is not valid JSON: {str(exc)[:120]}"
     if not isinstance(value, dict) or not str(value.get("format", "")).startswith("letter-pdf-manifest/"):
-        log.info("the embedded %s is not a letter-pdf manifest; ignored", MANIFEST_NAME)
-        return None
-    return value
+        return None, f"the embedded {MANIFEST_NAME} is not a letter-pdf manifest"
+    return value, None
+
+
+def parse_manifest(data: bytes) -> dict | None:
+    """A manifest from its JSON bytes; ``None`` when it is not a letter-pdf manifest (logged: why)."""
+    manifest, why = examine_manifest(data)
+    if why is not None:
+        log.info("%s; ignored", why)
+    return manifest
 
 
 def read_manifest(pdf) -> dict | None:

@@ -105,9 +105,9 @@ def test_a_pristine_archive_has_no_finding_and_its_head_is_the_last_records_hash
 
 @pytest.mark.parametrize(("marker", "message"), [
     ('{"format": "letter-pdf-archive/9"}', "unknown archive format 'letter-pdf-archive/9'"),
-    ("{}", "unknown archive format None"),
+    ("{}", "the archive's marker file names no format"),
     ("not JSON", "the archive's marker file is unreadable (Expecting value: line 1 column 1 (char 0))"),
-    ("[1]", "the archive's marker file is unreadable ('list' object has no attribute 'get')"),
+    ("[1]", "the archive's marker file is unreadable (it holds list, not an object)"),
 ])
 def test_a_wrong_or_unreadable_marker_is_an_error(copy, marker, message):
     (copy / A.MARKER).write_text(marker, encoding="utf-8")
@@ -195,9 +195,8 @@ def test_an_unreadable_record(copy):
     record(copy, 2).unlink()
     record(copy, 2).mkdir()
     assert findings(copy) == [
-        ("error", "records/00000002.json", "record 2 cannot be read (Is a directory)"),
-        ("error", "records/00000002.json", "record 2 is in the index but its file is missing"),
-    ]
+        ("error", "records/00000002.json", "record 2 is damaged (it is not a regular file)"),
+    ]  # its file is there: not also "in the index but its file is missing"
 
 
 @pytest.mark.parametrize("data", [b"not JSON", b"\xff\xfe{}"])

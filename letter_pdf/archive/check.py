@@ -3,16 +3,22 @@ field by field, and report damage (errors) apart from what an interrupted comman
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 
 from letter_pdf.archive.index import Row, label
 from letter_pdf.archive.index import rows as index_rows
-from letter_pdf.archive.records import GENESIS, MalformedRecord, Record, sha256_bytes
+from letter_pdf.archive.records import (
+    GENESIS,
+    MAX_RECORD_BYTES,
+    MAX_RECORD_DEPTH,
+    MalformedRecord,
+    Record,
+    sha256_bytes,
+)
 from letter_pdf.archive.store import (
-    ARCHIVE_FORMAT,
     EXPECTED_TOP,
     HASH,
     INDEX,
@@ -22,11 +28,17 @@ from letter_pdf.archive.store import (
     RECORD_NAME,
     RECORDS,
     TMP_PREFIX,
+    NotReadable,
     Store,
+    marker_problem,
     object_path,
+    read_bounded,
 )
 from letter_pdf.archive.text import detail, shown
-from letter_pdf.manifest import canonical_json, sha256_file
+from letter_pdf.manifest import NestedTooDeeply, canonical_json, load_json, sha256_file
+
+RECORD_WHERE = re.compile(rf"^{RECORDS}/(\d{{8}})\.json$")
+LINK = "a symbolic link, not a file of the archive (the archive must hold its files itself: copy the file in its place)"
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class ArchiveFinding:
     level: str
     where: str
     message: str
+    records: tuple[int, ...] = field(default=(), compare=False)  # the records the finding is about, if any
 
     def __str__(self) -> str:
         return f"{self.level}: {self.where}: {self.message}"
@@ -58,6 +71,11 @@ class ArchiveReport:
     def errors(self) -> list[ArchiveFinding]:
         return [f for f in self.findings if f.level == "error"]
 
+    @property
+    def damaged_records(self) -> list[int]:
+        """The numbers of the records that errors are about (a record or a file it stores)."""
+        return sorted({n for f in self.errors for n in f.records})
+
 
 class _Check:
     """One run of ``verify`` over ``store``: the findings so far and what was read of the records."""
@@ -70,23 +88,24 @@ class _Check:
         self.hashes: dict[int, str] = {}  # chain hash of each record file read
         self.parsed: dict[int, Record] = {}  # the records that could be read, by number
         self.referenced: dict[str, str] = {}  # object path -> expected digest
+        self.referrers: dict[str, list[int]] = {}  # object path -> the records that store it
         self.previous: dict[int, object] = {}  # what each record that is JSON says is the hash before it
 
-    def err(self, where, message: str) -> None:
-        self.findings.append(ArchiveFinding("error", str(where), message))
+    def err(self, where, message: str, records: tuple[int, ...] = ()) -> None:
+        if not records and (m := RECORD_WHERE.match(str(where))):
+            records = (int(m.group(1)),)
+        self.findings.append(ArchiveFinding("error", str(where), message, records))
 
     def note(self, where, message: str) -> None:
         self.findings.append(ArchiveFinding("note", str(where), message))
 
     def top(self) -> None:
-        try:
-            marker = json.loads((self.root / MARKER).read_text("utf-8"))
-            if marker.get("format") != ARCHIVE_FORMAT:
-                self.err(MARKER, f"unknown archive format {marker.get('format')!r}")
-        except (OSError, ValueError, AttributeError) as exc:
-            self.err(MARKER, f"the archive's marker file is unreadable ({detail(exc)})")
+        if (problem := marker_problem(self.root / MARKER)) is not None:
+            self.err(MARKER, problem)
         for entry in sorted(self.root.iterdir()):
-            if entry.name.startswith(TMP_PREFIX):
+            if entry.is_symlink():
+                self.err(entry.relative_to(self.root), LINK)
+            elif entry.name.startswith(TMP_PREFIX):
                 self.note(entry.relative_to(self.root), "temporary file left by an interrupted command")
             elif entry.name not in EXPECTED_TOP:
                 self.err(entry.relative_to(self.root), "unexpected file (not written by letter-pdf)")
@@ -95,6 +114,10 @@ class _Check:
         records_dir = self.store.records_dir
         if records_dir.is_dir():
             for entry in sorted(records_dir.iterdir()):
+                if entry.is_symlink():
+                    self.err(f"{RECORDS}/{entry.name}", LINK)  # a record's is read as a record all the same
+                    if not RECORD_NAME.match(entry.name):
+                        continue
                 if entry.name.startswith(TMP_PREFIX):
                     self.note(f"{RECORDS}/{entry.name}", "temporary file left by an interrupted record")
                 elif m := RECORD_NAME.match(entry.name):
@@ -112,16 +135,24 @@ class _Check:
         for number in numbers:
             where = f"{RECORDS}/{number:08d}.json"
             try:
-                data = self.store.record_file(number).read_bytes()
+                data = read_bounded(self.store.record_file(number), MAX_RECORD_BYTES)
             except OSError as exc:
-                self.err(where, f"record {number} cannot be read ({exc.strerror})")
+                self.err(where, f"record {number} cannot be read ({exc.strerror or detail(exc)})")
+                previous_hash, previous_number = None, number
+                continue
+            except NotReadable as exc:
+                self.err(where, f"record {number} is damaged ({exc})")
                 previous_hash, previous_number = None, number
                 continue
             digest = sha256_bytes(data)
             self.hashes[number] = digest
             try:
-                value = json.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+                value = load_json(data, max_depth=MAX_RECORD_DEPTH)
+            except NestedTooDeeply as exc:
+                self.err(where, f"record {number} is damaged (nested too deeply: {exc})")
+                previous_hash, previous_number = digest, number
+                continue
+            except ValueError:  # not UTF-8, not JSON
                 self.err(where, f"record {number} is damaged (not JSON)")
                 previous_hash, previous_number = digest, number
                 continue
@@ -166,16 +197,34 @@ class _Check:
                 self.err(where, f"record {number} is malformed (a stored file without its hash)")
                 continue
             self.referenced[obj] = expected
+            self.referrers.setdefault(obj, []).append(number)
             if object_path(expected, obj.rsplit(".", 1)[-1]) != obj:
                 self.err(where, f"record {number} names a stored file that does not match its hash: {obj}")
+
+    def _files(self, base) -> list:
+        """Every file under ``base``, symbolic links (to files or folders) included but not followed."""
+        found = []
+        for folder, dirs, files in os.walk(base):  # does not descend into linked folders: they are listed
+            found += [os.path.join(folder, name) for name in files]
+            found += [os.path.join(folder, name) for name in dirs if os.path.islink(os.path.join(folder, name))]
+        return sorted(found)
 
     def objects(self) -> None:
         base = self.root / OBJECTS
         seen = set()
-        if base.is_dir():
-            for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        if base.is_symlink():
+            pass  # reported with the archive's top-level files; nothing under it is the archive's own
+        elif base.is_dir():
+            for name in self._files(base):
+                path = base / os.path.relpath(name, base)
                 rel = path.relative_to(self.root).as_posix()
                 seen.add(rel)
+                if path.is_symlink():
+                    self.err(rel, LINK, tuple(self.referrers.get(rel, ())))
+                    continue
+                if not path.is_file():
+                    self.err(rel, "unexpected file (not a regular file)", tuple(self.referrers.get(rel, ())))
+                    continue
                 if path.name.startswith(TMP_PREFIX):
                     self.note(rel, "temporary file left by an interrupted record")
                     continue
@@ -184,13 +233,14 @@ class _Check:
                     self.err(rel, "unexpected file (not written by letter-pdf)")
                     continue
                 if sha256_file(path)[0] != m.group(1):
-                    self.err(rel, "stored file has changed (its SHA-256 no longer matches its name)")
+                    self.err(rel, "stored file has changed (its SHA-256 no longer matches its name)",
+                             tuple(self.referrers.get(rel, ())))
                 elif rel not in self.referenced:
                     self.note(rel, "stored file that no record refers to (left by an interrupted record; harmless)")
         elif self.numbers:
             self.err(OBJECTS, "the stored files' folder is missing")
         for rel in sorted(set(self.referenced) - seen):
-            self.err(rel, "stored file is missing")
+            self.err(rel, "stored file is missing", tuple(self.referrers[rel]))
 
     def index(self) -> None:
         """The index (derived) may lag behind the records after a crash, never disagree with them."""
@@ -222,7 +272,8 @@ class _Check:
         for number, row in sorted((rows or {}).items()):
             where = f"{RECORDS}/{number:08d}.json"
             if number not in hashes:
-                self.err(where, f"record {number} is in the index but its file is missing")
+                if number not in self.numbers:  # else its file is there but unreadable: reported above
+                    self.err(where, f"record {number} is in the index but its file is missing")
                 continue
             if row.hash != hashes[number]:
                 # the next record (itself as indexed) carries the file's hash: the chain vouches for it
@@ -271,5 +322,5 @@ def verify(store: Store, head: str | None = None) -> ArchiveReport:
         check.index()
     numbers = check.numbers
     head_checked = check.head(head) if head is not None else None
-    return ArchiveReport(records=len(numbers), head=check.hashes[numbers[-1]] if numbers else None,
+    return ArchiveReport(records=len(numbers), head=check.hashes.get(numbers[-1]) if numbers else None,
                          findings=check.findings, head_checked=head_checked)

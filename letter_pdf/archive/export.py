@@ -10,15 +10,16 @@ from pathlib import Path
 
 from letter_pdf.archive.records import Record
 from letter_pdf.archive.store import TMP_PREFIX, Store
-from letter_pdf.archive.text import detail
+from letter_pdf.archive.text import detail, plain
 from letter_pdf.errors import ArchiveError
 
 BAGIT_DECLARATION = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"  # RFC 8493, section 2.1.1
 
 
 def readme(record: Record, digest: str, stem: str) -> str:
+    """The export's README.txt: values from the record made ``plain``, as ``list`` and ``show`` print them."""
     letter, pdf, sending = record.letter, record.pdf, record.sending
-    return f"""\
+    return "\n".join(plain(line) for line in f"""\
 Record {record.number} of a letter-pdf archive of sent letters.
 
   {stem + '.pdf':<20} the PDF exactly as sent: {letter.title or pdf.file_name}, version {letter.version},
@@ -31,20 +32,20 @@ Check them:
   sha256sum {stem}.json   must print {digest}
 The second is the record's chain hash: the archive's next record carries it as "previous", and
 'letter-pdf archive verify --head {digest}' run on the archive checks that the archive still leads to it.
-"""
+""".split("\n"))
 
 
 def bag_info(record: Record, digest: str) -> dict[str, str]:
-    """The bag's ``bag-info.txt`` fields."""
+    """The bag's ``bag-info.txt`` fields (made ``plain``: one line each, nothing reordered)."""
     sender = record.letter_content.get("sender")
     letter, sending = record.letter, record.sending
-    return {
+    return {name: plain(value) for name, value in {
         "Source-Organization": (sender.get("name") if isinstance(sender, dict) else None) or "unknown",
         "External-Identifier": f"letter-pdf archive record {record.number}, chain hash {digest}",
         "External-Description": f"{letter.title or record.pdf.file_name}, version {letter.version}, sent to "
                                 f"{sending.recipient} by {sending.channel} at {sending.sent_at or 'unknown time'}",
         "Bag-Group-Identifier": f"letter {letter.key}",
-    }
+    }.items()}
 
 
 def export(store: Store, record: Record, digest: str, record_bytes: bytes, dest: str | Path, *,

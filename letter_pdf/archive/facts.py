@@ -17,7 +17,7 @@ from letter_pdf import verify
 from letter_pdf.archive.records import SignatureFacts, sha256_bytes
 from letter_pdf.archive.text import LIBRARY_TEXT, detail
 from letter_pdf.errors import ArchiveError, LetterPdfError
-from letter_pdf.manifest import MANIFEST_NAME, parse_manifest, read_attachments
+from letter_pdf.manifest import MANIFEST_NAME, examine_manifest, read_attachments
 from letter_pdf.text import visible
 
 log = logging.getLogger("letter_pdf")
@@ -48,8 +48,8 @@ def built_facts(pdf: bytes, *, pages: int, title: str | None, attachments: Itera
     """The facts of a PDF the build has just made, from what it made it of: ``attachments`` are the files it
     embedded (each with ``name`` and ``data``: the manifest and the sources)."""
     embedded = {a.name: a.data for a in attachments}
-    manifest = parse_manifest(embedded[MANIFEST_NAME]) if MANIFEST_NAME in embedded else None
-    return PdfFacts(pdf, sha256_bytes(pdf), pages, title or None, manifest, _manifest_note(embedded, manifest),
+    manifest, why = examine_manifest(embedded[MANIFEST_NAME]) if MANIFEST_NAME in embedded else (None, None)
+    return PdfFacts(pdf, sha256_bytes(pdf), pages, title or None, manifest, _manifest_note(embedded, manifest, why),
                     embedded, signed)
 
 
@@ -59,9 +59,10 @@ def built_signature(signer: str, *, timestamped: bool, certified: bool) -> Signa
     return SignatureFacts(signer=signer, timestamped=timestamped, certified=certified)
 
 
-def _manifest_note(attachments: dict[str, bytes], manifest: dict | None) -> str | None:
+def _manifest_note(attachments: dict[str, bytes], manifest: dict | None, why: str | None) -> str | None:
     if MANIFEST_NAME in attachments and manifest is None:
-        return f"the PDF's {MANIFEST_NAME} is unreadable; the letter details are unknown"
+        return f"the PDF's {MANIFEST_NAME} is unreadable ({visible(why or 'not a manifest', LIBRARY_TEXT)}); " \
+               "the letter details are unknown"
     if manifest is None:
         return "the PDF carries no letter-pdf manifest; the letter details are unknown"
     return None
@@ -85,7 +86,7 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
         raise ArchiveError(f"cannot read the file ({exc.strerror})", where=path) from exc
     if b"%PDF-" not in data[:1024]:
         raise ArchiveError("not a PDF file", where=path, hint="record the PDF file that was sent")
-    manifest = None
+    manifest = why = None
     attachments: dict[str, bytes] = {}
     try:
         with pypdf_limits():
@@ -100,7 +101,7 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
             if pages is not None:
                 attachments = read_attachments(reader, [MANIFEST_NAME])
                 if MANIFEST_NAME in attachments:
-                    manifest = parse_manifest(attachments[MANIFEST_NAME])
+                    manifest, why = examine_manifest(attachments[MANIFEST_NAME])
                 if manifest is not None:  # the sources embedded with --embed-sources
                     names = manifest.get("embedded_sources")
                     names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
@@ -111,7 +112,7 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
         raise ArchiveError("the PDF is damaged and cannot be read", where=path,
                            hint="record the PDF file exactly as it was sent") from exc
     return PdfFacts(data, sha256_bytes(data), pages, str(title) if title else None, manifest,
-                    _manifest_note(attachments, manifest), attachments, signed)
+                    _manifest_note(attachments, manifest, why), attachments, signed)
 
 
 def _has_signature(reader) -> bool:

@@ -73,13 +73,17 @@ class Archive:
         """Numbers of the record files present, sorted."""
         return self.store.record_numbers()
 
-    def _require(self) -> None:
+    def _require(self, *, marker: bool = True) -> None:
+        """Refuse a folder that is not an archive, and (unless ``marker`` is false: ``verify`` reports it) an
+        archive whose marker file says another format or is damaged."""
         if not self.root.is_dir():
             raise ArchiveError("no archive here", where=self.root,
                                hint=f"give --archive-dir, set {ENV_VAR}, or record a letter first")
         if not self.exists():
             raise ArchiveError(f"not a letter-pdf archive (no {MARKER})", where=self.root,
                                hint="give the folder that 'archive record' created")
+        if marker:
+            self.store.check_marker()
 
     def _refuse_a_stranger(self) -> None:
         if self.root.is_dir() and not self.exists() and (strangers := self.store.strangers()):
@@ -132,6 +136,7 @@ class Archive:
         try:
             with self.store.locked():
                 self.store.ensure_marker()
+                self.store.check_marker()
                 db = self.index.connect(write=True)
                 try:
                     self.index.catch_up(db)
@@ -202,6 +207,8 @@ class Archive:
             raise ArchiveError("exists and is not a folder", where=self.root)
         if self.root.is_dir():
             self._refuse_a_stranger()
+            if self.exists():
+                self.store.check_marker()
             if not os.access(self.root, os.W_OK):
                 raise ArchiveError("the archive folder is not writable", where=self.root,
                                    hint="choose a writable folder with --archive-dir, or fix its permissions")
@@ -305,5 +312,5 @@ class Archive:
 
     def verify(self, head: str | None = None) -> check.ArchiveReport:
         """Re-hash every stored file and the chain; report damage (errors) and leftovers (notes)."""
-        self._require()
+        self._require(marker=False)
         return check.verify(self.store, head)

@@ -18,7 +18,7 @@ from typing import Any
 
 from letter_pdf.archive.text import plain
 from letter_pdf.errors import ArchiveError, LetterPdfError, Problems
-from letter_pdf.manifest import canonical_json
+from letter_pdf.manifest import canonical_json, load_json
 from letter_pdf.model import CHANNELS
 from letter_pdf.text import char_name, refused_character, suspect_characters, visible
 
@@ -26,6 +26,8 @@ log = logging.getLogger("letter_pdf")
 
 RECORD_FORMAT = "letter-pdf-archive-record/1"
 GENESIS = "0" * 64  # the "previous" of the first record
+MAX_RECORD_BYTES = 256 * 1024 * 1024  # a record holds the PDF's manifest (at most 64 MiB), indented deeper
+MAX_RECORD_DEPTH = 64  # a record letter-pdf writes is nested 5 deep; the manifest it holds, at most 32 more
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -81,7 +83,13 @@ def parse_sent_at(value: str | None) -> str | None:
             hint="write it like 2026-11-29 or 2026-11-29T14:30 or 2026-11-29T14:30+01:00",
         ) from exc
     if moment.tzinfo is None:
-        moment = moment.astimezone()
+        try:  # near year 1 or 9999 the local time has no UTC offset a date-time can hold
+            moment = moment.astimezone()
+        except (ValueError, OverflowError, OSError) as exc:
+            raise ArchiveError(
+                f"--sent-at '{plain(text, 40)}' is out of range in this computer's time zone",
+                hint="give a time between the years 1 and 9999 with its offset, e.g. 2026-11-29T14:30+01:00",
+            ) from exc
     text = moment.isoformat(timespec="seconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -262,8 +270,9 @@ class Record:
     @classmethod
     def decode(cls, data: bytes) -> Record:
         """The record in a record file's bytes: ``ValueError`` when they are not JSON (``UnicodeDecodeError``,
-        ``json.JSONDecodeError``), ``MalformedRecord`` when the JSON is not a record."""
-        return cls.from_json(json.loads(data.decode("utf-8")))
+        ``json.JSONDecodeError``) or nested too deeply (``NestedTooDeeply``), ``MalformedRecord`` when the JSON
+        is not a record."""
+        return cls.from_json(load_json(data, max_depth=MAX_RECORD_DEPTH))
 
     @classmethod
     def from_json(cls, value: Any) -> Record:

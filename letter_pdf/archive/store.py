@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +16,10 @@ try:
 except ImportError:  # Windows: msvcrt's byte-range lock instead (exclusive only); untested here
     fcntl = None  # type: ignore[assignment]
 
-from letter_pdf.archive.records import MalformedRecord, Record, sha256_bytes
+from letter_pdf.archive.records import MAX_RECORD_BYTES, MalformedRecord, Record, sha256_bytes
+from letter_pdf.archive.text import detail, plain, shown
 from letter_pdf.errors import ArchiveError
-from letter_pdf.manifest import canonical_json, sha256_file
+from letter_pdf.manifest import NestedTooDeeply, canonical_json, load_json, sha256_file
 from letter_pdf.output import fsync_dir, write_temp
 
 ARCHIVE_FORMAT = "letter-pdf-archive/1"
@@ -33,6 +35,52 @@ RECORD_NAME = re.compile(r"^(\d{8})\.json$")
 OBJECT_NAME = re.compile(r"^([0-9a-f]{64})\.([a-z0-9]{1,8})$")
 HASH = re.compile(r"^[0-9a-f]{64}$")
 EXPECTED_TOP = {MARKER, README, INDEX, INDEX + "-journal", LOCK, RECORDS, OBJECTS}
+MAX_MARKER_BYTES = 64 * 1024  # the marker letter-pdf writes is 41 bytes
+
+
+class NotReadable(ValueError):
+    """An archive file that is not read: not a regular file, or larger than its limit (the message says which)."""
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them: a FIFO, a device or a folder, or a file
+    over the limit, raises ``NotReadable`` before anything waits or is read without bound (``OSError`` when the
+    file cannot be opened)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))  # a FIFO opens without waiting
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotReadable("it is not a regular file")
+        if status.st_size > limit:
+            raise NotReadable(f"it is larger than {limit:,} bytes")
+        chunks, size = [], 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise NotReadable(f"it is larger than {limit:,} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def marker_problem(path: Path) -> str | None:
+    """What is wrong with the archive's marker file ``path`` (read within bounds), or ``None``."""
+    try:
+        marker = load_json(read_bounded(path, MAX_MARKER_BYTES), max_depth=8)
+    except OSError as exc:
+        return f"the archive's marker file is unreadable ({exc.strerror or type(exc).__name__})"
+    except NestedTooDeeply as exc:
+        return f"the archive's marker file is unreadable (nested too deeply: {exc})"
+    except ValueError as exc:  # NotReadable, not UTF-8, not JSON
+        return f"the archive's marker file is unreadable ({detail(exc)})"
+    if not isinstance(marker, dict):
+        return f"the archive's marker file is unreadable (it holds {type(marker).__name__}, not an object)"
+    if "format" not in marker:
+        return "the archive's marker file names no format"
+    if marker.get("format") != ARCHIVE_FORMAT:
+        return f"unknown archive format {plain(shown(marker.get('format')), 80)}"
+    return None
 
 README_TEXT = """\
 This folder is a letter-pdf archive: a tamper-evident record of the letters that were sent.
@@ -132,6 +180,14 @@ class Store:
         finally:
             os.close(fd)  # closing releases the lock
 
+    def check_marker(self) -> None:
+        """Refuse an archive whose marker file is not the one this version writes (another format, or damaged)."""
+        problem = marker_problem(self.root / MARKER)
+        if problem is not None:
+            raise ArchiveError(problem, where=self.root / MARKER,
+                               hint="give the folder of an archive this version of letter-pdf wrote, or run "
+                                    "'letter-pdf archive verify' on it")
+
     def ensure_marker(self) -> None:
         for name, data in ((MARKER, canonical_json({"format": ARCHIVE_FORMAT})), (README, README_TEXT.encode())):
             if not (self.root / name).exists():
@@ -148,16 +204,25 @@ class Store:
     def read_record(self, number: int) -> tuple[Record, str, bytes]:
         """Record ``number``, its chain hash (the SHA-256 of its file) and its file's bytes."""
         path = self.record_file(number)
+        hint = "run 'letter-pdf archive verify'"
         try:
-            data = path.read_bytes()
+            data = read_bounded(path, MAX_RECORD_BYTES)
         except FileNotFoundError as exc:
             raise ArchiveError(f"there is no record {number}", where=self.root,
                                hint="'letter-pdf archive list' shows the records") from exc
+        except OSError as exc:
+            raise ArchiveError(f"record {number} cannot be read ({exc.strerror or detail(exc)})", where=path,
+                               hint=hint) from exc
+        except NotReadable as exc:
+            raise ArchiveError(f"record {number} is damaged ({exc})", where=path, hint=hint) from exc
         try:
             record = Record.decode(data)
+        except NestedTooDeeply as exc:
+            raise ArchiveError(f"record {number} is damaged (nested too deeply: {exc})", where=path,
+                               hint=hint) from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ArchiveError(f"record {number} is damaged (not JSON)", where=path,
-                               hint="run 'letter-pdf archive verify'") from exc
+                               hint=hint) from exc
         except MalformedRecord as exc:
             raise ArchiveError(f"record {number} is malformed ({exc})", where=path,
                                hint="run 'letter-pdf archive verify'") from exc
@@ -166,6 +231,9 @@ class Store:
     def write_record(self, record: Record) -> str:
         """Write ``record`` as its new record file (the commit point of a record); return its chain hash."""
         data = record.encode()
+        if len(data) > MAX_RECORD_BYTES:  # every record written can be read back
+            raise ArchiveError(f"the record would be larger than {MAX_RECORD_BYTES:,} bytes (its manifest is too "
+                               "large)", hint="record the PDF exactly as letter-pdf wrote it")
         write_new(self.record_file(record.number), data)
         return sha256_bytes(data)
 

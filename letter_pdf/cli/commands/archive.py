@@ -204,10 +204,18 @@ def archive_verify(head, archive_dir) -> None:
     if report.head_checked:
         click.echo(f"head: {report.head_checked}")
     if not report.ok:
-        click.echo(f"{store.root}: does NOT verify: {counted(len(report.errors), 'problem', 'problems')} in "
-                   f"{counted(report.records, 'record', 'records')}")
+        problems, damaged = len(report.errors), len(report.damaged_records)
+        summary = counted(problems, "problem", "problems")
+        if damaged:  # only the records the problems are about; other problems (a stray file, --head) are in none
+            of_them = "" if all(f.records for f in report.errors) else f", {_in_records(report)} of them"
+            summary += f"{of_them} in {counted(damaged, 'record', 'records')}"
+        click.echo(f"{store.root}: does NOT verify: {summary}")
         raise click.exceptions.Exit(ExitCode.NOT_VERIFIED)
     click.echo(f"{store.root}: verifies: {counted(report.records, 'record', 'records')}, chain head {report.head or '(empty)'}")
+
+
+def _in_records(report) -> int:
+    return sum(1 for f in report.errors if f.records)
 
 
 @archive.command("head")
