@@ -56,6 +56,16 @@ def check_target(path: str | Path, *, shown: str | None = None) -> None:
     refuse_special(path, shown=shown)
 
 
+def refuse_folder_name(text: str) -> None:
+    """Raise ``OutputError`` when the output as typed ends with a slash: it names a folder (``-o out/``),
+    and a path object would drop the slash and write a file called ``out``. Call it on what the user typed."""
+    if text != "-" and text.endswith(tuple({"/", os.sep, os.altsep or "/"})):
+        folder = Path(text)
+        if folder.is_dir():
+            raise OutputError("the output is a folder", where=text, hint=f"name a file, e.g. -o {folder / 'letter.pdf'}")
+        raise OutputError("the output folder does not exist", where=text, hint="create it or choose another -o")
+
+
 def _special_kind(path: Path) -> str | None:
     """What ``path`` is when it exists and is not a regular file (a device, a FIFO, a socket), else None."""
     try:
