@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_main, write_letter
 from letter_pdf.errors import ArchiveError, InputError, SignatoryError
 from letter_pdf.files import read_regular
+
+from conftest import run_main, write_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_A_FILE = "not a regular file — give the file itself: letter-pdf reads only regular files"
@@ -156,7 +157,7 @@ def test_a_fifo_letter_css_beside_the_letter_is_refused(tmp_path):
     os.mkfifo(tmp_path / "l" / "letter.css")
     proc = lp(["check", str(letter.relative_to(tmp_path))], tmp_path)
     assert proc.returncode == 1
-    assert proc.stderr == (f"error: l/letter.css: the stylesheet is a named pipe (FIFO), not a regular file — replace "
+    assert proc.stderr == ("error: l/letter.css: the stylesheet is a named pipe (FIFO), not a regular file — replace "
                            "it with a regular file, or remove it (the bundled one of that name is used then)\n"
                            "l/letter.md: 1 error, 0 warnings\n")
 

@@ -180,7 +180,6 @@ class BoundaryGroup(click.Group):
 def _stdout_failed(failure: OutputError) -> NoReturn:
     """Standard output cannot be written: one line on stderr, exit 1."""
     print_problem(failure)
-    _quiet_stdout()  # what is still buffered would fail again at exit
     raise click.exceptions.Exit(failure.exit_code) from None
 
 
