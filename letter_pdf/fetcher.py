@@ -19,8 +19,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from letter_pdf.errors import ResourceError
+from letter_pdf.files import read_regular
+
 DATA_MEDIA_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})
 MAX_DATA_URL = 5 * 1024 * 1024
+# a file a stylesheet, the body or the front matter names (an image, a font): read up to this much
+MAX_FILE_BYTES = 64 * 1024 * 1024
 # Pixels of one raster image (width x height): 40 million is an A4 page at 600 dpi with room to spare;
 # a larger image is refused before it is decoded (a small file can claim billions of pixels).
 MAX_IMAGE_PIXELS = 40_000_000
@@ -303,7 +308,9 @@ def make_fetcher(folder: Path, *, roots: tuple[Path, ...] = (), files: tuple[Pat
                     why += f" (a symbolic link to {real})"
                 raise Refused(str(path), f"refused to load a file: {why}", outside_hint, where=str(path))
             try:
-                data = real.read_bytes()
+                data = read_regular(real, limit=MAX_FILE_BYTES, what="the file", error=ResourceError)
+            except ResourceError as exc:  # a FIFO, a device, a socket, or beyond the limit
+                raise Refused(str(path), exc.message, exc.hint or "", where=shown(real)) from None
             except FileNotFoundError:
                 raise Refused(
                     str(path), "the file does not exist", "check the file name and that it is in the letter's folder",

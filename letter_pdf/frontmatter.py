@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from letter_pdf.errors import InputError, LetterPdfError
+from letter_pdf.files import read_regular
 from letter_pdf.text import visible
 
 # Bounds on the front matter, checked while it is read (before anything walks it): a few kilobytes of YAML
@@ -60,13 +61,10 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
 
 def read_text(path: Path) -> str:
     try:
-        with path.open("rb") as f:
-            data = f.read(MAX_LETTER_BYTES + 1)
+        data = read_regular(path, limit=MAX_LETTER_BYTES, what="the letter file",
+                            hint="is it the right file? a letter is a short Markdown text")
     except OSError as exc:
         raise InputError(f"cannot read the letter ({exc.strerror})", where=path) from exc
-    if len(data) > MAX_LETTER_BYTES:
-        raise InputError(f"the letter file is larger than {MAX_LETTER_BYTES // (1024 * 1024)} MB", where=path,
-                         hint="is it the right file? a letter is a short Markdown text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

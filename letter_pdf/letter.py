@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from letter_pdf.errors import InputError, LetterPdfError, Problems, ResourceError
+from letter_pdf.files import refuse_special
 from letter_pdf.frontmatter import ALIASES, canonical_key, parse_front_matter, read_text, split_front_matter
 from letter_pdf.model import (
     ALIGNMENTS,
@@ -224,6 +225,18 @@ def _lang(src: _Source, value: Any) -> str:
                  hint="use a BCP 47 tag such as en, fr, pl, ru, pt-BR")
         return "en"
     return text
+
+
+def _special_overrides(src: _Source) -> None:
+    """A template or stylesheet beside the letter (they override the bundled ones) that is a named pipe,
+    a device or a socket: the renderer would pass over it for the bundled one, the build wait on it."""
+    for path in sorted([*src.path.parent.glob("*.j2"), *src.path.parent.glob("*.css")]):
+        what = "the stylesheet" if path.suffix.lower() == ".css" else "the template"
+        try:
+            refuse_special(path, what=what, error=ResourceError, where=src.shown.parent / path.name,
+                           hint="replace it with a regular file, or remove it (the bundled one of that name is used then)")
+        except ResourceError as exc:
+            src.problems.append(exc)
 
 
 def _path(src: _Source, field: str, value: Any, suffixes: tuple[str, ...]) -> Path | None:
@@ -458,6 +471,7 @@ def load_letter(path: Path) -> Letter:
     front, body, body_line = split_front_matter(text, shown)
     data, lines, twice = parse_front_matter(front, shown)
     src = _Source(path=path, shown=shown, lines=lines, problems=twice)
+    _special_overrides(src)
 
     values: dict[str, Any] = {}
     for raw_key in data:

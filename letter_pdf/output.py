@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from letter_pdf.errors import OutputError
+from letter_pdf.files import special_kind
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
@@ -56,19 +57,22 @@ def check_target(path: str | Path, *, shown: str | None = None) -> None:
     refuse_special(path, shown=shown)
 
 
+def refuse_folder_name(text: str) -> None:
+    """Raise ``OutputError`` when the output as typed ends with a slash: it names a folder (``-o out/``),
+    and a path object would drop the slash and write a file called ``out``. Call it on what the user typed."""
+    if text != "-" and text.endswith(tuple({"/", os.sep, os.altsep or "/"})):
+        folder = Path(text)
+        if folder.is_dir():
+            raise OutputError("the output is a folder", where=text, hint=f"name a file, e.g. -o {folder / 'letter.pdf'}")
+        raise OutputError("the output folder does not exist", where=text, hint="create it or choose another -o")
+
+
 def _special_kind(path: Path) -> str | None:
     """What ``path`` is when it exists and is not a regular file (a device, a FIFO, a socket), else None."""
     try:
-        mode = os.stat(path).st_mode
+        return special_kind(os.stat(path).st_mode)
     except OSError:
         return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
 
 
 def refuse_special(path: str | Path, *, shown: str | None = None) -> None:

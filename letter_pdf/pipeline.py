@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 from letter_pdf import arrange, assemble, fonts, labels, lint, output, pagecheck, render, typeset
 from letter_pdf import letter as letter_module
 from letter_pdf.errors import InputError, LetterPdfError, Problems
+from letter_pdf.files import read_regular
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
 
 
@@ -412,9 +413,8 @@ def _stylesheet_files(folder: Path) -> list[tuple[str, Path]]:
             if key in seen:
                 continue
             seen.add(key)
-            with open(sheet, "rb") as handle:
-                data = handle.read(MAX_STYLESHEET_BYTES)
-        except (OSError, RuntimeError):
+            data = read_regular(sheet, limit=MAX_STYLESHEET_BYTES, what="the stylesheet", cut=True)
+        except (OSError, RuntimeError, LetterPdfError):  # not a regular file: the letter's loading refuses it
             continue
         rules = tinycss2.parse_stylesheet(data.decode("utf-8", "replace"), skip_comments=True)
         for ref in named(rules):

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from letter_pdf.errors import InputError
+from letter_pdf.files import MAX_PDF_BYTES, read_regular
 from letter_pdf.output import write_atomic
 
 
@@ -14,7 +15,11 @@ def render_page(pdf: Path, *, page: int = 1, dpi: int = 100) -> bytes:
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(str(pdf))
+        data = read_regular(pdf, limit=MAX_PDF_BYTES, what="the PDF")
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", where=pdf) from exc
+    try:
+        document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise InputError(f"cannot open the PDF ({exc})", where=pdf, hint="give a PDF file") from exc
     try:

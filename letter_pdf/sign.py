@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from letter_pdf.errors import SigningError
+from letter_pdf.files import MAX_KEY_BYTES, read_regular
 from letter_pdf.pdf import pdfa
 
 log = logging.getLogger("letter_pdf")
@@ -85,7 +86,8 @@ def resolve_passphrase(key: Path, prompter: Callable[[str], str] | None = None) 
 
 def _read_key(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_KEY_BYTES, what="the key file", error=SigningError,
+                            hint="give the path of a .p12/.pfx file")
     except FileNotFoundError as exc:
         raise SigningError("the key file does not exist", where=path, hint="give the path of a .p12/.pfx file") from exc
     except OSError as exc:

@@ -23,6 +23,7 @@ import yaml
 from letter_pdf import countries
 from letter_pdf.decoding import decode
 from letter_pdf.errors import LetterPdfError, Problems, SignatoryError
+from letter_pdf.files import read_regular
 from letter_pdf.frontmatter import BoundedLoader, YamlLimitError, keys_given_twice
 from letter_pdf.model import Signatory, Written
 from letter_pdf.text import (  # defined with the other printed-text checks; still importable here
@@ -103,7 +104,8 @@ def read_text(path: Path) -> tuple[str, str]:
             raise SignatoryError(f"the file is too large ({size // 1_000_000} MB)", where=where,
                                  hint=f"a signatory list is at most {limit // 2**20} MB"
                                  + (" in YAML (CSV: 50 MB)" if limit == MAX_YAML_BYTES else ""))
-        data = path.read_bytes()
+        data = read_regular(path, limit=limit, what="the signatory file", error=SignatoryError, where=where,
+                            hint=f"a signatory list is at most {limit // 2**20} MB")
     except FileNotFoundError as exc:
         raise SignatoryError("the signatory file does not exist", where=where,
                              hint="check the path (it is relative to the letter's folder)") from exc

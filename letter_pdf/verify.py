@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from letter_pdf.errors import InputError, VerificationError
+from letter_pdf.files import MAX_KEY_BYTES, MAX_PDF_BYTES, read_regular
 from letter_pdf.text import visible
 
 log = logging.getLogger("letter_pdf")
@@ -50,7 +51,8 @@ def _load_trust(paths: tuple[Path, ...]):
     roots = []
     for path in paths:
         try:
-            data = Path(path).read_bytes()
+            data = read_regular(path, limit=MAX_KEY_BYTES, what="the trust certificate",
+                                hint="give the CA certificate you trust, e.g. ca.pem")
         except OSError as exc:
             raise InputError(f"cannot read the trust certificate ({exc.strerror})", where=path) from exc
         try:
@@ -76,7 +78,7 @@ def verify_pdf(path: Path, *, trust: tuple[Path, ...] = ()) -> VerifyReport:
     path = Path(path)
     roots = _load_trust(tuple(trust))
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_PDF_BYTES, what="the PDF")
     except OSError as exc:
         raise VerificationError(f"cannot read the file ({exc.strerror})", where=path) from exc
     if not data.lstrip()[:5] == b"%PDF-":

@@ -17,6 +17,7 @@ from letter_pdf import verify
 from letter_pdf.archive.records import SignatureFacts, sha256_bytes
 from letter_pdf.archive.text import LIBRARY_TEXT, detail
 from letter_pdf.errors import ArchiveError, LetterPdfError
+from letter_pdf.files import MAX_PDF_BYTES, read_regular
 from letter_pdf.manifest import MANIFEST_NAME, examine_manifest, read_attachments
 from letter_pdf.text import visible
 
@@ -77,7 +78,7 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
 
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_PDF_BYTES, what="the PDF", error=ArchiveError)
     except FileNotFoundError as exc:
         raise ArchiveError("no such file", where=path, hint="give the path of the PDF that was sent") from exc
     except IsADirectoryError as exc:

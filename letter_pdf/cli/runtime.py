@@ -13,14 +13,28 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, NoReturn
 
 import click
 
 from letter_pdf._version import __version__
-from letter_pdf.errors import ExitCode, LetterPdfError, Problems
+from letter_pdf.errors import ExitCode, LetterPdfError, OutputError, Problems
+from letter_pdf.output import refuse_folder_name
+
+
+class _OutputPath(click.Path):
+    """An output file; a name ending with a slash (``-o newname/``) names a folder and is refused (a
+    ``Path`` would drop the slash)."""
+
+    def convert(self, value, param, ctx):
+        converted = super().convert(value, param, ctx)
+        if isinstance(value, str):
+            refuse_folder_name(value)
+        return converted
+
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
-OUT_FILE = click.Path(dir_okay=False, writable=False, path_type=Path)
+OUT_FILE = _OutputPath(dir_okay=False, writable=False, path_type=Path)
 
 # The reader of our standard output went away (``letter-pdf signatories stats FILE | head -1``): stop
 # quietly, with the status a shell shows for any tool stopped by a closed pipe (128 + SIGPIPE).
@@ -53,6 +67,43 @@ def _flush_stdout() -> None:
         stream.flush()
 
 
+def stdout_failure(error: OSError) -> OutputError | None:
+    """``error`` as a one-line ``OutputError`` when it was raised writing to standard output (a full disk
+    behind ``> file``, a quota, an I/O error): by ``click.echo`` to stdout, by ``StdoutWriter`` (a PDF to
+    ``-o -``) or by the last flush; None for any other ``OSError`` (a bug: nothing else may leak one)."""
+    if isinstance(error, BrokenPipeError):
+        return None
+    frame = error.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if (code is _ECHO_CODE and frame.tb_frame.f_locals.get("err") is False) or code in _STDOUT_CODES:
+            reason = error.strerror or type(error).__name__
+            return OutputError(f"cannot write to standard output ({reason})")
+        frame = frame.tb_next
+    return None
+
+
+class StdoutWriter:
+    """The binary standard output a command writes a file to (``build -o -``), as a file object; an error
+    writing it is reported as one about standard output (``stdout_failure``)."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        return self._stream.write(data)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+_ECHO_CODE = click.echo.__code__
+_STDOUT_CODES = frozenset({_flush_stdout.__code__, StdoutWriter.write.__code__, StdoutWriter.flush.__code__})
+
+
 def _quiet_stdout() -> None:
     """After a broken pipe: point standard output at /dev/null, so that nothing more (not even Python's
     final flush at exit) tries to write to the closed pipe."""
@@ -71,6 +122,15 @@ class BoundaryGroup(click.Group):
     """The root group. Its ``invoke`` runs the chosen command and is the one error boundary: library
     errors become one line each and their exit code, a bug one ``internal error`` line (exit 3); a
     traceback only with --verbose."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        """Parse the root's options; ``--help`` and ``--version`` print here, before ``invoke``."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except OSError as error:
+            if (failure := stdout_failure(error)) is None:
+                raise
+            _stdout_failed(failure)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -98,17 +158,29 @@ class BoundaryGroup(click.Group):
             except BrokenPipeError:
                 _quiet_stdout()
                 raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
+            except OSError as error:
+                if (failure := stdout_failure(error)) is None:
+                    raise
+                _stdout_failed(failure)
             raise
         except (click.ClickException, click.Abort):
             raise
         except Exception as error:  # a bug: say so plainly, with the traceback on request
             _traceback(ctx)
+            if isinstance(error, OSError) and (failure := stdout_failure(error)) is not None:
+                _stdout_failed(failure)
             click.echo(
                 f"internal error: {type(error).__name__}: {error} "
                 "(please report it with the output of the same command run with --verbose)",
                 err=True,
             )
             raise click.exceptions.Exit(ExitCode.INTERNAL) from None
+
+
+def _stdout_failed(failure: OutputError) -> NoReturn:
+    """Standard output cannot be written: one line on stderr, exit 1."""
+    print_problem(failure)
+    raise click.exceptions.Exit(failure.exit_code) from None
 
 
 def _traceback(ctx: click.Context) -> None:

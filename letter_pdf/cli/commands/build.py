@@ -8,7 +8,7 @@ from typing import BinaryIO, cast
 
 import click
 
-from letter_pdf.cli.runtime import EXISTING_FILE, OUT_FILE, counted, print_problem
+from letter_pdf.cli.runtime import EXISTING_FILE, OUT_FILE, StdoutWriter, counted, print_problem
 from letter_pdf.errors import exit_code_of
 from letter_pdf.model import CHANNELS, GROUPINGS, ORDERS, PAPERS
 
@@ -88,7 +88,7 @@ def build(letter: Path, output: Path | None, paper: str | None, order: str | Non
     stream: BinaryIO | None = None
     if output is not None and str(output) == "-":  # the PDF to standard output, the summary to stderr
         # click's convention: "-" is standard output, here in binary
-        stream = cast(BinaryIO, click.open_file("-", "wb"))
+        stream = cast(BinaryIO, StdoutWriter(cast(BinaryIO, click.open_file("-", "wb"))))  # a full disk: one line, exit 1
         if stream.isatty():
             raise click.UsageError("-o - writes the PDF to standard output, which is a terminal here; "
                                    "redirect it (-o - > letter.pdf) or name a file (-o letter.pdf)")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from letter_pdf.cli.runtime import EXISTING_FILE, counted
+from letter_pdf.cli.runtime import EXISTING_FILE, OUT_FILE, counted
 from letter_pdf.errors import ExitCode
 
 LANG_OPTION = click.option("--lang", default="en", show_default=True, metavar="LANG",
@@ -44,7 +44,7 @@ def signatories() -> None:
 
 @signatories.command("import")
 @click.argument("source", metavar="INPUT", type=EXISTING_FILE)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OUT_FILE,
               help="CSV file to write, or - for standard output.  [default: signatories.csv beside INPUT]")
 @FORCE_OPTION
 def signatories_import(source: Path, output: Path | None, force: bool) -> None:
@@ -96,7 +96,7 @@ def signatories_import(source: Path, output: Path | None, force: bool) -> None:
 @click.argument("file", type=EXISTING_FILE)
 @LANG_OPTION
 @click.option("--fix", is_flag=True, help="Write the safe fixes (trim, normalise, split merged entries, ISO codes) to a new file.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OUT_FILE,
               help="Where --fix writes.  [default: FILE's name + .fixed.csv]")
 @FORCE_OPTION
 def signatories_lint(file: Path, lang: str, fix: bool, output: Path | None, force: bool) -> None:
