@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -33,35 +34,44 @@ def _read_stylesheet(sheet: Path) -> str | None:
 def problems(folder: Path) -> list[LetterPdfError]:
     """The letter's folder's stylesheets print what they say: a CSS string (``content: "..."``, ``quotes``,
     a counter's suffix) with a bidirectional control or a control character, written as is or as a CSS
-    escape (``"\\202E"``), is refused like the same character in the letter, with the stylesheet and line."""
+    escape (``"\\202E"``), is refused like the same character in the letter, with the stylesheet and line.
+    The stylesheets they ``@import`` are checked too (up to ``MAX_STYLESHEETS`` in all)."""
+    from urllib.parse import unquote, urlsplit
+
     import tinycss2
 
-    from letter_pdf.pipeline import _stylesheet_files  # the sheets they import, followed as for the inputs
+    from letter_pdf.pipeline import MAX_STYLESHEETS
 
     found: list[LetterPdfError] = []
-    sheets = sorted(folder.glob("*.css")) + [p for _, p in _stylesheet_files(folder) if p.suffix.lower() == ".css"]
+    queue = sorted(folder.glob("*.css"))
     seen: set[str] = set()
-    for sheet in sheets:
-        shown = os.path.relpath(sheet, folder)
-        if os.path.normpath(shown) in seen:
+    while queue and len(seen) < MAX_STYLESHEETS:
+        sheet = queue.pop(0)
+        shown = os.path.normpath(os.path.relpath(sheet, folder))
+        if shown in seen or (css := _read_stylesheet(sheet)) is None:
             continue
-        seen.add(os.path.normpath(shown))
-        css = _read_stylesheet(sheet)
-        if css is None:
-            continue
+        seen.add(shown)
         stack = [iter(tinycss2.parse_stylesheet(css, skip_comments=True))]
         while stack:  # walked without recursion: blocks may be nested deeply
             token = next(stack[-1], None)
             if token is None:
                 stack.pop()
                 continue
-            if token.type == "string":
-                refused = text.refused_character(token.value)
-                if refused is not None:
-                    what, hint = refused
-                    found.append(InputError(f"a CSS string contains {what}",
-                                            where=f"{shown}:{token.source_line}", hint=hint))
-                    break  # one line per stylesheet
+            if token.type == "at-rule" and token.lower_at_keyword == "import":
+                refs = [t.value for t in token.prelude if t.type in ("string", "url")] + [
+                    a.value for t in token.prelude if t.type == "function" and t.lower_name == "url"
+                    for a in t.arguments if a.type == "string"]
+                for ref in refs:
+                    with contextlib.suppress(ValueError):
+                        parts = urlsplit(ref.strip())
+                        if not (parts.scheme or parts.netloc) and parts.path.lower().endswith(".css"):
+                            queue.append(sheet.parent / unquote(parts.path))
+            if token.type == "string" and (refused := text.refused_character(token.value)) is not None:
+                what, hint = refused
+                found.append(InputError(f"a CSS string contains {what}", where=f"{shown}:{token.source_line}",
+                                        hint=hint))
+                stack.clear()  # one line per stylesheet; its imports are still read
+                break
             for part in ("prelude", "content", "arguments"):
                 inner = getattr(token, part, None)
                 if isinstance(inner, list):
