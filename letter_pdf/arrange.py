@@ -26,7 +26,12 @@ from dataclasses import dataclass
 
 from letter_pdf import countries
 from letter_pdf import counts as counts_module
+from letter_pdf.errors import InputError
 from letter_pdf.model import GROUPINGS, ORDERS, Signatory
+
+# Group headings a list may print: each is a heading, a bookmark and a list of its own, and typesetting
+# 15,000 of them takes minutes; a real letter has a few dozen groups (or some 200 countries).
+MAX_GROUPS = 1_000
 
 
 @dataclass(frozen=True)
@@ -237,5 +242,9 @@ class Printed:
 def printed_list(letter) -> Printed:
     """A letter's signatory list as it prints it (its ``order``, ``group_by`` and ``lang``) with its counts."""
     sections = arrange(letter.signatories, order=letter.order, group_by=letter.group_by, lang=letter.lang)
+    if len(sections) > MAX_GROUPS:
+        raise InputError(f"grouped by {letter.group_by}, the list has {len(sections):,} groups; the limit is "
+                         f"{MAX_GROUPS:,}", where=letter.signatories_path.name if letter.signatories_path else None,
+                         hint="group it by fewer values (group_by: kind, or none), or merge groups in the list")
     return Printed(sections=sections,
                    counts=counts_module.Counts.of(entry for section in sections for entry in section.entries))

@@ -354,11 +354,8 @@ def _estimator(seen: _Seen, full: float):
     try:
         plain, two, role1, role2 = (seen.probes[k] for k in ("e10", "e20", "e11", "e12"))
     except KeyError:
-        raise ResourceError(
-            "the signatory list's template has no samples to measure",
-            where="_signatories.html.j2",
-            hint="your copy of _signatories.html.j2 is older than letter-pdf's: copy the bundled file again",
-        ) from None
+        raise ResourceError("the signatory list's template has no samples to measure", where="_signatories.html.j2",
+                            hint="your copy of _signatories.html.j2 is older than letter-pdf's: copy the bundled file again") from None
     from weasyprint.formatting_structure import boxes
 
     base = plain.margin_height()
@@ -366,7 +363,11 @@ def _estimator(seen: _Seen, full: float):
     role_base = role1.margin_height() - base
     role_step = role2.margin_height() - role1.margin_height()
     name_lines = _LineCounter(_first_text_style(plain))
-    role_box = next(b for b in role1.descendants() if isinstance(b, boxes.BlockBox) and "signatory-role" in _classes(b))
+    role_box = next((b for b in role1.descendants() if isinstance(b, boxes.BlockBox) and "signatory-role" in _classes(b)),
+                    None)
+    if role_box is None:  # a letter.css written from scratch: the role not on a line of its own
+        raise ResourceError("the stylesheet does not lay out a signatory's role as a block (.signatory-role)",
+                            where="letter.css", hint="start your letter.css from a copy of the bundled one and change only what you need")
     role_lines = _LineCounter(_first_text_style(role_box))
     width, first = plain.width, plain.width - _indent(plain)
     role_width, role_first = role_box.width, role_box.width - _indent(role_box)

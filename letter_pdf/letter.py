@@ -42,6 +42,10 @@ log = logging.getLogger("letter_pdf")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 FONT_SUFFIXES = (".ttf", ".otf")
 PDF_SUFFIXES = (".pdf",)
+# A value of the front matter (a title, a subject, a name, an address or cc line, a note) is a line or a
+# few: longer ones are refused before typesetting (a 200 KB subject in the running head takes minutes).
+MAX_VALUE_CHARS = 1_000
+MAX_LIST_LINES = 50  # lines of a cc list or an address
 
 @dataclass
 class _Source:
@@ -84,6 +88,11 @@ def _text(src: _Source, field: str, value: Any, *, required: bool = False) -> st
 def _printed(src: _Source, field: str, text: str) -> str | None:
     """The text, if it can be printed as the user wrote it: bidirectional controls (which reorder what the
     reader sees) and control characters are refused; marks of damaged text (U+FFFD, tags) are warned about."""
+    if len(text) > MAX_VALUE_CHARS:
+        src.fail(field, f"the value is {len(text):,} characters long; the limit is {MAX_VALUE_CHARS:,}",
+                 hint="shorten it: a subject, title, name or address line is a line or two (longer text "
+                      "belongs in the body)")
+        return None
     if text and no_base(text):  # zero-width spaces, joiners, marks with nothing to sit on: nothing readable
         chars = list(dict.fromkeys(text))
         shown = ", ".join(char_name(ch) for ch in chars[:3]) + (" ..." if len(chars) > 3 else "")
@@ -109,12 +118,16 @@ def _text_list(src: _Source, field: str, value: Any) -> tuple[str, ...]:
     """A list of lines; a single string is one line (or several, split at line ends)."""
     if value is None:
         return ()
+    if not isinstance(value, str | list):
+        src.fail(field, f"'{field}' must be a list of lines", hint="write it as [line one, line two]")
+        return ()
+    if (count := len(value if isinstance(value, list) else value.splitlines())) > MAX_LIST_LINES:
+        src.fail(field, f"'{field}' has {count:,} lines; the limit is {MAX_LIST_LINES}",
+                 hint="shorten the list (a longer list belongs in the body or an enclosure)")
+        return ()
     if isinstance(value, str):
         lines = (_printed(src, field, _nfc(line.strip())) for line in value.splitlines() if line.strip())
         return tuple(line for line in lines if line)
-    if not isinstance(value, list):
-        src.fail(field, f"'{field}' must be a list of lines", hint="write it as [line one, line two]")
-        return ()
     out = []
     for index, item in enumerate(value):
         text = _text(src, f"{field}.{index}", item)

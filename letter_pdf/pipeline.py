@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from letter_pdf import arrange, assemble, fonts, labels, lint, output, pagecheck, render, typeset
+from letter_pdf import arrange, assemble, fonts, labels, lint, output, pagecheck, render, stylesheets, typeset
 from letter_pdf import letter as letter_module
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.files import read_regular
@@ -279,8 +279,10 @@ def _load(letter_path: Path, options: BuildOptions) -> tuple[Letter, fonts.FontS
 
 
 def _preflight(letter: Letter, font_set: fonts.FontSet) -> list[LetterPdfError]:
-    """Every character has a glyph; the signatory list has no errors (its warnings are logged)."""
-    return [*fonts.check_coverage(letter, font_set), *lint.letter_problems(letter)]
+    """Every character has a glyph; the signatory list has no errors (its warnings are logged); the
+    stylesheets print no bidirectional or control character."""
+    return [*fonts.check_coverage(letter, font_set), *lint.letter_problems(letter),
+            *stylesheets.problems(letter.folder)]
 
 
 def _raise(problems: list[LetterPdfError]) -> None:

@@ -234,3 +234,23 @@ def test_printed_list_holds_the_sections_and_the_counts_of_what_they_print():
     assert [s.name for s in printed.signatories] == ["Zeta", "Alpha", "Nowhere", "Ann Person"]
     assert printed.counts == Counts(total=4, organisations=3, individuals=1, countries=3)
     assert printed_list(letter) is not printed  # a value per call: no cache shared between builds
+
+
+def test_at_most_max_groups(make_letter, capsys, monkeypatch):
+    """Each group is a heading, a bookmark and a list of its own: 15,000 of them took minutes to typeset, so
+    a list with more than MAX_GROUPS groups is refused at once with one line; MAX_GROUPS are printed."""
+    from types import SimpleNamespace
+
+    from letter_pdf.arrange import MAX_GROUPS, printed_list
+    from tests.conftest import run_main
+
+    rows = [{"name": f"Organisation {i}", "group": f"Group {i}"} for i in range(MAX_GROUPS + 1)]
+    letter = make_letter(front={"group_by": "group"}, rows=rows)
+    monkeypatch.chdir(letter.parent)
+    code, _, err = run_main(["check", "letter.md"], capsys)
+    assert (code, [line for line in err.splitlines() if line.startswith("error")]) == (1, [
+        f"error: signatories.csv: grouped by group, the list has {MAX_GROUPS + 1:,} groups; the limit is "
+        f"{MAX_GROUPS:,} — group it by fewer values (group_by: kind, or none), or merge groups in the list"])
+    at_limit = SimpleNamespace(signatories=[Signatory(name=f"O{i}", group=f"G{i}") for i in range(MAX_GROUPS)],
+                               order="as-given", group_by="group", lang="en", signatories_path=None)
+    assert len(printed_list(at_limit).sections) == MAX_GROUPS

@@ -117,3 +117,16 @@ def test_columns_default_and_bad_value(make_letter):
         letter_module.load_letter(make_letter(subdir="bad", front={"columns": "4"}))
     assert "'4' is not a valid number of columns" in str(error.value)
     assert "use one of: 1, 2, 3" in str(error.value)
+
+
+def test_restyled_stylesheet_without_role_block_is_an_error(make_letter, capsys, monkeypatch):
+    """A letter.css written from scratch (the role not a block) is refused with one line, not a crash."""
+    from tests.conftest import run_main
+
+    letter = make_letter()
+    (letter.parent / "letter.css").write_text("h1 { color: black; }\n", "utf-8")
+    monkeypatch.chdir(letter.parent)
+    code, _, err = run_main(["check", "letter.md"], capsys)
+    assert (code, [line for line in err.splitlines() if line.startswith("error: ")]) == (1, [
+        "error: letter.css: the stylesheet does not lay out a signatory's role as a block (.signatory-role) — "
+        "start your letter.css from a copy of the bundled one and change only what you need"])

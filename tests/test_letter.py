@@ -321,11 +321,13 @@ def test_dates_that_load(tmp_path, value, date):
 
 
 def test_plain_values_are_kept_as_written(tmp_path):
-    huge = "1" * 5000  # more digits than Python converts to an int by default
-    path = write_raw(tmp_path, f"title: {huge}\nreference: 012\nplace: 12:30\nsubject: 1e3\n"
+    huge = "1" * 5000  # more digits than Python converts to an int by default: text, over the length limit
+    with pytest.raises(InputError, match="field 'title': the value is 5,000 characters long; the limit is 1,000"):
+        load_letter(write_raw(tmp_path, f"title: {huge}\n"))
+    path = write_raw(tmp_path, "title: 1234\nreference: 012\nplace: 12:30\nsubject: 1e3\n"
                                "their_reference: 0x1F\ncc: [1_000, .inf, 2026-11-29]\n")
     letter = load_letter(path)
-    assert letter.title == huge
+    assert letter.title == "1234"
     assert (letter.reference, letter.place, letter.subject, letter.their_reference) == ("012", "12:30", "1e3", "0x1F")
     assert letter.cc == ("1_000", ".inf", "2026-11-29")
 
