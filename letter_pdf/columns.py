@@ -363,8 +363,7 @@ def _estimator(seen: _Seen, full: float):
     role_base = role1.margin_height() - base
     role_step = role2.margin_height() - role1.margin_height()
     name_lines = _LineCounter(_first_text_style(plain))
-    role_box = next((b for b in role1.descendants() if isinstance(b, boxes.BlockBox) and "signatory-role" in _classes(b)),
-                    None)
+    role_box = next((b for b in role1.descendants() if isinstance(b, boxes.BlockBox) and "signatory-role" in _classes(b)), None)
     if role_box is None:  # a letter.css written from scratch: the role not on a line of its own
         raise ResourceError("the stylesheet does not lay out a signatory's role as a block (.signatory-role)",
                             where="letter.css", hint="start your letter.css from a copy of the bundled one and change only what you need")
