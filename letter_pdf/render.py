@@ -119,6 +119,8 @@ class _Loader(jinja2.BaseLoader):
                 )
         source = _read_template(filename, template)
         self.names[filename] = (template, self.confined)
+        if self.confined and isinstance(environment, _Environment):
+            environment.user_files.add(filename)
         mtime = os.path.getmtime(filename)
         return source, filename, lambda: os.path.getmtime(filename) == mtime
 
@@ -217,6 +219,7 @@ class _Environment(jinja2.sandbox.SandboxedEnvironment):
     def __init__(self, **options):
         super().__init__(**options)
         self.template_names: dict[str, tuple[str, bool]] = {}
+        self.user_files: set[str] = set()  # the templates from the letter's folder
         self.globals["range"] = _range
         self.globals.pop("lipsum", None)  # placeholder text of any length: of no use in a letter
         self.filters = {name: _checked_filter(function) for name, function in self.filters.items()}
@@ -284,16 +287,17 @@ def environment(folder: Path | None = None) -> _Environment:
 class _Budget:
     """The work of one rendering: template lines run, and template functions running inside each other.
     A trace function of the rendering thread only (``sys.settrace``), on only while a template renders;
-    it sees only the frames of this environment's compiled templates."""
+    it counts only in the templates from the letter's folder: a loop or a recursion without end has one of
+    them in it, as the bundled ones loop only over the letter's data."""
 
-    def __init__(self, env: jinja2.Environment):
-        self.env = env
+    def __init__(self, env: _Environment):
+        self.files = env.user_files  # filled as the templates load
         self.steps = 0
         self.depth = 0
         self.includes = 0
 
     def enter(self, frame, event, _arg):
-        if event != "call" or frame.f_globals.get("environment") is not self.env:
+        if event != "call" or frame.f_code.co_filename not in self.files:
             return None
         self.depth += 1
         if frame.f_code.co_name == "root":  # a template's body: included, imported or extended
@@ -308,7 +312,7 @@ class _Budget:
         if event == "line":
             self.steps += 1
             if self.steps > STEPS_MAX:
-                raise _Refused(f"the template runs over {STEPS_MAX:,} steps (a loop too long)")
+                raise _Refused(f"the template runs over {STEPS_MAX:,} steps (a loop or a recursion too long)")
         elif event == "return":  # a template function returns or yields
             self.depth -= 1
             if frame.f_code.co_name == "root":
@@ -332,15 +336,19 @@ def _where(env: _Environment, tb, *, user_only: bool = False, caller: bool = Fal
     return found[-1][0]
 
 
-def _render(env: _Environment, name: str, context: dict) -> str:
+def _render(env: _Environment, name: str, context: dict, folder: Path | None) -> str:
     """Template ``name`` rendered within the limits above; ``ResourceError`` naming the template and line
-    when it goes beyond one, calls itself without end, or fails (a template in the letter's folder)."""
+    when it goes beyond one, calls itself without end, or fails (a template in the letter's folder).
+
+    The step budget (a trace function, which slows rendering down) watches only when the letter's folder
+    holds a template."""
     template = env.get_template(name)
     budget = _Budget(env)
     pieces: list[str] = []
     size = 0
     previous = sys.gettrace()
-    sys.settrace(budget.enter)
+    if folder is not None and any(Path(folder).glob("*.html.j2")):
+        sys.settrace(budget.enter)
     try:
         for piece in template.generate(context):
             size += len(piece)
@@ -514,7 +522,7 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit | N
     context = _context(letter, paper=paper, font_set=font_set, fit=fit or Fit(), printed=printed,
                        signatory_list=signatory_list)
     try:
-        return _render(env, LETTER_TEMPLATE, context)
+        return _render(env, LETTER_TEMPLATE, context, letter.folder)
     except jinja2.TemplateSyntaxError as exc:
         raise ResourceError(
             f"the template has an error: {exc.message}",
@@ -570,7 +578,7 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
     root = re.search(r":root\s*\{[^{}]*\}", str(stylesheet(env, LETTER_CSS)))
     context["letter_variables"] = Markup(root.group(0)) if root else Markup("")
     try:
-        return _render(env, COVER_TEMPLATE, context)
+        return _render(env, COVER_TEMPLATE, context, letter.folder)
     except jinja2.TemplateSyntaxError as exc:
         raise ResourceError(f"the template has an error: {exc.message}", where=f"{exc.name or exc.filename}:{exc.lineno}",
                             hint="fix the template, or delete your copy to use the bundled one") from None
