@@ -9,6 +9,7 @@ undefined names are errors, and templates run in Jinja's sandbox.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 import stat
@@ -166,22 +167,28 @@ def _check_args(args, kwargs) -> None:
             raise _Refused(f"the template formats a field wider than {VALUE_MAX:,} characters")
 
 
-def _grown_size(function, args) -> int:
+def _grown_size(function, args, kwargs) -> int:
     """At most how long what ``join`` or ``replace`` would make is (0 for other functions)."""
     name = getattr(function, "__name__", "")
     owner = getattr(function, "__self__", None)
-    if not isinstance(owner, str):
-        owner = None
-    if name in ("join", "do_join"):
-        items, separator = (args[0] if args else (), owner) if owner is not None else \
-            (args[1] if len(args) > 1 else (), args[2] if len(args) > 2 else "")
+    if name not in ("join", "do_join", "replace", "do_replace"):
+        return 0
+    if isinstance(owner, str):  # the str methods: text.join(items), text.replace(old, new)
+        values = dict(zip(("value", "d") if name == "join" else ("s", "old", "new"),
+                          (args[0], owner) if args and name == "join" else (owner, *args)))
+    else:  # the filters do_join(eval_ctx, value, d, attribute), do_replace(eval_ctx, s, old, new, count)
+        try:
+            values = inspect.signature(function).bind(*args, **kwargs).arguments
+        except TypeError:
+            return 0
+    if name.endswith("join"):
+        items, separator = values.get("value"), values.get("d", "")
         if isinstance(items, list | tuple) and isinstance(separator, str):
             return sum(len(i) if isinstance(i, str) else 1 for i in items) + len(separator) * len(items)
-    if name in ("replace", "do_replace"):
-        args = (owner, *args) if owner is not None else args[1:]  # do_replace(eval_ctx, s, old, new)
-        if len(args) >= 3 and all(isinstance(a, str) for a in args[:3]) and len(args[2]) > len(args[1]):
-            text, old, new = args[:3]
-            return len(text) + (len(text) // max(len(old), 1) + 1) * (len(new) - len(old))
+        return 0
+    text, old, new = values.get("s"), values.get("old"), values.get("new")
+    if isinstance(text, str) and isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
+        return len(text) + (len(text) // max(len(old), 1) + 1) * (len(new) - len(old))
     return 0
 
 
@@ -189,7 +196,7 @@ def _checked_filter(function):
     @functools.wraps(function)
     def checked(*args, **kwargs):
         _check_args(args[1:], kwargs)
-        if _grown_size(function, args) > VALUE_MAX:
+        if _grown_size(function, args, kwargs) > VALUE_MAX:
             raise _Refused(f"the template would make text of over {VALUE_MAX:,} characters")
         return _check_value(function(*args, **kwargs))
 
@@ -255,7 +262,7 @@ class _Environment(jinja2.sandbox.SandboxedEnvironment):
         target = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
         if isinstance(getattr(target, "__self__", None), str) and getattr(target, "__name__", "") in ("format", "format_map"):
             _check_args((target.__self__,), {})
-        if _grown_size(target, args) > VALUE_MAX:
+        if _grown_size(target, args, kwargs) > VALUE_MAX:
             raise _Refused(f"the template would make text of over {VALUE_MAX:,} characters")
         return _check_value(super().call(__context, __obj, *args, **kwargs))
 

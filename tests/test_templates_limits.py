@@ -60,7 +60,7 @@ CASES = {
                    "letter.html.j2:1: the template computes a number of over 4,096 bits" + HINT),
     "concat_doubling": ("letter.html.j2",
                         "{% set ns = namespace(s='x') %}\n{% for i in range(21) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
-                        "letter.html.j2:2: the template makes a value of 2,097,152 characters or items; "
+                        "letter.html.j2:2: the template makes a value of 1,048,576 characters or items; "
                         "the limit is 1,000,000" + HINT),
     "join_bomb": ("letter.html.j2", "{{ (['x' * 1000] * 1000)|join('y' * 1000) }}",
                   "letter.html.j2:1: the template would make text of over 1,000,000 characters" + HINT),
