@@ -119,7 +119,7 @@ def results(tmp_path_factory) -> dict:
         folders.append(str(folder))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", DRIVER, *folders], capture_output=True, text=True, env=env,
-                          timeout=150, cwd=base)
+                          timeout=300, cwd=base)
     assert done.returncode == 0, done.stderr[-2000:]
     by_folder = {entry["folder"]: entry for entry in map(json.loads, done.stdout.splitlines())}
     return {name: by_folder[str(base / name)] for name in CASES}
