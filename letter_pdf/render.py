@@ -8,17 +8,24 @@ undefined names are errors, and templates run in Jinja's sandbox.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
 import re
+import stat
+import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.compiler
 import jinja2.sandbox
 from markupsafe import Markup
 
 from letter_pdf import arrange, assets, body, columns, countries, labels
 from letter_pdf.counts import on_behalf
-from letter_pdf.errors import ResourceError
+from letter_pdf.errors import LetterPdfError, ResourceError
 from letter_pdf.fonts import FontSet
 from letter_pdf.model import PAPERS, Letter, Signatory
 
@@ -63,35 +70,213 @@ class Fit:
         return Markup("\n".join(rules))
 
 
-class _FolderLoader(jinja2.FileSystemLoader):
-    """Templates in a letter's folder; a file that is a symbolic link out of the folder is refused."""
+# Limits on rendering a template: a restyled copy in the letter's folder is input like any other, so any
+# template ends within seconds in a page or a one-line error naming the template and line (README, "Restyling").
+TEMPLATE_MAX_BYTES = 1_000_000  # one template or stylesheet file
+OUTPUT_MAX_CHARS = 20_000_000  # the HTML one rendering makes
+VALUE_MAX = 1_000_000  # characters or items of a value the template makes; also the largest number argument
+INT_MAX_BITS = 4096  # a number computed with * or ** (about 1,200 digits)
+RANGE_MAX = 10_000  # items of range()
+STEPS_MAX = 2_000_000  # template lines run in one rendering (loops included)
+DEPTH_MAX = 100  # template functions running inside each other (macros calling macros, includes)
+INCLUDE_MAX = 10  # templates included, imported or extended inside each other
 
-    def __init__(self, folder: Path):
-        super().__init__(str(folder), encoding="utf-8")
+_HINT = "fix the template, or delete your copy to use the bundled one"
+
+
+class _Refused(Exception):
+    """A template went beyond a limit; turned into a ``ResourceError`` naming the template and line (of the
+    caller, with ``on_call``: the line that includes or calls one too many)."""
+
+    def __init__(self, message: str, *, on_call: bool = False):
+        super().__init__(message)
+        self.on_call = on_call
+
+
+class _Loader(jinja2.BaseLoader):
+    """Templates in one folder, read as UTF-8 within ``TEMPLATE_MAX_BYTES``. In a letter's folder
+    (``confined``) a name found there must be a regular file inside the folder: a link out of it, a FIFO
+    or a device is refused, rather than waited on or passed over for the bundled file."""
+
+    def __init__(self, folder: Path, names: dict[str, tuple[str, bool]], *, confined: bool):
         self.root = Path(folder).resolve()
+        self.folder = str(folder)
+        self.names = names  # file name -> (template name, in the letter's folder), for error messages
+        self.confined = confined
 
     def get_source(self, environment, template):
-        source, filename, uptodate = super().get_source(environment, template)
-        real = Path(filename).resolve()
-        if real != self.root and self.root not in real.parents:
-            raise ResourceError(
-                f"refused to use the template '{template}': it is a link to a file outside the letter's folder",
-                where=template,
-                hint="copy the file into the letter's folder instead of linking to it",
-            )
-        return source, filename, uptodate
+        from jinja2.loaders import split_template_path
+
+        filename = os.path.normpath(os.path.join(self.folder, *split_template_path(template)))
+        if not os.path.lexists(filename):
+            raise jinja2.TemplateNotFound(template)
+        if self.confined:
+            real = Path(filename).resolve()
+            if real != self.root and self.root not in real.parents:
+                raise ResourceError(
+                    f"refused to use the template '{template}': it is a link to a file outside the letter's folder",
+                    where=template,
+                    hint="copy the file into the letter's folder instead of linking to it",
+                )
+        source = _read_template(filename, template)
+        self.names[filename] = (template, self.confined)
+        if self.confined and isinstance(environment, _Environment):
+            environment.user_files.add(filename)
+        mtime = os.path.getmtime(filename)
+        return source, filename, lambda: os.path.getmtime(filename) == mtime
 
 
-def environment(folder: Path | None = None) -> jinja2.sandbox.SandboxedEnvironment:
+def _read_template(filename: str, template: str) -> str:
+    try:
+        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ResourceError(f"cannot read the file: {exc.strerror}", where=template, hint=_HINT) from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ResourceError("not a regular file (a FIFO, a device or a folder)", where=template,
+                                hint="put a text file of that name in the letter's folder, or remove it")
+        data = file.read(TEMPLATE_MAX_BYTES + 1)
+    if len(data) > TEMPLATE_MAX_BYTES:
+        raise ResourceError(f"the file is larger than {TEMPLATE_MAX_BYTES:,} bytes", where=template, hint=_HINT)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ResourceError("the file is not UTF-8 text", where=f"{template}:{line}",
+                            hint="save it as UTF-8 (a plain-text editor's \"UTF-8\" encoding)") from None
+
+
+_SPEC = re.compile(r"%[-+ #0]*[0-9*]*(?:\.[0-9*]*)?|\{[^{}]*\}")  # a %-format or str.format field
+
+
+def _check_value(value):
+    """``value``, unless it is text or a collection larger than ``VALUE_MAX``."""
+    if isinstance(value, str | list | tuple | dict | set | frozenset) and len(value) > VALUE_MAX:
+        raise _Refused(f"the template makes a value of {len(value):,} characters or items; the limit is {VALUE_MAX:,}")
+    return value
+
+
+def _check_args(args, kwargs) -> None:
+    """No number over ``VALUE_MAX`` as an argument, no format field wider than it (``'%9999999d'``)."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and abs(value) > VALUE_MAX:
+            raise _Refused(f"the template passes the number {value:.3g} to a function; the limit is {VALUE_MAX:,}")
+        if isinstance(value, str) and len(value) > 7 and any(
+            len(number) > 6 for spec in _SPEC.findall(value) for number in re.findall(r"[0-9]+", spec)
+        ):
+            raise _Refused(f"the template formats a field wider than {VALUE_MAX:,} characters")
+
+
+def _grown_size(function, args, kwargs) -> int:
+    """At most how long what ``join`` or ``replace`` would make is (0 for other functions)."""
+    name = getattr(function, "__name__", "")
+    owner = getattr(function, "__self__", None)
+    if name not in ("join", "do_join", "replace", "do_replace"):
+        return 0
+    if isinstance(owner, str):  # the str methods: text.join(items), text.replace(old, new)
+        values = dict(zip(("value", "d") if name == "join" else ("s", "old", "new"),
+                          (args[0], owner) if args and name == "join" else (owner, *args)))
+    else:  # the filters do_join(eval_ctx, value, d, attribute), do_replace(eval_ctx, s, old, new, count)
+        try:
+            values = inspect.signature(function).bind(*args, **kwargs).arguments
+        except TypeError:
+            return 0
+    if name.endswith("join"):
+        items, separator = values.get("value"), values.get("d", "")
+        if isinstance(items, list | tuple) and isinstance(separator, str):
+            return sum(len(i) if isinstance(i, str) else 1 for i in items) + len(separator) * len(items)
+        return 0
+    text, old, new = values.get("s"), values.get("old"), values.get("new")
+    if isinstance(text, str) and isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
+        return len(text) + (len(text) // max(len(old), 1) + 1) * (len(new) - len(old))
+    return 0
+
+
+def _checked_filter(function):
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        _check_args(args[1:], kwargs)
+        if _grown_size(function, args, kwargs) > VALUE_MAX:
+            raise _Refused(f"the template would make text of over {VALUE_MAX:,} characters")
+        return _check_value(function(*args, **kwargs))
+
+    return checked
+
+
+def _range(*args):
+    if len(range(*args)) > RANGE_MAX:
+        raise _Refused(f"the template asks for a range of {len(range(*args)):,} numbers; the limit is {RANGE_MAX:,}")
+    return range(*args)
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    def visit_Concat(self, node, frame):  # ``a ~ b`` is checked like the other operators
+        self.write("environment.checked_value(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class _Environment(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox with limits on what one operation may make (the constants above)."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _CodeGenerator
+    checked_value = staticmethod(_check_value)
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.template_names: dict[str, tuple[str, bool]] = {}
+        self.user_files: set[str] = set()  # the templates from the letter's folder
+        self.globals["range"] = _range
+        self.globals.pop("lipsum", None)  # placeholder text of any length: of no use in a letter
+        self.filters = {name: _checked_filter(function) for name, function in self.filters.items()}
+
+    def _load_template(self, name, globals):  # compiling is not the template's work: not traced
+        previous = sys.gettrace()
+        sys.settrace(None)
+        try:
+            return super()._load_template(name, globals)
+        finally:
+            sys.settrace(previous)
+
+    def call_binop(self, context, operator, left, right):
+        numbers = isinstance(left, int) and isinstance(right, int)
+        if numbers and (
+            (operator == "**" and right > 0 and abs(left) > 1 and right * abs(left).bit_length() > INT_MAX_BITS)
+            or (operator == "*" and left.bit_length() + right.bit_length() > INT_MAX_BITS)
+        ):
+            raise _Refused(f"the template computes a number of over {INT_MAX_BITS:,} bits")
+        if operator == "*" and not numbers:
+            sized, times = (left, right) if isinstance(right, int) else (right, left)
+            if isinstance(times, int) and hasattr(sized, "__len__") and len(sized) * max(times, 0) > VALUE_MAX:
+                raise _Refused(f"the template would make a value of over {VALUE_MAX:,} characters or items")
+        if operator == "+" and hasattr(left, "__len__") and hasattr(right, "__len__") \
+                and len(left) + len(right) > VALUE_MAX:
+            raise _Refused(f"the template would make a value of over {VALUE_MAX:,} characters or items")
+        if operator == "%" and isinstance(left, str):
+            _check_args((left, *(right if isinstance(right, tuple) else (right,))), {})
+        return _check_value(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (the names of Jinja's own signature)
+        _check_args(args, kwargs)
+        target = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        if isinstance(getattr(target, "__self__", None), str) and getattr(target, "__name__", "") in ("format", "format_map"):
+            _check_args((target.__self__,), {})
+        if _grown_size(target, args, kwargs) > VALUE_MAX:
+            raise _Refused(f"the template would make text of over {VALUE_MAX:,} characters")
+        return _check_value(super().call(__context, __obj, *args, **kwargs))
+
+
+def environment(folder: Path | None = None) -> _Environment:
     """The Jinja2 environment of letter-pdf's templates: sandboxed, autoescaping, strict about names.
 
     With ``folder`` (a letter's folder), a template file there overrides the bundled one of that name.
     """
-    bundled = jinja2.FileSystemLoader(str(assets.templates_dir()), encoding="utf-8")
-    loader: jinja2.BaseLoader = bundled
+    names: dict[str, tuple[str, bool]] = {}
+    loader: jinja2.BaseLoader = _Loader(assets.templates_dir(), names, confined=False)
     if folder is not None:
-        loader = jinja2.ChoiceLoader([_FolderLoader(folder), bundled])
-    env = jinja2.sandbox.SandboxedEnvironment(
+        loader = jinja2.ChoiceLoader([_Loader(folder, names, confined=True), loader])
+    env = _Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -99,10 +284,102 @@ def environment(folder: Path | None = None) -> jinja2.sandbox.SandboxedEnvironme
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.template_names = names
     env.globals["stylesheet"] = lambda name: stylesheet(env, name)
     env.filters["css_string"] = css_string
     env.filters["address_link"] = body.address_link  # printed web and e-mail addresses are links
     return env
+
+
+class _Budget:
+    """The work of one rendering: template lines run, and template functions running inside each other.
+    A trace function of the rendering thread only (``sys.settrace``), on only while a template renders;
+    it counts only in the templates from the letter's folder: a loop or a recursion without end has one of
+    them in it, as the bundled ones loop only over the letter's data."""
+
+    def __init__(self, env: _Environment):
+        self.files = env.user_files  # filled as the templates load
+        self.steps = 0
+        self.depth = 0
+        self.includes = 0
+
+    def enter(self, frame, event, _arg):
+        if event != "call" or frame.f_code.co_filename not in self.files:
+            return None
+        self.depth += 1
+        if frame.f_code.co_name == "root":  # a template's body: included, imported or extended
+            self.includes += 1
+            if self.includes > INCLUDE_MAX:
+                raise _Refused(f"the templates include each other over {INCLUDE_MAX} deep", on_call=True)
+        if self.depth > DEPTH_MAX:
+            raise _Refused(f"the template calls itself over {DEPTH_MAX} deep", on_call=True)
+        return self.step
+
+    def step(self, frame, event, _arg):
+        if event == "line":
+            self.steps += 1
+            if self.steps > STEPS_MAX:
+                raise _Refused(f"the template runs over {STEPS_MAX:,} steps (a loop or a recursion too long)")
+        elif event == "return":  # a template function returns or yields
+            self.depth -= 1
+            if frame.f_code.co_name == "root":
+                self.includes -= 1
+        return self.step
+
+
+def _where(env: _Environment, tb, *, user_only: bool = False, caller: bool = False) -> str | None:
+    """``template:line`` of the innermost template in traceback ``tb`` (of the one that called it, with
+    ``caller``); None when that is not a template in the letter's folder and ``user_only``. Jinja has
+    rewritten the traceback's template frames to the templates' own lines."""
+    found = []
+    for entry in traceback.extract_tb(tb):
+        name, user = env.template_names.get(entry.filename, (None, False))
+        if name is not None:
+            found.append((f"{name}:{entry.lineno}", user))
+    if caller and len(found) > 1:
+        found.pop()
+    if not found or (user_only and not found[-1][1]):
+        return None
+    return found[-1][0]
+
+
+def _render(env: _Environment, name: str, context: dict, folder: Path | None) -> str:
+    """Template ``name`` rendered within the limits above; ``ResourceError`` naming the template and line
+    when it goes beyond one, calls itself without end, or fails (a template in the letter's folder).
+
+    The step budget (a trace function, which slows rendering down) watches only when the letter's folder
+    holds a template."""
+    template = env.get_template(name)
+    budget = _Budget(env)
+    pieces: list[str] = []
+    size = 0
+    previous = sys.gettrace()
+    if folder is not None and any(Path(folder).glob("*.html.j2")):
+        sys.settrace(budget.enter)
+    try:
+        for piece in template.generate(context):
+            size += len(piece)
+            if size > OUTPUT_MAX_CHARS:
+                raise ResourceError(f"the template makes over {OUTPUT_MAX_CHARS:,} characters of HTML", where=name,
+                                    hint=_HINT)
+            pieces.append(piece)
+    except _Refused as exc:
+        where = _where(env, exc.__traceback__, caller=exc.on_call) or name
+        raise ResourceError(str(exc), where=where, hint=_HINT) from None
+    except RecursionError as exc:
+        raise ResourceError("the template calls itself without end", where=_where(env, exc.__traceback__) or name,
+                            hint=_HINT) from None
+    except (jinja2.TemplateError, LetterPdfError):
+        raise
+    except Exception as exc:
+        where = _where(env, exc.__traceback__, user_only=True)
+        if where is None:
+            raise  # in a bundled template: a bug
+        raise ResourceError(f"the template fails: {type(exc).__name__}: {str(exc)[:200]}", where=where,
+                            hint=_HINT) from None
+    finally:
+        sys.settrace(previous)
+    return "".join(pieces)
 
 
 def _not_found(exc: jinja2.TemplateNotFound, including: str) -> ResourceError:
@@ -252,7 +529,7 @@ def render_letter(letter: Letter, *, paper: str, font_set: FontSet, fit: Fit | N
     context = _context(letter, paper=paper, font_set=font_set, fit=fit or Fit(), printed=printed,
                        signatory_list=signatory_list)
     try:
-        return env.get_template(LETTER_TEMPLATE).render(context)
+        return _render(env, LETTER_TEMPLATE, context, letter.folder)
     except jinja2.TemplateSyntaxError as exc:
         raise ResourceError(
             f"the template has an error: {exc.message}",
@@ -308,7 +585,7 @@ def render_cover(letter: Letter, *, paper: str, font_set: FontSet, enclosures: l
     root = re.search(r":root\s*\{[^{}]*\}", str(stylesheet(env, LETTER_CSS)))
     context["letter_variables"] = Markup(root.group(0)) if root else Markup("")
     try:
-        return env.get_template(COVER_TEMPLATE).render(context)
+        return _render(env, COVER_TEMPLATE, context, letter.folder)
     except jinja2.TemplateSyntaxError as exc:
         raise ResourceError(f"the template has an error: {exc.message}", where=f"{exc.name or exc.filename}:{exc.lineno}",
                             hint="fix the template, or delete your copy to use the bundled one") from None
