@@ -372,10 +372,10 @@ def _render(env: _Environment, name: str, context: dict, folder: Path | None) ->
     except (jinja2.TemplateError, LetterPdfError):
         raise
     except Exception as exc:
-        where = _where(env, exc.__traceback__, user_only=True)
-        if where is None:
+        failed = _where(env, exc.__traceback__, user_only=True)
+        if failed is None:
             raise  # in a bundled template: a bug
-        raise ResourceError(f"the template fails: {type(exc).__name__}: {str(exc)[:200]}", where=where,
+        raise ResourceError(f"the template fails: {type(exc).__name__}: {str(exc)[:200]}", where=failed,
                             hint=_HINT) from None
     finally:
         sys.settrace(previous)
