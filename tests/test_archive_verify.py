@@ -821,3 +821,15 @@ def test_a_marker_that_cannot_be_read_is_reported_and_verify_goes_on(copy, make,
     report = A.Archive(copy).verify()
     assert ([(f.level, f.where, f.message, f.records) for f in report.findings], report.records) == (
         [("error", A.MARKER, message, ())], 3)
+
+
+def test_a_changed_stored_file_no_record_stores_is_about_no_record(copy):
+    """A file left by an interrupted record that has since changed: an error, but in no record."""
+    digest = hashlib.sha256(b"%PDF- as first written").hexdigest()
+    path = copy / A.object_path(digest, "pdf")
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(b"%PDF- changed since")
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.message, f.records) for f in report.findings] == [
+        ("error", A.object_path(digest, "pdf"), "stored file has changed (its SHA-256 no longer matches its name)", ())]
+    assert (report.ok, report.damaged_records) == (False, [])
