@@ -624,3 +624,212 @@ def test_a_head_that_is_not_a_hash_or_not_in_the_archive(copy, head, message):
     report = A.Archive(copy).verify(head)
     assert ([(f.level, f.where, f.message) for f in report.findings], report.head_checked) == (
         [("error", "--head", message)], None)
+
+
+# --- files that cannot be read as records, links and FIFOs, and which records a finding is about ---------
+# (test_archive_hostile.py checks the same through the CLI; these run in-process, finding by finding)
+
+
+LINK = ("a symbolic link, not a file of the archive (the archive must hold its files itself: copy the file in its "
+        "place)")
+
+
+def report_of(archive: Path, head: str | None = None) -> list[tuple[str, str, str, tuple[int, ...]]]:
+    """The findings with the records each is about (what the summary counts)."""
+    return [(f.level, f.where, f.message, f.records) for f in A.Archive(archive).verify(head).findings]
+
+
+def _link_to_a_copy_outside(path: Path, outside: Path) -> None:
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+
+
+def test_a_record_larger_than_its_limit_is_damaged_and_not_read(copy):
+    with record(copy, 2).open("r+b") as f:
+        f.truncate(A.records.MAX_RECORD_BYTES + 1)  # sparse: nothing is written
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.message, f.records) for f in report.findings] == [
+        ("error", "records/00000002.json", "record 2 is damaged (it is larger than 268,435,456 bytes)", (2,)),
+    ]  # its hash unknown: record 3's link to it is not checked, nor its index row
+    assert (report.records, report.head, report.damaged_records) == (3, chain_hash(copy, 3), [2])
+
+
+def test_a_record_that_is_a_fifo_is_damaged_and_not_waited_for(copy):
+    record(copy, 2).unlink()
+    os.mkfifo(record(copy, 2))
+    assert report_of(copy) == [
+        ("error", "records/00000002.json", "record 2 is damaged (it is not a regular file)", (2,))]
+
+
+def test_the_last_record_unreadable_leaves_no_head(copy):
+    record(copy, 3).unlink()
+    os.mkfifo(record(copy, 3))
+    report = A.Archive(copy).verify()
+    assert (report.records, report.head) == (3, None)
+
+
+def test_a_record_nested_too_deeply_is_damaged_and_breaks_the_chain_after_it(copy):
+    record(copy, 2).write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    assert report_of(copy) == [
+        ("error", "records/00000002.json", "record 2 is damaged (nested too deeply: more than 64 levels)", (2,)),
+        ("error", "records/00000003.json",
+         "broken chain: record 3 does not carry the hash of record 2 (record 2 has been changed or replaced)", (3,)),
+        ("error", "records/00000002.json", CHANGED.format(n=2), (2,)),
+    ]
+
+
+def test_a_record_nested_as_deep_as_allowed_is_read(copy):
+    """64 levels are read (and found not to be a record); 65 are refused unread."""
+    value: list = []
+    for _ in range(63):
+        value = [value]
+    record(copy, 3).write_bytes(A.canonical_json(value))  # 64 levels, in the form letter-pdf writes
+    assert findings(copy)[0] == ("error", "records/00000003.json", "record 3 is not a record")
+    record(copy, 3).write_bytes(A.canonical_json([value]))
+    assert findings(copy)[0] == (
+        "error", "records/00000003.json", "record 3 is damaged (nested too deeply: more than 64 levels)")
+
+
+def test_a_record_file_replaced_by_a_link_to_an_identical_copy(copy, tmp_path):
+    _link_to_a_copy_outside(record(copy, 1), tmp_path / "outside.json")
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.message, f.records) for f in report.findings] == [
+        ("error", "records/00000001.json", LINK, (1,))]  # read all the same: the chain and index agree with it
+    assert (report.records, report.head, report.damaged_records) == (3, chain_hash(copy, 3), [1])
+
+
+def test_a_record_file_replaced_by_a_link_to_nothing_cannot_be_read(copy, tmp_path):
+    record(copy, 2).unlink()
+    record(copy, 2).symlink_to(tmp_path / "nowhere.json")
+    assert report_of(copy) == [
+        ("error", "records/00000002.json", LINK, (2,)),
+        ("error", "records/00000002.json", "record 2 cannot be read (No such file or directory)", (2,)),
+    ]  # its hash unknown: record 3's link to it is not checked, nor its index row
+
+
+@pytest.mark.parametrize("name", ["0-notes.txt", ".tmp-link"])
+def test_a_link_among_the_records_is_only_a_link(copy, tmp_path, name):
+    """Not also a foreign or temporary file; and the records after it in the folder are still read."""
+    (tmp_path / "outside").write_text("x", encoding="utf-8")
+    (copy / "records" / name).symlink_to(tmp_path / "outside")
+    report = A.Archive(copy).verify()
+    assert ([(f.level, f.where, f.message, f.records) for f in report.findings], report.records) == (
+        [("error", f"records/{name}", LINK, ())], 3)
+
+
+@pytest.mark.parametrize("name", ["notes.txt", ".tmp-link", "README.txt"])
+def test_a_link_at_the_top_of_the_archive_is_only_a_link(copy, tmp_path, name):
+    (tmp_path / "outside").write_text("x", encoding="utf-8")
+    (copy / name).unlink(missing_ok=True)
+    (copy / name).symlink_to(tmp_path / "outside")
+    assert report_of(copy) == [("error", name, LINK, ())]
+
+
+def test_a_records_folder_replaced_by_a_link(copy, tmp_path):
+    shutil.copytree(copy / "records", tmp_path / "outside")
+    shutil.rmtree(copy / "records")
+    (copy / "records").symlink_to(tmp_path / "outside", target_is_directory=True)
+    assert report_of(copy)[0] == ("error", "records", LINK, ())
+
+
+def test_a_stored_file_replaced_by_a_link_to_an_identical_copy(copy, tmp_path):
+    _link_to_a_copy_outside(copy / stored(copy, "a.pdf"), tmp_path / "outside.pdf")
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.message, f.records) for f in report.findings] == [
+        ("error", stored(copy, "a.pdf"), LINK, (1, 2))]
+    assert report.damaged_records == [1, 2]
+
+
+def test_a_stored_file_that_is_a_fifo_is_reported_not_read(copy):
+    path = copy / stored(copy, "b.pdf")
+    path.unlink()
+    os.mkfifo(path)
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.message, f.records) for f in report.findings] == [
+        ("error", stored(copy, "b.pdf"), "unexpected file (not a regular file)", (3,))]
+    assert report.damaged_records == [3]
+
+
+def test_links_and_fifos_no_record_stores_are_about_no_record(copy, tmp_path):
+    folder = copy / Path(stored(copy, "a.pdf")).parent
+    (tmp_path / "outside").write_text("x", encoding="utf-8")
+    (folder / ("1" * 64 + ".pdf")).symlink_to(tmp_path / "outside")
+    os.mkfifo(folder / ("2" * 64 + ".pdf"))
+    base = Path(stored(copy, "a.pdf")).parent.as_posix()
+    assert report_of(copy) == [
+        ("error", f"{base}/{'1' * 64}.pdf", LINK, ()),
+        ("error", f"{base}/{'2' * 64}.pdf", "unexpected file (not a regular file)", ()),
+    ]
+
+
+def test_a_folder_of_stored_files_replaced_by_a_link(copy, tmp_path):
+    folder = copy / Path(stored(copy, "b.pdf")).parent
+    shutil.copytree(folder, tmp_path / "outside")
+    shutil.rmtree(folder)
+    folder.symlink_to(tmp_path / "outside", target_is_directory=True)
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.message, f.records) for f in report.findings] == [
+        ("error", Path(stored(copy, "b.pdf")).parent.as_posix(), LINK, ()),
+        ("error", stored(copy, "b.pdf"), "stored file is missing", (3,)),
+    ]
+    assert report.damaged_records == [3]
+
+
+def test_the_stored_files_folder_replaced_by_a_link(copy, tmp_path):
+    """Nothing under a linked folder is the archive's own: every stored file is missing from it."""
+    shutil.copytree(copy / "objects", tmp_path / "outside")
+    shutil.rmtree(copy / "objects")
+    (copy / "objects").symlink_to(tmp_path / "outside", target_is_directory=True)
+    assert report_of(copy) == [
+        ("error", "objects", LINK, ()),
+        ("error", stored(copy, "a.pdf"), "stored file is missing", (1, 2)),
+        ("error", stored(copy, "b.pdf"), "stored file is missing", (3,)),
+    ]
+
+
+def test_which_records_a_finding_is_about(copy):
+    """Findings on a record's file, or on a file it stores, name it; others name none."""
+    (copy / "stray.txt").write_text("x", encoding="utf-8")
+    path = copy / stored(copy, "b.pdf")
+    path.write_bytes(path.read_bytes() + b"\n")
+    sql(copy, "UPDATE records SET recipient = 'X' WHERE number = 1")
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.records) for f in report.findings] == [
+        ("error", "stray.txt", ()),
+        ("error", stored(copy, "b.pdf"), (3,)),
+        ("error", A.INDEX, ()),
+    ]
+    assert report.damaged_records == [3]
+
+
+def test_a_missing_record_is_about_its_number(copy):
+    record(copy, 2).unlink()
+    report = A.Archive(copy).verify()
+    assert [f.records for f in report.findings] == [(2,), (2,)]
+    assert report.damaged_records == [2]
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: p.write_text("[" * 50 + "]" * 50, encoding="utf-8"),
+     "the archive's marker file is unreadable (nested too deeply: more than 8 levels)"),
+    (lambda p: p.write_text("[" * 70_000, encoding="utf-8"),
+     "the archive's marker file is unreadable (it is larger than 65,536 bytes)"),
+])
+def test_a_marker_that_cannot_be_read_is_reported_and_verify_goes_on(copy, make, message):
+    make(copy / A.MARKER)
+    report = A.Archive(copy).verify()
+    assert ([(f.level, f.where, f.message, f.records) for f in report.findings], report.records) == (
+        [("error", A.MARKER, message, ())], 3)
+
+
+def test_a_changed_stored_file_no_record_stores_is_about_no_record(copy):
+    """A file left by an interrupted record that has since changed: an error, but in no record."""
+    digest = hashlib.sha256(b"%PDF- as first written").hexdigest()
+    path = copy / A.object_path(digest, "pdf")
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(b"%PDF- changed since")
+    report = A.Archive(copy).verify()
+    assert [(f.level, f.where, f.message, f.records) for f in report.findings] == [
+        ("error", A.object_path(digest, "pdf"), "stored file has changed (its SHA-256 no longer matches its name)", ())]
+    assert (report.ok, report.damaged_records) == (False, [])
