@@ -78,12 +78,14 @@ CASES = {
               "letter.html.j2:3: the template fails: ZeroDivisionError: division by zero" + HINT),
     "cover_recursion": ("cover.html.j2", "{% macro f(n) %}{{ f(n+1) }}{% endmacro %}{{ f(0) }}",
                         "cover.html.j2:1: the template calls itself over 100 deep" + HINT),
+    # refused when the letter is loaded, before anything renders (the template loader refuses them too),
+    # named as the letter was typed (here by its absolute path)
     "fifo_template": ("letter.html.j2", None,
-                      "letter.html.j2: not a regular file (a FIFO, a device or a folder) — put a text file of that "
-                      "name in the letter's folder, or remove it"),
+                      "FOLDER/letter.html.j2: the template is a named pipe (FIFO), not a regular file — replace it with a "
+                      "regular file, or remove it (the bundled one of that name is used then)"),
     "fifo_stylesheet": ("letter.css", None,
-                        "letter.css: not a regular file (a FIFO, a device or a folder) — put a text file of that "
-                        "name in the letter's folder, or remove it"),
+                        "FOLDER/letter.css: the stylesheet is a named pipe (FIFO), not a regular file — replace it with a "
+                        "regular file, or remove it (the bundled one of that name is used then)"),
 }
 
 # Runs `letter-pdf check FOLDER/letter.md` for each folder in one process; prints one JSON line per case.
@@ -128,7 +130,7 @@ def results(tmp_path_factory) -> dict:
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_hostile_template_ends_in_one_error_line(results, name):
     result = results[name]
-    assert result["errors"] == ["error: " + CASES[name][2]]
+    assert result["errors"] == ["error: " + CASES[name][2].replace("FOLDER", result["folder"])]
     assert result["code"] == 1
 
 
