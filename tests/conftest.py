@@ -26,6 +26,17 @@ def shared_sample() -> Path:
     return SHARED_SAMPLE
 
 
+def writable_copy(archive: Path, target: Path) -> Path:
+    """A copy of an archive folder whose files the test may change (stored files are read-only)."""
+    import shutil
+
+    shutil.copytree(archive, target)
+    for path in target.rglob("*"):
+        if path.is_file():
+            path.chmod(0o644)
+    return target
+
+
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))

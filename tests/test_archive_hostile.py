@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from letter_pdf import archive as A
 from letter_pdf.cli import cli
 
-from conftest import write_letter
+from conftest import writable_copy, write_letter
 
 
 def _pdf(title: str, attachment: bytes | None = None) -> bytes:
@@ -55,12 +55,7 @@ def pristine(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def archive(pristine, tmp_path) -> Path:
-    target = tmp_path / "archive"
-    shutil.copytree(pristine, target)
-    for path in target.rglob("*"):
-        if path.is_file():
-            path.chmod(0o644)  # stored files are read-only; these tests change them on purpose
-    return target
+    return writable_copy(pristine, tmp_path / "archive")
 
 
 def record_file(archive: Path, number: int) -> Path:

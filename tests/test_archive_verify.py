@@ -22,6 +22,8 @@ from letter_pdf.archive import Archive
 from letter_pdf.archive.index import COLUMNS
 from letter_pdf.errors import ArchiveError
 
+from conftest import writable_copy
+
 RECIPIENTS = [("a.pdf", "The Minister"), ("a.pdf", "The President"), ("b.pdf", "The Minister")]
 SENT_AT = "2026-11-29T10:00:00+00:00"
 
@@ -50,12 +52,7 @@ def pristine(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def copy(pristine, tmp_path) -> Path:
-    target = tmp_path / "archive"
-    shutil.copytree(pristine, target)
-    for path in target.rglob("*"):
-        if path.is_file():
-            path.chmod(0o644)  # stored files are read-only; these tests change them on purpose
-    return target
+    return writable_copy(pristine, tmp_path / "archive")
 
 
 def findings(archive: Path, head: str | None = None) -> list[tuple[str, str, str]]:
