@@ -236,7 +236,7 @@ def sign(pdf: bytes, options: SignOptions, *, field_box: FieldBox | None, key: _
             log.info("the signed file would not conform to PDF/A: %s", "; ".join(problems))
             signed = _sign_once(pdf, options, key, box, drop_pdfa=True)
             notes.append(f"PDF/A-{claim} claim removed: the signature's appearance does not conform "
-                         f"({problems[0]})")
+                         f"({'; '.join(problems)})")  # every reason: one may be incidental (a stream ending in CR)
             pdfa_kept = False
         else:
             pdfa_kept = True

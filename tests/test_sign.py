@@ -470,3 +470,17 @@ def test_built_letter_signature_speaks_the_letters_language(world, tmp_path, mon
         spans = [str(op.operands[1].ActualText) for op in pikepdf.parse_content_stream(widget.AP.N)
                  if str(op.operator) == "BDC" and "/ActualText" in op.operands[1]]
         assert spans[0].startswith("Signé électroniquement par ")
+
+
+def test_the_note_names_every_reason_the_claim_was_removed(world, unsigned, monkeypatch):
+    """One reason may be incidental (a compressed stream that happens to end with CR): the summary lists them
+    all, so the reason that matters is never hidden behind it."""
+    from letter_pdf.pdf import pdfa
+
+    reasons = ["a stream's data ends with a carriage return (ISO 19005-2 6.1.7.1)",
+               "signature widget on page 2: DeviceRGB colour without an RGB output intent"]
+    monkeypatch.setattr(pdfa, "signature_problems", lambda pdf: list(reasons))
+    result = sign.sign(unsigned, options(world), field_box=pki.SAMPLE_BOX)
+    assert result.pdfa_kept is False
+    assert result.notes[1] == ("PDF/A-3A claim removed: the signature's appearance does not conform "
+                               f"({reasons[0]}; {reasons[1]})")
