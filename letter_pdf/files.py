@@ -45,6 +45,43 @@ def size_text(limit: int) -> str:
     return f"{limit} bytes"
 
 
+class NotRegular(Exception):
+    """``read_capped``: the path is a device, a named pipe or a socket (``args[0]``: which)."""
+
+
+class TooLarge(Exception):
+    """``read_capped``: the file holds more than the limit; ``args[0]``: its first ``limit`` bytes when they
+    were asked for (``prefix=True``), else empty."""
+
+
+def read_capped(path: str | Path, limit: int, *, prefix: bool = False) -> bytes:
+    """The bytes of the regular file ``path`` (a symbolic link is followed), at most ``limit`` of them.
+
+    A device, a named pipe or a socket raises ``NotRegular`` — checked before it is opened, and again on what
+    was opened, without waiting for a writer; a file over ``limit`` raises ``TooLarge`` (its declared size is
+    looked at first, so a huge sparse file is not read); a folder ``IsADirectoryError``; other failures are
+    ``OSError`` as the system raises them."""
+    kind = special_kind(os.stat(path).st_mode)  # before opening: opening a device may do something
+    if kind is not None:
+        raise NotRegular(kind)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)  # non-blocking: a FIFO swapped in since the stat opens at once
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        status = os.fstat(fd)
+        kind = special_kind(status.st_mode)
+        if kind is not None:
+            raise NotRegular(kind)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        os.set_blocking(fd, True)
+        if status.st_size > limit:  # a huge (even sparse) file is not read through
+            raise TooLarge(_read_upto(handle, limit)[:limit] if prefix else b"")
+        data = _read_upto(handle, limit)  # the file may have grown since fstat
+    if len(data) > limit:
+        raise TooLarge(data[:limit] if prefix else b"")
+    return data
+
+
 def read_regular(path: str | Path, *, limit: int, what: str, error: type[LetterPdfError] = InputError,
                  where: str | Path | None = None, hint: str | None = None, cut: bool = False) -> bytes:
     """The bytes of the regular file ``path`` (a symbolic link is followed), at most ``limit`` of them.
@@ -57,24 +94,14 @@ def read_regular(path: str | Path, *, limit: int, what: str, error: type[LetterP
     ``PermissionError``...
     """
     shown = str(where if where is not None else path)
-    kind = special_kind(os.stat(path).st_mode)  # before opening: opening a device may do something
-    if kind is None:
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(path, flags)  # non-blocking: a FIFO swapped in since the stat opens at once
-        with os.fdopen(fd, "rb", buffering=0) as handle:
-            mode = os.fstat(fd).st_mode
-            kind = special_kind(mode)
-            if kind is None:
-                if stat.S_ISDIR(mode):
-                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-                os.set_blocking(fd, True)
-                data = _read_upto(handle, limit)
-                if len(data) <= limit:
-                    return data
-                if cut:
-                    return data[:limit]
-                raise error(f"{what} is larger than {size_text(limit)}", where=shown, hint=hint)
-    raise error(f"{what} is {kind}, not a regular file", where=shown, hint=_NOT_A_FILE_HINT)
+    try:
+        return read_capped(path, limit, prefix=cut)
+    except NotRegular as exc:
+        raise error(f"{what} is {exc.args[0]}, not a regular file", where=shown, hint=_NOT_A_FILE_HINT) from None
+    except TooLarge as exc:
+        if cut:
+            return exc.args[0]
+        raise error(f"{what} is larger than {size_text(limit)}", where=shown, hint=hint) from None
 
 
 def _read_upto(handle, limit: int) -> bytes:

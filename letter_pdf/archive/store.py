@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import re
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ except ImportError:  # Windows: msvcrt's byte-range lock instead (exclusive only
 from letter_pdf.archive.records import MAX_RECORD_BYTES, MalformedRecord, Record, sha256_bytes
 from letter_pdf.archive.text import detail, plain, shown
 from letter_pdf.errors import ArchiveError
+from letter_pdf.files import NotRegular, TooLarge, read_capped
 from letter_pdf.manifest import NestedTooDeeply, canonical_json, load_json, sha256_file
 from letter_pdf.output import fsync_dir, write_temp
 
@@ -46,22 +46,12 @@ def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them: a FIFO, a device or a folder, or a file
     over the limit, raises ``NotReadable`` before anything waits or is read without bound (``OSError`` when the
     file cannot be opened)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))  # a FIFO opens without waiting
     try:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            raise NotReadable("it is not a regular file")
-        if status.st_size > limit:
-            raise NotReadable(f"it is larger than {limit:,} bytes")
-        chunks, size = [], 0
-        while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise NotReadable(f"it is larger than {limit:,} bytes")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+        return read_capped(path, limit)
+    except (NotRegular, IsADirectoryError):
+        raise NotReadable("it is not a regular file") from None
+    except TooLarge:
+        raise NotReadable(f"it is larger than {limit:,} bytes") from None
 
 
 def marker_problem(path: Path) -> str | None:
