@@ -21,7 +21,6 @@ from typing import Any, BinaryIO
 from letter_pdf import arrange, assemble, fonts, labels, lint, output, pagecheck, render, stylesheets, typeset
 from letter_pdf import letter as letter_module
 from letter_pdf.errors import InputError, LetterPdfError, Problems
-from letter_pdf.files import read_regular
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
 
 
@@ -368,71 +367,6 @@ def _body_images(letter: Letter) -> list[Path]:
     return found
 
 
-MAX_STYLESHEETS = 50  # stylesheets read through @import from the letter's folder's own (a real letter has one)
-MAX_STYLESHEET_BYTES = 1024 * 1024
-
-
-def _stylesheet_files(folder: Path) -> list[tuple[str, Path]]:
-    """Every local file the letter's folder's stylesheets name, through ``url(...)`` and ``@import`` (followed
-    into the stylesheets they import, up to ``MAX_STYLESHEETS``), resolved against the naming stylesheet:
-    ``(the stylesheet's file name, path)``. A file named by a rule no element matches is never read by the
-    typesetting, and yet it must not be written over."""
-    from urllib.parse import unquote, urlsplit
-
-    import tinycss2
-
-    found: list[tuple[str, Path]] = []
-    queue = sorted(folder.glob("*.css"))
-    seen: set[Path] = set()
-
-    def named(rules) -> Iterator[str]:
-        stack = [iter(rules)]  # walked without recursion: blocks may be nested deeply
-        while stack:
-            token = next(stack[-1], None)
-            if token is None:
-                stack.pop()
-                continue
-            kind = token.type
-            if kind == "url":
-                yield token.value
-            elif kind == "function":
-                if token.lower_name == "url":
-                    yield from (t.value for t in token.arguments if t.type == "string")
-                stack.append(iter(token.arguments))
-            elif kind == "at-rule":
-                if token.lower_at_keyword == "import":
-                    yield from (t.value for t in token.prelude if t.type == "string")
-                stack += [iter(token.prelude), iter(token.content or ())]
-            elif kind == "qualified-rule":
-                stack += [iter(token.prelude), iter(token.content)]
-            elif kind in ("() block", "[] block", "{} block"):
-                stack.append(iter(token.content))
-
-    while queue and len(seen) < MAX_STYLESHEETS:
-        sheet = queue.pop(0)
-        try:
-            key = sheet.resolve()
-            if key in seen:
-                continue
-            seen.add(key)
-            data = read_regular(sheet, limit=MAX_STYLESHEET_BYTES, what="the stylesheet", cut=True)
-        except (OSError, RuntimeError, LetterPdfError):  # not a regular file: the letter's loading refuses it
-            continue
-        rules = tinycss2.parse_stylesheet(data.decode("utf-8", "replace"), skip_comments=True)
-        for ref in named(rules):
-            try:
-                parts = urlsplit(ref.strip())
-            except ValueError:
-                continue
-            if parts.scheme or parts.netloc or not parts.path:
-                continue
-            target = sheet.parent / unquote(parts.path)
-            found.append((sheet.name, target))
-            if target.suffix.lower() == ".css" and target.is_file():
-                queue.append(target)
-    return found
-
-
 def _early_inputs(letter_path: Path, options: BuildOptions) -> list[tuple[str, str]]:
     """The inputs known from the command line alone (checked before a passphrase is asked for)."""
     inputs = [("the letter", str(letter_path))]
@@ -466,7 +400,7 @@ def build_inputs(letter: Letter, letter_path: Path, options: BuildOptions | None
     inputs += [("the enclosure", show(a.path)) for a in letter.enclosures if a.path is not None]
     for pattern in ("*.j2", "*.css"):  # a letter's own templates and stylesheets override the bundled ones
         inputs += [("the template", show(p)) for p in sorted(folder.glob(pattern))]
-    inputs += [(f"the file named in {sheet}", show(p)) for sheet, p in _stylesheet_files(folder)]
+    inputs += [(f"the file named in {sheet}", show(p)) for sheet, p in stylesheets.named_files(folder)]
     for root in assets.asset_roots():
         inputs += [("the bundled file", str(p)) for p in sorted(root.rglob("*")) if p.is_file()]
     return inputs

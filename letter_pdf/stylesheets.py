@@ -1,79 +1,109 @@
-"""The letter's folder's stylesheets print what they say: the text of a CSS string (``content: "..."``,
-``quotes``, a counter's suffix) is checked like the letter's own text."""
+"""The letter's folder's stylesheets, read once by one walker: the files they name (``url()``, ``@import``),
+which a build must never write over, and their CSS strings (``content: "..."``, ``quotes``, a counter's
+suffix), checked like the letter's own text."""
 
 from __future__ import annotations
 
-import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from letter_pdf import text
 from letter_pdf.errors import InputError, LetterPdfError
+from letter_pdf.files import read_regular
+
+MAX_STYLESHEETS = 50  # stylesheets read through @import from the letter's folder's own (a real letter has one)
+MAX_STYLESHEET_BYTES = 1024 * 1024
 
 
-def _read_stylesheet(sheet: Path) -> str | None:
-    """The text of a stylesheet in the letter's folder, up to ``MAX_STYLESHEET_BYTES``; ``None`` for what
-    is not a regular file (a FIFO, a device) or cannot be read (never waits on a pipe)."""
-    import stat
+def _tokens(rules) -> Iterator:
+    """Every token of ``rules``, nested blocks included, walked without recursion (blocks may nest deeply)."""
+    stack = [iter(rules)]
+    while stack:
+        token = next(stack[-1], None)
+        if token is None:
+            stack.pop()
+            continue
+        yield token
+        for part in ("prelude", "content", "arguments"):
+            inner = getattr(token, part, None)
+            if isinstance(inner, list):
+                stack.append(iter(inner))
 
-    from letter_pdf.pipeline import MAX_STYLESHEET_BYTES
+
+def _named(token) -> list[str]:
+    """What ``token`` itself names: a ``url(...)``, or an ``@import``'s string."""
+    if token.type == "url":
+        return [token.value]
+    if token.type == "function" and token.lower_name == "url":
+        return [t.value for t in token.arguments if t.type == "string"]
+    if token.type == "at-rule" and token.lower_at_keyword == "import":
+        return [t.value for t in token.prelude if t.type == "string"]
+    return []
+
+
+def _local(sheet: Path, ref: str) -> Path | None:
+    """The file a reference in ``sheet`` names, when it is a local path (not a web or data address)."""
+    from urllib.parse import unquote, urlsplit
 
     try:
-        fd = os.open(sheet, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+        parts = urlsplit(ref.strip())
+    except ValueError:
         return None
-    with os.fdopen(fd, "rb") as handle:
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    return sheet.parent / unquote(parts.path)
+
+
+def sheets(folder: Path) -> Iterator[tuple[Path, list]]:
+    """``(stylesheet, its parsed rules)`` for each stylesheet of the letter's folder and those they name (up
+    to ``MAX_STYLESHEETS``, each once, at most ``MAX_STYLESHEET_BYTES`` of it). What is not a regular file is
+    passed over, never opened to wait on (the letter's loading refuses one beside the letter)."""
+    import tinycss2
+
+    queue = sorted(folder.glob("*.css"))
+    seen: set[Path] = set()
+    while queue and len(seen) < MAX_STYLESHEETS:
+        sheet = queue.pop(0)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
-            return handle.read(MAX_STYLESHEET_BYTES).decode("utf-8", "replace")
-        except OSError:
-            return None
+            key = sheet.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            data = read_regular(sheet, limit=MAX_STYLESHEET_BYTES, what="the stylesheet", cut=True)
+        except (OSError, RuntimeError, LetterPdfError):  # RuntimeError: a loop of links
+            continue
+        rules = tinycss2.parse_stylesheet(data.decode("utf-8", "replace"), skip_comments=True)
+        yield sheet, rules
+        for token in _tokens(rules):
+            for ref in _named(token):
+                target = _local(sheet, ref)
+                if target is not None and target.suffix.lower() == ".css" and target.is_file():
+                    queue.append(target)
+
+
+def named_files(folder: Path) -> list[tuple[str, Path]]:
+    """Every local file the folder's stylesheets name, ``(the stylesheet's file name, path)``, resolved
+    against the naming stylesheet. A file named by a rule no element matches is never read by the
+    typesetting, and yet it must not be written over."""
+    found: list[tuple[str, Path]] = []
+    for sheet, rules in sheets(folder):
+        for token in _tokens(rules):
+            found += [(sheet.name, target) for ref in _named(token) if (target := _local(sheet, ref)) is not None]
+    return found
 
 
 def problems(folder: Path) -> list[LetterPdfError]:
-    """The letter's folder's stylesheets print what they say: a CSS string (``content: "..."``, ``quotes``,
-    a counter's suffix) with a bidirectional control or a control character, written as is or as a CSS
-    escape (``"\\202E"``), is refused like the same character in the letter, with the stylesheet and line.
-    The stylesheets they ``@import`` are checked too (up to ``MAX_STYLESHEETS`` in all)."""
-    from urllib.parse import unquote, urlsplit
-
-    import tinycss2
-
-    from letter_pdf.pipeline import MAX_STYLESHEETS
-
+    """A CSS string (``content: "..."``, ``quotes``, a counter's suffix) with a bidirectional control or a
+    control character, written as is or as a CSS escape (``"\\202E"``), is refused like the same character
+    in the letter, with the stylesheet and line: one per stylesheet."""
     found: list[LetterPdfError] = []
-    queue = sorted(folder.glob("*.css"))
-    seen: set[str] = set()
-    while queue and len(seen) < MAX_STYLESHEETS:
-        sheet = queue.pop(0)
+    for sheet, rules in sheets(folder):
         shown = os.path.normpath(os.path.relpath(sheet, folder))
-        if shown in seen or (css := _read_stylesheet(sheet)) is None:
-            continue
-        seen.add(shown)
-        stack = [iter(tinycss2.parse_stylesheet(css, skip_comments=True))]
-        while stack:  # walked without recursion: blocks may be nested deeply
-            token = next(stack[-1], None)
-            if token is None:
-                stack.pop()
-                continue
-            if token.type == "at-rule" and token.lower_at_keyword == "import":
-                refs = [t.value for t in token.prelude if t.type in ("string", "url")] + [
-                    a.value for t in token.prelude if t.type == "function" and t.lower_name == "url"
-                    for a in t.arguments if a.type == "string"]
-                for ref in refs:
-                    with contextlib.suppress(ValueError):
-                        parts = urlsplit(ref.strip())
-                        if not (parts.scheme or parts.netloc) and parts.path.lower().endswith(".css"):
-                            queue.append(sheet.parent / unquote(parts.path))
+        for token in _tokens(rules):
             if token.type == "string" and (refused := text.refused_character(token.value)) is not None:
                 what, hint = refused
                 found.append(InputError(f"a CSS string contains {what}", where=f"{shown}:{token.source_line}",
                                         hint=hint))
-                stack.clear()  # one line per stylesheet; its imports are still read
                 break
-            for part in ("prelude", "content", "arguments"):
-                inner = getattr(token, part, None)
-                if isinstance(inner, list):
-                    stack.append(iter(inner))
     return found

@@ -506,12 +506,12 @@ def test_build_refuses_to_write_over_a_file_only_a_stylesheet_names(full_letter,
 
 
 def test_web_and_data_addresses_in_a_stylesheet_are_not_inputs(full_letter):
-    from letter_pdf import pipeline
+    from letter_pdf import stylesheets
 
     Path("letters/letter.css").write_text(
         ".a { background: url(data:image/png;base64,AAAA); } .b { background: url(https://example.org/x.png); }"
         " .c { background: url(../up.png); } .d { background: url(img/deep.png); }", "utf-8")
-    assert pipeline._stylesheet_files(Path("letters")) == [
+    assert stylesheets.named_files(Path("letters")) == [
         ("letter.css", Path("letters/../up.png")), ("letter.css", Path("letters/img/deep.png"))]
 
 

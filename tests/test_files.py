@@ -165,11 +165,11 @@ def test_a_fifo_letter_css_beside_the_letter_is_refused(tmp_path):
 def test_a_stylesheet_scan_passes_over_a_fifo(tmp_path):
     """What a build reads through the folder's stylesheets (to refuse an output over one of them) is found
     without opening a FIFO that is named like a stylesheet."""
-    from letter_pdf.pipeline import _stylesheet_files
+    from letter_pdf.stylesheets import named_files
 
     (tmp_path / "a.css").write_text("body { background: url(logo.png) }\n", encoding="utf-8")
     os.mkfifo(tmp_path / "b.css")
-    assert within(10, lambda: _stylesheet_files(tmp_path)) == [("a.css", tmp_path / "logo.png")]
+    assert within(10, lambda: named_files(tmp_path)) == [("a.css", tmp_path / "logo.png")]
 
 
 @pytest.mark.slow
