@@ -12,7 +12,6 @@ import functools
 import inspect
 import os
 import re
-import stat
 import sys
 import traceback
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from markupsafe import Markup
 from letter_pdf import arrange, assets, body, columns, countries, labels
 from letter_pdf.counts import on_behalf
 from letter_pdf.errors import LetterPdfError, ResourceError
+from letter_pdf.files import NotRegular, TooLarge, read_capped
 from letter_pdf.fonts import FontSet
 from letter_pdf.model import PAPERS, Letter, Signatory
 
@@ -128,16 +128,14 @@ class _Loader(jinja2.BaseLoader):
 
 def _read_template(filename: str, template: str) -> str:
     try:
-        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        data = read_capped(filename, TEMPLATE_MAX_BYTES)
+    except (NotRegular, IsADirectoryError):
+        raise ResourceError("not a regular file (a FIFO, a device or a folder)", where=template,
+                            hint="put a text file of that name in the letter's folder, or remove it") from None
+    except TooLarge:
+        raise ResourceError(f"the file is larger than {TEMPLATE_MAX_BYTES:,} bytes", where=template, hint=_HINT) from None
     except OSError as exc:
         raise ResourceError(f"cannot read the file: {exc.strerror}", where=template, hint=_HINT) from None
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ResourceError("not a regular file (a FIFO, a device or a folder)", where=template,
-                                hint="put a text file of that name in the letter's folder, or remove it")
-        data = file.read(TEMPLATE_MAX_BYTES + 1)
-    if len(data) > TEMPLATE_MAX_BYTES:
-        raise ResourceError(f"the file is larger than {TEMPLATE_MAX_BYTES:,} bytes", where=template, hint=_HINT)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
