@@ -26,6 +26,29 @@ def shared_sample() -> Path:
     return SHARED_SAMPLE
 
 
+def within(seconds: float, function):
+    """``function()``'s result, or a failed test when it has not returned after ``seconds`` (it is left
+    behind in a daemon thread: a read that blocks for ever cannot be interrupted)."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    import threading
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still running after {seconds} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def writable_copy(archive: Path, target: Path) -> Path:
     """A copy of an archive folder whose files the test may change (stored files are read-only)."""
     import shutil

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from letter_pdf import archive as A
 from letter_pdf.cli import cli
 
-from conftest import writable_copy, write_letter
+from conftest import within, writable_copy, write_letter
 
 
 def _pdf(title: str, attachment: bytes | None = None) -> bytes:
@@ -338,3 +338,20 @@ def test_a_record_too_large_to_read_back_is_not_written(archive, monkeypatch):
         "as letter-pdf wrote it"])
     assert not record_file(archive, 3).exists()
     assert A.Archive(archive).verify().ok
+
+
+def test_a_stored_file_replaced_by_a_fifo_is_one_line_not_a_wait(archive, tmp_path):
+    """Commands that read a record's stored PDF never wait on a FIFO put in its place: export refuses in one
+    line; diff notes that the text cannot be read and does not call the two records the same letter."""
+    stored = record_file(archive, 1)
+    stored = archive / json.loads(stored.read_text("utf-8"))["pdf"]["object"]
+    stored.unlink()
+    os.mkfifo(stored)
+    result = within(20, lambda: run("archive", "export", "1", tmp_path / "out", "--archive-dir", archive))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == (f"error: {stored}: a stored file is damaged — "
+                                              "run 'letter-pdf archive verify'")
+    result = within(20, lambda: run("archive", "diff", "1", "2", "--archive-dir", archive))
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("note: record 1: the PDF's text cannot be read") for line in result.stderr.splitlines())
+    assert result.stdout.splitlines()[-1] == "records 1 and 2: no difference in what could be compared"

@@ -13,7 +13,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ import pytest
 from letter_pdf.errors import ArchiveError, InputError, SignatoryError
 from letter_pdf.files import read_regular
 
-from conftest import run_main, write_letter
+from conftest import run_main, within, write_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_A_FILE = "not a regular file — give the file itself: letter-pdf reads only regular files"
@@ -40,27 +39,6 @@ def lp(args: list[str], cwd: Path, *, stdout=subprocess.PIPE, env: dict | None =
                               timeout=SECONDS)
     except subprocess.TimeoutExpired:
         pytest.fail(f"letter-pdf {' '.join(args)} still runs after {SECONDS} s")
-
-
-def within(seconds: float, function):
-    """``function()``'s result, or a failed test when it has not returned after ``seconds`` (it is left
-    behind in a daemon thread: a read that blocks for ever cannot be interrupted)."""
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = function()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        pytest.fail(f"still running after {seconds} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def device(path: Path, minor: int = 5) -> Path:

@@ -216,3 +216,18 @@ def test_a_pdf_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
     with pytest.raises(InputError) as error:
         M.read_manifest(data)
     assert error.value.message == "is not read: the file is 0 MiB; the limit is 0 MiB"
+
+
+def test_a_fifo_is_not_read_as_a_pdf(tmp_path):
+    import os
+
+    from letter_pdf.errors import InputError
+
+    from conftest import within
+
+    path = tmp_path / "pipe.pdf"
+    os.mkfifo(path)
+    with pytest.raises(InputError) as error:
+        within(20, lambda: M.read_manifest(path))
+    assert (error.value.message, error.value.where) == ("is not read: it is a named pipe (FIFO), not a regular file",
+                                                        str(path))

@@ -29,10 +29,15 @@ class RecordDiff:
     text: list[str]  # unified diff lines of the letter's text
     notes: list[str]
     sending: list[tuple[str, Any, Any]] = field(default_factory=list)  # to whom, how, when
+    unknown: bool = False  # a text or a list of signatories could not be read: nothing may be called the same
+
+    @property
+    def differences(self) -> bool:
+        return bool(self.fields or (self.signatories is not None and not self.signatories.empty) or self.text)
 
     @property
     def same(self) -> bool:
-        return not (self.fields or (self.signatories is not None and not self.signatories.empty) or self.text)
+        return not self.differences and not self.unknown
 
 
 def signatory(entry: dict, position: int) -> Signatory:
@@ -88,4 +93,5 @@ def diff(a: Record, b: Record, read_object: Callable[[str], bytes]) -> RecordDif
     if ta is not None and tb is not None and ta != tb:
         text = list(difflib.unified_diff(ta.splitlines(), tb.splitlines(), f"record {a.number}",
                                          f"record {b.number}", lineterm="", n=1))
-    return RecordDiff(a.number, b.number, fields, signatories, text, notes, sending)
+    unknown = signatories is None or ta is None or tb is None
+    return RecordDiff(a.number, b.number, fields, signatories, text, notes, sending, unknown)

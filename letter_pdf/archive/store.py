@@ -18,7 +18,7 @@ except ImportError:  # Windows: msvcrt's byte-range lock instead (exclusive only
 from letter_pdf.archive.records import MAX_RECORD_BYTES, MalformedRecord, Record, sha256_bytes
 from letter_pdf.archive.text import detail, plain, shown
 from letter_pdf.errors import ArchiveError
-from letter_pdf.files import NotRegular, TooLarge, read_capped
+from letter_pdf.files import MAX_PDF_BYTES, NotRegular, TooLarge, read_capped
 from letter_pdf.manifest import NestedTooDeeply, canonical_json, load_json, sha256_file
 from letter_pdf.output import fsync_dir, write_temp
 
@@ -250,10 +250,12 @@ class Store:
         path = self.root / relative
         if not OBJECT_NAME.match(path.name) or Path(relative).is_absolute() or ".." in Path(relative).parts:
             raise ArchiveError("a record names a file outside the archive's objects", where=relative)
-        try:
-            data = path.read_bytes()
+        try:  # bounded, and never waiting on a FIFO put in its place
+            data = read_capped(path, MAX_PDF_BYTES)
         except FileNotFoundError as exc:
             raise ArchiveError("a stored file is missing", where=path, hint="run 'letter-pdf archive verify'") from exc
+        except (NotRegular, IsADirectoryError, TooLarge, OSError):
+            raise ArchiveError("a stored file is damaged", where=path, hint="run 'letter-pdf archive verify'") from None
         if sha256_bytes(data) != path.name.split(".")[0]:
             raise ArchiveError("a stored file has changed", where=path, hint="run 'letter-pdf archive verify'")
         return data

@@ -106,11 +106,17 @@ def read_embedded(pdf, names: Iterable[str] | None = None) -> dict[str, bytes]:
         return _embedded(pdf, names)
     where = None
     if not isinstance(pdf, (bytes, bytearray, memoryview)):
+        from letter_pdf.files import NotRegular, TooLarge, read_capped
+
         where = Path(pdf)
-        if where.stat().st_size > limits.MAX_FILE_BYTES:
+        try:  # a regular file only (a FIFO would wait), and no more than the limit is read
+            pdf = read_capped(where, limits.MAX_FILE_BYTES)
+        except TooLarge:
             raise InputError(f"is not read: it is larger than the limit of {limits.MAX_FILE_BYTES // 1048576} MiB",
-                             where=where, hint="record or read the PDF exactly as letter-pdf wrote it")
-        pdf = where.read_bytes()
+                             where=where, hint="record or read the PDF exactly as letter-pdf wrote it") from None
+        except NotRegular as exc:
+            raise InputError(f"is not read: it is {exc.args[0]}, not a regular file", where=where,
+                             hint="give the PDF file itself") from None
     hint = "record or read the PDF exactly as letter-pdf wrote it"
     try:
         with limits.untrusted_reader(bytes(pdf)) as reader:

@@ -163,6 +163,9 @@ def archive_diff(old, new, archive_dir) -> None:
     if diff.same:
         click.echo(f"records {old} and {new}: the same letter (text, fields and signatories)")
         return
+    if not diff.differences:  # a text or a list could not be read (the notes say which): not called the same
+        click.echo(f"records {old} and {new}: no difference in what could be compared")
+        return
     for field, before, after in diff.fields:
         click.echo(plain(f"~ {field}: {before!r} -> {after!r}"))
 
