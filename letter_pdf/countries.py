@@ -137,7 +137,7 @@ def lookup(text: str, *, thorough: bool = True) -> tuple[str, str] | None:
         index.load_all()
         found = index.names.get(key)
     if found is not None and not thorough and found[1] not in ("code", "alias") \
-            and not index.languages.get(key, set()) & set(COMMON_LANGUAGES):
+            and index.languages.get(key, frozenset()).isdisjoint(_COMMON):
         # the quick search answers the same whatever an earlier thorough search loaded: the same letter
         # gives the same page in any process
         return None
