@@ -14,21 +14,29 @@ from letter_pdf.files import read_regular
 
 MAX_STYLESHEETS = 50  # stylesheets read through @import from the letter's folder's own (a real letter has one)
 MAX_STYLESHEET_BYTES = 1024 * 1024
+MAX_CSS_NESTING = 32  # blocks, brackets and functions inside one another (WeasyPrint recurses on them)
 
 
 def _tokens(rules) -> Iterator:
     """Every token of ``rules``, nested blocks included, walked without recursion (blocks may nest deeply)."""
-    stack = [iter(rules)]
+    for token, _depth in _nested(rules):
+        yield token
+
+
+def _nested(rules) -> Iterator[tuple]:
+    """``(token, how deep it is nested)`` for every token of ``rules``, without recursion."""
+    stack = [(iter(rules), 0)]
     while stack:
-        token = next(stack[-1], None)
+        token = next(stack[-1][0], None)
         if token is None:
             stack.pop()
             continue
-        yield token
+        depth = stack[-1][1]
+        yield token, depth
         for part in ("prelude", "content", "arguments"):
             inner = getattr(token, part, None)
             if isinstance(inner, list):
-                stack.append(iter(inner))
+                stack.append((iter(inner), depth + 1))
 
 
 def _named(token) -> list[str]:
@@ -96,11 +104,17 @@ def named_files(folder: Path) -> list[tuple[str, Path]]:
 def problems(folder: Path) -> list[LetterPdfError]:
     """A CSS string (``content: "..."``, ``quotes``, a counter's suffix) with a bidirectional control or a
     control character, written as is or as a CSS escape (``"\\202E"``), is refused like the same character
-    in the letter, with the stylesheet and line: one per stylesheet."""
+    in the letter, with the stylesheet and line: one per stylesheet; so are blocks nested beyond
+    ``MAX_CSS_NESTING``."""
     found: list[LetterPdfError] = []
     for sheet, rules in sheets(folder):
         shown = os.path.normpath(os.path.relpath(sheet, folder))
-        for token in _tokens(rules):
+        for token, depth in _nested(rules):
+            if depth > MAX_CSS_NESTING:  # WeasyPrint would end in a RecursionError (an internal error)
+                found.append(InputError(f"blocks and brackets are nested more than {MAX_CSS_NESTING} deep",
+                                        where=f"{shown}:{token.source_line}",
+                                        hint="a stylesheet needs a few levels; check for unclosed brackets"))
+                break
             if token.type == "string" and (refused := text.refused_character(token.value)) is not None:
                 what, hint = refused
                 found.append(InputError(f"a CSS string contains {what}", where=f"{shown}:{token.source_line}",

@@ -75,3 +75,17 @@ def test_imported_through_url_and_a_fifo_beside_them(make_letter, capsys, monkey
     monkeypatch.chdir(letter.parent)
     code, _, err = run_main(["check", "letter.md"], capsys)
     assert code == 1 and f"error: css/more.css:1: {BIDI}" in errors(err)
+
+
+def test_blocks_nested_beyond_the_limit_are_refused_before_typesetting(make_letter, capsys, monkeypatch):
+    """5,000 unclosed brackets made WeasyPrint end in a RecursionError (exit 3); refused with its line."""
+    from letter_pdf import typeset
+
+    letter = make_letter()
+    (letter.parent / "letter.css").write_text(BUNDLED + "a { b: " + "[" * 5000, "utf-8")
+    monkeypatch.setattr(typeset, "typeset", lambda *a, **k: pytest.fail("typesetting started"))
+    monkeypatch.chdir(letter.parent)
+    line = (BUNDLED + "a").count("\n") + 1
+    code, _, err = run_main(["check", "letter.md"], capsys)
+    assert (code, errors(err)) == (1, [f"error: letter.css:{line}: blocks and brackets are nested more than 32 deep "
+                                       "— a stylesheet needs a few levels; check for unclosed brackets"])
