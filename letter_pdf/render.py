@@ -341,6 +341,14 @@ def _where(env: _Environment, tb, *, user_only: bool = False, caller: bool = Fal
     return found[-1][0]
 
 
+def _user_caller(env: _Environment, tb) -> str | None:
+    """``template:line`` of the innermost template from the letter's folder in traceback ``tb``, if any: a
+    restyled template that set the values a bundled one then fails on."""
+    found = [f"{name}:{entry.lineno}" for entry in traceback.extract_tb(tb)
+             for name, user in [env.template_names.get(entry.filename, (None, False))] if name is not None and user]
+    return found[-1] if found else None
+
+
 def _render(env: _Environment, name: str, context: dict, folder: Path | None) -> str:
     """Template ``name`` rendered within the limits above; ``ResourceError`` naming the template and line
     when it goes beyond one, calls itself without end, or fails (a template in the letter's folder).
@@ -371,9 +379,13 @@ def _render(env: _Environment, name: str, context: dict, folder: Path | None) ->
         raise
     except Exception as exc:
         failed = _where(env, exc.__traceback__, user_only=True)
-        if failed is None:
-            raise  # in a bundled template: a bug
-        raise ResourceError(f"the template fails: {type(exc).__name__}: {str(exc)[:200]}", where=failed,
+        inside = None
+        if failed is None:  # in a bundled template: a bug, unless a template of the letter's folder led there
+            failed, inside = _user_caller(env, exc.__traceback__), _where(env, exc.__traceback__)
+            if failed is None:
+                raise
+        raise ResourceError(f"the template fails: {type(exc).__name__}: {str(exc)[:200]}"
+                            + (f" (in the bundled {inside} it uses)" if inside else ""), where=failed,
                             hint=_HINT) from None
     finally:
         sys.settrace(previous)

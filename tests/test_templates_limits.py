@@ -76,6 +76,10 @@ CASES = {
                         "letter.html.j2: the template makes over 20,000,000 characters of HTML" + HINT),
     "fails": ("letter.html.j2", "<p>\n\n{{ 1 / 0 }}",
               "letter.html.j2:3: the template fails: ZeroDivisionError: division by zero" + HINT),
+    "bad_values_for_a_bundled_partial": (
+        "letter.html.j2", '{% set letter = {"sender": {"address": 5}} %}{% include "_window.html.j2" %}',
+        "letter.html.j2:1: the template fails: TypeError: 'int' object is not iterable (in the bundled "
+        "_window.html.j2:8 it uses)" + HINT),
     "cover_recursion": ("cover.html.j2", "{% macro f(n) %}{{ f(n+1) }}{% endmacro %}{{ f(0) }}",
                         "cover.html.j2:1: the template calls itself over 100 deep" + HINT),
     # refused when the letter is loaded, before anything renders (the template loader refuses them too),
