@@ -67,6 +67,10 @@ WINDOWS = {
 RECIPIENT_STEPS: tuple[tuple[float, float], ...] = (
     (10, 1.3), (10, 1.2), (10, 1.15), (9.5, 1.15), (9, 1.15), (8.5, 1.15), (8, 1.15))
 RETURN_FLOOR = 6.0  # pt
+# No return line of more characters fits a window even in 6 pt without its country (a window is at most
+# 100 mm wide; the narrowest letters are about 0.5 mm there): longer is refused before any typesetting,
+# which would lay out the long lines for many seconds only to refuse them.
+RETURN_MAX_CHARS = 400
 RETURN_SEPARATORS = {" · ": 1.0, ", ": 0.6}  # separator -> its width relative to " · " (an estimate)
 COVER_FLOOR = 8.0  # pt
 COVER_LONG_LIST = 4  # enclosures: from this many on, two columns are tried
@@ -190,6 +194,19 @@ def _return_options(letter: Letter, size: float) -> list[tuple[str, float, bool]
     if address and countries.lookup(address[-1], thorough=False) is not None:
         options += [(" · ", size, True)] + [(", ", s, True) for s in sizes]
     return options
+
+
+def return_line_problems(letter: Letter) -> list[LayoutError]:
+    """The sender's name and address that can never make a one-line return line (``RETURN_MAX_CHARS``)."""
+    if letter.sender is None:
+        return []
+    length = len(letter.sender.name) + sum(len(line) for line in letter.sender.address if line)
+    if length <= RETURN_MAX_CHARS:
+        return []
+    return [LayoutError(f"the sender's name and address are {length:,} characters; the return line above the "
+                        f"recipient prints them on one line, and no more than {RETURN_MAX_CHARS} fit the window",
+                        where=_field(letter, "sender"),
+                        hint="shorten the sender's name or address lines (the return line prints them all on one line)")]
 
 
 def _check_return_line(letter: Letter, layout: Layout, verdict: _Verdict, state: _Return) -> None:

@@ -279,9 +279,9 @@ def _load(letter_path: Path, options: BuildOptions) -> tuple[Letter, fonts.FontS
 
 def _preflight(letter: Letter, font_set: fonts.FontSet) -> list[LetterPdfError]:
     """Every character has a glyph; the signatory list has no errors (its warnings are logged); the
-    stylesheets print no bidirectional or control character."""
+    stylesheets print no bidirectional or control character; the return line is not beyond any window."""
     return [*fonts.check_coverage(letter, font_set), *lint.letter_problems(letter),
-            *stylesheets.problems(letter.folder)]
+            *stylesheets.problems(letter.folder), *pagecheck.return_line_problems(letter)]
 
 
 def _raise(problems: list[LetterPdfError]) -> None:

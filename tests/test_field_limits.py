@@ -60,3 +60,20 @@ def test_a_list_at_the_limit_is_read(make_letter):
 
     letter = make_letter(front={"cc": [f"Office {i}" for i in range(MAX_LIST_LINES)]})
     assert load_letter(letter).cc == tuple(f"Office {i}" for i in range(MAX_LIST_LINES))
+
+
+def test_a_sender_too_long_for_any_return_line_is_refused_before_typesetting(make_letter, capsys, monkeypatch):
+    """Two 1,000-character address lines took 15 s to lay out (ten, over a minute) only to be refused as a
+    return line longer than the window: refused at once."""
+    from letter_pdf import pagecheck, typeset
+
+    address = ["w" * 200, "s" * 140, "City"]  # 200 + 140 + 4 characters
+    letter = make_letter(front={"sender": {"name": "A" * 57, "address": address}})  # 401 in all
+    monkeypatch.setattr(typeset, "typeset", lambda *a, **k: pytest.fail("typesetting started"))
+    monkeypatch.chdir(letter.parent)
+    code, _, err = run_main(["check", "letter.md"], capsys)
+    assert code == 1
+    assert [e.split(": ", 2)[2] for e in errors(err)] == [
+        f"the sender's name and address are 401 characters; the return line above the recipient prints them on one "
+        f"line, and no more than {pagecheck.RETURN_MAX_CHARS} fit the window — shorten the sender's name or address "
+        "lines (the return line prints them all on one line)"]
