@@ -4,6 +4,7 @@ suffix), checked like the letter's own text."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,16 +64,18 @@ def _local(sheet: Path, ref: str) -> Path | None:
     return sheet.parent / unquote(parts.path)
 
 
-def sheets(folder: Path) -> Iterator[tuple[Path, list]]:
+def sheets(folder: Path, loops: list | None = None) -> Iterator[tuple[Path, list]]:
     """``(stylesheet, its parsed rules)`` for each stylesheet of the letter's folder and those they name (up
     to ``MAX_STYLESHEETS``, each once, at most ``MAX_STYLESHEET_BYTES`` of it). What is not a regular file is
-    passed over, never opened to wait on (the letter's loading refuses one beside the letter)."""
+    passed over, never opened to wait on (the letter's loading refuses one beside the letter). ``loops``
+    collects ``(stylesheet, line, name)`` for a name that leads back to a stylesheet importing it (through a
+    link to a folder every spelling is new to WeasyPrint, which would read it again and again)."""
     import tinycss2
 
-    queue = sorted(folder.glob("*.css"))
+    queue: list[tuple[Path, tuple[Path, ...]]] = [(sheet, ()) for sheet in sorted(folder.glob("*.css"))]
     seen: set[Path] = set()
     while queue and len(seen) < MAX_STYLESHEETS:
-        sheet = queue.pop(0)
+        sheet, ancestors = queue.pop(0)
         try:
             key = sheet.resolve()
             if key in seen:
@@ -86,8 +89,13 @@ def sheets(folder: Path) -> Iterator[tuple[Path, list]]:
         for token in _tokens(rules):
             for ref in _named(token):
                 target = _local(sheet, ref)
-                if target is not None and target.suffix.lower() == ".css" and target.is_file():
-                    queue.append(target)
+                if target is None or target.suffix.lower() != ".css" or not target.is_file():
+                    continue
+                with contextlib.suppress(OSError, RuntimeError):
+                    if target.resolve() in (*ancestors, key) and loops is not None:
+                        loops.append((sheet, token.source_line, ref))
+                        continue
+                queue.append((target, (*ancestors, key)))
 
 
 def named_files(folder: Path) -> list[tuple[str, Path]]:
@@ -105,9 +113,10 @@ def problems(folder: Path) -> list[LetterPdfError]:
     """A CSS string (``content: "..."``, ``quotes``, a counter's suffix) with a bidirectional control or a
     control character, written as is or as a CSS escape (``"\\202E"``), is refused like the same character
     in the letter, with the stylesheet and line: one per stylesheet; so are blocks nested beyond
-    ``MAX_CSS_NESTING``."""
+    ``MAX_CSS_NESTING`` and an ``@import`` that leads back to the stylesheet importing it."""
     found: list[LetterPdfError] = []
-    for sheet, rules in sheets(folder):
+    loops: list[tuple[Path, int, str]] = []
+    for sheet, rules in sheets(folder, loops):
         shown = os.path.normpath(os.path.relpath(sheet, folder))
         for token, depth in _nested(rules):
             if depth > MAX_CSS_NESTING:  # WeasyPrint would end in a RecursionError (an internal error)
@@ -120,4 +129,8 @@ def problems(folder: Path) -> list[LetterPdfError]:
                 found.append(InputError(f"a CSS string contains {what}", where=f"{shown}:{token.source_line}",
                                         hint=hint))
                 break
+    for sheet, line, ref in loops:
+        found.append(InputError(f"the stylesheet imports '{text.visible(ref)}', which leads back to itself",
+                                where=f"{os.path.normpath(os.path.relpath(sheet, folder))}:{line}",
+                                hint="remove the @import: a stylesheet that imports itself is read again and again"))
     return found

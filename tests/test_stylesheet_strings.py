@@ -89,3 +89,21 @@ def test_blocks_nested_beyond_the_limit_are_refused_before_typesetting(make_lett
     code, _, err = run_main(["check", "letter.md"], capsys)
     assert (code, errors(err)) == (1, [f"error: letter.css:{line}: blocks and brackets are nested more than 32 deep "
                                        "— a stylesheet needs a few levels; check for unclosed brackets"])
+
+
+def test_an_import_that_leads_back_to_itself_is_refused(make_letter, capsys, monkeypatch):
+    """Through a link to its own folder, each spelling (sub/, sub/sub/, ...) was a new stylesheet to WeasyPrint,
+    read again and again for minutes."""
+    import os
+
+    from letter_pdf import typeset
+
+    letter = make_letter()
+    os.symlink(".", letter.parent / "sub")
+    (letter.parent / "letter.css").write_text('@import "sub/letter.css";\n' + BUNDLED, "utf-8")
+    monkeypatch.setattr(typeset, "typeset", lambda *a, **k: pytest.fail("typesetting started"))
+    monkeypatch.chdir(letter.parent)
+    code, _, err = run_main(["check", "letter.md"], capsys)
+    assert (code, errors(err)) == (1, ["error: letter.css:1: the stylesheet imports 'sub/letter.css', which leads "
+                                       "back to itself — remove the @import: a stylesheet that imports itself is "
+                                       "read again and again"])
