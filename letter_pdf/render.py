@@ -325,28 +325,22 @@ class _Budget:
         return self.step
 
 
-def _where(env: _Environment, tb, *, user_only: bool = False, caller: bool = False) -> str | None:
-    """``template:line`` of the innermost template in traceback ``tb`` (of the one that called it, with
-    ``caller``); None when that is not a template in the letter's folder and ``user_only``. Jinja has
-    rewritten the traceback's template frames to the templates' own lines."""
+def _where(env: _Environment, tb, *, user_only: bool = False, caller: bool = False, own: bool = False) -> str | None:
+    """``template:line`` of the innermost template in traceback ``tb`` (its caller, with ``caller``; the innermost
+    from the letter's folder, with ``own``); None when that is not from the letter's folder and ``user_only``.
+    Jinja has rewritten the traceback's template frames to the templates' own lines."""
     found = []
     for entry in traceback.extract_tb(tb):
         name, user = env.template_names.get(entry.filename, (None, False))
         if name is not None:
             found.append((f"{name}:{entry.lineno}", user))
+    if own:
+        found = [place for place in found if place[1]]
     if caller and len(found) > 1:
         found.pop()
     if not found or (user_only and not found[-1][1]):
         return None
     return found[-1][0]
-
-
-def _user_caller(env: _Environment, tb) -> str | None:
-    """``template:line`` of the innermost template from the letter's folder in traceback ``tb``, if any: a
-    restyled template that set the values a bundled one then fails on."""
-    found = [f"{name}:{entry.lineno}" for entry in traceback.extract_tb(tb)
-             for name, user in [env.template_names.get(entry.filename, (None, False))] if name is not None and user]
-    return found[-1] if found else None
 
 
 def _render(env: _Environment, name: str, context: dict, folder: Path | None) -> str:
@@ -381,7 +375,7 @@ def _render(env: _Environment, name: str, context: dict, folder: Path | None) ->
         failed = _where(env, exc.__traceback__, user_only=True)
         inside = None
         if failed is None:  # in a bundled template: a bug, unless a template of the letter's folder led there
-            failed, inside = _user_caller(env, exc.__traceback__), _where(env, exc.__traceback__)
+            failed, inside = _where(env, exc.__traceback__, own=True), _where(env, exc.__traceback__)
             if failed is None:
                 raise
         raise ResourceError(f"the template fails: {type(exc).__name__}: {str(exc)[:200]}"
