@@ -307,11 +307,13 @@ def _party(src: _Source, field: str, value: Any) -> Party | None:
         return None
     name = _text(src, f"{field}.name", data.get("name"), required=True)
     contact = list(_text_list(src, f"{field}.contact", data.get("contact")))
+    given = {}
     for key in ("email", "phone", "website"):
         if text := _text(src, f"{field}.{key}", data.get(key)):
             contact.append(text)
+            given[key] = text
     return Party(name=name or "", address=_text_list(src, f"{field}.address", data.get("address")),
-                 contact=tuple(contact))
+                 contact=tuple(contact), email=given.get("email"))
 
 
 def _signer(src: _Source, field: str, value: Any) -> Signer | None:
@@ -433,9 +435,11 @@ _FIELDS: dict[str, Callable[[_Source, Any], Any]] = {
     "group_by": lambda s, v: _choice(s, "group_by", v, GROUPINGS, "none"),
     "columns": lambda s, v: _columns(s, v),
     "align": lambda s, v: _choice(s, "align", v, ALIGNMENTS, "left"),
+    "message": lambda s, v: _text(s, "message", v),
 }
 # keys handled together below
-_OTHER_KEYS = ("signer", "signers", "enclosures", "annexes", "signatories")
+_OTHER_KEYS = ("signer", "signers", "enclosures", "annexes", "signatories", "recipients")
+RECIPIENT_SUFFIXES = (".csv", ".tsv", ".txt", ".yaml", ".yml")
 KEYS: tuple[str, ...] = tuple(_FIELDS) + _OTHER_KEYS
 
 
@@ -502,6 +506,7 @@ def load_letter(path: Path) -> Letter:
         src, "annexes", values.get("annexes")
     )
     signers = _signers(src, values.get("signer"), values.get("signers"))
+    recipients_path = _path(src, "recipients", values.get("recipients"), RECIPIENT_SUFFIXES)
     _check_body(src, body, body_line)
     if not body.strip():
         src.problems.append(InputError("the letter has no text after the front matter",
@@ -518,5 +523,6 @@ def load_letter(path: Path) -> Letter:
         signatories=signatories,
         signers=signers,
         enclosures=enclosures,
+        recipients_path=recipients_path,
         **{k: v for k, v in fields.items() if v is not None},
     )

@@ -53,6 +53,7 @@ class Party:
     name: str
     address: tuple[str, ...] = ()
     contact: tuple[str, ...] = ()
+    email: str | None = None  # the e-mail address given as ``email:`` (also one of the contact lines)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,22 @@ class Cover:
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """One row of a recipients list: to whom one personalised copy is addressed (and e-mailed)."""
+
+    row: int  # 1-based number of the recipient in the list (the NNN of its copy's file name)
+    line: int  # line of the file (CSV/TSV) or item number (YAML), for messages
+    name: str
+    address: tuple[str, ...] = ()
+    opening: str | None = None  # the salutation; None: the letter's
+    email: str | None = None  # None: no e-mail for this copy
+    lang: str | None = None
+    reference: str | None = None  # this copy's reference (printed as our reference, recorded when sent)
+    cc: tuple[str, ...] = ()  # e-mail addresses copied on this copy's message
+    fields: tuple[tuple[str, str], ...] = ()  # every column (canonical name, text), for {{ recipient.<column> }}
+
+
+@dataclass(frozen=True)
 class Letter:
     """Everything needed to typeset one letter, validated."""
 
@@ -100,6 +117,8 @@ class Letter:
     closing: str | None = None
     signatories_path: Path | None = None
     signatories: tuple[Signatory, ...] = ()
+    recipients_path: Path | None = None  # ``recipients:``: a list of recipients, one personalised copy each
+    message: str | None = None  # ``message:``: the cover note of each copy's e-mail
     reference: str | None = None  # our reference
     their_reference: str | None = None  # the recipient's reference, if answering
     logo: Path | None = None
