@@ -449,8 +449,6 @@ def build(letter_path: Path, options: BuildOptions | None = None) -> BuildResult
 
 
 def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
-    from letter_pdf import manifest
-
     _validate_options(options)
     letter_path = Path(letter_path)
     if options.stream is not None:  # no file is written: nothing to check it against, nothing to record
@@ -472,29 +470,51 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     _raise(findings)
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     prepared = Prepared(letter, font_set, arrange.printed_list(letter), tuple(findings), externals)
+    made = make_pdf(prepared, options, signing)
+    if options.stream is None:  # again, with what typesetting read: a stylesheet's or an SVG's image
+        output.refuse_input(target, build_inputs(letter, letter_path, options)
+                            + _read_inputs(list(made.read), letter, letter_path))
+    if options.stream is not None:
+        options.stream.write(made.pdf)
+        options.stream.flush()
+        return BuildResult(output=None, pages=made.pages, signatories=prepared.printed.counts.total, notes=made.notes)
+    output.write_atomic(target, made.pdf)
+    archived = _record(archive_store, target, options, made.pdf, made.pages, letter, made.attachments, signing)
+    return BuildResult(output=target, pages=made.pages, signatories=prepared.printed.counts.total, notes=made.notes,
+                       archived=archived)
+
+
+@dataclass(frozen=True)
+class Made:
+    """One letter's finished PDF (signed when asked), before it is written."""
+
+    pdf: bytes
+    pages: int
+    notes: tuple[str, ...]
+    read: tuple[Path, ...]  # the files typesetting read (stylesheets' images, fonts)
+    attachments: Any  # the manifest and sources embedded, as the archive records them
+
+
+def make_pdf(prepared: Prepared, options: BuildOptions, signing) -> Made:
+    """The stages of one PDF, in order: render and typeset the letter through the page check, the manifest,
+    the cover page, the package (covers, letter, enclosures), the signature last."""
+    from letter_pdf import manifest
+
+    letter = prepared.letter
     checked = _typeset_letter(prepared)  # render, typeset, page check (fit or refuse)
     result = checked.typeset
     # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
     attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources, printed=prepared.printed)
     cover = _typeset_cover(prepared) if letter.cover.enabled else None
-    package = assemble.assemble(letter=letter, letter_pdf=result.pdf, cover_pdf=cover.typeset.pdf if cover is not None else None,
+    package = assemble.assemble(letter=letter, letter_pdf=result.pdf,
+                                cover_pdf=cover.typeset.pdf if cover is not None else None,
                                 cover_pdfs=letter.cover_pdfs, annexes=letter.enclosures, attachments=attachments,
-                                externals=externals)
-    if options.stream is None:  # again, with what typesetting read: a stylesheet's or an SVG's image
-        read = list(result.read) + (list(cover.typeset.read) if cover else [])
-        output.refuse_input(target, build_inputs(letter, letter_path, options)
-                            + _read_inputs(read, letter, letter_path))
+                                externals=prepared.externals)
+    read = tuple(result.read) + (tuple(cover.typeset.read) if cover else ())
     pdf, sign_notes = _sign_last(package.pdf, signing, letter=letter,
                                  field_box=_signature_box(result, package.letter_page_offset))
     notes = checked.notes + (cover.notes if cover else ()) + package.notes + sign_notes
-    if options.stream is not None:
-        options.stream.write(pdf)
-        options.stream.flush()
-        return BuildResult(output=None, pages=package.pages, signatories=prepared.printed.counts.total, notes=notes)
-    output.write_atomic(target, pdf)
-    archived = _record(archive_store, target, options, pdf, package.pages, letter, attachments, signing)
-    return BuildResult(output=target, pages=package.pages, signatories=prepared.printed.counts.total, notes=notes,
-                       archived=archived)
+    return Made(pdf=pdf, pages=package.pages, notes=notes, read=read, attachments=attachments)
 
 
 def _read_inputs(read: list[Path], letter: Letter, letter_path: Path) -> list[tuple[str, str]]:

@@ -49,10 +49,51 @@ def _package_options(func):
     return func
 
 
+def _copies_options(func):
+    """``build``'s options for one copy per recipient of a list."""
+    options = [
+        click.option("--recipients", type=EXISTING_FILE, metavar="FILE",
+                     help="Build one personalised copy per recipient of this list (CSV, TSV or YAML) into a folder.  "
+                          "[default: the letter's 'recipients', if any]"),
+        click.option("--eml", is_flag=True,
+                     help="With a recipients list: also write each copy as an e-mail (.eml) for 'letter-pdf send'."),
+        click.option("--force", is_flag=True,
+                     help="With a recipients list: replace the copies of an earlier build in the output folder."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _build_copies(letter: Path, output: str | None, recipients: Path | None, eml: bool, force: bool,
+                  options) -> None:
+    """One copy per recipient: the folder, then a line per note and a summary."""
+    from letter_pdf import batch
+
+    if output == "-":
+        raise click.UsageError("copies for a recipients list are written to a folder; name it with -o DIR")
+    progress = None
+    if sys.stderr.isatty():
+        def progress(done: int, count: int) -> None:
+            click.echo(f"\rbuilt {done} of {count} copies", err=True, nl=done == count)
+    result = batch.build_copies(letter, batch.BatchOptions(
+        recipients=recipients, folder=Path(output) if output else None, eml=eml, force=force, progress=progress),
+        options)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for recipient in result.without_email:
+        click.echo(f"note: no e-mail for recipient {recipient.row} ({recipient.name}): no .eml written", err=True)
+    emls = sum(1 for copy in result.copies if copy.eml)
+    click.echo(f"{result.folder}  ({counted(len(result.copies), 'copy', 'copies')}, "
+               f"{counted(result.signatories, 'signatory', 'signatories')}"
+               + (f", {counted(emls, 'e-mail', 'e-mails')}" if eml else "") + "; index.csv lists them)")
+
+
 @click.command()
 @click.argument("letter", type=EXISTING_FILE)
-@click.option("-o", "--output", type=OUT_FILE,
-              help="Where to write the PDF; '-' for standard output.  [default: beside LETTER, same name]")
+@click.option("-o", "--output", metavar="PATH",
+              help="Where to write the PDF; '-' for standard output; with a recipients list, the folder of the "
+                   "copies.  [default: beside LETTER, same name; copies: LETTER's name + '-copies']")
 @click.option("--paper", type=click.Choice(PAPERS), help="Paper size.  [default: the letter's, else a4]")
 @click.option("--order", type=click.Choice(ORDERS),
               help="Order of the signatory list.  [default: the letter's 'order', else as-given]")
@@ -66,9 +107,11 @@ def _package_options(func):
 @click.option("--invisible-signature", is_flag=True, help="Sign without a visible field on the signature block.")
 @_record_options
 @_package_options
-def build(letter: Path, output: Path | None, paper: str | None, order: str | None, group_by: str | None,
+@_copies_options
+def build(letter: Path, output: str | None, paper: str | None, order: str | None, group_by: str | None,
           sign_key: Path | None, timestamp_url: str | None,
-          certify: bool, invisible_signature: bool, **record_options) -> None:
+          certify: bool, invisible_signature: bool, recipients: Path | None, eml: bool, force: bool,
+          **record_options) -> None:
     """Build LETTER (Markdown with front matter) into a PDF.
 
     \b
@@ -82,10 +125,23 @@ def build(letter: Path, output: Path | None, paper: str | None, order: str | Non
       letter-pdf build letter.md --archive --to "The Minister" --via email --embed-sources
       letter-pdf build letter.md --cover-pdf letterhead.pdf --annex translation.pdf --annex report.pdf
       letter-pdf build letter.md --no-cover
+      letter-pdf build letter.md --recipients deputies.csv -o deputies/ --eml
     """
-    from letter_pdf import pipeline
+    from letter_pdf import batch, pipeline
 
+    options = dict(paper=paper, order=order, group_by=group_by, sign=sign_key, timestamp_url=timestamp_url,
+                   certify=certify, invisible_signature=invisible_signature,
+                   passphrase_prompt=_ask_passphrase if sys.stdin.isatty() else None, **record_options)
+    if recipients is not None or batch.recipients_path(letter, None) is not None:
+        _build_copies(letter, output, recipients, eml, force, pipeline.BuildOptions(**options))
+        return
+    if eml or force:
+        raise click.UsageError(f"{'--eml' if eml else '--force'} is for copies built for a recipients list; "
+                               "add --recipients FILE")
+    context = click.get_current_context()
     stream: BinaryIO | None = None
+    if output is not None and output != "-":
+        output = OUT_FILE.convert(output, None, context)
     if output is not None and str(output) == "-":  # the PDF to standard output, the summary to stderr
         # click's convention: "-" is standard output, here in binary
         stream = cast(BinaryIO, StdoutWriter(cast(BinaryIO, click.open_file("-", "wb"))))  # a full disk: one line, exit 1
@@ -93,12 +149,7 @@ def build(letter: Path, output: Path | None, paper: str | None, order: str | Non
             raise click.UsageError("-o - writes the PDF to standard output, which is a terminal here; "
                                    "redirect it (-o - > letter.pdf) or name a file (-o letter.pdf)")
         output = None
-    result = pipeline.build(letter, pipeline.BuildOptions(
-        output=output, stream=stream, paper=paper, order=order, group_by=group_by,
-        sign=sign_key, timestamp_url=timestamp_url, certify=certify, invisible_signature=invisible_signature,
-        passphrase_prompt=_ask_passphrase if sys.stdin.isatty() else None,
-        **record_options,
-    ))
+    result = pipeline.build(letter, pipeline.BuildOptions(output=cast(Path | None, output), stream=stream, **options))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{result.output or 'standard output'}  ({counted(result.pages, 'page', 'pages')}, "

@@ -1,0 +1,393 @@
+"""One letter, many recipients: a personalised copy per recipient, built in one run.
+
+The order for the set: the output folder checked -> the signing key opened -> the letter and its recipients
+loaded -> every copy's letter made and preflighted (nothing is typeset while any copy has a problem) ->
+the external PDFs inspected once -> each copy through ``pipeline.make_pdf`` (the same stages and checks as a
+single build), spread over the machine's cores by forked workers that share the work done once (imports,
+fonts, the printed signatory list, the inspected PDFs) -> ``index.csv`` and, with ``eml``, one e-mail per
+copy -> the whole set moved into place. A failure leaves no partial set: the copies are written into a
+temporary folder beside the output, moved in only when all are built.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from letter_pdf import arrange, assemble, output, personalise, pipeline
+from letter_pdf.errors import InputError, LetterPdfError, OutputError, Problems
+from letter_pdf.model import Letter, Recipient
+
+INDEX = "index.csv"
+INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256")
+SEND_LOG = "send-log.jsonl"  # written by ``letter-pdf send``: copies of this folder were sent
+log = logging.getLogger("letter_pdf")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    recipients: Path | None = None  # None: the letter's ``recipients:``
+    folder: Path | None = None  # None: <letter's stem>-copies beside the letter
+    eml: bool = False
+    force: bool = False
+    jobs: int | None = None  # worker processes; None: the machine's cores
+    progress: Callable[[int, int], None] | None = None  # (copies built, copies) after each copy
+
+
+@dataclass(frozen=True)
+class Copy:
+    file: str  # NNN-slug.pdf
+    recipient: Recipient
+    pages: int
+    sha256: str
+    eml: str | None = None  # NNN-slug.eml, when written
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    folder: Path
+    copies: tuple[Copy, ...]
+    signatories: int
+    notes: tuple[str, ...] = field(default=())  # each distinct note once, with how many copies it concerns
+    warnings: tuple[str, ...] = field(default=())
+    without_email: tuple[Recipient, ...] = field(default=())  # with eml: the recipients who got no .eml
+
+
+def recipients_path(letter_path: Path, given: Path | None) -> Path | None:
+    """The recipients list a build of ``letter_path`` uses: ``given`` (--recipients), else the front
+    matter's ``recipients:``; None when neither (or the letter cannot be read: its build says why)."""
+    if given is not None:
+        return Path(given)
+    from letter_pdf import letter as letter_module
+
+    try:
+        return letter_module.load_letter(Path(letter_path)).recipients_path
+    except LetterPdfError:
+        return None
+
+
+def default_folder(letter_path: Path) -> Path:
+    return Path(letter_path).with_name(Path(letter_path).stem + "-copies")
+
+
+def build_copies(letter_path: Path, options: BatchOptions, build: pipeline.BuildOptions | None = None) -> BatchResult:
+    """Build one copy of the letter per recipient into a folder; return what was written."""
+    rewrite = pipeline.as_typed(Path(letter_path))
+    with pipeline.collect_warnings(rewrite) as warnings:
+        try:
+            result = _build_copies(Path(letter_path), options, build or pipeline.BuildOptions())
+        except LetterPdfError as error:
+            raise pipeline._typed_problem(error, rewrite) from error.__cause__
+    return dataclasses.replace(result, warnings=tuple(warnings) + result.warnings)
+
+
+def _refuse_single_options(build: pipeline.BuildOptions) -> None:
+    if build.stream is not None:
+        raise InputError("copies for a recipients list are written to a folder, not to standard output",
+                         hint="name the folder with -o DIR")
+    if build.archive:
+        raise InputError("--archive records one PDF; copies for a recipients list are recorded when they are sent",
+                         hint="send them with 'letter-pdf send DIR', or record each with 'letter-pdf archive record'")
+    for name in ("to", "via", "ref", "note", "sent_at", "archive_dir"):
+        if getattr(build, name):
+            raise InputError(f"--{name.replace('_', '-')} is for recording one letter, not copies for a list")
+
+
+def check_folder(folder: Path, *, force: bool, inputs: list[tuple[str, str]]) -> None:
+    """The output folder may be written: its parent exists and is writable; it is neither an input nor a
+    folder holding one; an existing folder is replaced only with ``force`` and only when it is a set of
+    copies letter-pdf wrote that was never sent."""
+    folder = Path(folder)
+    shown = str(folder)
+    parent = folder.absolute().parent
+    if not parent.is_dir():
+        raise OutputError("the folder to write the copies in is in a folder that does not exist", where=shown,
+                          hint=f"create {parent} first")
+    if not os.access(parent, os.W_OK):
+        raise OutputError("the copies cannot be written here: the folder is read-only", where=str(parent))
+    resolved = folder.resolve()
+    for what, path in inputs:
+        target = Path(path).resolve()
+        if target == resolved or resolved in target.parents:
+            raise OutputError(f"the output folder holds {what} ({path}); the copies would replace it", where=shown,
+                              hint="choose a new folder for the copies with -o DIR")
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise OutputError("the output for copies must be a folder; this is a file or a link", where=shown,
+                          hint="choose a new folder with -o DIR")
+    if not folder.exists():
+        return
+    if not force:
+        raise OutputError("the folder exists", where=shown,
+                          hint="add --force to replace the copies in it, or choose a new folder with -o DIR")
+    index = folder / INDEX
+    entries = set(os.listdir(folder))
+    ours = index.is_file() and _read_header(index) == INDEX_HEADER and all(
+        name == INDEX or name.endswith((".pdf", ".eml")) for name in entries if name != SEND_LOG)
+    if not ours:
+        raise OutputError("the folder is not a set of copies letter-pdf wrote; --force replaces only those",
+                          where=shown, hint="choose a new folder with -o DIR")
+    if SEND_LOG in entries:
+        raise OutputError("copies in this folder were sent (its send-log.jsonl says so); replacing them would "
+                          "lose what was sent to whom", where=shown,
+                          hint="build the new copies into a new folder with -o DIR")
+
+
+def _read_header(path: Path) -> tuple[str, ...]:
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return tuple(next(csv.reader([handle.readline(4096)]), []))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return ()
+
+
+@dataclass
+class _Work:
+    """What every worker shares (inherited by the forked processes, never pickled)."""
+
+    copies: list[Letter]
+    recipients: tuple[Recipient, ...]
+    prepared: pipeline.Prepared
+    build: pipeline.BuildOptions
+    signing: Any
+    stems: list[str]
+    temporary: Path
+    eml: bool
+    created: Any
+
+
+_WORK: _Work | None = None
+
+
+def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.BuildOptions) -> BatchResult:
+    from letter_pdf import recipients as recipient_list
+
+    pipeline._validate_options(build)
+    _refuse_single_options(build)
+    folder = Path(options.folder) if options.folder else default_folder(letter_path)
+    check_folder(folder, force=options.force, inputs=pipeline._early_inputs(letter_path, build))
+    signing = pipeline._prepare_signing(build)
+    letter, font_set = pipeline._load(letter_path, build)
+    source = Path(options.recipients) if options.recipients else letter.recipients_path
+    if source is None:
+        raise InputError("the letter has no recipients list", where=str(letter_path),
+                         hint="add 'recipients: FILE' to the front matter or --recipients FILE")
+    inputs = pipeline.build_inputs(letter, letter_path, build) + [("the recipients list", str(source))]
+    check_folder(folder, force=options.force, inputs=inputs)
+    recipients = recipient_list.load_recipients(source, letter_lang=letter.lang)
+    if not recipients:
+        raise InputError("the recipients list has nobody in it", where=str(source),
+                         hint="add one row per recipient under the header (name, address, opening, email)")
+    columns = {name for recipient in recipients for name, _ in recipient.fields}
+    body = personalise.parse_body(letter, columns)
+    problems = pipeline._preflight(letter, font_set)
+    copies = [personalise.copy_for(letter, recipient, body) for recipient in recipients]
+    problems += _preflight_copies(copies, recipients, font_set)
+    if options.eml and (letter.sender is None or not letter.sender.email):
+        problems.append(InputError("--eml needs the sender's e-mail address", where=str(letter_path),
+                                   hint="add 'email: ...' under 'sender:' in the front matter"))
+    pipeline._raise(problems)
+    externals = assemble.check_externals(letter)  # once for every copy
+    prepared = pipeline.Prepared(letter, font_set, arrange.printed_list(letter), (), externals)
+    stems = [personalise.file_stem(recipient, len(recipients)) for recipient in recipients]
+    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.absolute().parent))
+    try:
+        work = _Work(copies, recipients, prepared, build, signing, stems, temporary, options.eml, _message_date())
+        results = _run(work, options)
+        failures = [result for result in results if isinstance(result, LetterPdfError)]
+        if failures:
+            raise failures[0] if len(failures) == 1 else Problems(failures)
+        made = [result for result in results if isinstance(result, tuple)]
+        copies_written = tuple(copy for copy, _notes, _warnings in made)
+        (temporary / INDEX).write_bytes(index_csv(copies_written))
+        _move_into_place(temporary, folder)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    notes = _counted([note for _copy, notes, _warnings in made for note in notes], len(made))
+    warnings = _counted([warning for _copy, _notes, warnings in made for warning in warnings], len(made))
+    without = tuple(r for r in recipients if options.eml and not r.email)
+    return BatchResult(folder=folder, copies=copies_written, signatories=prepared.printed.counts.total, notes=notes,
+                       warnings=warnings, without_email=without)
+
+
+def _preflight_copies(copies: list[Letter], recipients: tuple[Recipient, ...], font_set) -> list[LetterPdfError]:
+    """Each copy's own text (its recipient's fields, its body) has every glyph and stays within the body's
+    limits; each problem names the recipient."""
+    from letter_pdf import body, fonts
+
+    problems: list[LetterPdfError] = []
+    for copy, recipient in zip(copies, recipients, strict=True):
+        # only what differs from the letter: the signatories were checked once with the letter
+        probe = dataclasses.replace(copy, signatories=(), signers=(), enclosures=())
+        found: list[LetterPdfError] = []
+        try:
+            body.check_limits(copy.body, source=copy.source, first_line=copy.body_line)
+        except LetterPdfError as error:
+            found.append(error)
+        found += fonts.check_coverage(probe, font_set)
+        for problem in found:
+            problem.message = f"recipient {recipient.row} ({recipient.name}): {problem.message}"
+            problems.append(problem)
+    return problems
+
+
+def _counted(items: list[str], copies: int) -> tuple[str, ...]:
+    """Each distinct line once, followed by how many of the copies it concerns when not all."""
+    seen: dict[str, int] = {}
+    for item in items:
+        seen[item] = seen.get(item, 0) + 1
+    return tuple(text if count >= copies else f"{text} (in {count} of {copies} copies)" for text, count in seen.items())
+
+
+def _run(work: _Work, options: BatchOptions) -> list[Any]:
+    """Every copy built, in order: (Copy, notes, warnings) or the copy's error. The first copy is built here,
+    warming the caches (fonts, subsets) that forked workers then share."""
+    global _WORK
+    _WORK = work
+    count = len(work.copies)
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, count))
+    results: list[Any] = [None] * count
+    done = 0
+
+    def finished(index: int, result: Any) -> None:
+        nonlocal done
+        results[index] = result
+        done += 1
+        if options.progress is not None:
+            options.progress(done, count)
+
+    try:
+        finished(0, _build_one(0))
+        if jobs == 1 or count == 1 or sys.platform == "win32":
+            for index in range(1, count):
+                finished(index, _build_one(index))
+            return results
+        import gc
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        gc.freeze()  # the shared objects stay out of the workers' collections: their pages stay shared
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_build_one, index): index for index in range(1, count)}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+        return results
+    finally:
+        _WORK = None
+        gc_unfreeze()
+
+
+def gc_unfreeze() -> None:
+    import gc
+
+    gc.unfreeze()
+
+
+class _Quiet(logging.Filter):
+    """In a copy's build: collect the warnings, emit none (the parent reports them once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            message = record.getMessage()
+            if message not in self.messages:
+                self.messages.append(message)
+            return False
+        return True
+
+
+def _build_one(index: int) -> Any:
+    """Build copy ``index`` into the temporary folder: (Copy, notes, warnings), or its error (with the
+    recipient named) — an error is returned, not raised, so that every copy's problem is reported."""
+    work = _WORK
+    assert work is not None
+    recipient = work.recipients[index]
+    quiet = _Quiet()
+    log.addFilter(quiet)
+    try:
+        prepared = dataclasses.replace(work.prepared, letter=work.copies[index])
+        made = pipeline.make_pdf(prepared, work.build, work.signing)
+        name = work.stems[index] + ".pdf"
+        output.write_atomic(work.temporary / name, made.pdf)
+        eml = None
+        if work.eml and recipient.email:
+            eml = work.stems[index] + ".eml"
+            output.write_atomic(work.temporary / eml, _message(work, index, made.pdf, name))
+        copy = Copy(file=name, recipient=recipient, pages=made.pages, sha256=hashlib.sha256(made.pdf).hexdigest(),
+                    eml=eml)
+        return copy, made.notes, tuple(quiet.messages)
+    except LetterPdfError as error:
+        return _for_recipient(error, recipient)
+    finally:
+        log.removeFilter(quiet)
+
+
+def _for_recipient(error: LetterPdfError, recipient: Recipient) -> LetterPdfError:
+    """``error`` as a plain (picklable) error of its class naming the recipient."""
+    problems = error.problems if isinstance(error, Problems) else [error]
+    first = problems[0]
+    named = type(first).__new__(type(first))
+    LetterPdfError.__init__(named, f"recipient {recipient.row} ({recipient.name}): {first.message}",
+                            where=first.where, hint=first.hint)
+    return named
+
+
+def _message(work: _Work, index: int, pdf: bytes, name: str) -> bytes:
+    from letter_pdf import mail
+
+    letter, recipient = work.copies[index], work.recipients[index]
+    assert letter.sender is not None
+    return mail.compose(pdf=pdf, filename=name, sender=letter.sender, recipient=recipient,
+                        subject=letter.subject or letter.title, note=mail.note_text(letter, recipient),
+                        date=work.created, cc=recipient.cc)
+
+
+def _message_date():
+    """The e-mails' Date: now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def index_csv(copies: tuple[Copy, ...]) -> bytes:
+    """``index.csv``: one row per copy (file, recipient, email, pages, sha256), UTF-8."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(INDEX_HEADER)
+    for copy in copies:
+        writer.writerow((copy.file, copy.recipient.name, copy.recipient.email or "", copy.pages, copy.sha256))
+    return text.getvalue().encode("utf-8")
+
+
+def _move_into_place(temporary: Path, folder: Path) -> None:
+    """The temporary folder becomes ``folder``; an earlier set there (``force``, checked) is removed only
+    once the new one is in place."""
+    if not folder.exists():
+        os.rename(temporary, folder)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.absolute().parent))
+    os.rename(folder, old / "set")
+    try:
+        os.rename(temporary, folder)
+    except OSError:
+        os.rename(old / "set", folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
