@@ -170,8 +170,6 @@ _WORK: _Work | None = None
 
 
 def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.BuildOptions) -> BatchResult:
-    from letter_pdf import recipients as recipient_list
-
     pipeline._validate_options(build)
     _refuse_single_options(build)
     folder = Path(options.folder) if options.folder else default_folder(letter_path)
@@ -184,15 +182,7 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
                          hint="add 'recipients: FILE' to the front matter or --recipients FILE")
     inputs = pipeline.build_inputs(letter, letter_path, build) + [("the recipients list", str(source))]
     check_folder(folder, force=options.force, inputs=inputs)
-    recipients = recipient_list.load_recipients(source, letter_lang=letter.lang)
-    if not recipients:
-        raise InputError("the recipients list has nobody in it", where=str(source),
-                         hint="add one row per recipient under the header (name, address, opening, email)")
-    columns = {name for recipient in recipients for name, _ in recipient.fields}
-    body = personalise.parse_body(letter, columns)
-    problems = pipeline._preflight(letter, font_set)
-    copies = [personalise.copy_for(letter, recipient, body) for recipient in recipients]
-    problems += _preflight_copies(copies, recipients, font_set)
+    recipients, copies, problems = copies_of(letter, font_set, source)
     if options.eml and (letter.sender is None or not letter.sender.email):
         problems.append(InputError("--eml needs the sender's e-mail address", where=str(letter_path),
                                    hint="add 'email: ...' under 'sender:' in the front matter"))
@@ -219,6 +209,23 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     without = tuple(r for r in recipients if options.eml and not r.email)
     return BatchResult(folder=folder, copies=copies_written, signatories=prepared.printed.counts.total, notes=notes,
                        warnings=warnings, without_email=without)
+
+
+def copies_of(letter: Letter, font_set, source: Path) -> tuple[tuple[Recipient, ...], list[Letter], list[LetterPdfError]]:
+    """The recipients of ``source``, the letter addressed to each, and every problem of the letter and the
+    copies found before typesetting (the letter's preflight, the placeholders, each copy's glyphs and limits)."""
+    from letter_pdf import recipients as recipient_list
+
+    recipients = recipient_list.load_recipients(source, letter_lang=letter.lang)
+    if not recipients:
+        raise InputError("the recipients list has nobody in it", where=str(source),
+                         hint="add one row per recipient under the header (name, address, opening, email)")
+    columns = {name for recipient in recipients for name, _ in recipient.fields}
+    body = personalise.parse_body(letter, columns)
+    problems = pipeline._preflight(letter, font_set)
+    copies = [personalise.copy_for(letter, recipient, body) for recipient in recipients]
+    problems += _preflight_copies(copies, recipients, font_set)
+    return recipients, copies, problems
 
 
 def _preflight_copies(copies: list[Letter], recipients: tuple[Recipient, ...], font_set) -> list[LetterPdfError]:

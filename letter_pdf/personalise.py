@@ -106,6 +106,21 @@ def parse_body(letter: Letter, columns: Iterable[str] | None) -> BodyTemplate:
     return BodyTemplate(letter, env.from_string(tree))
 
 
+_RECIPIENT_FIELD = re.compile(r"\{\{-?\s*recipient\b")
+
+
+def unfilled(letter: Letter) -> list[LetterPdfError]:
+    """A letter built on its own whose text names a recipient's field: it would print the braces (the
+    fields are filled only for the copies of a recipients list)."""
+    found = _RECIPIENT_FIELD.search(letter.body)
+    if found is None:
+        return []
+    line = letter.body_line + letter.body.count("\n", 0, found.start())
+    return [InputError("the letter's text has placeholders like {{ recipient.name }} but no recipients list to "
+                       "fill them", where=LetterPdfError.location(letter.source, line),
+                       hint="add 'recipients: FILE' to the front matter or --recipients FILE")]
+
+
 def _check_tree(tree: nodes.Template, letter: Letter, columns: set[str] | None) -> list[LetterPdfError]:
     problems: list[LetterPdfError] = []
 

@@ -18,7 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from letter_pdf import arrange, assemble, fonts, labels, lint, output, pagecheck, render, stylesheets, typeset
+from letter_pdf import (
+    arrange,
+    assemble,
+    fonts,
+    labels,
+    lint,
+    output,
+    pagecheck,
+    personalise,
+    render,
+    stylesheets,
+    typeset,
+)
 from letter_pdf import letter as letter_module
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import GROUPINGS, ORDERS, PAPERS, Letter
@@ -313,7 +325,18 @@ def _check(letter_path: Path, options: BuildOptions | None) -> list[LetterPdfErr
         return many.problems
     except LetterPdfError as one:
         return [one]
-    problems = _preflight(letter, font_set)
+    if letter.recipients_path is not None:  # the copies' problems, and the page check of the first copy
+        from letter_pdf import batch
+
+        try:
+            _recipients, copies, problems = batch.copies_of(letter, font_set, letter.recipients_path)
+        except Problems as many:
+            return many.problems
+        except LetterPdfError as one:
+            return [one]
+        letter = copies[0]
+    else:
+        problems = _preflight(letter, font_set) + personalise.unfilled(letter)
     prepared = Prepared(letter, font_set, arrange.printed_list(letter), findings=tuple(problems))
     externals: list = []
     steps = (
@@ -466,7 +489,7 @@ def _build(letter_path: Path, options: BuildOptions) -> BuildResult:
     letter, font_set = _load(letter_path, options)
     if options.stream is None:
         output.refuse_input(target, build_inputs(letter, letter_path, options))
-    findings = _preflight(letter, font_set)
+    findings = _preflight(letter, font_set) + personalise.unfilled(letter)
     _raise(findings)
     externals = assemble.check_externals(letter)  # refuse unsafe PDFs before any typesetting
     prepared = Prepared(letter, font_set, arrange.printed_list(letter), tuple(findings), externals)

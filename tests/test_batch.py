@@ -1,0 +1,251 @@
+"""One letter, many recipients: ``letter-pdf build LETTER --recipients FILE -o DIR`` (batch.py, personalise.py)."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import hashlib
+import unicodedata
+from pathlib import Path
+
+import pypdf
+import pytest
+from conftest import read_csv_rows, run_main, write_letter
+
+from letter_pdf import personalise
+
+BODY = "We write to you, {{ recipient.name }}, as the member for {{ recipient.constituency }}.\n"
+RECIPIENTS = [
+    {"name": "Jan Kowalski", "address": "Sejm RP\nul. Wiejska 4/6/8\n00-902 Warszawa", "opening": "Szanowny Panie Pośle,",
+     "email": "jan.kowalski@example.org", "constituency": "Kraków"},
+    {"name": "O'Brien & *Sons* [x](http://example.org)", "address": "1 Example Road\nDublin",
+     "opening": "", "email": "", "constituency": "Dublin *Bay* South"},
+    {"name": "Hélène Dupont", "address": "Assemblée nationale\n126 rue de l'Université\n75355 Paris",
+     "opening": "Madame la Députée,", "email": "helene.dupont@example.org", "constituency": "Paris 1re"},
+]
+
+
+def write_recipients(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def letter_with_recipients(folder: Path, *, body: str = BODY, rows=RECIPIENTS, in_front: bool = False, **front):
+    front = {"sender": {"name": "Example Coalition", "address": ["1 Example Street", "London"],
+                        "email": "coalition@example.org"}, "cover": False, **front}
+    if in_front:
+        front["recipients"] = "deputies.csv"
+    path = write_letter(folder, front=front, body=body)
+    write_recipients(folder / "deputies.csv", rows)
+    return path
+
+
+def text_of(path: Path) -> str:
+    reader = pypdf.PdfReader(path)
+    return unicodedata.normalize("NFC", "\n".join(page.extract_text() for page in reader.pages))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Three copies with e-mails, built once through the CLI (the list named in the front matter)."""
+    folder = tmp_path_factory.mktemp("batch")
+    letter = letter_with_recipients(folder / "letter", in_front=True)
+    out = folder / "deputies"
+    capsys = _Capture()
+    code, stdout, stderr = run_main(["build", str(letter), "-o", str(out), "--eml"], capsys)
+    return code, stdout, stderr, out, letter
+
+
+class _Capture:
+    """A stand-in for pytest's capsys in a module-scoped fixture (run_main reads it after the run)."""
+
+    def readouterr(self):
+        class Out:
+            out = err = ""
+        return Out()
+
+
+def test_one_copy_per_recipient_named_by_row_and_slug(built):
+    code, _out, _err, out, _letter = built
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "001-jan-kowalski.eml", "001-jan-kowalski.pdf", "002-o-brien-sons-x-http-example-org.pdf",
+        "003-helene-dupont.eml", "003-helene-dupont.pdf", "index.csv"]
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".deputies")], "a temporary folder was left"
+
+
+def test_index_lists_each_copy_with_its_hash_and_pages(built):
+    out = built[3]
+    rows = read_csv_rows(out / "index.csv")
+    assert (out / "index.csv").read_text(encoding="utf-8").splitlines()[0] == "file,recipient,email,pages,sha256"
+    assert [(r["file"], r["recipient"], r["email"]) for r in rows] == [
+        ("001-jan-kowalski.pdf", "Jan Kowalski", "jan.kowalski@example.org"),
+        ("002-o-brien-sons-x-http-example-org.pdf", RECIPIENTS[1]["name"], ""),
+        ("003-helene-dupont.pdf", "Hélène Dupont", "helene.dupont@example.org")]
+    for row in rows:
+        pdf = (out / row["file"]).read_bytes()
+        assert row["sha256"] == hashlib.sha256(pdf).hexdigest()
+        assert int(row["pages"]) == len(pypdf.PdfReader(out / row["file"]).pages)
+
+
+def test_each_copy_is_addressed_and_greeted_personally(built):
+    out = built[3]
+    first = text_of(out / "001-jan-kowalski.pdf")
+    assert "Jan Kowalski\nSejm RP\nul. Wiejska 4/6/8\n00-902 Warszawa" in first
+    assert "Szanowny Panie Pośle," in first
+    assert "We write to you, Jan Kowalski, as the member for Kraków." in first
+    third = text_of(out / "003-helene-dupont.pdf")
+    assert "Madame la Députée," in third and "Jan Kowalski" not in third
+    # an empty opening cell: the letter's own opening
+    assert "Dear Minister," in text_of(out / "002-o-brien-sons-x-http-example-org.pdf")
+
+
+def test_values_are_printed_as_written_never_as_markup(built):
+    out = built[3]
+    text = text_of(out / "002-o-brien-sons-x-http-example-org.pdf")
+    assert "We write to you, O'Brien & *Sons* [x](http://example.org), as the member for Dublin *Bay* South." \
+        in text.replace("\n", " ")
+    reader = pypdf.PdfReader(out / "002-o-brien-sons-x-http-example-org.pdf")
+    links = [a for page in reader.pages for a in (page.get("/Annots") or [])
+             if a.get_object().get("/Subtype") == "/Link"]
+    assert not [a for a in links if "example.org" in str(a.get_object().get("/A", {}).get("/URI", ""))]
+
+
+def test_the_eml_carries_the_pdf_byte_for_byte(built):
+    out = built[3]
+    message = email.message_from_bytes((out / "001-jan-kowalski.eml").read_bytes(), policy=email.policy.default)
+    assert message["To"].addresses[0].addr_spec == "jan.kowalski@example.org"
+    assert message["From"].addresses[0].addr_spec == "coalition@example.org"
+    assert message["Subject"] == "Protect civil society organisations"
+    attachments = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert len(attachments) == 1
+    assert attachments[0].get_filename() == "001-jan-kowalski.pdf"
+    assert attachments[0].get_content() == (out / "001-jan-kowalski.pdf").read_bytes()
+
+
+def test_recipients_without_email_get_no_eml_and_are_listed(tmp_path, capsys):
+    letter = letter_with_recipients(tmp_path / "l", body="No placeholders here.\n", rows=RECIPIENTS[1:2])
+    code, stdout, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                     "-o", str(tmp_path / "out"), "--eml"], capsys)
+    assert code == 0, stderr
+    assert "no e-mail for recipient 1" in stderr
+    assert [p.name for p in (tmp_path / "out").glob("*.eml")] == []
+    # without placeholders, the body is the letter's
+    assert "No placeholders here." in text_of(tmp_path / "out" / "001-o-brien-sons-x-http-example-org.pdf")
+
+
+@pytest.mark.parametrize(("body", "line", "message"), [
+    ("Dear {{ recipient.nmae }},\n", 16, "has no column 'nmae'"),
+    ("One.\n\nDear {{ recipient.name \n", 18, "cannot be read"),
+    ("{% for x in range(10) %}x{% endfor %}\n", 16, "uses 'for'"),
+    ("{{ config }}\n", 16, "names 'config'"),
+    ("{{ recipient.name.upper() }}\n", 16, "calls a function"),
+    ("{% include 'x.j2' %}\n", 16, "uses 'include'"),
+])
+def test_a_wrong_placeholder_names_the_letters_line(tmp_path, capsys, body, line, message):
+    letter = letter_with_recipients(tmp_path / "l", body=body)
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out")], capsys)
+    assert code == 1
+    assert message in stderr
+    first_body_line = letter.read_text(encoding="utf-8").split("\n").index("---", 1) + 2
+    assert f"letter.md:{first_body_line + line - 16}" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_placeholders_without_a_list_are_an_error_not_braces_in_print(make_letter, capsys):
+    letter = make_letter(body="Dear colleague,\n\nWe write to {{ recipient.name }}.\n")
+    code, _out, stderr = run_main(["build", str(letter)], capsys)
+    assert code == 1
+    assert "no recipients list to fill them" in stderr
+    assert "letter.md:" in stderr
+    assert not letter.with_suffix(".pdf").exists()
+
+
+def test_check_reports_the_copies_problems(tmp_path, capsys):
+    letter = letter_with_recipients(tmp_path / "l", body="Dear {{ recipient.nmae }},\n", in_front=True)
+    code, _out, stderr = run_main(["check", str(letter)], capsys)
+    assert code == 1
+    assert "has no column 'nmae'" in stderr
+
+
+def test_an_existing_folder_needs_force_and_only_our_sets_are_replaced(tmp_path, capsys):
+    letter = letter_with_recipients(tmp_path / "l", body="Plain text.\n", rows=RECIPIENTS[:1])
+    args = ["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"), "-o", str(tmp_path / "out")]
+    assert run_main(args, capsys)[0] == 0
+    first = (tmp_path / "out" / "index.csv").read_bytes()
+    code, _out, stderr = run_main(args, capsys)
+    assert code == 1 and "the folder exists" in stderr and "--force" in stderr
+    assert run_main([*args, "--force"], capsys)[0] == 0
+    assert (tmp_path / "out" / "index.csv").read_bytes() == first  # the same copies, built again
+    # a set that was sent is never replaced
+    (tmp_path / "out" / "send-log.jsonl").write_text("{}\n")
+    code, _out, stderr = run_main([*args, "--force"], capsys)
+    assert code == 1 and "were sent" in stderr
+    # a folder of other files is never replaced
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    code, _out, stderr = run_main([*args[:-1], str(other), "--force"], capsys)
+    assert code == 1 and "not a set of copies" in stderr
+    assert (other / "notes.txt").read_text() == "keep me"
+
+
+def test_the_letters_folder_is_never_the_output(tmp_path, capsys):
+    letter = letter_with_recipients(tmp_path / "l", body="Plain text.\n", rows=RECIPIENTS[:1])
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path), "--force"], capsys)
+    assert code == 1 and "the output folder holds the letter" in stderr
+    assert letter.is_file()
+
+
+def test_a_problem_in_one_copy_builds_none(tmp_path, capsys):
+    rows = [*RECIPIENTS[:1], {**RECIPIENTS[2], "name": "Deputy \U0001F600 Smiley"}]
+    letter = letter_with_recipients(tmp_path / "l", rows=rows)
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out")], capsys)
+    assert code == 1
+    assert "recipient 2 (Deputy" in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l"]
+
+
+def test_a_copy_failing_in_typesetting_leaves_no_partial_set(tmp_path, capsys):
+    long_line = " ".join(["Building"] * 60)
+    rows = [*RECIPIENTS[:1], {**RECIPIENTS[2], "address": "\n".join([long_line] * 12)}]
+    letter = letter_with_recipients(tmp_path / "l", rows=rows)
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out")], capsys)
+    assert code == 1, stderr
+    assert "recipient 2 (Hélène Dupont)" in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l"]
+
+
+@pytest.mark.parametrize("extra", [["-o", "-"], ["-o", "out", "--archive", "--to", "X", "--via", "email"]])
+def test_single_letter_options_are_refused_for_copies(tmp_path, capsys, extra):
+    letter = letter_with_recipients(tmp_path / "l", rows=RECIPIENTS[:1])
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   *extra], capsys)
+    assert code in (1, 2)
+    assert "copies" in stderr
+
+
+@pytest.mark.parametrize(("name", "slug"), [
+    ("Jan Kowalski", "jan-kowalski"), ("Łukasz Żółć", "łukasz-zołc"), ("Иван Петров", "иван-петров"),
+    ("***", "recipient"), ("A" * 80, "a" * 40),
+])
+def test_slug(name, slug):
+    assert personalise.slug(name) == slug
+
+
+def test_values_escape_every_markdown_mark(tmp_path):
+    from letter_pdf import body
+
+    value = "*a* _b_ `c` [d](e) <f> &amp; ![i](x.png) www.example.org a@b.org (c) -- \\ ~~g~~\n# 1. - + > |"
+    html = str(body.markdown_to_html(personalise.as_markdown_text(value), source=tmp_path / "l.md", first_line=1))
+    for mark in ("<a ", "<em>", "<strong>", "<code>", "<img", "<h", "<ol", "<ul", "<blockquote", "<s>", "©", "–"):
+        assert mark not in html, mark
+    assert "*a* _b_ `c` [d](e) &lt;f&gt; &amp;amp; ![i](x.png) www.example.org a@b.org (c) -- \\ ~~g~~" in html
