@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from letter_pdf import recipients
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import Recipient
 from letter_pdf.recipients import MAX_BYTES, MAX_RECIPIENTS, email_problem, load_recipients
@@ -398,3 +400,42 @@ def test_any_text_ends_in_recipients_or_an_error(tmp_path, body, header):
     except LetterPdfError as exc:
         assert str(exc)
     assert time.monotonic() - start < 1
+
+
+def test_yaml_limits():
+    items = "".join(f"- {{name: R{i}}}\n" for i in range(MAX_RECIPIENTS + 1))
+    start = time.monotonic()
+    assert problems(items, "r.yaml") == [
+        "lists/r.yaml:10001: the list has more than 10,000 recipients — a recipients list has at most 10,000 "
+        "recipients; check that this is the right file, or split the list"]
+    assert time.monotonic() - start < 5
+    keys = "".join(f"- {{name: R{i}, k{i}: x}}\n" for i in range(50))
+    assert problems(keys, "r.yaml") == [
+        "lists/r.yaml: the items have 51 different keys (at most 50) — check that this is the right file"]
+    assert problems(f"- name: A\n  note: {'x' * 1_001}\n", "r.yaml") == [
+        "lists/r.yaml:1: the note has 1,001 characters (at most 1,000) — a cell of a recipients list has at most "
+        "1,000 characters; check that this is the right file (a double quote that is never closed runs on to the "
+        "end of the file)"]
+
+
+def test_only_regular_files_are_read():
+    Path("lists").mkdir()
+    os.mkfifo("lists/pipe.csv")
+    with pytest.raises(InputError) as info:
+        load_recipients(Path("lists/pipe.csv"))
+    assert str(info.value) == ("lists/pipe.csv: the recipients file is a named pipe (FIFO), not a regular file — "
+                               "give the file itself: letter-pdf reads only regular files")
+    Path("lists/folder.csv").mkdir()
+    with pytest.raises(InputError) as info:
+        load_recipients(Path("lists/folder.csv"))
+    assert str(info.value) == "lists/folder.csv: this is a folder, not a recipients file"
+
+
+def test_yaml_stops_at_the_value_one_too_many(monkeypatch):
+    """Counted while it is read: a 5 MB YAML of 600 items of 1,000 keys took 61 s and 1 GiB to parse whole."""
+    monkeypatch.setattr(recipients._Loader, "max_values", 100)
+    items = "".join(f"- {{name: R{i}, a: b, c: d, e: f, g: h}}\n" for i in range(30))
+    assert problems(items, "r.yaml") == [
+        "lists/r.yaml:10: the recipients list holds more than 100 values — a recipient has a few keys (name, "
+        "address, email...); check that this is the right file, and write a long list as CSV"]
+    assert len(load_recipients(write(items[: items.index("- {name: R9,")], "r.yaml"))) == 9
