@@ -96,9 +96,10 @@ def _csv_records(text: str, *, where: str, tab: bool) -> tuple[int, list[str], i
         raise InputError("the recipients file has no rows", where=where, hint=_HEADER_EXAMPLE)
     header_line, headings = records[0]
     width = len(headings)  # with the empty headings at the right: a row may be as wide, no wider
-    while headings and not headings[-1].strip():  # spreadsheets' empty columns at the right
-        headings = headings[:-1]
-    return header_line, headings, width, records[1:]
+    end = width
+    while end and not headings[end - 1].strip():  # spreadsheets' empty columns at the right
+        end -= 1
+    return header_line, headings[:end], width, records[1:]
 
 
 def _columns(headings: list[str], *, here: str, problems: list[LetterPdfError], table: bool = True) -> list[str]:
