@@ -293,6 +293,9 @@ def test_lang_known_and_of_the_letter():
         "a separate letter for now; leave lang empty or write the letter's lang",
         "lists/recipients.csv:8: the lang 'en-GB--x' is not a language tag letter-pdf knows — use a BCP 47 tag "
         "such as en, fr, pl, ru, pt-BR, or leave it empty"]
+    assert problems("name,lang\nA,de_DE.UTF-8\nB,fr@euro\n") == [  # Babel reads both (a POSIX locale's parts)
+        f"lists/recipients.csv:{line}: the lang '{tag}' is not a language tag letter-pdf knows — use a BCP 47 tag "
+        "such as en, fr, pl, ru, pt-BR, or leave it empty" for line, tag in ((2, "de_DE.UTF-8"), (3, "fr@euro"))]
     kept = load_recipients(write("name,lang\nA,pl\nB,pl-PL\nC,\nF,de_AT\n"))
     assert [r.lang for r in kept] == ["pl", "pl-PL", None, "de_AT"]
 
