@@ -137,7 +137,8 @@ _LONE_CR = re.compile("\r(?!\n)")
 
 
 def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: int | None = MAX_ROWS,
-              max_columns: int | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
+              max_columns: int | None = None, long_hint: str = _LONG_FIELD_HINT,
+              too_many_hint: str = _TOO_MANY_HINT) -> tuple[str, list[tuple[int, list[str]]]]:
     """Split CSV text into ``(delimiter, [(start line, cells), ...])``, skipping blank lines.
 
     Line numbers are physical lines of the file, so a quoted field that spans lines is counted right.
@@ -165,7 +166,7 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: 
             if "field larger than field limit" in str(exc):
                 raise SignatoryError(
                     f"a field has more than {csv.field_size_limit():,} characters", where=f"{where}:{previous_end + 1}",
-                    hint=_LONG_FIELD_HINT) from exc
+                    hint=long_hint) from exc
             raise SignatoryError(
                 f"malformed CSV ({exc})", where=f"{where}:{previous_end + 1}",
                 hint='put a name that contains quotes or the delimiter in double quotes, and double inner quotes ("")',
@@ -182,11 +183,11 @@ def parse_csv(text: str, *, where: str, delimiter: str | None = None, max_rows: 
             records.append((start, cells))
             if max_rows is not None and len(records) > max_rows + 1:
                 raise SignatoryError(f"the list has more than {max_rows:,} rows", where=f"{where}:{start}",
-                                     hint=_TOO_MANY_HINT)
+                                     hint=too_many_hint)
     return delimiter, records
 
 
-def _header_key(cell: str) -> str:
+def header_key(cell: str) -> str:
     return cell.replace("\ufeff", "").strip().casefold().replace("_", "-")
 
 
@@ -196,7 +197,7 @@ def read_table(text: str, *, where: str, encoding: str = "utf-8") -> Table:
     if not records:
         raise SignatoryError("the file has no rows", where=where, hint="add a header line 'name,country' and one row per signatory")
     header_line, header_cells = records[0]
-    header = tuple(_header_key(c) for c in header_cells)
+    header = tuple(header_key(c) for c in header_cells)
     width = len(header)  # with the empty columns at the right: a row may be as wide, no wider
     # Spreadsheets add empty columns at the right; ignore them when they stay empty.
     while header and header[-1] == "":
@@ -487,7 +488,7 @@ def _count_yaml_items(text: str, *, where: str) -> None:
                                  where=f"{where}:{text.count(chr(10), 0, match.start()) + 1}", hint=_TOO_MANY_HINT)
 
 
-class _TextLoader(BoundedLoader):
+class TextLoader(BoundedLoader):
     """The front matter's bounded loader with every plain value read as the text written (YAML 1.1 would
     print '- name: yes' as True, 'Off' as False, '012' as 10 and 'country: NO' as False); only an empty
     value, '~' and 'null' are no value. Aliases are refused: each item is written out, at its own line."""
@@ -495,16 +496,17 @@ class _TextLoader(BoundedLoader):
     yaml_implicit_resolvers: dict = {}
     document = "the signatory list"
     max_values = 20 * MAX_ROWS  # no aliases, so this bounds the work on a flow list the item count misses
+    a_list, each = "a signatory list", "each signatory"  # as the message on an alias names them
 
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise YamlLimitError(f"aliases such as '*{visible(event.anchor)}' are not used in a signatory list",
-                                 event.start_mark, "write each signatory out in full")
+            raise YamlLimitError(f"aliases such as '*{visible(event.anchor)}' are not used in {self.a_list}",
+                                 event.start_mark, f"write {self.each} out in full")
         return super().compose_node(parent, index)
 
 
-_TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])
+TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])
 
 
 def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
@@ -512,7 +514,7 @@ def _load_yaml(text: str, *, where: str) -> tuple[Signatory, ...]:
     if long := _LONG_RUN.search(text):
         raise SignatoryError(f"a value has more than {MAX_FIELD:,} characters",
                              where=f"{where}:{text.count(chr(10), 0, long.start()) + 1}", hint=_LONG_FIELD_HINT)
-    loader = _TextLoader(text)
+    loader = TextLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
