@@ -269,23 +269,25 @@ def _empty(cells: dict[str, str | list[str]]) -> bool:
 
 
 def _check_list(recipients: list[Recipient], *, where: str, problems: list[LetterPdfError]) -> None:
-    """The same address twice in the list (as email or cc: one person would get two copies) is a problem;
-    the same name twice is a warning."""
-    seen: dict[str, tuple[int, str]] = {}
+    """The same ``email`` on two rows (one person would get two copies), or a row copying its own recipient, is a
+    problem; a ``cc`` address on several rows is not (the coalition's office copied on every message); the same
+    name twice is a warning."""
+    seen: dict[str, int] = {}
     names: dict[str, int] = {}
     for r in recipients:
-        addresses = ([("email", r.email)] if r.email else []) + [("cc", a) for a in r.cc]
-        for role, address in addresses:
-            key = address.casefold()
+        if r.email and r.email.casefold() in {a.casefold() for a in r.cc}:
+            problems.append(InputError(
+                f"the e-mail address '{quote(r.email)}' is both the email and a cc of this row", where=f"{where}:{r.line}",
+                hint="the recipient would get the message twice: remove it from the cc column"))
+        if r.email:
+            key = r.email.casefold()
             if key in seen:
-                line, first_role = seen[key]
-                same = "this row" if line == r.line else f"line {line}"
                 problems.append(InputError(
-                    f"the e-mail address '{quote(address)}' ({role}) is also on {same} ({first_role})",
+                    f"the e-mail address '{quote(r.email)}' is also the email of line {seen[key]}",
                     where=f"{where}:{r.line}",
                     hint="one person would get two copies: remove one of them, or correct the address"))
             else:
-                seen[key] = (r.line, role)
+                seen[key] = r.line
         folded = fold(r.name)
         if folded and folded in names:
             log.warning("%s:%d: the name '%s' is also on line %d (two copies to people of the same name)",

@@ -263,20 +263,24 @@ def test_valid_emails():
 
 def test_same_address_twice_is_an_error_naming_both_lines():
     text = ("name,email,cc\n"
-            "A,Jane@Example.org,x@example.org\n"
+            "A,Jane@Example.org,office@example.org\n"
             "B,jane@example.org,\n"
-            "C,,X@example.org; c@example.org\n"
+            "C,,Office@example.org; c@example.org\n"
             "D,d@example.org,d@example.org\n"
             "E,e@example.org,not-an-address\n")
     assert problems(text) == [
         "lists/recipients.csv:6: the cc address 'not-an-address' is not an e-mail address — an address has "
         "exactly one '@'",
-        "lists/recipients.csv:3: the e-mail address 'jane@example.org' (email) is also on line 2 (email) — one "
+        "lists/recipients.csv:3: the e-mail address 'jane@example.org' is also the email of line 2 — one "
         "person would get two copies: remove one of them, or correct the address",
-        "lists/recipients.csv:4: the e-mail address 'X@example.org' (cc) is also on line 2 (cc) — one person "
-        "would get two copies: remove one of them, or correct the address",
-        "lists/recipients.csv:5: the e-mail address 'd@example.org' (cc) is also on this row (email) — one "
-        "person would get two copies: remove one of them, or correct the address"]
+        "lists/recipients.csv:5: the e-mail address 'd@example.org' is both the email and a cc of this row — the "
+        "recipient would get the message twice: remove it from the cc column"]
+
+
+def test_the_same_cc_on_every_row_is_allowed():
+    kept = load_recipients(write("name,email,cc\nA,a@example.org,office@example.org\nB,b@example.org,"
+                                 "OFFICE@example.org\n"))
+    assert [r.cc for r in kept] == [("office@example.org",), ("OFFICE@example.org",)]
 
 
 # --- lang and names ---------------------------------------------------------------------------------------
