@@ -70,11 +70,13 @@ class Handler:
     def __init__(self) -> None:
         self.got: list[tuple[tuple[str, ...], bytes]] = []  # (envelope recipients, content) of each DATA
         self.rcpts: Counter[str] = Counter()  # every RCPT asked for
+        self.mails = 0  # every MAIL asked for
         self.defer_after: int | None = None  # answer MAIL with 421 once this many messages were received
         self.refuse: set[str] = set()  # answer RCPT with 550
         self.drop: set[str] = set()  # close the connection after the content, before answering
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mails += 1
         if self.defer_after is not None and len(self.got) >= self.defer_after:
             return "421 4.7.0 Too many messages, try again later"
         envelope.mail_from = address
@@ -181,6 +183,7 @@ def test_a_421_stops_the_run_and_the_rerun_sends_the_rest_exactly_once(tmp_path,
     assert code == 6
     assert out.splitlines()[0] == "accepted 12, already sent 0, failed 0, left 18, uncertain 0"
     assert "stopped: the server said: 421 4.7.0 Too many messages, try again later; 18 left for the next run" in out
+    assert handler.mails == 13  # the 421 stopped the run: nothing more was tried
     handler.defer_after = None
     code, out, _ = send(capsys, folder, server)
     assert code == 0 and out.splitlines()[0] == "accepted 18, already sent 12, failed 0, left 0, uncertain 0"
@@ -308,6 +311,25 @@ def test_a_folder_that_disagrees_with_itself_is_refused_before_anything_is_sent(
     code, _, err = send(capsys, folder, smtp(handler))
     assert code == 1 and said in err, err
     assert not handler.rcpts and not (folder / JOURNAL_NAME).exists() and not (tmp_path / "archive").exists()
+
+
+def test_the_index_and_the_messages_are_read_within_limits(tmp_path, pdf, smtp, capsys, env, monkeypatch):
+    from letter_pdf import send as sending
+
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    server = smtp(handler)
+    monkeypatch.setattr(sending, "MAX_INDEX_ROWS", 2)
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "index.csv: more than 2 rows" in err
+    monkeypatch.setattr(sending, "MAX_INDEX_ROWS", 3)
+    monkeypatch.setattr(sending, "MAX_INDEX_BYTES", 100)
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "index.csv: the index is larger than 100 bytes" in err
+    monkeypatch.setattr(sending, "MAX_INDEX_BYTES", 10_000)
+    monkeypatch.setattr(mail, "MAX_MESSAGE_BYTES", len(pdf) + 100)  # the PDF fits, its message does not
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "001-person-1.eml: the message is larger than" in err and not handler.rcpts
 
 
 def test_dry_run_lists_and_sends_nothing(tmp_path, pdf, capsys, env):
