@@ -358,7 +358,8 @@ def test_one_run_at_a_time_and_a_torn_journal_line_is_cut_off(tmp_path, pdf, smt
 
 def test_a_journal_line_that_is_not_an_event_refuses_the_run(tmp_path, pdf, smtp, capsys, env):
     folder = make_batch(tmp_path / "out", pdf, 2)
-    (folder / JOURNAL_NAME).write_text('{"event": "sent?", "file": "001-person-1.eml"}\n')
+    (folder / JOURNAL_NAME).write_text('{"event": "sent?", "file": "001-person-1.eml", "message_sha256": "%s"}\n'
+                                       % ("0" * 64))
     handler = Handler()
     code, _, err = send(capsys, folder, smtp(handler))
     assert code == 1 and f"{JOURNAL_NAME}:1: not an event letter-pdf wrote" in err and not handler.rcpts
