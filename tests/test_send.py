@@ -280,7 +280,7 @@ def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp
     assert code == 6
     assert out.splitlines()[0] == "accepted 1, already sent 0, failed 0, left 1, uncertain 1"
     message_id = mail.read_message((folder / "002-person-2.eml").read_bytes()).message_id
-    assert f"uncertain: 002-person-2.eml to person2@example.org: the connection was lost after the message was sent" \
+    assert "uncertain: 002-person-2.eml to person2@example.org: the connection was lost after the message was sent" \
         in out and f"Message-ID {message_id}" in out and "--retry-uncertain" in out
     assert [e["event"] for e in journal(folder) if e["file"] == "002-person-2.eml"] == ["start", "data"]
     handler.drop = set()
