@@ -94,6 +94,7 @@ class Summary:
     uncertain: list[tuple[Copy, str]] = field(default_factory=list)
     without_email: int = 0
     stopped: str | None = None  # why the run stopped early
+    interrupted: bool = False  # by Ctrl-C
 
     @property
     def ok(self) -> bool:
@@ -182,7 +183,7 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
         raise problems[0]
     if problems:
         raise Problems(problems)
-    if not copies and without:
+    if not copies:
         raise InputError(f"nothing to send: no row of {INDEX_NAME} has an e-mail", where=index)
     return copies, without
 
@@ -223,6 +224,7 @@ class Journal:
     def __init__(self, folder: Path):
         self.path = folder / JOURNAL_NAME
         self.fd: int | None = None
+        self.last: dict[str, str] = {}  # the last event this run wrote, by .eml name
 
     def read(self) -> dict[str, Past]:
         """What the journal says of each message, by .eml name. A last line cut short (a crash while writing
@@ -283,8 +285,14 @@ class Journal:
         event = {"event": kind, "file": copy.name, "address": copy.address, "message_id": copy.message_id,
                  "message_sha256": copy.message_sha256, "time": now_utc(), **extra}
         line = json.dumps(event, ensure_ascii=True, sort_keys=True).encode("ascii") + b"\n"
-        os.write(self.fd, line)
-        os.fsync(self.fd)
+        try:
+            if os.write(self.fd, line) != len(line):
+                raise OSError(28, "No space left on device")
+            os.fsync(self.fd)
+        except OSError as exc:  # before "data": the content is not sent; after the answer: the message is uncertain
+            raise InputError(f"cannot write the journal ({exc.strerror or exc})", where=self.path,
+                             hint="free some space, then run the same command again") from exc
+        self.last[copy.name] = kind
 
     def close(self) -> None:
         if self.fd is not None:
@@ -378,14 +386,30 @@ class Run:
                 if summary.stopped:
                     summary.left.append(copy)
                     continue
-                if self.per_minute and last is not None:
-                    self.sleep(max(0.0, last + 60.0 / self.per_minute - time.monotonic()))
-                last = time.monotonic()
-                if self.progress:
-                    self.progress(f"[{number + 1}/{len(send)}] {copy.name} to {copy.address}")
-                self._one(journal, session, copy, summary)
+                try:
+                    if self.per_minute and last is not None:
+                        self.sleep(max(0.0, last + 60.0 / self.per_minute - time.monotonic()))
+                    last = time.monotonic()
+                    if self.progress:
+                        self.progress(f"[{number + 1}/{len(send)}] {copy.name} to {copy.address}")
+                    self._one(journal, session, copy, summary)
+                except KeyboardInterrupt:
+                    summary.stopped, summary.interrupted = "interrupted (Ctrl-C)", True
+                    self._interrupted(journal.last.get(copy.name), copy, summary)
         finally:
             session.close()
+
+    @staticmethod
+    def _interrupted(last: str | None, copy: Copy, summary: Summary) -> None:
+        """Count the message Ctrl-C interrupted by the journal's last word on it."""
+        if last == "data":
+            summary.uncertain.append((copy, "interrupted after the message was sent. " + uncertain_hint(copy)))
+        elif last == "accepted":  # answered; recorded by the next run
+            summary.accepted.append(copy)
+        elif last == "failed":
+            summary.failed.append((copy, "refused (the next run records it)"))
+        elif copy not in summary.left:
+            summary.left.append(copy)
 
     def _one(self, journal: Journal, session: Session, copy: Copy, summary: Summary) -> None:
         data = _read(copy.eml, "the message")

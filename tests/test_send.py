@@ -386,6 +386,24 @@ def test_per_minute_paces_the_messages(tmp_path, pdf, smtp, env):
     assert len(summary.accepted) == 3 and len(slept) == 2 and all(2.0 < s <= 3.0 for s in slept)
 
 
+def test_ctrl_c_leaves_the_rest_for_the_next_run(tmp_path, pdf, smtp, env):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    host, port = smtp(handler).split(":")
+
+    def progress(line: str) -> None:
+        if line.startswith("[2/3]"):
+            raise KeyboardInterrupt
+
+    archive = Archive(tmp_path / "archive")
+    summary = Run(folder, archive, Server(host, int(port)), progress=progress).execute()
+    assert summary.interrupted and [c.name for c in summary.accepted] == ["001-person-1.eml"]
+    assert [c.name for c in summary.left] == ["002-person-2.eml", "003-person-3.eml"]
+    summary = Run(folder, archive, Server(host, int(port))).execute()
+    assert (len(summary.accepted), len(summary.already), summary.ok) == (2, 1, True)
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 4)})
+
+
 def test_the_delivery_section_is_typed_and_absent_from_older_records(tmp_path, pdf, smtp, capsys, env):
     folder = make_batch(tmp_path / "out", pdf, 1)
     assert send(capsys, folder, smtp(Handler()))[0] == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from letter_pdf.cli.commands.archive import ARCHIVE_DIR_OPTION
+from letter_pdf.cli.runtime import EXIT_INTERRUPTED
 from letter_pdf.errors import ExitCode, SendError
 
 
@@ -31,7 +32,8 @@ def send(folder, smtp, security, cafile, user, archive_dir, dry_run, per_minute,
 
     Every message is checked before anything is sent. FOLDER/send-log.jsonl records what happened to
     each; run the same command again after an interruption: it sends only what is left, never a message
-    twice. Exit 0 only when every message was accepted; 6 when not (the summary says which and why).
+    twice. Exit 0 only when every message was accepted; 6 when not (the summary says which and why);
+    130 after Ctrl-C (the summary is printed first).
 
     The archive is --archive-dir, else $LETTER_PDF_ARCHIVE, else archive/ beside FOLDER.
 
@@ -63,6 +65,8 @@ def send(folder, smtp, security, cafile, user, archive_dir, dry_run, per_minute,
     summary = run.execute()
     for line in sending.summary_lines(summary, dry_run=dry_run):
         click.echo(line)
+    if summary.interrupted:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if not dry_run and not summary.ok:
         raise click.exceptions.Exit(ExitCode.NOT_ALL_SENT)
 
