@@ -9,7 +9,7 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from letter_pdf.errors import InputError, SendError
@@ -29,7 +29,7 @@ class Server:
     security: str = "plain"
     cafile: Path | None = None
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never shown in a traceback or log
 
     @property
     def local(self) -> bool:

@@ -332,6 +332,13 @@ def test_the_index_and_the_messages_are_read_within_limits(tmp_path, pdf, smtp, 
     assert code == 1 and "001-person-1.eml: the message is larger than" in err and not handler.rcpts
 
 
+def test_a_folder_without_any_e_mail_has_nothing_to_send(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 0, without_email=2)
+    code, _, err = send(capsys, folder, "127.0.0.1:1")
+    assert (code, err.strip()) == (1, f"error: {folder / 'index.csv'}: nothing to send: no row of index.csv has an "
+                                      "e-mail")
+
+
 def test_dry_run_lists_and_sends_nothing(tmp_path, pdf, capsys, env):
     folder = make_batch(tmp_path / "out", pdf, 2)
     code, out, _ = run_main(["send", str(folder), "--dry-run"], capsys)
