@@ -9,12 +9,14 @@ code  error classes
 ====  =========================================================================================
 0     (success)
 1     InputError, SignatoryError, FontCoverageError, ResourceError, TypesettingError, LayoutError,
-      AssemblyError, SigningError, ArchiveError, OutputError; a failed ``check`` or ``signatories lint``
+      AssemblyError, SigningError, ArchiveError, OutputError, SendError; a failed ``check`` or
+      ``signatories lint``
 2     (click: a bad command line)
 3     anything else: a bug
 4     VerificationError; ``verify`` or ``archive verify`` finding a signature or archive that does
       not verify
 5     UnsafePdfError: an external PDF (cover, enclosure) refused by the sandbox
+6     ``send``: not every message was accepted (failed, left for the next run, or uncertain)
 ====  =========================================================================================
 
 ``Problems`` (several at once, as ``check`` reports them) takes the highest code among its problems.
@@ -36,6 +38,7 @@ class ExitCode(IntEnum):
     INTERNAL = 3  # a bug in letter-pdf or a library: please report it
     NOT_VERIFIED = 4  # a signature or an archive that does not verify (damaged, changed, unsigned)
     UNSAFE = 5  # an external PDF refused as unsafe or damaged (a safety limit, unreadable, encrypted)
+    NOT_ALL_SENT = 6  # send: not every message was accepted (refused, left for the next run, or uncertain)
 
 
 _LINE_BREAKS = re.compile(r"\s*[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
@@ -126,6 +129,10 @@ class ArchiveError(LetterPdfError):
 
 class OutputError(LetterPdfError):
     """The output file cannot be written."""
+
+
+class SendError(LetterPdfError):
+    """The mail server cannot be used: not reached, TLS or login refused (``letter-pdf send``)."""
 
 
 class Problems(LetterPdfError):

@@ -41,6 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Enclosure",
         "digitally_signed": "Digitally signed by {name}, {time}",
         "signature_alt": "Digital signature of {name}",
+        "find_attached": "Please find attached our letter “{subject}”.",  # the cover note of an e-mail (mail.note_text)
     },
     "fr": {
         "page_of": "Page {page} sur {pages}",
@@ -67,6 +68,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Annexe",
         "digitally_signed": "Signé électroniquement par {name}, {time}",
         "signature_alt": "Signature électronique de {name}",
+        "find_attached": "Veuillez trouver ci-joint notre lettre «\u00a0{subject}\u00a0».",
     },
     "de": {
         "page_of": "Seite {page} von {pages}",
@@ -93,6 +95,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Anlage",
         "digitally_signed": "Digital signiert von {name}, {time}",
         "signature_alt": "Digitale Signatur von {name}",
+        "find_attached": "Anbei erhalten Sie unser Schreiben „{subject}“.",
     },
     "es": {
         "page_of": "Página {page} de {pages}",
@@ -119,6 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Anexo",
         "digitally_signed": "Firmado digitalmente por {name}, {time}",
         "signature_alt": "Firma digital de {name}",
+        "find_attached": "Adjuntamos nuestra carta «{subject}».",
     },
     "pl": {
         "page_of": "Strona {page} z {pages}",
@@ -145,6 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Załącznik",
         "digitally_signed": "Podpisano elektronicznie: {name}, {time}",
         "signature_alt": "Podpis elektroniczny: {name}",
+        "find_attached": "W załączeniu przesyłamy nasze pismo „{subject}”.",
     },
     "ru": {
         "page_of": "Страница {page} из {pages}",
@@ -171,6 +176,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Приложение",
         "digitally_signed": "Подписано электронной подписью: {name}, {time}",
         "signature_alt": "Электронная подпись: {name}",
+        "find_attached": "Направляем Вам наше письмо «{subject}» (во вложении).",
     },
     "uk": {
         "page_of": "Сторінка {page} з {pages}",
@@ -197,6 +203,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Додаток",
         "digitally_signed": "Підписано електронним підписом: {name}, {time}",
         "signature_alt": "Електронний підпис: {name}",
+        "find_attached": "Надсилаємо Вам наш лист «{subject}» (у вкладенні).",
     },
     "fi": {
         "page_of": "Sivu {page}/{pages}",
@@ -223,6 +230,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enclosure": "Liite",
         "digitally_signed": "Sähköisesti allekirjoittanut {name}, {time}",
         "signature_alt": "Sähköinen allekirjoitus: {name}",
+        "find_attached": "Liitteenä kirjeemme ”{subject}”.",
     },
 }
 

@@ -553,8 +553,8 @@ def _leaf_commands():
 def test_the_command_list_is_the_documented_one():
     assert sorted(" ".join(words) for words, _ in _leaf_commands()) == [
         "archive diff", "archive export", "archive head", "archive list", "archive record", "archive reindex",
-        "archive show", "archive verify", "build", "check", "preview", "signatories diff", "signatories import",
-        "signatories lint", "signatories stats", "verify",
+        "archive show", "archive verify", "build", "check", "preview", "send", "signatories diff",
+        "signatories import", "signatories lint", "signatories stats", "verify",
     ]
 
 
@@ -573,7 +573,7 @@ def test_every_command_runs_inside_the_one_boundary(words, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("error, code", [("VerificationError", 4), ("UnsafePdfError", 5), ("AssemblyError", 1), ("ArchiveError", 1),
-                                         ("InputError", 1)])
+                                         ("InputError", 1), ("SendError", 1)])
 def test_each_error_class_gives_its_documented_exit_code(error, code, capsys, monkeypatch):
     """Through the boundary, a library error is its one line and its class's code (the README's table)."""
     from letter_pdf import errors

@@ -371,7 +371,7 @@ def test_yaml_problems():
         "lists/recipients.yaml:8: the note must be text — write the value after the key, on the same line",
         "lists/recipients.yaml:5: the lang 'de' is not the letter's language ('en') — a translated edition is a "
         "separate letter for now; leave lang empty or write the letter's lang",
-        "lists/recipients.yaml:8: the e-mail address 'C@example.org' (email) is also on line 5 (email) — one "
+        "lists/recipients.yaml:8: the e-mail address 'C@example.org' is also the email of line 5 — one "
         "person would get two copies: remove one of them, or correct the address"]
 
 

@@ -31,6 +31,7 @@ from letter_pdf.archive.facts import (
                                         PdfFacts,
                                         built_facts,
                                         built_signature,
+                                        inspect_data,
                                         inspect_pdf,
                                         signature_facts,
 )
@@ -40,6 +41,7 @@ from letter_pdf.archive.index import COLUMNS, Row
 from letter_pdf.archive.records import (
                                         GENESIS,
                                         RECORD_FORMAT,
+                                        Delivery,
                                         Record,
                                         RecordedLetter,
                                         RecordedPdf,
@@ -63,8 +65,8 @@ from letter_pdf.manifest import canonical_json
 
 __all__ = [
     "ARCHIVE_FORMAT", "COLUMNS", "ENV_VAR", "GENESIS", "INDEX", "MARKER", "README", "RECORD_FORMAT", "TMP_PREFIX",
-    "Archive", "ArchiveFinding", "ArchiveReport", "PdfFacts", "Record", "RecordDiff", "RecordedLetter",
+    "Archive", "ArchiveFinding", "ArchiveReport", "Delivery", "PdfFacts", "Record", "RecordDiff", "RecordedLetter",
     "RecordedPdf", "Row", "Sending", "SignatureFacts", "StoredFile", "built_facts", "built_signature",
-    "canonical_json", "describe", "inspect_pdf", "locate", "object_path", "parse_sent_at", "plain",
+    "canonical_json", "describe", "inspect_data", "inspect_pdf", "locate", "object_path", "parse_sent_at", "plain",
     "signature_facts", "write_new",
 ]

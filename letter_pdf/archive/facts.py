@@ -71,11 +71,6 @@ def _manifest_note(attachments: dict[str, bytes], manifest: dict | None, why: st
 
 def inspect_pdf(path: str | Path) -> PdfFacts:
     """Read and check the PDF to record; raise ``ArchiveError`` when it is missing or not a PDF."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    from letter_pdf.pdf.limits import pypdf_limits  # the same bounds as for any other untrusted PDF
-
     path = Path(path)
     try:
         data = read_regular(path, limit=MAX_PDF_BYTES, what="the PDF", error=ArchiveError)
@@ -85,6 +80,17 @@ def inspect_pdf(path: str | Path) -> PdfFacts:
         raise ArchiveError("is a folder, not a PDF file", where=path) from exc
     except OSError as exc:
         raise ArchiveError(f"cannot read the file ({exc.strerror})", where=path) from exc
+    return inspect_data(data, path)
+
+
+def inspect_data(data: bytes, path: str | Path) -> PdfFacts:
+    """The facts of the PDF ``data`` (an untrusted PDF, read within the limits for any), named ``path`` in
+    messages; raise ``ArchiveError`` when it is not a PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    from letter_pdf.pdf.limits import pypdf_limits  # the same bounds as for any other untrusted PDF
+
     if b"%PDF-" not in data[:1024]:
         raise ArchiveError("not a PDF file", where=path, hint="record the PDF file that was sent")
     manifest = why = None

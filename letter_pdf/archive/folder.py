@@ -21,6 +21,7 @@ from letter_pdf.archive.index import rows as index_rows
 from letter_pdf.archive.records import (
     GENESIS,
     RECORD_FORMAT,
+    Delivery,
     Record,
     RecordedLetter,
     RecordedPdf,
@@ -119,12 +120,14 @@ class Archive:
         file_name: str | None = None,
         facts: PdfFacts | None = None,
         signatures: list[SignatureFacts] | None = None,
+        delivery: Delivery | None = None,
     ) -> tuple[Record, str]:
         """Store the PDF and a record of its sending; return (record, chain hash). Nothing is changed on error.
 
         Given only ``pdf``, the file is read and inspected as an untrusted file and its signatures examined.
         The build that has just written ``pdf`` passes what it knows instead: ``facts`` (its bytes, pages,
         manifest, ...) and, when it signed it, ``signatures``; then nothing is read or validated again.
+        ``letter-pdf send`` passes the ``delivery`` (the address and the mail server's answer).
         """
         sending = Sending.checked(recipient, channel, sent_at, ref, note)
         if facts is None:
@@ -142,7 +145,7 @@ class Archive:
                     self.index.catch_up(db)
                     self.index.check(db)  # version numbers come from it: an edited index must not decide them
                     self.store.cleanup_temporary()
-                    record = self._new_record(db, sending, facts, signatures, file_name)
+                    record = self._new_record(db, sending, facts, signatures, file_name, delivery)
                     digest = self.store.write_record(record)  # the commit point
                     insert_committed(db, [Row.of(record, digest)])
                 finally:
@@ -156,7 +159,7 @@ class Archive:
         return record, digest
 
     def _new_record(self, db: sqlite3.Connection, sending: Sending, facts: PdfFacts,
-                    signatures: list[SignatureFacts], file_name: str) -> Record:
+                    signatures: list[SignatureFacts], file_name: str, delivery: Delivery | None = None) -> Record:
         """The next record (its number, its version, the chain), its files stored; under the lock."""
         last = db.execute("SELECT number, hash FROM records ORDER BY number DESC LIMIT 1").fetchone()
         number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -196,7 +199,7 @@ class Archive:
                             title=facts.title, object=stored_pdf, signed=facts.signed),
             signatures=tuple(signatures), stored_sources=tuple(stored_sources), manifest=manifest,
             notes=(facts.manifest_note,) if facts.manifest_note else (),
-            recorded_by={"name": "letter-pdf", "version": __version__}, format=RECORD_FORMAT,
+            recorded_by={"name": "letter-pdf", "version": __version__}, format=RECORD_FORMAT, delivery=delivery,
         )
 
     def preflight(self, *, recipient: str, channel: str, sent_at: str | None = None, ref: str | None = None,
@@ -231,6 +234,10 @@ class Archive:
     # ------------------------------------------------------------------------------------------ reading
 
     def list(self) -> list[Row]:
+        """A summary of every record, oldest first (see ``listing``)."""
+        return [row for row, _ in self.listing()]
+
+    def listing(self) -> builtins.list[tuple[Row, Record]]:
         """A summary of every record, oldest first, read from the record files (the truth).
 
         The index is brought up to date first (a damaged one is refused, as by every command that uses it);
@@ -254,7 +261,7 @@ class Archive:
             row = Row.of(record, digest)
             if index is not None and number in index:
                 self.index.warn_if_disagreeing(index[number], row)
-            rows.append(row)
+            rows.append((row, record))
         if index is None and numbers:  # a read-only copy without its index
             log.warning("the archive has no index; listed from the record files")
         elif unindexed := [n for n in numbers if n not in (index or {})]:

@@ -143,6 +143,26 @@ class Sending:
 # ------------------------------------------------------------------------------------------ the values
 
 
+DELIVERY_STATUSES = ("accepted", "failed")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the mail server was given and what it answered (``letter-pdf send``): a record of channel
+    ``email`` has one; other records none (and records written before it existed have none)."""
+
+    address: str  # the recipient's address (the message's To)
+    status: str  # accepted (the server took the message) | failed (it refused it for good: a 5xx reply)
+    time: str  # when the server answered, ISO 8601 UTC
+    message_sha256: str  # the exact bytes of the message (the .eml)
+    message_id: str
+    reply: str  # the server's reply, e.g. "250 2.0.0 Ok: queued as 4F1"
+    cc: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: list(self.cc) if name == "cc" else getattr(self, name) for name in _DELIVERY_TYPES}
+
+
 @dataclass(frozen=True)
 class RecordedLetter:
     """Which letter was sent and which version of it (versions are counted per letter key)."""
@@ -223,6 +243,7 @@ class Record:
     notes: tuple[str, ...] = ()
     recorded_by: dict[str, str] = field(default_factory=dict)  # {"name": "letter-pdf", "version": ...}
     format: str = RECORD_FORMAT
+    delivery: Delivery | None = None  # sent by ``letter-pdf send``: the server's answer
 
     @property
     def signatories(self) -> list[dict] | None:
@@ -244,7 +265,8 @@ class Record:
         return ((self.pdf.object, self.pdf.sha256), *((s.object, s.sha256) for s in self.stored_sources))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        # "delivery" only when there is one: a record without it is the same JSON as before it existed
+        return {**({"delivery": self.delivery.to_json()} if self.delivery is not None else {}),
             "format": self.format,
             "number": self.number,
             "previous": self.previous,
@@ -313,6 +335,7 @@ class Record:
             notes=tuple(notes),
             recorded_by=recorded_by,
             format=_typed(value, "format", str, RECORD_FORMAT),
+            delivery=_delivery(value.get("delivery")),
         )
 
 
@@ -326,6 +349,11 @@ _LETTER_TYPES: dict[str, tuple[type, Any]] = {
 _PDF_TYPES: dict[str, tuple[type, Any]] = {
     "file_name": (str, ""), "sha256": (str, _REQUIRED), "size": (int, None), "pages": (int, None),
     "title": (str, None), "object": (str, _REQUIRED), "signed": (bool, False),
+}
+_DELIVERY_TYPES: dict[str, tuple[type, Any]] = {
+    "address": (str, _REQUIRED), "status": (str, _REQUIRED), "time": (str, _REQUIRED),
+    "message_sha256": (str, _REQUIRED), "message_id": (str, _REQUIRED), "reply": (str, _REQUIRED),
+    "cc": (list, []),
 }
 _STORED_TYPES: dict[str, tuple[type, Any]] = {
     "name": (str, _REQUIRED), "sha256": (str, _REQUIRED), "size": (int, None), "object": (str, _REQUIRED),
@@ -353,3 +381,19 @@ def _signature(values: dict) -> SignatureFacts:
     if facts["reasons"] is not None:
         facts["reasons"] = tuple(str(r) for r in facts["reasons"])
     return SignatureFacts(**facts)
+
+
+def _delivery(values: Any) -> Delivery | None:
+    if values is None:
+        return None
+    if not isinstance(values, dict):
+        raise MalformedRecord("its 'delivery' is not a section")
+    facts = _section(values, _DELIVERY_TYPES, "delivery")
+    if facts["status"] not in DELIVERY_STATUSES:
+        raise MalformedRecord(f"delivery 'status' is not one of {', '.join(DELIVERY_STATUSES)}")
+    if not all(isinstance(a, str) for a in facts["cc"]):
+        raise MalformedRecord("delivery 'cc' is not a list of addresses")
+    if len(facts["message_sha256"]) != 64 or any(c not in "0123456789abcdef" for c in facts["message_sha256"]):
+        raise MalformedRecord("delivery 'message_sha256' is not a SHA-256")
+    facts["cc"] = tuple(facts["cc"])
+    return Delivery(**facts)

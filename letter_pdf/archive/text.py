@@ -70,6 +70,15 @@ def describe(record: Record, digest: str) -> list[str]:
         f"PDF SHA-256:   {pdf.sha256}",
         f"Stored as:     {pdf.object}",
     ]
+    if (delivery := record.delivery) is not None:
+        lines += [
+            f"Delivery:      {delivery.status}, to {delivery.address}"
+            + (f" (cc {', '.join(delivery.cc)})" if delivery.cc else ""),
+            f"Server reply:  {delivery.reply}",
+            f"Answered at:   {delivery.time}",
+            f"Message-ID:    {delivery.message_id}",
+            f"Message SHA-256: {delivery.message_sha256}",
+        ]
     if pdf.signed:
         for number, sig in enumerate(record.signatures or (None,), start=1):
             parts = [f"{k}: {v}" for k, v in sorted(sig.to_json().items())] if sig is not None else []

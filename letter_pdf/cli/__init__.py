@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from letter_pdf.cli.commands.archive import archive
 from letter_pdf.cli.commands.build import build, check, preview
+from letter_pdf.cli.commands.send import send
 from letter_pdf.cli.commands.signatories import signatories
 from letter_pdf.cli.commands.verify import verify_command
 from letter_pdf.cli.runtime import cli
 
-for _command in (build, check, preview, verify_command, signatories, archive):
+for _command in (build, check, preview, verify_command, signatories, archive, send):
     cli.add_command(_command)
 
 

@@ -88,15 +88,21 @@ def archive_list(archive_dir) -> None:
     Example:
       letter-pdf archive list --archive-dir ~/letters/archive
     """
-    rows = _open_archive(archive_dir).list()
-    if not rows:
+    listing = _open_archive(archive_dir).listing()
+    if not listing:
         click.echo("the archive is empty", err=True)
         return
-    table = [("No", "Sent at", "Recipient", "Via", "Title", "Ver", "Pages", "Signatories", "PDF SHA-256")]
-    for r in rows:
+    # the column of e-mail deliveries (letter-pdf send) only when the archive has some
+    emailed = any(record.delivery is not None for _, record in listing)
+    table = [("No", "Sent at", "Recipient", "Via", *(("Delivery",) if emailed else ()), "Title", "Ver", "Pages",
+              "Signatories", "PDF SHA-256")]
+    for r, record in listing:
+        delivery = record.delivery
         table.append((
             _cut(r.number), _cut(r.sent_at or f"({r.recorded_at})"), _cut(r.recipient, 28),
-            _cut(r.channel), _cut(r.title or "?", 36), _cut(r.version),
+            _cut(r.channel),
+            *((_cut(f"{delivery.status} {delivery.address}" if delivery else "-", 40),) if emailed else ()),
+            _cut(r.title or "?", 36), _cut(r.version),
             "?" if r.pages is None else _cut(r.pages),
             "?" if r.signatories is None else _cut(r.signatories),
             _cut(str(r.pdf_sha256)[:12]),

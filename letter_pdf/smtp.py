@@ -1,0 +1,157 @@
+"""The mail server of ``letter-pdf send``: where and how to connect (``Server``), and one connection that
+sends a message step by step (``Session.deliver``: MAIL, each RCPT, DATA), so that the caller can note the one
+moment after which the outcome is unknown until the server answers: the content going out after DATA's 354."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from letter_pdf.errors import InputError, SendError
+from letter_pdf.text import visible
+
+TIMEOUT = 60.0  # seconds for the server to answer one command
+PASSWORD_ENV = "LETTER_PDF_SMTP_PASSWORD"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_REPLY_LIMIT = 300
+
+@dataclass(frozen=True)
+class Server:
+    """Where and how to connect: ``security`` is plain | starttls | ssl."""
+
+    host: str
+    port: int
+    security: str = "plain"
+    cafile: Path | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)  # never shown in a traceback or log
+
+    @property
+    def local(self) -> bool:
+        return self.host.lower() in LOCAL_HOSTS or self.host.startswith("127.")
+
+
+def parse_server(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT``) -> (host, port)."""
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c.isspace() for c in host):
+        raise InputError(f"not HOST:PORT: '{visible(text)}'", where="--smtp",
+                         hint="e.g. --smtp smtp.example.org:587 --starttls, or --smtp smtp.example.org:465 --ssl")
+    return host, int(port)
+
+
+def check_login(server: Server) -> None:
+    """Refuse to send a password over an unencrypted connection to anything but this computer."""
+    if server.user and server.security == "plain" and not server.local:
+        raise SendError("a password would be sent unencrypted", where="--user",
+                        hint="add --starttls (usually port 587) or --ssl (usually port 465)")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # accepted | deferred | failed | uncertain
+    reply: str
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return visible(f"{code} {' '.join(said.split())}".strip(), _REPLY_LIMIT)
+
+
+def _kind(code: int) -> str:
+    return "failed" if 500 <= code < 600 else "deferred"
+
+
+class Session:
+    """One SMTP connection, opened for the run."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.conn: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        server = self.server
+        check_login(server)
+        try:
+            context = ssl.create_default_context(cafile=str(server.cafile) if server.cafile else None)
+        except (OSError, ssl.SSLError) as exc:
+            raise SendError(f"cannot read the CA certificates ({exc})", where="--cafile") from exc
+        where = f"{server.host}:{server.port}"
+        try:
+            if server.security == "ssl":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT, context=context)
+            else:
+                conn = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT)
+            self.conn = conn
+            conn.ehlo()
+            if server.security == "starttls":
+                if not conn.has_extn("starttls"):
+                    raise SendError("the server does not offer STARTTLS", where=where,
+                                    hint="use --ssl (usually port 465), or ask the server's administrator")
+                conn.starttls(context=context)
+                conn.ehlo()
+            if server.user:
+                conn.login(server.user, server.password or "")
+        except SendError:
+            self.close()
+            raise
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            raise SendError(f"the server refused the login ({_reply(exc.smtp_code, exc.smtp_error)})",
+                            where=where, hint=f"check --user and {PASSWORD_ENV}") from exc
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            self.close()
+            raise SendError(f"cannot use the mail server ({visible(str(exc) or type(exc).__name__, 160)})",
+                            where=where, hint="check --smtp, --starttls/--ssl and --cafile") from exc
+
+    def deliver(self, data: bytes, sender: str, recipients: tuple[str, ...], on_data: Callable[[], None]) -> Outcome:
+        """Send one message: MAIL, each RCPT, DATA; ``on_data`` runs after the 354, just before the content."""
+        conn = self.conn
+        assert conn is not None
+        try:
+            code, text = conn.mail(sender)
+            if code != 250:
+                return self._refused(code, text)
+            for address in recipients:
+                code, text = conn.rcpt(address)
+                if code not in (250, 251):
+                    return self._refused(code, text, address)
+            conn.putcmd("data")
+            code, text = conn.getreply()
+            if code != 354:
+                return self._refused(code, text)
+        except (smtplib.SMTPException, OSError) as exc:
+            return Outcome("deferred", f"the connection was lost before the message was sent ({visible(str(exc))})")
+        on_data()
+        try:
+            content = re.sub(rb"(?m)^\.", b"..", re.sub(rb"\r?\n|\r", b"\r\n", data))
+            conn.send(content + (b"" if content.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+            code, text = conn.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            return Outcome("uncertain", f"the connection was lost after the message was sent ({visible(str(exc))})")
+        if code == 250:
+            return Outcome("accepted", _reply(code, text))
+        if 400 <= code < 600:
+            return Outcome(_kind(code), _reply(code, text))
+        return Outcome("uncertain", f"an answer that is not SMTP after the message was sent ({_reply(code, text)})")
+
+    def _refused(self, code: int, text: bytes, address: str | None = None) -> Outcome:
+        reply = _reply(code, text)
+        if 500 <= code < 600 and self.conn is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.conn.rset()
+        return Outcome(_kind(code), f"{address}: {reply}" if address else reply)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.conn.quit()
+            with contextlib.suppress(OSError):
+                self.conn.close()
+            self.conn = None

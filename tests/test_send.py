@@ -1,0 +1,425 @@
+"""``letter-pdf send``: a batch folder e-mailed to an SMTP server on 127.0.0.1 (aiosmtpd), once per recipient,
+across interruptions, and recorded in the archive."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import re
+import socket
+import ssl
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from letter_pdf import mail
+from letter_pdf.archive import Archive
+from letter_pdf.archive.records import MalformedRecord, Record
+from letter_pdf.model import Party, Recipient
+from letter_pdf.send import JOURNAL_NAME, Run
+from letter_pdf.smtp import Server
+
+from conftest import run_main, write_letter
+
+SENDER = Party("Example Coalition", email="campaigns@coalition.example.org")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory) -> bytes:
+    """One tiny letter built by letter-pdf: every copy of the batches below is this PDF."""
+    import letter_pdf
+
+    folder = tmp_path_factory.mktemp("letter")
+    return letter_pdf.build(write_letter(folder), cover=False).output.read_bytes()
+
+
+def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0) -> Path:
+    """DIR as the batch build writes it: NNN-slug.pdf, NNN-slug.eml (recipients with an e-mail), index.csv."""
+    folder.mkdir(parents=True)
+    rows = []
+    for k in range(1, n + without_email + 1):
+        name = f"{k:03d}-person-{k}.pdf"
+        email = f"person{k}@example.org" if k <= n else ""
+        (folder / name).write_bytes(pdf)
+        if email:
+            recipient = Recipient(row=k, line=k + 1, name=f"Person {k}", email=email)
+            (folder / name).with_suffix(".eml").write_bytes(mail.compose(
+                pdf=pdf, filename=name, sender=SENDER, recipient=recipient, subject="Protect civil society",
+                note=f"Dear Person {k},\n\nPlease find attached our letter.\n", date=dt.datetime.now(dt.UTC)))
+        rows.append([name, f"Person {k}", email, "1", sha(pdf)])
+    with (folder / "index.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["file", "recipient", "email", "pages", "sha256"])
+        writer.writerows(rows)
+    return folder
+
+
+class Handler:
+    """An SMTP server's behaviour: every message it accepted, and the answers the test asks for."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[tuple[str, ...], bytes]] = []  # (envelope recipients, content) of each DATA
+        self.rcpts: Counter[str] = Counter()  # every RCPT asked for
+        self.mails = 0  # every MAIL asked for
+        self.defer_after: int | None = None  # answer MAIL with 421 once this many messages were received
+        self.refuse: set[str] = set()  # answer RCPT with 550
+        self.drop: set[str] = set()  # close the connection after the content, before answering
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mails += 1
+        if self.defer_after is not None and len(self.got) >= self.defer_after:
+            return "421 4.7.0 Too many messages, try again later"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts[address] += 1
+        if address in self.refuse:
+            return "550 5.1.1 User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.got.append((tuple(envelope.rcpt_tos), envelope.original_content))
+        if set(envelope.rcpt_tos) & self.drop:
+            server.transport.close()
+            return "250 OK (never heard)"
+        return "250 2.0.0 Ok: queued"
+
+    def delivered(self) -> Counter[str]:
+        return Counter(address for rcpts, _ in self.got for address in rcpts)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """Start an SMTP server on 127.0.0.1: ``smtp(handler, **controller_options)`` -> "127.0.0.1:PORT"."""
+    started = []
+
+    def start(handler: Handler, **options) -> str:
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        started.append(controller)
+        return f"127.0.0.1:{controller.port}"
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.delenv("LETTER_PDF_ARCHIVE", raising=False)
+    monkeypatch.delenv("LETTER_PDF_SMTP_PASSWORD", raising=False)
+
+
+def send(capsys, folder: Path, server: str, *extra: str) -> tuple[int, str, str]:
+    return run_main(["send", str(folder), "--smtp", server, "--archive-dir", str(folder.parent / "archive"),
+                     *extra], capsys)
+
+
+def journal(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / JOURNAL_NAME).read_text().splitlines()]
+
+
+def test_every_message_is_delivered_once_and_recorded(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 30, without_email=1)
+    handler = Handler()
+    server = smtp(handler)
+    code, out, err = send(capsys, folder, server)
+    assert code == 0, err
+    assert out.splitlines()[0] == "accepted 30, already sent 0, failed 0, left 0, uncertain 0"
+    assert "1 row(s) of index.csv without an e-mail: not sent" in out
+    assert "[1/30]" not in err  # progress only on a terminal
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 31)})
+    for rcpts, content in handler.got:  # the exact bytes of each .eml went out, its PDF the built one
+        k = int(rcpts[0][len("person"):].split("@")[0])
+        eml = folder / f"{k:03d}-person-{k}.eml"
+        assert sha(content) == sha(eml.read_bytes())
+        assert mail.read_message(content).attachment == (folder / f"{k:03d}-person-{k}.pdf").read_bytes()
+    events = journal(folder)
+    assert [e["event"] for e in events if e["file"] == "007-person-7.eml"] == ["start", "data", "accepted", "recorded"]
+    code, out, err = run_main(["archive", "verify", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert code == 0 and "verifies: 30 records" in out, out + err
+    code, out, _ = run_main(["archive", "list", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert code == 0 and "Delivery" in out.splitlines()[0]
+    assert len(re.findall(r"Person \d+ +email +accepted person\d+@example\.org", out)) == 30
+    record, _ = Archive(tmp_path / "archive").get(7)
+    assert record.delivery is not None and record.delivery.status == "accepted"
+    k = int(record.sending.recipient.split()[1])
+    eml = (folder / f"{k:03d}-person-{k}.eml").read_bytes()
+    assert (record.delivery.address, record.delivery.message_sha256) == (f"person{k}@example.org", sha(eml))
+    assert record.delivery.message_id == mail.read_message(eml).message_id
+    assert record.delivery.reply == "250 2.0.0 Ok: queued" and record.pdf.sha256 == sha(pdf)
+    code, out, _ = run_main(["archive", "show", "7", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert f"Delivery:      accepted, to person{k}@example.org" in out and "Server reply:  250 2.0.0 Ok: queued" in out
+    # run again: nothing is sent twice
+    code, out, _ = send(capsys, folder, server)
+    assert code == 0 and out.splitlines()[0] == "accepted 0, already sent 30, failed 0, left 0, uncertain 0"
+    assert len(handler.got) == 30 and len(Archive(tmp_path / "archive").list()) == 30
+
+
+def test_a_421_stops_the_run_and_the_rerun_sends_the_rest_exactly_once(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 30)
+    handler = Handler()
+    handler.defer_after = 12
+    server = smtp(handler)
+    code, out, _ = send(capsys, folder, server)
+    assert code == 6
+    assert out.splitlines()[0] == "accepted 12, already sent 0, failed 0, left 18, uncertain 0"
+    assert "stopped: the server said: 421 4.7.0 Too many messages, try again later; 18 left for the next run" in out
+    assert handler.mails == 13  # the 421 stopped the run: nothing more was tried
+    handler.defer_after = None
+    code, out, _ = send(capsys, folder, server)
+    assert code == 0 and out.splitlines()[0] == "accepted 18, already sent 12, failed 0, left 0, uncertain 0"
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 31)})
+    assert sorted(r.recipient for r in Archive(tmp_path / "archive").list()) == sorted(f"Person {k}" for k in range(1, 31))
+
+
+def test_a_550_is_reported_and_recorded_and_the_others_go_through(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 30)
+    handler = Handler()
+    handler.refuse = {"person5@example.org"}
+    server = smtp(handler)
+    code, out, _ = send(capsys, folder, server)
+    assert code == 6
+    assert out.splitlines()[0] == "accepted 29, already sent 0, failed 1, left 0, uncertain 0"
+    assert ("failed: 005-person-5.eml to person5@example.org: person5@example.org: 550 5.1.1 User unknown"
+            in out.splitlines())
+    assert set(handler.delivered()) == {f"person{k}@example.org" for k in range(1, 31)} - {"person5@example.org"}
+    failed = [r for _, r in Archive(tmp_path / "archive").listing() if r.delivery and r.delivery.status == "failed"]
+    assert [(r.sending.recipient, r.delivery.reply) for r in failed] == [
+        ("Person 5", "person5@example.org: 550 5.1.1 User unknown")]
+    code, out, _ = send(capsys, folder, server)  # not retried, reported again
+    assert code == 6 and out.splitlines()[0] == "accepted 0, already sent 29, failed 1, left 0, uncertain 0"
+    assert handler.rcpts["person5@example.org"] == 1 and len(Archive(tmp_path / "archive").list()) == 30
+
+
+def _certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away self-signed certificate for 127.0.0.1: (certificate, key) PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_starttls_with_a_throwaway_certificate_and_login(tmp_path, pdf, smtp, capsys, env, monkeypatch):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    cert, key = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"campaigns", b"s3cret"))
+
+    handler = Handler()
+    server = smtp(handler, tls_context=context, require_starttls=True, authenticator=authenticator,
+                  auth_require_tls=True)
+    monkeypatch.setenv("LETTER_PDF_SMTP_PASSWORD", "s3cret")
+    code, out, err = send(capsys, folder, server, "--starttls", "--user", "campaigns")  # not trusted: refused
+    assert code == 1 and "CERTIFICATE_VERIFY_FAILED" in err and not handler.got
+    code, out, err = send(capsys, folder, server, "--starttls", "--cafile", str(cert), "--user", "campaigns")
+    assert code == 0, err
+    assert logins == [(b"campaigns", b"s3cret", True)]
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 4)})
+    code, out, err = run_main(["archive", "verify", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert code == 0 and "verifies: 3 records" in out
+
+
+def test_a_password_is_never_sent_unencrypted_to_another_computer(tmp_path, pdf, capsys, env, monkeypatch):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    monkeypatch.setenv("LETTER_PDF_SMTP_PASSWORD", "s3cret")
+    code, _, err = send(capsys, folder, "mail.example.org:25", "--user", "campaigns")
+    assert code == 1
+    assert err.strip() == ("error: --user: a password would be sent unencrypted — add --starttls (usually port "
+                           "587) or --ssl (usually port 465)")
+    assert not (folder / JOURNAL_NAME).exists()
+
+
+def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    handler.drop = {"person2@example.org"}
+    server = smtp(handler)
+    code, out, _ = send(capsys, folder, server)
+    assert code == 6
+    assert out.splitlines()[0] == "accepted 1, already sent 0, failed 0, left 1, uncertain 1"
+    message_id = mail.read_message((folder / "002-person-2.eml").read_bytes()).message_id
+    assert "uncertain: 002-person-2.eml to person2@example.org: the connection was lost after the message was sent" \
+        in out and f"Message-ID {message_id}" in out and "--retry-uncertain" in out
+    assert [e["event"] for e in journal(folder) if e["file"] == "002-person-2.eml"] == ["start", "data"]
+    handler.drop = set()
+    code, out, _ = send(capsys, folder, server)
+    assert code == 6 and out.splitlines()[0] == "accepted 1, already sent 1, failed 0, left 0, uncertain 1"
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 4)})
+    code, out, _ = send(capsys, folder, server, "--retry-uncertain")
+    assert code == 0 and out.splitlines()[0] == "accepted 1, already sent 2, failed 0, left 0, uncertain 0"
+    assert handler.delivered()["person2@example.org"] == 2  # asked for: sent again
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    (lambda d: (d / "002-person-2.pdf").write_bytes((d / "002-person-2.pdf").read_bytes() + b"\n"),
+     "002-person-2.pdf: the PDF is missing or has changed since the build"),
+    (lambda d: (d / "002-person-2.eml").write_bytes((d / "002-person-2.eml").read_bytes().replace(
+        b"person2@example.org", b"person9@example.org")), "its To (person9@example.org) is not the index's e-mail"),
+    (lambda d: (d / "003-person-3.eml").unlink(), "003-person-3.eml is missing"),
+    (lambda d: (d / "009-stray.eml").write_bytes((d / "001-person-1.eml").read_bytes()), "009-stray.eml is not in"),
+    (lambda d: (d / "index.csv").write_text((d / "index.csv").read_text().replace(",1,", ",1,0")),
+     "its sha256 or pages is not what letter-pdf writes"),
+    (lambda d: (d / "index.csv").write_text("file,recipient\n"), "the first line is not file,recipient,email"),
+])
+def test_a_folder_that_disagrees_with_itself_is_refused_before_anything_is_sent(
+        tmp_path, pdf, smtp, capsys, env, damage, said):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    damage(folder)
+    handler = Handler()
+    code, _, err = send(capsys, folder, smtp(handler))
+    assert code == 1 and said in err, err
+    assert not handler.rcpts and not (folder / JOURNAL_NAME).exists() and not (tmp_path / "archive").exists()
+
+
+def test_the_index_and_the_messages_are_read_within_limits(tmp_path, pdf, smtp, capsys, env, monkeypatch):
+    from letter_pdf import send as sending
+
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    server = smtp(handler)
+    monkeypatch.setattr(sending, "MAX_INDEX_ROWS", 2)
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "index.csv: more than 2 rows" in err
+    monkeypatch.setattr(sending, "MAX_INDEX_ROWS", 3)
+    monkeypatch.setattr(sending, "MAX_INDEX_BYTES", 100)
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "index.csv: the index is larger than 100 bytes" in err
+    monkeypatch.setattr(sending, "MAX_INDEX_BYTES", 10_000)
+    monkeypatch.setattr(mail, "MAX_MESSAGE_BYTES", len(pdf) + 100)  # the PDF fits, its message does not
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "001-person-1.eml: the message is larger than" in err and not handler.rcpts
+
+
+def test_a_folder_without_any_e_mail_has_nothing_to_send(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 0, without_email=2)
+    code, _, err = send(capsys, folder, "127.0.0.1:1")
+    assert (code, err.strip()) == (1, f"error: {folder / 'index.csv'}: nothing to send: no row of index.csv has an "
+                                      "e-mail")
+
+
+def test_dry_run_lists_and_sends_nothing(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    code, out, _ = run_main(["send", str(folder), "--dry-run"], capsys)
+    assert code == 0
+    assert out.splitlines() == ["would send 001-person-1.eml to person1@example.org",
+                                "would send 002-person-2.eml to person2@example.org",
+                                "dry run: 2 to send, 0 already sent, 0 failed before, 0 uncertain"]
+    assert not (folder / JOURNAL_NAME).exists() and not (tmp_path / "archive").exists()
+
+
+def test_one_run_at_a_time_and_a_torn_journal_line_is_cut_off(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    handler = Handler()
+    server = smtp(handler)
+    with (folder / JOURNAL_NAME).open("ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        code, _, err = send(capsys, folder, server)
+        assert code == 1 and "another 'letter-pdf send' is sending this folder" in err and not handler.rcpts
+    (folder / JOURNAL_NAME).write_bytes(b'{"event": "accepted", "file": "001-per')  # a crash while writing it
+    code, out, _ = send(capsys, folder, server)  # that event never happened: both are sent, archive beside DIR
+    assert code == 0 and out.splitlines()[0] == "accepted 2, already sent 0, failed 0, left 0, uncertain 0"
+    assert len(journal(folder)) == 8 and len(Archive(tmp_path / "archive").list()) == 2
+
+
+def test_a_journal_line_that_is_not_an_event_refuses_the_run(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    (folder / JOURNAL_NAME).write_text('{"event": "sent?", "file": "001-person-1.eml", "message_sha256": "%s"}\n'
+                                       % ("0" * 64))
+    handler = Handler()
+    code, _, err = send(capsys, folder, smtp(handler))
+    assert code == 1 and f"{JOURNAL_NAME}:1: not an event letter-pdf wrote" in err and not handler.rcpts
+
+
+def test_a_message_changed_after_it_was_sent_is_refused(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    handler = Handler()
+    server = smtp(handler)
+    assert send(capsys, folder, server)[0] == 0
+    eml = folder / "001-person-1.eml"
+    eml.write_bytes(eml.read_bytes().replace(b"Dear Person 1", b"Dear Person 0"))
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "001-person-1.eml has changed since it was sent" in err and len(handler.got) == 2
+
+
+def test_per_minute_paces_the_messages(tmp_path, pdf, smtp, env):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    host, port = smtp(handler).split(":")
+    slept: list[float] = []
+    run = Run(folder, Archive(tmp_path / "archive"), Server(host, int(port)), per_minute=20, sleep=slept.append)
+    summary = run.execute()
+    assert len(summary.accepted) == 3 and len(slept) == 2 and all(2.0 < s <= 3.0 for s in slept)
+
+
+def test_ctrl_c_leaves_the_rest_for_the_next_run(tmp_path, pdf, smtp, env):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    host, port = smtp(handler).split(":")
+
+    def progress(line: str) -> None:
+        if line.startswith("[2/3]"):
+            raise KeyboardInterrupt
+
+    archive = Archive(tmp_path / "archive")
+    summary = Run(folder, archive, Server(host, int(port)), progress=progress).execute()
+    assert summary.interrupted and [c.name for c in summary.accepted] == ["001-person-1.eml"]
+    assert [c.name for c in summary.left] == ["002-person-2.eml", "003-person-3.eml"]
+    summary = Run(folder, archive, Server(host, int(port))).execute()
+    assert (len(summary.accepted), len(summary.already), summary.ok) == (2, 1, True)
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 4)})
+
+
+def test_the_delivery_section_is_typed_and_absent_from_older_records(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    assert send(capsys, folder, smtp(Handler()))[0] == 0
+    record, _ = Archive(tmp_path / "archive").get(1)
+    value = record.to_json()
+    assert Record.from_json(value) == record
+    older = {k: v for k, v in value.items() if k != "delivery"}
+    assert Record.from_json(older).delivery is None and "delivery" not in Record.from_json(older).to_json()
+    for key, bad, said in [("status", "maybe", "status"), ("cc", ["a@example.org", 3], "cc"),
+                           ("message_sha256", "abc", "message_sha256"), ("reply", 250, "reply")]:
+        with pytest.raises(MalformedRecord, match=said):
+            Record.from_json({**value, "delivery": {**value["delivery"], key: bad}})
