@@ -164,6 +164,7 @@ class _Work:
     temporary: Path
     eml: bool
     created: Any
+    sections: list[dict]  # each copy's ``copy`` section of the manifest
 
 
 _WORK: _Work | None = None
@@ -190,9 +191,11 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     externals = assemble.check_externals(letter)  # once for every copy
     prepared = pipeline.Prepared(letter, font_set, arrange.printed_list(letter), (), externals)
     stems = [personalise.file_stem(recipient, len(recipients)) for recipient in recipients]
+    copy_sections = _copy_sections(prepared, recipients, source)
     temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.absolute().parent))
     try:
-        work = _Work(copies, recipients, prepared, build, signing, stems, temporary, options.eml, _message_date())
+        work = _Work(copies, recipients, prepared, build, signing, stems, temporary, options.eml, _message_date(),
+                     copy_sections)
         results = _run(work, options)
         failures = [result for result in results if isinstance(result, LetterPdfError)]
         if failures:
@@ -226,6 +229,23 @@ def copies_of(letter: Letter, font_set, source: Path) -> tuple[tuple[Recipient, 
     copies = [personalise.copy_for(letter, recipient, body) for recipient in recipients]
     problems += _preflight_copies(copies, recipients, font_set)
     return recipients, copies, problems
+
+
+def _copy_sections(prepared: pipeline.Prepared, recipients: tuple[Recipient, ...], source: Path) -> list[dict]:
+    """Each copy's ``copy`` section of its manifest: its row, how many copies, the list it comes from, and the
+    edition: the SHA-256 of the letter's own manifest (its text, sources and list as printed) and the choices
+    that change the pages, the same for every copy of this build and new when the letter or a list changes."""
+    from letter_pdf import manifest
+
+    letter = prepared.letter
+    own = manifest.build_manifest(letter, sources=manifest.collect_sources(letter), printed=prepared.printed)
+    choices = {"paper": letter.paper, "columns": letter.columns, "align": letter.align, "cover": letter.cover.enabled}
+    edition = hashlib.sha256(manifest.canonical_json({"letter": own, "choices": choices})).hexdigest()
+    digest, _size = manifest.sha256_file(source)
+    listed = {"path": manifest.display_path(source, letter.folder), "sha256": digest}
+    base = {"title": letter.title, "reference": letter.reference}
+    return [{"edition": edition, "letter": base, "row": recipient.row, "of": len(recipients), "recipients": listed}
+            for recipient in recipients]
 
 
 def _preflight_copies(copies: list[Letter], recipients: tuple[Recipient, ...], font_set) -> list[LetterPdfError]:
@@ -327,7 +347,7 @@ def _build_one(index: int) -> Any:
     quiet = _Quiet()
     log.addFilter(quiet)
     try:
-        prepared = dataclasses.replace(work.prepared, letter=work.copies[index])
+        prepared = dataclasses.replace(work.prepared, letter=work.copies[index], copy=work.sections[index])
         made = pipeline.make_pdf(prepared, work.build, work.signing)
         name = work.stems[index] + ".pdf"
         output.write_atomic(work.temporary / name, made.pdf)

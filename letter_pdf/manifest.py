@@ -139,6 +139,7 @@ def attachments_for(
     cover_pdfs: Iterable[Path] | None = None,
     annexes: Iterable[Path] | None = None,
     printed: Printed | None = None,
+    copy: Mapping[str, Any] | None = None,
 ) -> tuple:
     """What ``pipeline.build`` hands to ``assemble``: the manifest (``Data``) and, with ``embed_sources``,
     the letter file and its signatory list (``Source``)."""
@@ -149,6 +150,8 @@ def attachments_for(
         embedded=[a.name for a in sources],
         printed=printed,
     )
+    if copy is not None:  # one copy of a letter built for a recipients list (batch.py): which edition, which row
+        manifest["copy"] = dict(copy)
     return (to_attachment(manifest), *sources)
 
 

@@ -87,6 +87,7 @@ class Prepared:
     printed: arrange.Printed
     findings: tuple[LetterPdfError, ...] = ()
     externals: Mapping[Path, Any] | None = None  # assemble.check_externals: path -> inspection; None: not read
+    copy: Mapping[str, Any] | None = None  # a copy for a recipients list: the manifest's ``copy`` section
 
 
 class _Warnings(logging.Filter):
@@ -527,7 +528,8 @@ def make_pdf(prepared: Prepared, options: BuildOptions, signing) -> Made:
     checked = _typeset_letter(prepared)  # render, typeset, page check (fit or refuse)
     result = checked.typeset
     # the manifest (and, with embed_sources, the sources) rides in the PDF as PDF/A-3 associated files
-    attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources, printed=prepared.printed)
+    attachments = manifest.attachments_for(letter, embed_sources=options.embed_sources, printed=prepared.printed,
+                                           copy=prepared.copy)
     cover = _typeset_cover(prepared) if letter.cover.enabled else None
     package = assemble.assemble(letter=letter, letter_pdf=result.pdf,
                                 cover_pdf=cover.typeset.pdf if cover is not None else None,

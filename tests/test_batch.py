@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import read_csv_rows, run_main, write_letter
 
 from letter_pdf import personalise
+
+from conftest import read_csv_rows, run_main, write_letter
 
 BODY = "We write to you, {{ recipient.name }}, as the member for {{ recipient.constituency }}.\n"
 RECIPIENTS = [
     {"name": "Jan Kowalski", "address": "Sejm RP\nul. Wiejska 4/6/8\n00-902 Warszawa", "opening": "Szanowny Panie Pośle,",
      "email": "jan.kowalski@example.org", "constituency": "Kraków"},
-    {"name": "O'Brien & *Sons* [x](http://example.org)", "address": "1 Example Road\nDublin",
+    {"name": "O'Brien & *Sons* [x](http://evil.test)", "address": "1 Example Road\nDublin",
      "opening": "", "email": "", "constituency": "Dublin *Bay* South"},
     {"name": "Hélène Dupont", "address": "Assemblée nationale\n126 rue de l'Université\n75355 Paris",
      "opening": "Madame la Députée,", "email": "helene.dupont@example.org", "constituency": "Paris 1re"},
@@ -73,7 +74,7 @@ def test_one_copy_per_recipient_named_by_row_and_slug(built):
     code, _out, _err, out, _letter = built
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "001-jan-kowalski.eml", "001-jan-kowalski.pdf", "002-o-brien-sons-x-http-example-org.pdf",
+        "001-jan-kowalski.eml", "001-jan-kowalski.pdf", "002-o-brien-sons-x-http-evil-test.pdf",
         "003-helene-dupont.eml", "003-helene-dupont.pdf", "index.csv"]
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".deputies")], "a temporary folder was left"
 
@@ -84,7 +85,7 @@ def test_index_lists_each_copy_with_its_hash_and_pages(built):
     assert (out / "index.csv").read_text(encoding="utf-8").splitlines()[0] == "file,recipient,email,pages,sha256"
     assert [(r["file"], r["recipient"], r["email"]) for r in rows] == [
         ("001-jan-kowalski.pdf", "Jan Kowalski", "jan.kowalski@example.org"),
-        ("002-o-brien-sons-x-http-example-org.pdf", RECIPIENTS[1]["name"], ""),
+        ("002-o-brien-sons-x-http-evil-test.pdf", RECIPIENTS[1]["name"], ""),
         ("003-helene-dupont.pdf", "Hélène Dupont", "helene.dupont@example.org")]
     for row in rows:
         pdf = (out / row["file"]).read_bytes()
@@ -101,18 +102,19 @@ def test_each_copy_is_addressed_and_greeted_personally(built):
     third = text_of(out / "003-helene-dupont.pdf")
     assert "Madame la Députée," in third and "Jan Kowalski" not in third
     # an empty opening cell: the letter's own opening
-    assert "Dear Minister," in text_of(out / "002-o-brien-sons-x-http-example-org.pdf")
+    assert "Dear Minister," in text_of(out / "002-o-brien-sons-x-http-evil-test.pdf")
 
 
 def test_values_are_printed_as_written_never_as_markup(built):
     out = built[3]
-    text = text_of(out / "002-o-brien-sons-x-http-example-org.pdf")
-    assert "We write to you, O'Brien & *Sons* [x](http://example.org), as the member for Dublin *Bay* South." \
+    text = text_of(out / "002-o-brien-sons-x-http-evil-test.pdf")
+    assert "We write to you, O'Brien & *Sons* [x](http://evil.test), as the member for Dublin *Bay* South." \
         in text.replace("\n", " ")
-    reader = pypdf.PdfReader(out / "002-o-brien-sons-x-http-example-org.pdf")
+    reader = pypdf.PdfReader(out / "002-o-brien-sons-x-http-evil-test.pdf")
     links = [a for page in reader.pages for a in (page.get("/Annots") or [])
              if a.get_object().get("/Subtype") == "/Link"]
-    assert not [a for a in links if "example.org" in str(a.get_object().get("/A", {}).get("/URI", ""))]
+    uris = [str(a.get_object().get("/A", {}).get("/URI", "")) for a in links]
+    assert uris and not [uri for uri in uris if "evil" in uri]  # the sender's own address is a link; no value is
 
 
 def test_the_eml_carries_the_pdf_byte_for_byte(built):
@@ -135,7 +137,7 @@ def test_recipients_without_email_get_no_eml_and_are_listed(tmp_path, capsys):
     assert "no e-mail for recipient 1" in stderr
     assert [p.name for p in (tmp_path / "out").glob("*.eml")] == []
     # without placeholders, the body is the letter's
-    assert "No placeholders here." in text_of(tmp_path / "out" / "001-o-brien-sons-x-http-example-org.pdf")
+    assert "No placeholders here." in text_of(tmp_path / "out" / "001-o-brien-sons-x-http-evil-test.pdf")
 
 
 @pytest.mark.parametrize(("body", "line", "message"), [
@@ -249,3 +251,27 @@ def test_values_escape_every_markdown_mark(tmp_path):
     for mark in ("<a ", "<em>", "<strong>", "<code>", "<img", "<h", "<ol", "<ul", "<blockquote", "<s>", "©", "–"):
         assert mark not in html, mark
     assert "*a* _b_ `c` [d](e) &lt;f&gt; &amp;amp; ![i](x.png) www.example.org a@b.org (c) -- \\ ~~g~~" in html
+
+
+def test_the_copies_of_one_edition_are_one_version_in_the_archive(tmp_path, capsys):
+    """Copies differ by recipient, not by version: recorded (here by post), all copies of one build are version
+    1 of the letter; after the letter's text changes, the new copies are version 2."""
+    from letter_pdf.archive import Archive
+
+    letter = letter_with_recipients(tmp_path / "l", rows=RECIPIENTS[:2], reference="CS-2026/1")
+    csv_path = str(letter.parent / "deputies.csv")
+    archive = tmp_path / "archive"
+    for out, text in (("first", None), ("second", "We write again, {{ recipient.name }}.\n")):
+        if text:
+            letter.write_text(letter.read_text(encoding="utf-8").replace("We write to you", "We write again"),
+                              encoding="utf-8")
+        assert run_main(["build", str(letter), "--recipients", csv_path, "-o", str(tmp_path / out)], capsys)[0] == 0
+        for pdf in sorted((tmp_path / out).glob("*.pdf")):
+            code, _o, err = run_main(["archive", "record", str(pdf), "--to", pdf.stem, "--via", "post",
+                                      "--archive-dir", str(archive)], capsys)
+            assert code == 0, err
+    rows = Archive(archive).list()
+    assert [(row.recipient, row.version) for row in rows] == [
+        ("001-jan-kowalski", 1), ("002-o-brien-sons-x-http-evil-test", 1),
+        ("001-jan-kowalski", 2), ("002-o-brien-sons-x-http-evil-test", 2)]
+    assert len({row.letter_key for row in rows}) == 1

@@ -52,6 +52,22 @@ def locate(archive_dir: str | Path | None = None, *, beside: str | Path | None =
     return Path("archive")
 
 
+EDITION_LOOKBACK = 1_000  # records of one letter read back to find the version of a copy's edition
+
+
+def copy_of(manifest: dict | None) -> tuple[str | None, dict | None]:
+    """(edition, the letter's title and reference) of a copy built for a recipients list, from its manifest's
+    ``copy`` section; (None, None) for a letter built on its own. The copies of one edition (the same letter
+    file, lists and options) are one version of the letter, whatever their recipients."""
+    section = (manifest or {}).get("copy")
+    if not isinstance(section, dict):
+        return None, None
+    edition, letter = section.get("edition"), section.get("letter")
+    if not isinstance(edition, str) or not isinstance(letter, dict):
+        return None, None
+    return edition, letter
+
+
 class Archive:
     """One archive folder. ``Archive(path)`` touches nothing; ``record`` creates the folder when needed."""
 
@@ -174,9 +190,10 @@ class Archive:
         manifest = facts.manifest
         content = (manifest or {}).get("letter")
         content = content if isinstance(content, dict) else {}
-        key, basis = letter_key(content, facts.title, file_name)
-        same = db.execute("SELECT min(version) FROM records WHERE letter_key = ? AND pdf_sha256 = ?",
-                          (key, facts.sha256)).fetchone()[0]
+        edition, base = copy_of(manifest)
+        key, basis = letter_key(base or content, facts.title, file_name)
+        same = self._same_edition(db, key, edition) if edition else db.execute(
+            "SELECT min(version) FROM records WHERE letter_key = ? AND pdf_sha256 = ?", (key, facts.sha256)).fetchone()[0]
         version = same or (db.execute("SELECT coalesce(max(version), 0) FROM records WHERE letter_key = ?",
                                       (key,)).fetchone()[0] + 1)
         stored_pdf = self.store.store_object(facts.data, facts.sha256, "pdf")
@@ -201,6 +218,17 @@ class Archive:
             notes=(facts.manifest_note,) if facts.manifest_note else (),
             recorded_by={"name": "letter-pdf", "version": __version__}, format=RECORD_FORMAT, delivery=delivery,
         )
+
+    def _same_edition(self, db: sqlite3.Connection, key: str, edition: str) -> int | None:
+        """The version of the letter ``key`` whose copies (one letter, many recipients) are of ``edition``: the
+        latest records of the letter are read back (the copies of a set are recorded one after another)."""
+        rows = db.execute("SELECT number, version FROM records WHERE letter_key = ? ORDER BY number DESC LIMIT ?",
+                          (key, EDITION_LOOKBACK)).fetchall()
+        for number, version in rows:
+            record, _digest, _data = self.store.read_record(number)
+            if copy_of(record.manifest)[0] == edition:
+                return version
+        return None
 
     def preflight(self, *, recipient: str, channel: str, sent_at: str | None = None, ref: str | None = None,
                   note: str | None = None) -> None:
