@@ -30,7 +30,7 @@ from letter_pdf.errors import InputError, LetterPdfError, OutputError, Problems
 from letter_pdf.model import Letter, Recipient
 
 INDEX = "index.csv"
-INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256")
+INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256", "eml_sha256")  # eml_sha256: the .eml's bytes
 SEND_LOG = "send-log.jsonl"  # written by ``letter-pdf send``: copies of this folder were sent
 log = logging.getLogger("letter_pdf")
 
@@ -52,6 +52,7 @@ class Copy:
     pages: int
     sha256: str
     eml: str | None = None  # NNN-slug.eml, when written
+    eml_sha256: str = ""  # the SHA-256 of the .eml's bytes, when written
 
 
 @dataclass(frozen=True)
@@ -351,12 +352,14 @@ def _build_one(index: int) -> Any:
         made = pipeline.make_pdf(prepared, work.build, work.signing)
         name = work.stems[index] + ".pdf"
         output.write_atomic(work.temporary / name, made.pdf)
-        eml = None
+        eml, eml_sha256 = None, ""
         if work.eml and recipient.email:
             eml = work.stems[index] + ".eml"
-            output.write_atomic(work.temporary / eml, _message(work, index, made.pdf, name))
+            message = _message(work, index, made.pdf, name)
+            output.write_atomic(work.temporary / eml, message)
+            eml_sha256 = hashlib.sha256(message).hexdigest()
         copy = Copy(file=name, recipient=recipient, pages=made.pages, sha256=hashlib.sha256(made.pdf).hexdigest(),
-                    eml=eml)
+                    eml=eml, eml_sha256=eml_sha256)
         return copy, made.notes, tuple(quiet.messages)
     except LetterPdfError as error:
         return _for_recipient(error, recipient)
@@ -395,12 +398,14 @@ def _message_date():
 
 
 def index_csv(copies: tuple[Copy, ...]) -> bytes:
-    """``index.csv``: one row per copy (file, recipient, email, pages, sha256), UTF-8."""
+    """``index.csv``: one row per copy (file, recipient, email, pages, sha256 of the PDF, sha256 of the .eml),
+    UTF-8."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(INDEX_HEADER)
     for copy in copies:
-        writer.writerow((copy.file, copy.recipient.name, copy.recipient.email or "", copy.pages, copy.sha256))
+        writer.writerow((copy.file, copy.recipient.name, copy.recipient.email or "", copy.pages, copy.sha256,
+                         copy.eml_sha256))
     return text.getvalue().encode("utf-8")
 
 

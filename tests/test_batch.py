@@ -82,7 +82,7 @@ def test_one_copy_per_recipient_named_by_row_and_slug(built):
 def test_index_lists_each_copy_with_its_hash_and_pages(built):
     out = built[3]
     rows = read_csv_rows(out / "index.csv")
-    assert (out / "index.csv").read_text(encoding="utf-8").splitlines()[0] == "file,recipient,email,pages,sha256"
+    assert (out / "index.csv").read_text(encoding="utf-8").splitlines()[0] == "file,recipient,email,pages,sha256,eml_sha256"
     assert [(r["file"], r["recipient"], r["email"]) for r in rows] == [
         ("001-jan-kowalski.pdf", "Jan Kowalski", "jan.kowalski@example.org"),
         ("002-o-brien-sons-x-http-evil-test.pdf", RECIPIENTS[1]["name"], ""),
@@ -91,6 +91,8 @@ def test_index_lists_each_copy_with_its_hash_and_pages(built):
         pdf = (out / row["file"]).read_bytes()
         assert row["sha256"] == hashlib.sha256(pdf).hexdigest()
         assert int(row["pages"]) == len(pypdf.PdfReader(out / row["file"]).pages)
+        eml = out / row["file"].replace(".pdf", ".eml")
+        assert row["eml_sha256"] == (hashlib.sha256(eml.read_bytes()).hexdigest() if row["email"] else "")
 
 
 def test_each_copy_is_addressed_and_greeted_personally(built):
