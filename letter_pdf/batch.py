@@ -65,17 +65,17 @@ class BatchResult:
     without_email: tuple[Recipient, ...] = field(default=())  # with eml: the recipients who got no .eml
 
 
-def recipients_path(letter_path: Path, given: Path | None) -> Path | None:
-    """The recipients list a build of ``letter_path`` uses: ``given`` (--recipients), else the front
-    matter's ``recipients:``; None when neither (or the letter cannot be read: its build says why)."""
-    if given is not None:
-        return Path(given)
-    from letter_pdf import letter as letter_module
+def has_recipients(letter_path: Path) -> bool:
+    """Whether the letter's front matter names a recipients list (``recipients:``): read from the front matter
+    alone, quietly (the letter and its lists are loaded, and their problems reported, by the build)."""
+    from letter_pdf.frontmatter import canonical_key, parse_front_matter, read_text, split_front_matter
 
     try:
-        return letter_module.load_letter(Path(letter_path)).recipients_path
-    except LetterPdfError:
-        return None
+        front, _body, _line = split_front_matter(read_text(Path(letter_path)), Path(letter_path))
+        data, _lines, _twice = parse_front_matter(front, Path(letter_path))
+    except (LetterPdfError, OSError, ValueError):
+        return False
+    return any(canonical_key(key) == "recipients" and value for key, value in data.items())
 
 
 def default_folder(letter_path: Path) -> Path:
@@ -226,7 +226,7 @@ def copies_of(letter: Letter, font_set, source: Path) -> tuple[tuple[Recipient, 
                          hint="add one row per recipient under the header (name, address, opening, email)")
     columns = {name for recipient in recipients for name, _ in recipient.fields}
     body = personalise.parse_body(letter, columns)
-    problems = pipeline._preflight(letter, font_set)
+    problems = pipeline._preflight(letter, font_set) + personalise.unfilled(letter, fields_only=True)
     copies = [personalise.copy_for(letter, recipient, body) for recipient in recipients]
     problems += _preflight_copies(copies, recipients, font_set)
     return recipients, copies, problems

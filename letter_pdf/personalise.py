@@ -23,6 +23,7 @@ import jinja2.nodes as nodes
 
 from letter_pdf.errors import InputError, LetterPdfError, Problems
 from letter_pdf.model import Letter, Party, Recipient
+from letter_pdf.text import refused_character
 
 # the body of one copy, as Markdown, at most (the body's own limit is checked again on the result)
 MAX_OUTPUT = 400 * 1024
@@ -31,6 +32,31 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: each may b
 # statements a letter's text may use; any other (for, include, import, macro, set, ...) is refused
 _STATEMENTS = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.If)
 _REFUSED_EXPRESSIONS = (nodes.Call,)
+# filters that make text of text; others print Python objects (attr, batch), the whole row (string, tojson,
+# pprint), or a different copy at each run (random)
+FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default", "d", "replace", "truncate"})
+TESTS = frozenset({"defined", "undefined", "none", "eq", "ne", "==", "!=", "in", "string"})
+# the front matter's fields that may name the recipient's fields; the rest is the same in every copy
+FIELDS = ("opening", "closing", "message")
+
+
+class _Fields:
+    """A recipient's columns as the template sees them: ``recipient.name`` and ``recipient['name']`` only (a
+    dict would answer ``recipient.copy`` with its method)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, str]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
 
 
 def has_placeholders(text: str) -> bool:
@@ -45,39 +71,60 @@ def as_markdown_text(value: str) -> str:
     return "\\\n".join(line for line in lines if line)
 
 
-def _environment() -> jinja2.Environment:
-    from letter_pdf.render import _Environment  # the templates' sandbox with its limits
+def _environment(markdown: bool) -> jinja2.Environment:
+    """The templates' sandbox with its limits; each value printed as Markdown text (the body) or as it is."""
+    from letter_pdf.render import _Environment
 
-    return _Environment(autoescape=False, undefined=jinja2.StrictUndefined, finalize=as_markdown_text,
-                        keep_trailing_newline=True)
+    return _Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                        finalize=as_markdown_text if markdown else str)
 
 
 @dataclass(frozen=True)
 class BodyTemplate:
-    """The letter's body, parsed once; ``None`` template: the body has no placeholders."""
+    """The letter's body and its personalised front-matter fields (``FIELDS``), parsed once; a field without
+    placeholders has no template."""
 
     letter: Letter
     template: jinja2.Template | None
+    fields: tuple[tuple[str, jinja2.Template], ...] = ()
 
     def body_for(self, recipient: Recipient) -> str:
         """The body addressed to ``recipient`` (Markdown)."""
         if self.template is None:
             return self.letter.body
+        return self._fill(self.template, recipient, None)
+
+    def field_for(self, name: str, recipient: Recipient) -> str | None:
+        """Front-matter field ``name`` (``FIELDS``) for ``recipient``: filled when it has placeholders."""
+        for field_name, template in self.fields:
+            if field_name == name:
+                return self._fill(template, recipient, name)
+        return getattr(self.letter, name)
+
+    def _fill(self, template: jinja2.Template, recipient: Recipient, field: str | None) -> str:
+        what = "the letter's text" if field is None else f"the field '{field}'"
+        where = str(self.letter.source) if field is None else LetterPdfError.location(self.letter.source, field=field)
         pieces: list[str] = []
         size = 0
         try:
-            for piece in self.template.generate(recipient=dict(recipient.fields)):
+            for piece in template.generate(recipient=_Fields(dict(recipient.fields))):
                 size += len(piece)
                 if size > MAX_OUTPUT:
-                    raise InputError(f"the letter's text for {recipient.name!r} would be over {MAX_OUTPUT:,} "
-                                     "characters", where=str(self.letter.source), hint=_HINT)
+                    raise InputError(f"{what} for {recipient.name!r} would be over {MAX_OUTPUT:,} characters",
+                                     where=where, hint=_HINT)
                 pieces.append(piece)
         except LetterPdfError:
             raise
         except Exception as exc:  # a filter failing on this recipient's value, or a limit of the sandbox
-            raise InputError(f"the letter's text fails for recipient {recipient.row} ({recipient.name!r}): "
-                             f"{type(exc).__name__}: {str(exc)[:200]}", where=self._line(exc), hint=_HINT) from None
-        return "".join(pieces)
+            raise InputError(f"{what} fails for recipient {recipient.row} ({recipient.name!r}): "
+                             f"{type(exc).__name__}: {str(exc)[:200]}",
+                             where=self._line(exc) if field is None else where, hint=_HINT) from None
+        text = "".join(pieces)
+        refused = refused_character(text)  # what the sandbox made, e.g. '\u202e' written as an escape
+        if refused is not None:
+            raise InputError(f"{what} for recipient {recipient.row} ({recipient.name!r}) would print {refused[0]}",
+                             where=where, hint=refused[1])
+        return text
 
     def _line(self, exc: BaseException) -> str:
         import traceback
@@ -89,69 +136,114 @@ class BodyTemplate:
 
 
 def parse_body(letter: Letter, columns: Iterable[str] | None) -> BodyTemplate:
-    """The body as a template for the recipients' ``columns`` (None: the letter has no recipients list).
-    Every placeholder is checked here: ``Problems`` naming each wrong one's line."""
-    if not has_placeholders(letter.body):
-        return BodyTemplate(letter, None)
-    env = _environment()
-    try:
-        tree = env.parse(letter.body)
-    except jinja2.TemplateSyntaxError as exc:
-        raise InputError(f"the letter's text has a placeholder that cannot be read: {exc.message}",
-                         where=LetterPdfError.location(letter.source, letter.body_line + (exc.lineno or 1) - 1),
-                         hint=_HINT + "; to print '{{' itself, write {{ '{{' }}") from None
-    problems = _check_tree(tree, letter, None if columns is None else set(columns))
+    """The body (and the front matter's ``FIELDS``) as templates for the recipients' ``columns`` (None: the
+    letter has no recipients list). Every placeholder is checked here: ``Problems`` naming each wrong one."""
+    problems: list[LetterPdfError] = []
+    known = None if columns is None else set(columns)
+    template = None
+    if has_placeholders(letter.body):
+        template = _parse(letter, letter.body, None, known, problems)
+    fields = []
+    for name in FIELDS:
+        text = getattr(letter, name)
+        if text and has_placeholders(text):
+            parsed = _parse(letter, text, name, known, problems)
+            if parsed is not None:
+                fields.append((name, parsed))
     if problems:
         raise problems[0] if len(problems) == 1 else Problems(problems)
-    return BodyTemplate(letter, env.from_string(tree))
+    return BodyTemplate(letter, template, tuple(fields))
+
+
+def _parse(letter: Letter, text: str, field: str | None, columns: set[str] | None,
+           problems: list[LetterPdfError]) -> jinja2.Template | None:
+    env = _environment(markdown=field is None)
+
+    def where(line: int | None) -> str:
+        if field is not None:
+            return LetterPdfError.location(letter.source, field=field)
+        return LetterPdfError.location(letter.source, letter.body_line + (line or 1) - 1)
+
+    try:
+        tree = env.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        problems.append(InputError(f"{'the letter' if field is None else 'the field'}'s placeholder cannot be "
+                                   f"read: {exc.message}", where=where(exc.lineno),
+                                   hint=_HINT + "; to print '{{' itself, write {{ '{{' }}"))
+        return None
+    found = _check_tree(tree, letter, columns, where)
+    problems += found
+    return None if found else env.from_string(tree)
 
 
 _RECIPIENT_FIELD = re.compile(r"\{\{-?\s*recipient\b")
 
 
-def unfilled(letter: Letter) -> list[LetterPdfError]:
-    """A letter built on its own whose text names a recipient's field: it would print the braces (the
-    fields are filled only for the copies of a recipients list)."""
-    found = _RECIPIENT_FIELD.search(letter.body)
-    if found is None:
-        return []
-    line = letter.body_line + letter.body.count("\n", 0, found.start())
-    return [InputError("the letter's text has placeholders like {{ recipient.name }} but no recipients list to "
-                       "fill them", where=LetterPdfError.location(letter.source, line),
-                       hint="add 'recipients: FILE' to the front matter or --recipients FILE")]
+def unfilled(letter: Letter, *, fields_only: bool = False) -> list[LetterPdfError]:
+    """A placeholder like ``{{ recipient.name }}`` left where nothing fills it: in a letter built on its own
+    (the body and every front-matter field), or, with ``fields_only``, in a front-matter field other than
+    ``FIELDS`` of a letter with a recipients list. It would print its braces."""
+    from letter_pdf.fonts import _letter_fields
+
+    hint = ("add 'recipients: FILE' to the front matter or --recipients FILE" if not fields_only else
+            f"only the letter's text and {', '.join(FIELDS)} may name the recipient's fields")
+    problems: list[LetterPdfError] = []
+    found = None if fields_only else _RECIPIENT_FIELD.search(letter.body)
+    if found is not None:
+        line = letter.body_line + letter.body.count("\n", 0, found.start())
+        problems.append(InputError("the letter's text has placeholders like {{ recipient.name }} but no recipients "
+                                   "list to fill them", where=LetterPdfError.location(letter.source, line), hint=hint))
+    for name, text in [*_letter_fields(letter), ("message", letter.message)]:
+        if text and _RECIPIENT_FIELD.search(text) and not (fields_only and name in FIELDS):
+            problems.append(InputError(f"the field '{name}' has a placeholder that nothing fills: it would print "
+                                       "its braces", where=LetterPdfError.location(letter.source, field=name),
+                                       hint=hint))
+    return problems
 
 
-def _check_tree(tree: nodes.Template, letter: Letter, columns: set[str] | None) -> list[LetterPdfError]:
+def _check_tree(tree: nodes.Template, letter: Letter, columns: set[str] | None, where) -> list[LetterPdfError]:
     problems: list[LetterPdfError] = []
 
     def fail(node: nodes.Node, message: str, hint: str = _HINT) -> None:
-        where = LetterPdfError.location(letter.source, letter.body_line + (node.lineno or 1) - 1)
-        problems.append(InputError(message, where=where, hint=hint))
+        problems.append(InputError(message, where=where(node.lineno), hint=hint))
 
     if columns is None:
-        fail(tree.body[0] if tree.body else tree, "the letter's text has placeholders but the letter has no "
-             "recipients list", hint="add 'recipients: FILE' to the front matter or --recipients FILE, or "
-                                     "write the text without {{ }}")
+        fail(tree.body[0] if tree.body else tree, "the letter has placeholders but no recipients list to fill them",
+             hint="add 'recipients: FILE' to the front matter or --recipients FILE, or write the text without {{ }}")
         return problems
     known = ", ".join(sorted(columns))
+    fields = {id(node.node) for node in tree.find_all(nodes.Getattr) if _is_recipient(node.node)}
+    fields |= {id(node.node) for node in tree.find_all(nodes.Getitem) if _is_recipient(node.node)}
     for node in tree.find_all(nodes.Node):
         if isinstance(node, nodes.Stmt) and not isinstance(node, _STATEMENTS):
-            fail(node, f"the letter's text uses '{type(node).__name__.lower()}'; only {{{{ }}}} and {{% if %}} "
-                       "may be used in a letter's text")
+            fail(node, f"the letter uses '{type(node).__name__.lower()}'; only {{{{ }}}} and {{% if %}} may be "
+                       "used in a letter's text")
         elif isinstance(node, _REFUSED_EXPRESSIONS):
-            fail(node, "the letter's text calls a function; only fields and filters may be used",
+            fail(node, "the letter calls a function; only fields and filters may be used",
                  hint="write e.g. {{ recipient.name | upper }}")
+        elif isinstance(node, nodes.Filter) and node.name not in FILTERS:
+            fail(node, f"the letter uses the filter '{node.name}'; only {', '.join(sorted(FILTERS))} may be used")
+        elif isinstance(node, nodes.Test) and node.name not in TESTS:
+            fail(node, f"the letter uses the test '{node.name}'; only {', '.join(sorted(TESTS))} may be used")
         elif isinstance(node, nodes.Name) and node.name != "recipient":
-            fail(node, f"the letter's text names '{node.name}'; only 'recipient' and its fields are known",
+            fail(node, f"the letter names '{node.name}'; only 'recipient' and its fields are known",
                  hint=f"write {{{{ recipient.{node.name} }}}} if it is a column of the recipients list")
-        elif isinstance(node, nodes.Getattr | nodes.Getitem) and _is_recipient(node.node):
+        elif isinstance(node, nodes.Name) and id(node) not in fields:
+            fail(node, "the letter uses {{ recipient }} itself; name one of its fields",
+                 hint="write e.g. {{ recipient.name }}")
+        elif isinstance(node, nodes.Getattr | nodes.Getitem):
+            if not _is_recipient(node.node):
+                fail(node, "the letter takes a part of a value; only the recipient's fields may be named",
+                     hint="write e.g. {{ recipient.name }}")
+                continue
             field = node.attr if isinstance(node, nodes.Getattr) else _constant(node.arg)
             if field not in columns:
                 fail(node, f"the recipients list has no column '{field}'",
                      hint=f"the columns are: {known}" if known else _HINT)
-        elif isinstance(node, nodes.Output) and any(_is_recipient(child) for child in node.nodes):
-            fail(node, "the letter's text prints {{ recipient }} itself; name one of its fields",
-                 hint="write e.g. {{ recipient.name }}")
+        elif isinstance(node, nodes.Const) and isinstance(node.value, str) and refused_character(node.value):
+            refused = refused_character(node.value)
+            assert refused is not None
+            fail(node, f"the letter's placeholder writes {refused[0]}", hint=refused[1])
     return problems
 
 
@@ -169,7 +261,9 @@ def copy_for(letter: Letter, recipient: Recipient, body: BodyTemplate) -> Letter
     return dataclasses.replace(
         letter,
         recipient=Party(name=recipient.name, address=recipient.address, email=recipient.email),
-        opening=recipient.opening or letter.opening,
+        opening=recipient.opening or body.field_for("opening", recipient),
+        closing=body.field_for("closing", recipient),
+        message=body.field_for("message", recipient),
         reference=recipient.reference or letter.reference,
         body=body.body_for(recipient),
     )

@@ -277,3 +277,83 @@ def test_the_copies_of_one_edition_are_one_version_in_the_archive(tmp_path, caps
         ("001-jan-kowalski", 1), ("002-o-brien-sons-x-http-evil-test", 1),
         ("001-jan-kowalski", 2), ("002-o-brien-sons-x-http-evil-test", 2)]
     assert len({row.letter_key for row in rows}) == 1
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("{{ recipient.name.upper }}\n", "takes a part of a value"),
+    ("{{ recipient.name | attr('upper') }}\n", "the filter 'attr'"),
+    ("{{ recipient | string }}\n", "uses {{ recipient }} itself"),
+    ("{{ recipient | tojson }}\n", "the filter 'tojson'"),
+    ("{{ recipient.name | random }}\n", "the filter 'random'"),
+    ("{{ recipient.name | batch(3) }}\n", "the filter 'batch'"),
+    ("{{ '\\u202e' ~ recipient.name }}\n", "writes an invisible bidirectional control"),
+    ("{% if recipient.name is callable %}x{% endif %}\n", "the test 'callable'"),
+])
+def test_the_sandbox_prints_text_never_objects_or_hidden_characters(tmp_path, capsys, body, message):
+    letter = letter_with_recipients(tmp_path / "l", body=body, rows=RECIPIENTS[:1])
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out")], capsys)
+    assert code == 1, stderr
+    assert message in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_made_value_is_checked_before_it_is_printed(tmp_path):
+    """What the sandbox makes is checked like what the user wrote (a value with a bidi control, which the
+    recipients list would refuse, as an API caller could hand it)."""
+    from letter_pdf.errors import InputError
+    from letter_pdf.model import Recipient
+
+    letter = letter_with_recipients(tmp_path / "l", body="To {{ recipient.name | upper }}.\n", rows=RECIPIENTS[:1])
+    from letter_pdf import letter as letter_module
+
+    loaded = letter_module.load_letter(letter)
+    template = personalise.parse_body(loaded, {"name"})
+    good = Recipient(row=1, line=2, name="Ann", fields=(("name", "Ann"),))
+    assert template.body_for(good) == "To ANN.\n"
+    bad = Recipient(row=2, line=3, name="Ann", fields=(("name", "Ann\u202e"),))
+    with pytest.raises(InputError, match="would print an invisible bidirectional control"):
+        template.body_for(bad)
+
+
+def test_columns_named_like_methods_print_their_values(tmp_path, capsys):
+    rows = [{**RECIPIENTS[0], "copy": "Kopia", "items": "Punkty", "values": "Wartości"}]
+    letter = letter_with_recipients(tmp_path / "l", rows=rows,
+                                    body="{{ recipient.copy }} {{ recipient['items'] }} {{ recipient.values }}.\n")
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out")], capsys)
+    assert code == 0, stderr
+    assert "Kopia Punkty Wartości." in text_of(tmp_path / "out" / "001-jan-kowalski.pdf")
+
+
+def test_opening_closing_and_message_may_name_the_recipients_fields(tmp_path, capsys):
+    rows = [{**RECIPIENTS[0], "opening": "", "title_name": "Panie Pośle"}]
+    letter = letter_with_recipients(tmp_path / "l", rows=rows, body="Plain text.\n",
+                                    opening="Szanowny {{ recipient.title_name }},",
+                                    closing="Z wyrazami szacunku dla {{ recipient.constituency }},",
+                                    message="{{ recipient.name }}: our letter is attached.")
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out"), "--eml"], capsys)
+    assert code == 0, stderr
+    assert "Szanowny Panie Pośle," in text_of(tmp_path / "out" / "001-jan-kowalski.pdf")
+    assert "Z wyrazami szacunku dla Kraków," in text_of(tmp_path / "out" / "001-jan-kowalski.pdf")
+    message = email.message_from_bytes((tmp_path / "out" / "001-jan-kowalski.eml").read_bytes(),
+                                       policy=email.policy.default)
+    assert message.get_body(("plain",)).get_content().strip() == "Jan Kowalski: our letter is attached."
+
+
+@pytest.mark.parametrize(("front", "copies"), [
+    ({"subject": "For {{ recipient.name }}"}, True),
+    ({"opening": "Dear {{ recipient.name }},"}, False),
+    ({"message": "Dear {{ recipient.name }},"}, False),
+])
+def test_a_placeholder_nothing_fills_is_an_error_not_braces(tmp_path, capsys, front, copies):
+    letter = letter_with_recipients(tmp_path / "l", rows=RECIPIENTS[:1], body="Plain text.\n", **front)
+    field = next(iter(front))
+    args = ["build", str(letter), "-o", str(tmp_path / "out")]
+    if copies:
+        args += ["--recipients", str(letter.parent / "deputies.csv")]
+    code, _out, stderr = run_main(args, capsys)
+    assert code == 1, stderr
+    assert f"field '{field}'" in stderr and "nothing fills" in stderr
+    assert not (tmp_path / "out").exists()

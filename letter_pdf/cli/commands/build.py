@@ -132,12 +132,9 @@ def build(letter: Path, output: str | None, paper: str | None, order: str | None
     options = dict(paper=paper, order=order, group_by=group_by, sign=sign_key, timestamp_url=timestamp_url,
                    certify=certify, invisible_signature=invisible_signature,
                    passphrase_prompt=_ask_passphrase if sys.stdin.isatty() else None, **record_options)
-    if recipients is not None or batch.recipients_path(letter, None) is not None:
+    if recipients is not None or eml or force or batch.has_recipients(letter):  # the copies say what is missing
         _build_copies(letter, output, recipients, eml, force, pipeline.BuildOptions(**options))
         return
-    if eml or force:
-        raise click.UsageError(f"{'--eml' if eml else '--force'} is for copies built for a recipients list; "
-                               "add --recipients FILE")
     context = click.get_current_context()
     stream: BinaryIO | None = None
     if output is not None and output != "-":
