@@ -263,12 +263,18 @@ def _geometry(seen: _Seen) -> Geometry:
 
 
 def arrange(render_html: Callable[[str], object], *, listing: Listing, render_list: Callable[[dict], str],
-            where: Callable[[int], tuple[str, str | None]]):
+            where: Callable[[int], tuple[str, str | None]], shared: tuple[tuple, tuple] | None = None):
     """Typeset a letter whose signatory list is laid out in columns; return the WeasyPrint document.
 
     ``render_list(list_context)`` is the letter's HTML with that signatory list; ``render_html(html)``
-    typesets HTML; ``where(n)`` names entry ``n`` for an error (its name and ``file:line``).
+    typesets HTML; ``where(n)`` names entry ``n`` for an error (its name and ``file:line``). ``shared``:
+    (key, objects) of the letter without its recipient's text, for the plans a batch shares
+    (``columns_cache``); None: none kept or reused.
     """
+    if shared is not None:
+        reused = _reuse(render_html, listing=listing, render_list=render_list, shared=shared)
+        if reused is not None:
+            return reused
     started = time.perf_counter()
     measured = render_html(render_list(context(listing, MEASURE)))
     seen = _read(measured)
@@ -292,6 +298,8 @@ def arrange(render_html: Callable[[str], object], *, listing: Listing, render_li
         _LOG.debug("signatory list, typesetting %d (%.1f s since the measuring pass): %d pages; %s", attempt,
                    time.perf_counter() - started, len(layout.pages), problem or "as planned")
         if problem is None:
+            if shared is not None and attempt == 1:
+                _keep(shared, listing, geometry, layout, seen)
             return document
         if problem.startswith("lost"):
             raise TypesettingError(f"the signatory list was not typeset as planned: {problem}",
@@ -303,6 +311,50 @@ def arrange(render_html: Callable[[str], object], *, listing: Listing, render_li
         previous = layout
     raise TypesettingError("the signatory list could not be laid out in columns that fit the pages",
                            hint="please report this as a bug in letter-pdf; 'columns: 1' may work meanwhile")
+
+
+def _read_geometry(seen: _Seen, layout: Plan) -> Geometry | None:
+    """The geometry the measuring pass gives, read back from a typesetting with ``layout`` (where the list
+    starts, the top of a full page); None when it cannot be read there (the list on one page, or moved)."""
+    if layout.new_page or len(layout.pages) < 2 or len(seen.chunks) < 2 or seen.section is None:
+        return None
+    return _geometry(seen)
+
+
+def _typeset_heights(seen: _Seen) -> tuple:
+    return tuple((n, height) for n, _page, height in seen.entries), tuple(sorted(seen.headings.items()))
+
+
+def _keep(shared: tuple[tuple, tuple], listing: Listing, geometry: Geometry, layout: Plan, seen: _Seen) -> None:
+    """Remember a plan accepted at its first typesetting, when that typesetting reads back as measured."""
+    from letter_pdf import columns_cache
+
+    if _read_geometry(seen, layout) == geometry:
+        columns_cache.keep(columns_cache.Entry(shared[0], shared[1], listing, geometry, layout, _typeset_heights(seen)))
+
+
+def _reuse(render_html: Callable[[str], object], *, listing: Listing, render_list: Callable[[dict], str],
+           shared: tuple[tuple, tuple]):
+    """The letter typeset with a kept plan, when its list would be planned the same (``columns_cache``):
+    its geometry read back, its check and its typeset heights are the kept ones; else None. At most two
+    typesettings: the last plan used, then one whose geometry is the one read back."""
+    from letter_pdf import columns_cache
+
+    found = columns_cache.candidates(shared[0], shared[1], listing)
+    entry = found[0] if found else None
+    tried: list[columns_cache.Entry] = []
+    while entry is not None and len(tried) < 2:
+        tried.append(entry)
+        document = render_html(render_list(context(listing, PLANNED, entry.plan)))
+        seen = _read(document)
+        geometry = _read_geometry(seen, entry.plan)
+        if geometry == entry.geometry and check(seen, entry.plan, len(listing.views())) is None \
+                and _typeset_heights(seen) == entry.typeset:
+            columns_cache.used(entry)
+            _LOG.debug("signatory list: the plan of an earlier copy reused")
+            return document
+        entry = next((e for e in found if e.geometry == geometry and all(e is not t for t in tried)), None)
+    return None
 
 
 def _plan(listing: Listing, entry_heights: list[float], heading_parts, geometry: Geometry, where) -> Plan:
@@ -390,7 +442,7 @@ def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str]
     found = _UNPLANNED_MARK.search(html)
     if found is None or not letter.signatories:
         return render_html(html)
-    from letter_pdf import render
+    from letter_pdf import columns_cache, render
     from letter_pdf.arrange import printed_list
 
     paper = found.group(1)
@@ -406,7 +458,14 @@ def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str]
         entry = entries[n]
         return entry.name, f"{source}:{entry.line}" if entry.line else str(source)  # build writes it as typed
 
-    return arrange(render_html, listing=render.listing(letter, printed), render_list=render_list, where=where)
+    shared = None
+    if columns_cache.active():  # a batch: the letter without what differs between copies, and what they share
+        import dataclasses
+
+        alike = dataclasses.replace(letter, recipient=None, opening=None, reference=None, body="")
+        shared = ((paper, fit, alike), (font_set, printed))
+    return arrange(render_html, listing=render.listing(letter, printed), render_list=render_list, where=where,
+                   shared=shared)
 
 
 __all__ = ["Geometry", "Listing", "Plan", "Unit", "arrange", "context", "plan"]
