@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letter_pdf import arrange, assemble, columns_cache, output, personalise, pipeline
+from letter_pdf import arrange, assemble, columns_cache, output, personalise, pipeline, typeset
 from letter_pdf.errors import InputError, LetterPdfError, OutputError, Problems
 from letter_pdf.model import Letter, Recipient
 
@@ -203,7 +203,8 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.absolute().parent))
     try:
         work = _Work(copies, recipients, prepared, build, signing, stems, temporary, options.eml, _message_date())
-        with columns_cache.shared():  # the signatory list planned once for copies that start it alike
+        # the signatory list planned once for copies that start it alike; font subsets made once per glyph set
+        with columns_cache.shared(), typeset.shared_subsets():
             results = _run(work, options)
         failures = [result for result in results if isinstance(result, LetterPdfError)]
         if failures:

@@ -1,6 +1,7 @@
-"""The plans a batch of copies shares (columns_cache): a copy built with a kept plan is byte for byte the
-copy built without the cache; a copy whose list starts elsewhere is planned afresh; a single build keeps
-nothing. And the templates compiled once (template_cache): a changed template is compiled again."""
+"""The plans a batch of copies shares (columns_cache) and its font subsets (typeset.shared_subsets): a copy
+built with them is byte for byte the copy built without; a copy whose list starts elsewhere is planned
+afresh; a single build keeps nothing. And the templates compiled once (template_cache): a changed template
+is compiled again."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from letter_pdf import arrange, assemble, columns_cache, personalise, pipeline, render, template_cache
+from letter_pdf import arrange, assemble, columns_cache, personalise, pipeline, render, template_cache, typeset
 from letter_pdf.model import Recipient
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "joint-letter"
@@ -45,12 +46,13 @@ def built(tmp_path_factory) -> dict:
         return pipeline.make_pdf(dataclasses.replace(prepared, letter=copy), options, None).pdf
 
     plain = [make(copy) for copy in copies]
-    with columns_cache.shared():
+    with columns_cache.shared(), typeset.shared_subsets():
         cached = [make(copy) for copy in copies]
         reused = columns_cache.reused
+        subsets = typeset.subsets_reused
         assert columns_cache._entries is not None
         kept = list(columns_cache._entries)
-    return {"plain": plain, "cached": cached, "reused": reused, "kept": kept}
+    return {"plain": plain, "cached": cached, "reused": reused, "kept": kept, "subsets": subsets}
 
 
 def test_copies_with_kept_plans_are_the_same_bytes(built):
@@ -69,6 +71,12 @@ def test_plans_were_reused_and_the_long_name_planned_afresh(built):
     assert built["reused"] == 2 * (len(NAMES) - 2)
     for entry in built["kept"]:
         assert len(entry.plan.pages) >= 2 and not entry.plan.new_page
+
+
+def test_font_subsets_were_reused(built):
+    # the same faces with the same glyphs (the cover's, the letter's of names with no new letters)
+    assert built["subsets"] > 0
+    assert typeset._subsets is None  # outside a batch, every font is subset anew
 
 
 def test_a_single_build_keeps_nothing():
