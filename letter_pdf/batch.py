@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from letter_pdf import arrange, assemble, output, personalise, pipeline
+from letter_pdf import arrange, assemble, columns_cache, output, personalise, pipeline, typeset
 from letter_pdf.errors import InputError, LetterPdfError, OutputError, Problems
 from letter_pdf.model import Letter, Recipient
 
@@ -197,7 +197,9 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     try:
         work = _Work(copies, recipients, prepared, build, signing, stems, temporary, options.eml, _message_date(),
                      copy_sections)
-        results = _run(work, options)
+        # the signatory list planned once for copies that start it alike; font subsets made once per glyph set
+        with columns_cache.shared(), typeset.shared_subsets():
+            results = _run(work, options)
         failures = [result for result in results if isinstance(result, LetterPdfError)]
         if failures:
             raise failures[0] if len(failures) == 1 else Problems(failures)

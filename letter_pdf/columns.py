@@ -9,7 +9,7 @@ doubles the layout time, so letter-pdf lays the columns out itself, in three ste
    may fill on that page and on a full page, the column's width and the styles of the entry's text.
    The height of every entry is then computed from its number of lines, which Pango (WeasyPrint's own
    text engine, with the same fonts and styles) counts at the column's width.
-2. **plan** (``plan``, a pure function): entries and headings are cut into "units" that never split (a
+2. **plan** (``columns_plan.plan``, pure): entries and headings are cut into "units" that never split (a
    heading is glued to its first entry, so that no heading ends a column or a page), filled into the
    columns of each page in order, the last page balanced (the split with the lowest tallest column, then
    the smallest difference between columns). A group that goes on past a page starts the next page
@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from letter_pdf.columns_plan import EPSILON, Geometry, Plan, Unit, _units, plan
 from letter_pdf.errors import ResourceError, TypesettingError
 
 # Signatory-list states written into the HTML (the section's data-list attribute).
@@ -38,196 +39,7 @@ MEASURE = "measure"  # the measuring pass: no entries, only samples
 PLANNED = "planned"
 
 MAX_TYPESETTINGS = 3  # typesettings of the whole letter with a plan before giving up
-EPSILON = 0.01  # CSS px
 _LOG = logging.getLogger("letter_pdf")
-
-
-# --- the plan -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unit:
-    """What is never split: entries ``first..last`` (global numbers) of section ``section``, preceded by the
-    section's heading when ``heading``. ``height`` includes the heading; ``trim`` is what the heading's top
-    margin adds when the unit is not at the top of a column."""
-
-    section: int
-    first: int
-    last: int
-    height: float
-    heading: bool = False
-    trim: float = 0.0
-
-
-@dataclass(frozen=True)
-class Block:
-    """Part of a column: a heading (``heading``/``continued``) or a run of entries ``first..last``."""
-
-    section: int
-    first: int = -1
-    last: int = -1
-    heading: bool = False
-    continued: bool = False
-
-
-@dataclass(frozen=True)
-class Plan:
-    columns: int
-    pages: tuple[tuple[tuple[Block, ...], ...], ...]  # page -> column -> blocks
-    new_page: bool = False  # the whole list (title included) starts on a new page
-    heights: tuple[float, ...] = ()  # page -> height of its tallest column, as planned
-
-    def order(self) -> list[int]:
-        """Entry numbers in reading order (columns down, then across, then pages)."""
-        return [n for page in self.pages for column in page for block in column if not block.heading
-                for n in range(block.first, block.last + 1)]
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Heights a column may fill: on the list's first page, on a full page, and on a full page below the
-    title (when the whole list moves to a new page)."""
-
-    first: float
-    full: float
-    below_title: float
-
-
-def _units(sections: list[tuple[bool, list[float]]], heading_heights: dict[tuple[int, bool], float],
-           heading_trim: float) -> list[Unit]:
-    units = []
-    n = 0
-    for index, (has_heading, heights) in enumerate(sections):
-        for i, height in enumerate(heights):
-            if i == 0 and has_heading:
-                units.append(Unit(index, n, n, heading_heights[(index, False)] + height, heading=True, trim=heading_trim))
-            else:
-                units.append(Unit(index, n, n, height))
-            n += 1
-    return units
-
-
-def _column_height(units: list[Unit], continued: float) -> float:
-    if not units:
-        return 0.0
-    return continued + sum(u.height for u in units) - (units[0].trim if continued == 0 else 0.0)
-
-
-class _Planner:
-    def __init__(self, units: list[Unit], columns: int, continued: Callable[[Unit], float]):
-        self.units, self.columns, self.continued = units, columns, continued
-
-    def fill(self, start: int, space: float, *, page_top: bool) -> int:
-        """Units from ``start`` that fill one column of ``space`` (at least one): the end index."""
-        cont = self.continued(self.units[start]) if page_top else 0.0
-        end = start + 1
-        height = _column_height(self.units[start:end], cont)
-        while end < len(self.units) and height + self.units[end].height <= space + EPSILON:
-            height += self.units[end].height
-            end += 1
-        return end
-
-    def fits(self, start: int, space: float) -> bool:
-        """Do the units from ``start`` to the end fit in this page's columns of ``space``?"""
-        at = start
-        for c in range(self.columns):
-            if at == len(self.units):
-                return True
-            cont = self.continued(self.units[at]) if c == 0 else 0.0
-            if _column_height(self.units[at:at + 1], cont) > space + EPSILON:
-                return False
-            at = self.fill(at, space, page_top=c == 0)
-        return at == len(self.units)
-
-    def balance(self, start: int, space: float) -> list[tuple[int, int]]:
-        """The last page: split units ``start..`` into the columns, lowest tallest column first, then the
-        smallest difference between columns, then the fullest left columns."""
-        units = self.units[start:]
-        k = min(self.columns, len(units))
-        cont = self.continued(units[0])
-        prefix = [0.0]
-        for u in units:
-            prefix.append(prefix[-1] + u.height)
-
-        def height(i: int, j: int, first: bool) -> float:
-            if i == j:
-                return 0.0
-            return prefix[j] - prefix[i] + (cont if first and cont else -units[i].trim)
-
-        best = None
-        if k == 1:
-            splits: list[tuple[int, ...]] = [()]
-        elif k == 2:
-            splits = [(a,) for a in range(1, len(units))]
-        else:
-            splits = [(a, b) for a in range(1, len(units) - 1) for b in range(a + 1, len(units))]
-        for cut in splits:
-            bounds = (0, *cut, len(units))
-            heights = [height(bounds[i], bounds[i + 1], i == 0) for i in range(len(bounds) - 1)]
-            score = (round(max(heights), 3), round(max(heights) - min(heights), 3), [-h for h in heights])
-            if best is None or score < best[0]:
-                best = (score, bounds)
-        assert best is not None
-        bounds = best[1]
-        return [(start + bounds[i], start + bounds[i + 1]) for i in range(len(bounds) - 1)]
-
-
-def plan(units: list[Unit], *, columns: int, geometry: Geometry, continued: Callable[[Unit], float]) -> Plan:
-    """Pages of columns of blocks. Raises ``ValueError`` naming the first unit taller than a full column."""
-    if not units:
-        return Plan(columns=columns, pages=())
-    planner = _Planner(units, columns, continued)
-    for index, unit in enumerate(units):
-        if _column_height([unit], continued(unit)) > geometry.full + EPSILON:
-            raise ValueError(index)
-    pages: list[list[tuple[int, int]]] = []
-    start = 0
-    space = geometry.first
-    new_page = False
-    if _column_height(units[:1], 0.0) > geometry.first + EPSILON:
-        space, new_page = geometry.below_title, True  # not even one entry fits below the title: move the list
-        if _column_height(units[:1], 0.0) > space + EPSILON:
-            raise ValueError(0)
-    while start < len(units):
-        if planner.fits(start, space):
-            pages.append(planner.balance(start, space))
-            break
-        spans = []
-        for c in range(columns):
-            if start == len(units):
-                break
-            if c > 0 and _column_height(units[start:start + 1], 0.0) > space + EPSILON:
-                break  # (on the list's first page) the next entry does not fit: it starts the next page
-            end = planner.fill(start, space, page_top=c == 0)
-            spans.append((start, end))
-            start = end
-        pages.append(spans)
-        space = geometry.full
-
-    result = []
-    tallest = []
-    for spans in pages:
-        page = []
-        heights = []
-        for c, (i, j) in enumerate(spans):
-            blocks: list[Block] = []
-            chunk = units[i:j]
-            cont = continued(chunk[0]) if c == 0 else 0.0
-            if cont:
-                blocks.append(Block(chunk[0].section, heading=True, continued=True))
-            for unit in chunk:
-                if unit.heading:
-                    blocks.append(Block(unit.section, heading=True))
-                last = blocks[-1] if blocks else None
-                if last is not None and not last.heading and last.section == unit.section and last.last + 1 == unit.first:
-                    blocks[-1] = Block(unit.section, last.first, unit.last)
-                else:
-                    blocks.append(Block(unit.section, unit.first, unit.last))
-            page.append(tuple(blocks))
-            heights.append(_column_height(chunk, cont))
-        result.append(tuple(page))
-        tallest.append(max(heights))
-    return Plan(columns=columns, pages=tuple(result), new_page=new_page, heights=tuple(tallest))
 
 
 # --- reading the typeset boxes ----------------------------------------------------------------------
@@ -451,12 +263,18 @@ def _geometry(seen: _Seen) -> Geometry:
 
 
 def arrange(render_html: Callable[[str], object], *, listing: Listing, render_list: Callable[[dict], str],
-            where: Callable[[int], tuple[str, str | None]]):
+            where: Callable[[int], tuple[str, str | None]], shared: tuple[tuple, tuple] | None = None):
     """Typeset a letter whose signatory list is laid out in columns; return the WeasyPrint document.
 
     ``render_list(list_context)`` is the letter's HTML with that signatory list; ``render_html(html)``
-    typesets HTML; ``where(n)`` names entry ``n`` for an error (its name and ``file:line``).
+    typesets HTML; ``where(n)`` names entry ``n`` for an error (its name and ``file:line``). ``shared``:
+    (key, objects) of the letter without its recipient's text, for the plans a batch shares
+    (``columns_cache``); None: none kept or reused.
     """
+    if shared is not None:
+        reused = _reuse(render_html, listing=listing, render_list=render_list, shared=shared)
+        if reused is not None:
+            return reused
     started = time.perf_counter()
     measured = render_html(render_list(context(listing, MEASURE)))
     seen = _read(measured)
@@ -480,6 +298,8 @@ def arrange(render_html: Callable[[str], object], *, listing: Listing, render_li
         _LOG.debug("signatory list, typesetting %d (%.1f s since the measuring pass): %d pages; %s", attempt,
                    time.perf_counter() - started, len(layout.pages), problem or "as planned")
         if problem is None:
+            if shared is not None and attempt == 1:
+                _keep(shared, listing, geometry, layout, seen)
             return document
         if problem.startswith("lost"):
             raise TypesettingError(f"the signatory list was not typeset as planned: {problem}",
@@ -491,6 +311,50 @@ def arrange(render_html: Callable[[str], object], *, listing: Listing, render_li
         previous = layout
     raise TypesettingError("the signatory list could not be laid out in columns that fit the pages",
                            hint="please report this as a bug in letter-pdf; 'columns: 1' may work meanwhile")
+
+
+def _read_geometry(seen: _Seen, layout: Plan) -> Geometry | None:
+    """The geometry the measuring pass gives, read back from a typesetting with ``layout`` (where the list
+    starts, the top of a full page); None when it cannot be read there (the list on one page, or moved)."""
+    if layout.new_page or len(layout.pages) < 2 or len(seen.chunks) < 2 or seen.section is None:
+        return None
+    return _geometry(seen)
+
+
+def _typeset_heights(seen: _Seen) -> tuple:
+    return tuple((n, height) for n, _page, height in seen.entries), tuple(sorted(seen.headings.items()))
+
+
+def _keep(shared: tuple[tuple, tuple], listing: Listing, geometry: Geometry, layout: Plan, seen: _Seen) -> None:
+    """Remember a plan accepted at its first typesetting, when that typesetting reads back as measured."""
+    from letter_pdf import columns_cache
+
+    if _read_geometry(seen, layout) == geometry:
+        columns_cache.keep(columns_cache.Entry(shared[0], shared[1], listing, geometry, layout, _typeset_heights(seen)))
+
+
+def _reuse(render_html: Callable[[str], object], *, listing: Listing, render_list: Callable[[dict], str],
+           shared: tuple[tuple, tuple]):
+    """The letter typeset with a kept plan, when its list would be planned the same (``columns_cache``):
+    its geometry read back, its check and its typeset heights are the kept ones; else None. At most two
+    typesettings: the last plan used, then one whose geometry is the one read back."""
+    from letter_pdf import columns_cache
+
+    found = columns_cache.candidates(shared[0], shared[1], listing)
+    entry = found[0] if found else None
+    tried: list[columns_cache.Entry] = []
+    while entry is not None and len(tried) < 2:
+        tried.append(entry)
+        document = render_html(render_list(context(listing, PLANNED, entry.plan)))
+        seen = _read(document)
+        geometry = _read_geometry(seen, entry.plan)
+        if geometry == entry.geometry and check(seen, entry.plan, len(listing.views())) is None \
+                and _typeset_heights(seen) == entry.typeset:
+            columns_cache.used(entry)
+            _LOG.debug("signatory list: the plan of an earlier copy reused")
+            return document
+        entry = next((e for e in found if e.geometry == geometry and all(e is not t for t in tried)), None)
+    return None
 
 
 def _plan(listing: Listing, entry_heights: list[float], heading_parts, geometry: Geometry, where) -> Plan:
@@ -578,7 +442,7 @@ def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str]
     found = _UNPLANNED_MARK.search(html)
     if found is None or not letter.signatories:
         return render_html(html)
-    from letter_pdf import render
+    from letter_pdf import columns_cache, render
     from letter_pdf.arrange import printed_list
 
     paper = found.group(1)
@@ -594,7 +458,14 @@ def typeset_document(html: str, *, letter, font_set, render_html: Callable[[str]
         entry = entries[n]
         return entry.name, f"{source}:{entry.line}" if entry.line else str(source)  # build writes it as typed
 
-    return arrange(render_html, listing=render.listing(letter, printed), render_list=render_list, where=where)
+    shared = None
+    if columns_cache.active():  # a batch: the letter without what differs between copies, and what they share
+        import dataclasses
+
+        alike = dataclasses.replace(letter, recipient=None, opening=None, reference=None, body="")
+        shared = ((paper, fit, alike), (font_set, printed))
+    return arrange(render_html, listing=render.listing(letter, printed), render_list=render_list, where=where,
+                   shared=shared)
 
 
 __all__ = ["Geometry", "Listing", "Plan", "Unit", "arrange", "context", "plan"]

@@ -22,7 +22,7 @@ import jinja2.compiler
 import jinja2.sandbox
 from markupsafe import Markup
 
-from letter_pdf import arrange, assets, body, columns, countries, labels
+from letter_pdf import arrange, assets, body, columns, countries, labels, template_cache
 from letter_pdf.counts import on_behalf
 from letter_pdf.errors import LetterPdfError, ResourceError
 from letter_pdf.files import NotRegular, TooLarge, read_capped
@@ -278,9 +278,9 @@ def environment(folder: Path | None = None) -> _Environment:
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=template_cache.COMPILED,  # compiled once per process, checked against the source
     )
     env.template_names = names
     env.globals["stylesheet"] = lambda name: stylesheet(env, name)

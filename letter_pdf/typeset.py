@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import logging
 import os
@@ -314,6 +315,23 @@ def _w3c(moment: dt.datetime) -> str:
 _WRITE_LOCK = threading.Lock()
 
 
+_subsets: dict[tuple, bytes] | None = None  # in a batch of copies (``shared_subsets``): inputs -> subset font
+MAX_SUBSETS = 64  # subset fonts kept (a few faces per copy; all forgotten when one more comes)
+subsets_reused = 0
+
+
+@contextlib.contextmanager
+def shared_subsets():
+    """While the block runs (a batch of copies), a font subset made for the same font, face, glyphs and
+    options is the one made before (``_lean_fonttools_subset`` is a function of these), not made again."""
+    global _subsets, subsets_reused
+    previous, _subsets, subsets_reused = _subsets, {}, 0
+    try:
+        yield
+    finally:
+        _subsets = previous
+
+
 def _lean_fonttools_subset(self, to_unicode, hinting):
     """WeasyPrint 70's ``Font._fonttools_subset``, minus the layout tables before subsetting.
 
@@ -325,6 +343,15 @@ def _lean_fonttools_subset(self, to_unicode, hinting):
     would differ).
     """
 
+    global subsets_reused
+    key = None
+    if _subsets is not None:
+        key = (hashlib.sha256(self.file_content).digest(), self.index, tuple(sorted(to_unicode)), bool(hinting),
+               bool(self.missing))
+        if key in _subsets:
+            subsets_reused += 1
+            self.file_content = _subsets[key]
+            return
     from fontTools import subset
     from fontTools.ttLib import TTFont, TTLibError
 
@@ -347,6 +374,10 @@ def _lean_fonttools_subset(self, to_unicode, hinting):
         _LOG.debug("cannot subset font %s: %s", self.family, exc)
         return
     self.file_content = out.getvalue()
+    if key is not None and _subsets is not None:
+        if len(_subsets) >= MAX_SUBSETS:
+            _subsets.clear()
+        _subsets[key] = self.file_content
 
 
 def _fonttools_subset_always(self, to_unicode, hinting):
