@@ -31,7 +31,8 @@ from letter_pdf.model import Letter, Recipient
 
 INDEX = "index.csv"
 INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256", "eml_sha256")  # eml_sha256: the .eml's bytes
-SEND_LOG = "send-log.jsonl"  # written by ``letter-pdf send``: copies of this folder were sent
+SEND_LOG = "send-log.jsonl"
+MAX_INDEX_BYTES = 16 * 1024 * 1024  # an index.csv read to know what --force may replace  # written by ``letter-pdf send``: copies of this folder were sent
 log = logging.getLogger("letter_pdf")
 
 
@@ -131,25 +132,35 @@ def check_folder(folder: Path, *, force: bool, inputs: list[tuple[str, str]]) ->
     if not force:
         raise OutputError("the folder exists", where=shown,
                           hint="add --force to replace the copies in it, or choose a new folder with -o DIR")
-    index = folder / INDEX
     entries = set(os.listdir(folder))
-    ours = index.is_file() and _read_header(index) == INDEX_HEADER and all(
-        name == INDEX or name.endswith((".pdf", ".eml")) for name in entries if name != SEND_LOG)
-    if not ours:
-        raise OutputError("the folder is not a set of copies letter-pdf wrote; --force replaces only those",
-                          where=shown, hint="choose a new folder with -o DIR")
-    if SEND_LOG in entries:
+    written = _listed(folder / INDEX)
+    strays = sorted(entries - written - {INDEX, SEND_LOG}) if written is not None else []
+    if written is None or strays or any((folder / name).is_dir() or (folder / name).is_symlink() for name in entries):
+        what = f" ({', '.join(strays[:3])}{', ...' if len(strays) > 3 else ''} not among its copies)" if strays else ""
+        raise OutputError(f"the folder is not a set of copies letter-pdf wrote{what}; --force replaces only those",
+                          where=shown, hint="choose a new folder with -o DIR, or move your own files out of it")
+    log_file = folder / SEND_LOG
+    if log_file.exists() and (not log_file.is_file() or log_file.stat().st_size > 0):
         raise OutputError("copies in this folder were sent (its send-log.jsonl says so); replacing them would "
                           "lose what was sent to whom", where=shown,
                           hint="build the new copies into a new folder with -o DIR")
 
 
-def _read_header(path: Path) -> tuple[str, ...]:
+def _listed(index: Path) -> set[str] | None:
+    """The files an ``index.csv`` letter-pdf wrote lists (each PDF and its .eml); None when it is not one."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return tuple(next(csv.reader([handle.readline(4096)]), []))
+        if not index.is_file() or index.is_symlink() or index.stat().st_size > MAX_INDEX_BYTES:
+            return None
+        with index.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error):
-        return ()
+        return None
+    if not rows or tuple(rows[0]) != INDEX_HEADER or any(len(row) != len(INDEX_HEADER) for row in rows[1:]):
+        return None
+    names = {row[0] for row in rows[1:]}
+    if any(not name.endswith(".pdf") or "/" in name or os.sep in name or name.startswith(".") for name in names):
+        return None
+    return names | {name[:-4] + ".eml" for name in names}
 
 
 @dataclass
@@ -194,6 +205,9 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     stems = [personalise.file_stem(recipient, len(recipients)) for recipient in recipients]
     copy_sections = _copy_sections(prepared, recipients, source)
     temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.absolute().parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    temporary.chmod(0o777 & ~umask)  # a folder as mkdir makes it (mkdtemp makes it private)
     try:
         work = _Work(copies, recipients, prepared, build, signing, stems, temporary, options.eml, _message_date(),
                      copy_sections)
@@ -305,18 +319,33 @@ def _run(work: _Work, options: BatchOptions) -> list[Any]:
             return results
         import gc
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         gc.freeze()  # the shared objects stay out of the workers' collections: their pages stay shared
-
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_build_one, index): index for index in range(1, count)}
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_started)
+        try:
+            for index, result in pool.imap_unordered(_numbered, range(1, count)):
+                finished(index, result)
+            pool.close()
+        except BaseException:  # Ctrl-C or a bug: the copies being built are stopped at once, not finished
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
         return results
     finally:
         _WORK = None
         gc_unfreeze()
+
+
+def _worker_started() -> None:
+    """A worker leaves Ctrl-C to the parent, which stops the workers (else each finishes its copy first)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _numbered(index: int) -> tuple[int, Any]:
+    return index, _build_one(index)
 
 
 def gc_unfreeze() -> None:

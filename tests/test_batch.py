@@ -186,10 +186,31 @@ def test_an_existing_folder_needs_force_and_only_our_sets_are_replaced(tmp_path,
     assert code == 1 and "the folder exists" in stderr and "--force" in stderr
     assert run_main([*args, "--force"], capsys)[0] == 0
     assert (tmp_path / "out" / "index.csv").read_bytes() == first  # the same copies, built again
+    assert oct((tmp_path / "out").stat().st_mode & 0o777) == oct(0o777 & ~_umask())  # as mkdir makes it
     # a set that was sent is never replaced
     (tmp_path / "out" / "send-log.jsonl").write_text("{}\n")
     code, _out, stderr = run_main([*args, "--force"], capsys)
     assert code == 1 and "were sent" in stderr
+    # an empty send-log (a send that could not connect) sent nothing
+    (tmp_path / "out" / "send-log.jsonl").write_text("")
+    assert run_main([*args, "--force"], capsys)[0] == 0
+    # files and folders of the user's own among the copies are never deleted
+    for own in ("my-scan.pdf", "notes"):
+        (tmp_path / "out" / "my-scan.pdf").write_bytes(b"%PDF-1.7 mine") if own.endswith(".pdf") else \
+            (tmp_path / "out" / own).mkdir()
+        code, _out, stderr = run_main([*args, "--force"], capsys)
+        assert code == 1 and "not a set of copies" in stderr, stderr
+        (tmp_path / "out" / "my-scan.pdf").unlink(missing_ok=True)
+    assert (tmp_path / "out" / "notes").is_dir()
+    (tmp_path / "out" / "notes").rmdir()
+    # nor a folder put where a copy was
+    copy = next((tmp_path / "out").glob("001-*.pdf"))
+    copy.unlink()
+    copy.mkdir()
+    (copy / "thesis.txt").write_text("mine")
+    code, _out, stderr = run_main([*args, "--force"], capsys)
+    assert code == 1 and "not a set of copies" in stderr, stderr
+    assert (copy / "thesis.txt").read_text() == "mine"
     # a folder of other files is never replaced
     other = tmp_path / "mine"
     other.mkdir()
@@ -197,6 +218,35 @@ def test_an_existing_folder_needs_force_and_only_our_sets_are_replaced(tmp_path,
     code, _out, stderr = run_main([*args[:-1], str(other), "--force"], capsys)
     assert code == 1 and "not a set of copies" in stderr
     assert (other / "notes.txt").read_text() == "keep me"
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_ctrl_c_stops_the_workers_and_leaves_nothing(tmp_path):
+    import time
+
+    from letter_pdf import batch
+
+    rows = [{**RECIPIENTS[0], "name": f"Deputy {n}", "email": f"d{n}@example.org"} for n in range(14)]
+    letter = letter_with_recipients(tmp_path / "l", rows=rows, body="Plain text.\n")
+    started = []
+
+    def progress(done: int, count: int) -> None:
+        if done == 2:
+            started.append(time.monotonic())
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        batch.build_copies(letter, batch.BatchOptions(recipients=letter.parent / "deputies.csv",
+                                                      folder=tmp_path / "out", jobs=2, progress=progress))
+    assert time.monotonic() - started[0] < 1.5  # twelve copies were left: stopped, not finished
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l"]
 
 
 def test_the_letters_folder_is_never_the_output(tmp_path, capsys):
