@@ -268,32 +268,54 @@ def _empty(cells: dict[str, str | list[str]]) -> bool:
     return not any((v if isinstance(v, str) else "".join(v)).strip() for v in cells.values())
 
 
+MAX_NAME_WARNINGS = 20  # same-name warnings printed one by one; the rest are counted in one line
+FORMULA_START = ("=", "+", "@")  # a cell a spreadsheet would run as a formula (index.csv repeats the name)
+
+
 def _check_list(recipients: list[Recipient], *, where: str, problems: list[LetterPdfError]) -> None:
-    """The same ``email`` on two rows (one person would get two copies), or a row copying its own recipient, is a
-    problem; a ``cc`` address on several rows is not (the coalition's office copied on every message); the same
-    name twice is a warning."""
-    seen: dict[str, int] = {}
-    names: dict[str, int] = {}
+    """The same ``email`` on two rows, a ``cc`` that is another row's ``email`` or its own, or a ``cc`` given
+    twice in a row, is a problem (one person would get two messages); a ``cc`` address on several rows is not
+    (the coalition's office copied on every message). The same name twice, and a name a spreadsheet would run
+    as a formula, are warnings."""
+    emails: dict[str, int] = {}
     for r in recipients:
-        if r.email and r.email.casefold() in {a.casefold() for a in r.cc}:
-            problems.append(InputError(
-                f"the e-mail address '{quote(r.email)}' is both the email and a cc of this row", where=f"{where}:{r.line}",
-                hint="the recipient would get the message twice: remove it from the cc column"))
         if r.email:
-            key = r.email.casefold()
-            if key in seen:
+            emails.setdefault(r.email.casefold(), r.line)
+    names: dict[str, int] = {}
+    repeated = 0
+    for r in recipients:
+        here = f"{where}:{r.line}"
+        if r.email and emails[r.email.casefold()] != r.line:
+            problems.append(InputError(
+                f"the e-mail address '{quote(r.email)}' is also the email of line {emails[r.email.casefold()]}",
+                where=here, hint="one person would get two copies: remove one of them, or correct the address"))
+        copied: set[str] = set()
+        for address in r.cc:
+            key = address.casefold()
+            if key in copied:
+                problems.append(InputError(f"the cc address '{quote(address)}' is given twice in this row", where=here,
+                                           hint="they would get the message twice: write it once"))
+            elif key in emails:
+                own = emails[key] == r.line
                 problems.append(InputError(
-                    f"the e-mail address '{quote(r.email)}' is also the email of line {seen[key]}",
-                    where=f"{where}:{r.line}",
-                    hint="one person would get two copies: remove one of them, or correct the address"))
-            else:
-                seen[key] = r.line
+                    f"the cc address '{quote(address)}' is " + ("this row's email" if own else
+                                                                f"the email of line {emails[key]}"),
+                    where=here, hint="they would get two messages: remove it from the cc column"))
+            copied.add(key)
+        if r.name.startswith(FORMULA_START):
+            log.warning("%s: the name '%s' starts with '%s', which a spreadsheet opening index.csv runs as a "
+                        "formula; check where it came from (it is printed as written)", here, quote(r.name), r.name[0])
         folded = fold(r.name)
         if folded and folded in names:
-            log.warning("%s:%d: the name '%s' is also on line %d (two copies to people of the same name)",
-                        where, r.line, quote(r.name), names[folded])
+            repeated += 1
+            if repeated <= MAX_NAME_WARNINGS:
+                log.warning("%s: the name '%s' is also on line %d (two copies to people of the same name)",
+                            here, quote(r.name), names[folded])
         elif folded:
             names[folded] = r.line
+    if repeated > MAX_NAME_WARNINGS:
+        log.warning("%s: %d more names are also on an earlier line (two copies to people of the same name)",
+                    where, repeated - MAX_NAME_WARNINGS)
 
 
 def _finish(records: list[tuple[int, dict[str, str | list[str]]]], *, where: str, letter_lang: str | None,

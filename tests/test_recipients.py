@@ -273,8 +273,29 @@ def test_same_address_twice_is_an_error_naming_both_lines():
         "exactly one '@'",
         "lists/recipients.csv:3: the e-mail address 'jane@example.org' is also the email of line 2 — one "
         "person would get two copies: remove one of them, or correct the address",
-        "lists/recipients.csv:5: the e-mail address 'd@example.org' is both the email and a cc of this row — the "
-        "recipient would get the message twice: remove it from the cc column"]
+        "lists/recipients.csv:5: the cc address 'd@example.org' is this row's email — they would get two messages: "
+        "remove it from the cc column"]
+
+
+def test_a_cc_that_is_another_rows_email_or_given_twice_is_an_error():
+    text = ("name,email,cc\n"
+            "A,a@example.org,B@example.org\n"
+            "B,b@example.org,x@example.org; X@example.org\n")
+    assert problems(text) == [
+        "lists/recipients.csv:2: the cc address 'B@example.org' is the email of line 3 — they would get two "
+        "messages: remove it from the cc column",
+        "lists/recipients.csv:3: the cc address 'X@example.org' is given twice in this row — they would get the "
+        "message twice: write it once"]
+
+
+def test_formula_names_and_many_repeated_names_are_warned_in_few_lines(caplog):
+    rows = "".join(f"Same Name,s{n}@example.org\n" for n in range(40))
+    with caplog.at_level("WARNING", logger="letter_pdf"):
+        load_recipients(write("name,email\n=HYPERLINK(\"http://x\"),f@example.org\n" + rows))
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("starts with '=', which a spreadsheet" in m for m in messages)
+    assert sum("is also on line" in m for m in messages) == 20
+    assert messages[-1].endswith("19 more names are also on an earlier line (two copies to people of the same name)")
 
 
 def test_the_same_cc_on_every_row_is_allowed():
