@@ -1,7 +1,8 @@
 """``letter-pdf send DIR``: each .eml of a batch folder sent once over SMTP, journalled, and recorded in the archive.
 
 Before anything is sent, the folder is checked as a whole (``plan``): ``index.csv`` read within limits, every
-.eml it implies parsed (``mail.read_message``), its To the index's e-mail, its PDF byte-identical to the
+.eml it implies byte-identical to the index's ``eml_sha256`` (a message edited by hand is never sent) and parsed
+(``mail.read_message``), its To the index's e-mail, its PDF byte-identical to the
 index's SHA-256 and to the PDF file beside it; any problem refuses the run.
 
 The journal ``DIR/send-log.jsonl`` (one JSON event a line, appended and fsynced each) says what happened to
@@ -41,7 +42,7 @@ log = logging.getLogger("letter_pdf")
 
 INDEX_NAME = "index.csv"
 JOURNAL_NAME = "send-log.jsonl"
-INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256")
+INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256", "eml_sha256")  # as batch.py writes it
 MAX_INDEX_BYTES = 16 * 1024 * 1024
 MAX_INDEX_ROWS = 100_000
 MAX_JOURNAL_BYTES = 256 * 1024 * 1024
@@ -149,14 +150,15 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
         if len(row) != len(INDEX_HEADER):
             problems.append(InputError(f"{len(row)} fields instead of {len(INDEX_HEADER)}", where=where))
             continue
-        file, recipient, email, pages, sha256 = row
+        file, recipient, email, pages, sha256, eml_sha256 = row
         if (not file.endswith(".pdf") or file.startswith(".") or "/" in file or "\\" in file or file in names
                 or mail._HEADER_REFUSED.search(file)):
             problems.append(InputError(f"not a file of this folder, or listed twice: '{visible(file)}'", where=where))
             continue
         names.add(file)
-        if not _HASH.fullmatch(sha256) or not pages.isdigit():
-            problems.append(InputError("its sha256 or pages is not what letter-pdf writes", where=where))
+        if not _HASH.fullmatch(sha256) or not pages.isdigit() or not (
+                _HASH.fullmatch(eml_sha256) if email else eml_sha256 == ""):
+            problems.append(InputError("its sha256, eml_sha256 or pages is not what letter-pdf writes", where=where))
             continue
         eml = (folder / file).with_suffix(".eml")
         if not email:
@@ -166,7 +168,7 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
             continue
         expected_eml.add(eml.name)
         try:
-            copies.append(_check_copy(folder / file, eml, recipient, email, sha256, line, where))
+            copies.append(_check_copy(folder / file, eml, recipient, email, (sha256, eml_sha256), line, where))
         except LetterPdfError as exc:
             problems.append(exc)
     strays = []
@@ -188,11 +190,16 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
     return copies, without
 
 
-def _check_copy(pdf: Path, eml: Path, recipient: str, email: str, sha256: str, line: int, where: str) -> Copy:
+def _check_copy(pdf: Path, eml: Path, recipient: str, email: str, hashes: tuple[str, str], line: int,
+                where: str) -> Copy:
+    sha256, eml_sha256 = hashes
     if not eml.is_file():
         raise InputError(f"{eml.name} is missing", where=where,
                          hint="build the copies with --eml (the index gives an e-mail for this row)")
     data = _read(eml, "the message")
+    if sha256_bytes(data) != eml_sha256:  # a header added (Cc, Bcc, Reply-To) or the note rewritten by hand
+        raise InputError("the message has changed since the build (its SHA-256 is not the index's eml_sha256)",
+                         where=eml, hint="build the copies again; never edit a message by hand")
     message = mail.read_message(data, where=str(eml))
     if tuple(a.lower() for a in message.to_addrs) != (email.strip().lower(),):
         raise InputError(f"its To ({', '.join(message.to_addrs)}) is not the index's e-mail ({visible(email)})",

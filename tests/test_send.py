@@ -51,17 +51,39 @@ def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0) -> P
         name = f"{k:03d}-person-{k}.pdf"
         email = f"person{k}@example.org" if k <= n else ""
         (folder / name).write_bytes(pdf)
+        message = b""
         if email:
             recipient = Recipient(row=k, line=k + 1, name=f"Person {k}", email=email)
-            (folder / name).with_suffix(".eml").write_bytes(mail.compose(
+            message = mail.compose(
                 pdf=pdf, filename=name, sender=SENDER, recipient=recipient, subject="Protect civil society",
-                note=f"Dear Person {k},\n\nPlease find attached our letter.\n", date=dt.datetime.now(dt.UTC)))
-        rows.append([name, f"Person {k}", email, "1", sha(pdf)])
+                note=f"Dear Person {k},\n\nPlease find attached our letter.\n", date=dt.datetime.now(dt.UTC))
+            (folder / name).with_suffix(".eml").write_bytes(message)
+        rows.append([name, f"Person {k}", email, "1", sha(pdf), sha(message) if message else ""])
+    write_index(folder, rows)
+    return folder
+
+
+def write_index(folder: Path, rows: list[list[str]]) -> None:
     with (folder / "index.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["file", "recipient", "email", "pages", "sha256"])
+        writer.writerow(["file", "recipient", "email", "pages", "sha256", "eml_sha256"])
         writer.writerows(rows)
-    return folder
+
+
+def index_rows(folder: Path) -> list[list[str]]:
+    return list(csv.reader((folder / "index.csv").open(encoding="utf-8", newline="")))[1:]
+
+
+def rewrite_eml(folder: Path, name: str, change) -> None:
+    """Change an .eml and its eml_sha256 in the index together (a rebuild of that message, as far as the plan
+    can tell)."""
+    eml = folder / name
+    eml.write_bytes(change(eml.read_bytes()))
+    rows = index_rows(folder)
+    for row in rows:
+        if row[0] == Path(name).with_suffix(".pdf").name:
+            row[5] = sha(eml.read_bytes())
+    write_index(folder, rows)
 
 
 class Handler:
@@ -295,13 +317,21 @@ def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp
 @pytest.mark.parametrize(("damage", "said"), [
     (lambda d: (d / "002-person-2.pdf").write_bytes((d / "002-person-2.pdf").read_bytes() + b"\n"),
      "002-person-2.pdf: the PDF is missing or has changed since the build"),
+    (lambda d: rewrite_eml(d, "002-person-2.eml", lambda b: b.replace(b"person2@example.org", b"person9@example.org")),
+     "its To (person9@example.org) is not the index's e-mail"),
+    (lambda d: (d / "002-person-2.eml").write_bytes(b"Bcc: boss@example.org\r\n" + (d / "002-person-2.eml").read_bytes()),
+     "002-person-2.eml: the message has changed since the build (its SHA-256 is not the index's eml_sha256)"),
     (lambda d: (d / "002-person-2.eml").write_bytes((d / "002-person-2.eml").read_bytes().replace(
-        b"person2@example.org", b"person9@example.org")), "its To (person9@example.org) is not the index's e-mail"),
+        b"Please find", b"Kindly find")), "002-person-2.eml: the message has changed since the build"),
+    (lambda d: write_index(d, [r[:5] + [""] for r in index_rows(d)]), "its sha256, eml_sha256 or pages is not what"),
     (lambda d: (d / "003-person-3.eml").unlink(), "003-person-3.eml is missing"),
     (lambda d: (d / "009-stray.eml").write_bytes((d / "001-person-1.eml").read_bytes()), "009-stray.eml is not in"),
     (lambda d: (d / "index.csv").write_text((d / "index.csv").read_text().replace(",1,", ",1,0")),
-     "its sha256 or pages is not what letter-pdf writes"),
+     "its sha256, eml_sha256 or pages is not what letter-pdf writes"),
     (lambda d: (d / "index.csv").write_text("file,recipient\n"), "the first line is not file,recipient,email"),
+    (lambda d: (d / "index.csv").write_text("file,recipient,email,pages,sha256\n" + (d / "index.csv").read_text()
+                                            .split("\n", 1)[1]),
+     "the first line is not file,recipient,email,pages,sha256,eml_sha256"),
 ])
 def test_a_folder_that_disagrees_with_itself_is_refused_before_anything_is_sent(
         tmp_path, pdf, smtp, capsys, env, damage, said):
@@ -377,8 +407,7 @@ def test_a_message_changed_after_it_was_sent_is_refused(tmp_path, pdf, smtp, cap
     handler = Handler()
     server = smtp(handler)
     assert send(capsys, folder, server)[0] == 0
-    eml = folder / "001-person-1.eml"
-    eml.write_bytes(eml.read_bytes().replace(b"Dear Person 1", b"Dear Person 0"))
+    rewrite_eml(folder, "001-person-1.eml", lambda b: b.replace(b"Dear Person 1", b"Dear Person 0"))
     code, _, err = send(capsys, folder, server)
     assert code == 1 and "001-person-1.eml has changed since it was sent" in err and len(handler.got) == 2
 
