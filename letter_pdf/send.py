@@ -236,10 +236,15 @@ class Journal:
     def read(self) -> dict[str, Past]:
         """What the journal says of each message, by .eml name. A last line cut short (a crash while writing
         it: that event did not happen) is ignored; anything else that is not an event refuses the run."""
-        if not self.path.exists():
+        if not self.path.exists() and not self.path.is_symlink():
             return {}
-        data = read_regular(self.path, limit=MAX_JOURNAL_BYTES, what="the journal",
-                            hint="start a new folder for the next batch")
+        try:
+            data = read_regular(self.path, limit=MAX_JOURNAL_BYTES, what="the journal",
+                                hint="start a new folder for the next batch")
+        except OSError as exc:  # a folder or a dangling link in its place
+            raise InputError(f"cannot read the journal ({exc.strerror or type(exc).__name__})", where=self.path,
+                             hint=f"{JOURNAL_NAME} is the file 'letter-pdf send' writes: move what is there away "
+                                  "only if no message of this folder was ever sent") from exc
         past: dict[str, Past] = {}
         lines = data.split(b"\n")
         for number, raw in enumerate(lines[:-1], start=1):  # the last piece has no line end: cut short, or empty
@@ -274,10 +279,15 @@ class Journal:
             raise InputError(f"cannot write the journal ({exc.strerror})", where=self.path) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            same = os.fstat(fd).st_ino == os.stat(self.path, follow_symlinks=False).st_ino
         except OSError as exc:
             os.close(fd)
             raise InputError("another 'letter-pdf send' is sending this folder", where=self.path,
                              hint="wait for it to finish, then run again") from exc
+        if not same:  # an empty journal removed by the run that held it (close): not the journal any more
+            os.close(fd)
+            raise InputError("another 'letter-pdf send' was sending this folder", where=self.path,
+                             hint="run the same command again")
         self.fd = fd
         size = os.fstat(fd).st_size
         if size:
@@ -302,9 +312,17 @@ class Journal:
         self.last[copy.name] = kind
 
     def close(self) -> None:
+        """Unlock; a journal this run left empty (it could not connect: nothing happened) is removed first."""
         if self.fd is not None:
-            os.close(self.fd)  # the lock goes with it
-            self.fd = None
+            try:
+                if os.fstat(self.fd).st_size == 0:
+                    os.unlink(self.path)  # under the lock; a run waiting on this file sees it is gone (open)
+                    fsync_dir(self.path.parent)
+            except OSError:
+                log.debug("could not remove the empty journal %s", self.path)
+            finally:
+                os.close(self.fd)  # the lock goes with it
+                self.fd = None
 
 
 # ----------------------------------------------------------------------------------------------- the run

@@ -452,3 +452,16 @@ def test_the_delivery_section_is_typed_and_absent_from_older_records(tmp_path, p
                            ("message_sha256", "abc", "message_sha256"), ("reply", 250, "reply")]:
         with pytest.raises(MalformedRecord, match=said):
             Record.from_json({**value, "delivery": {**value["delivery"], key: bad}})
+
+
+def test_a_journal_that_is_a_folder_is_one_line_and_no_empty_journal_is_left(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    (folder / JOURNAL_NAME).mkdir()
+    code, out, err = send(capsys, folder, "127.0.0.1:1")
+    assert (code, out) == (1, "") and err.startswith(f"error: {folder / JOURNAL_NAME}: cannot read the journal (")
+    assert len(err.splitlines()) == 1
+    (folder / JOURNAL_NAME).rmdir()
+    code, _, err = send(capsys, folder, f"127.0.0.1:{free_port()}")  # nothing listens there
+    assert code == 1 and "cannot use the mail server" in err
+    assert not (folder / JOURNAL_NAME).exists()
+    assert run_main(["send", str(folder), "--dry-run"], capsys)[0] == 0 and not (folder / JOURNAL_NAME).exists()
