@@ -5,6 +5,7 @@ moment after which the outcome is unknown until the server answers: the content 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import smtplib
 import ssl
@@ -17,7 +18,6 @@ from letter_pdf.text import visible
 
 TIMEOUT = 60.0  # seconds for the server to answer one command
 PASSWORD_ENV = "LETTER_PDF_SMTP_PASSWORD"
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _REPLY_LIMIT = 300
 
 @dataclass(frozen=True)
@@ -33,7 +33,14 @@ class Server:
 
     @property
     def local(self) -> bool:
-        return self.host.lower() in LOCAL_HOSTS or self.host.startswith("127.")
+        """This computer: ``localhost`` or a literal loopback address (never a name that only looks like one,
+        such as ``127.evil.com``)."""
+        if self.host.lower() == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
 
 
 def parse_server(text: str) -> tuple[str, int]:

@@ -291,6 +291,11 @@ def test_a_password_is_never_sent_unencrypted_to_another_computer(tmp_path, pdf,
     assert err.strip() == ("error: --user: a password would be sent unencrypted — add --starttls (usually port "
                            "587) or --ssl (usually port 465)")
     assert not (folder / JOURNAL_NAME).exists()
+    for host in ("127.evil.com", "127.0.0.1.nip.io", "localhost.example.org", "[::ffff:10.0.0.1]"):
+        code, _, err = send(capsys, folder, f"{host}:587", "--user", "campaigns")
+        assert code == 1 and "a password would be sent unencrypted" in err, host
+    assert [Server(host, 25, user="u").local for host in ("localhost", "LOCALHOST", "127.0.0.1", "127.8.9.1", "::1")] \
+        == [True] * 5
 
 
 def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp, capsys, env):
