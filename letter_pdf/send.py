@@ -22,6 +22,7 @@ import fcntl
 import io
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -368,6 +369,8 @@ class Run:
         return send, record
 
     def execute(self) -> Summary:
+        if self.per_minute is not None and not (math.isfinite(self.per_minute) and self.per_minute > 0):
+            raise InputError(f"not a positive number of messages a minute: {self.per_minute}", where="--per-minute")
         copies, without = plan(self.folder)
         journal = Journal(self.folder)
         past = journal.read()

@@ -21,6 +21,7 @@ from aiosmtpd.smtp import AuthResult
 from letter_pdf import mail
 from letter_pdf.archive import Archive
 from letter_pdf.archive.records import MalformedRecord, Record
+from letter_pdf.errors import InputError
 from letter_pdf.model import Party, Recipient
 from letter_pdf.send import JOURNAL_NAME, Run
 from letter_pdf.smtp import Server
@@ -470,3 +471,12 @@ def test_a_journal_that_is_a_folder_is_one_line_and_no_empty_journal_is_left(tmp
     assert code == 1 and "cannot use the mail server" in err
     assert not (folder / JOURNAL_NAME).exists()
     assert run_main(["send", str(folder), "--dry-run"], capsys)[0] == 0 and not (folder / JOURNAL_NAME).exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-1", "0", "1e400"])
+def test_per_minute_must_be_a_positive_finite_number(tmp_path, pdf, capsys, env, value):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    code, out, err = run_main(["send", str(folder), "--dry-run", "--per-minute", value], capsys)
+    assert code == 2 and "Invalid value for '--per-minute'" in err and not out
+    with pytest.raises(InputError, match="not a positive number of messages a minute"):
+        Run(folder, Archive(tmp_path / "archive"), per_minute=float(value)).execute()

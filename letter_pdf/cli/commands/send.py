@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -11,6 +12,13 @@ import click
 from letter_pdf.cli.commands.archive import ARCHIVE_DIR_OPTION
 from letter_pdf.cli.runtime import EXIT_INTERRUPTED
 from letter_pdf.errors import ExitCode, SendError
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A number of messages a minute: FloatRange lets "nan" through (no comparison with it is true)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number between 0.1 and 6000", ctx, param)
+    return value
 
 
 @click.command("send")
@@ -23,7 +31,7 @@ from letter_pdf.errors import ExitCode, SendError
 @click.option("--user", help="Log in as USER (password from $LETTER_PDF_SMTP_PASSWORD or asked).")
 @ARCHIVE_DIR_OPTION
 @click.option("--dry-run", is_flag=True, help="Check the folder and list what would be sent; send nothing.")
-@click.option("--per-minute", type=click.FloatRange(min=0.1, max=6000), metavar="N",
+@click.option("--per-minute", type=click.FloatRange(min=0.1, max=6000), metavar="N", callback=_finite,
               help="Send at most N messages a minute.")
 @click.option("--retry-uncertain", is_flag=True,
               help="Send again the messages whose outcome is unknown (the connection was lost after sending).")
