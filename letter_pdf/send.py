@@ -32,7 +32,7 @@ from pathlib import Path
 
 from letter_pdf import mail
 from letter_pdf.archive import Archive, Delivery, inspect_data
-from letter_pdf.archive.records import now_utc, sha256_bytes
+from letter_pdf.archive.records import now_utc, refused_in_option, sha256_bytes
 from letter_pdf.errors import ArchiveError, InputError, LetterPdfError, Problems
 from letter_pdf.files import read_regular
 from letter_pdf.output import fsync_dir
@@ -157,6 +157,8 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
             problems.append(InputError(f"not a file of this folder, or listed twice: '{visible(file)}'", where=where))
             continue
         names.add(file)
+        if (refused := _refused_recipient(recipient)) is not None:  # what the archive would refuse to record
+            problems.append(InputError(f"the recipient: {refused.message}", where=where, hint=refused.hint))
         if not _HASH.fullmatch(sha256) or not pages.isdigit() or not (
                 _HASH.fullmatch(eml_sha256) if email else eml_sha256 == ""):
             problems.append(InputError("its sha256, eml_sha256 or pages is not what letter-pdf writes", where=where))
@@ -189,6 +191,13 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
     if not copies:
         raise InputError(f"nothing to send: no row of {INDEX_NAME} has an e-mail", where=index)
     return copies, without
+
+
+def _refused_recipient(recipient: str) -> ArchiveError | None:
+    """Why the archive would not record ``recipient`` (the record's printed text: ``Sending.checked``), or None."""
+    if not recipient.strip():
+        return ArchiveError("it is empty", hint="build the copies again from a list where every row has a name")
+    return refused_in_option("recipient", recipient)
 
 
 def _check_copy(pdf: Path, eml: Path, recipient: str, email: str, hashes: tuple[str, str], line: int,
@@ -476,8 +485,9 @@ class Run:
                                             sent_at=moment or None, file_name=copy.pdf.name,
                                             facts=inspect_data(data, copy.pdf), delivery=delivery)
         except LetterPdfError as exc:
+            where = exc.where if exc.where and not exc.where.startswith("--") else self.archive.root  # not --to
             raise ArchiveError(f"{copy.name} was {status} by the server but cannot be recorded: {exc.message}",
-                               where=exc.where or self.archive.root,
+                               where=where,
                                hint="fix this, then run the same 'letter-pdf send' again: it records it without "
                                     "sending it again") from exc
         journal.write("recorded", copy, record=record.number)

@@ -480,3 +480,27 @@ def test_per_minute_must_be_a_positive_finite_number(tmp_path, pdf, capsys, env,
     assert code == 2 and "Invalid value for '--per-minute'" in err and not out
     with pytest.raises(InputError, match="not a positive number of messages a minute"):
         Run(folder, Archive(tmp_path / "archive"), per_minute=float(value)).execute()
+
+
+def test_every_recipient_is_checked_as_the_archive_records_it_before_anything_is_sent(
+        tmp_path, pdf, smtp, capsys, env, monkeypatch):
+    from letter_pdf import send as sending
+
+    folder = make_batch(tmp_path / "out", pdf, 4)
+    rows = index_rows(folder)
+    rows[1][1], rows[2][1], rows[3][1] = "Person\t2", "Person \u202e3", " "
+    write_index(folder, rows)
+    handler = Handler()
+    server = smtp(handler)
+    code, _, err = send(capsys, folder, server)
+    index = folder / "index.csv"
+    assert code == 1 and not handler.rcpts and not (folder / JOURNAL_NAME).exists(), err
+    assert [line.split(" — ")[0] for line in err.splitlines()] == [
+        f"error: {index}:3: the recipient: the value contains a control character, U+0009 CONTROL: 'Person<U+0009>2'",
+        f"error: {index}:4: the recipient: the value contains an invisible bidirectional control, U+202E "
+        "RIGHT-TO-LEFT OVERRIDE: 'Person <U+202E>3'",
+        f"error: {index}:5: the recipient: it is empty"]
+    monkeypatch.setattr(sending, "_refused_recipient", lambda recipient: None)  # the check planted away
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "002-person-2.eml was accepted by the server but cannot be recorded" in err
+    assert "--to" not in err and len(handler.got) == 2
