@@ -95,6 +95,7 @@ class Summary:
     left: list[Copy] = field(default_factory=list)
     uncertain: list[tuple[Copy, str]] = field(default_factory=list)
     without_email: int = 0
+    cc_refused: list[tuple[Copy, str]] = field(default_factory=list)  # the message went to the others
     stopped: str | None = None  # why the run stopped early
     interrupted: bool = False  # by Ctrl-C
 
@@ -461,16 +462,22 @@ class Run:
             summary.stopped = outcome.reply
             return
         moment = now_utc()
-        journal.write(outcome.kind, copy, reply=outcome.reply)
-        if outcome.kind == "deferred":
+        if outcome.kind in ("deferred", "refused"):  # nothing delivered: sent again by the next run
+            journal.write("deferred", copy, reply=outcome.reply)
             summary.left.append(copy)
-            summary.stopped = f"the server said: {outcome.reply}"
+            summary.stopped = (f"the server said: {outcome.reply}" if outcome.kind == "deferred" else
+                               f"the server refuses every message: {outcome.reply}")
             return
-        self._record(journal, copy, outcome.kind, outcome.reply, moment)
+        reply = outcome.reply
+        if outcome.refused_cc:
+            reply += "; Cc refused: " + "; ".join(outcome.refused_cc)
+            summary.cc_refused += [(copy, refused) for refused in outcome.refused_cc]
+        journal.write(outcome.kind, copy, reply=reply)
+        self._record(journal, copy, outcome.kind, reply, moment)
         if outcome.kind == "accepted":
             summary.accepted.append(copy)
         else:
-            summary.failed.append((copy, outcome.reply))
+            summary.failed.append((copy, reply))
 
     def _record(self, journal: Journal, copy: Copy, status: str, reply: str, moment: str) -> None:
         """The archive record of a message the server accepted or refused for good."""
@@ -506,6 +513,8 @@ def summary_lines(summary: Summary, *, dry_run: bool = False) -> list[str]:
         lines.append(f"recorded now (answered in an earlier run): {', '.join(c.name for c in summary.recorded_now)}")
     lines += [f"failed: {c.name} to {c.address}: {reply}" for c, reply in summary.failed]
     lines += [f"uncertain: {c.name} to {c.address}: {how}" for c, how in summary.uncertain]
+    lines += [f"Cc refused: {c.name} to {c.address} (sent without this Cc): {refused}"
+              for c, refused in summary.cc_refused]
     if summary.stopped and summary.left:
         lines.append(f"stopped: {summary.stopped}; {len(summary.left)} left for the next run "
                      "(run the same command again)")

@@ -44,7 +44,7 @@ def pdf(tmp_path_factory) -> bytes:
     return letter_pdf.build(write_letter(folder), cover=False).output.read_bytes()
 
 
-def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0) -> Path:
+def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0, cc: tuple[str, ...] = ()) -> Path:
     """DIR as the batch build writes it: NNN-slug.pdf, NNN-slug.eml (recipients with an e-mail), index.csv."""
     folder.mkdir(parents=True)
     rows = []
@@ -54,9 +54,9 @@ def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0) -> P
         (folder / name).write_bytes(pdf)
         message = b""
         if email:
-            recipient = Recipient(row=k, line=k + 1, name=f"Person {k}", email=email)
+            recipient = Recipient(row=k, line=k + 1, name=f"Person {k}", email=email, cc=cc)
             message = mail.compose(
-                pdf=pdf, filename=name, sender=SENDER, recipient=recipient, subject="Protect civil society",
+                cc=cc, pdf=pdf, filename=name, sender=SENDER, recipient=recipient, subject="Protect civil society",
                 note=f"Dear Person {k},\n\nPlease find attached our letter.\n", date=dt.datetime.now(dt.UTC))
             (folder / name).with_suffix(".eml").write_bytes(message)
         rows.append([name, f"Person {k}", email, "1", sha(pdf), sha(message) if message else ""])
@@ -97,9 +97,12 @@ class Handler:
         self.defer_after: int | None = None  # answer MAIL with 421 once this many messages were received
         self.refuse: set[str] = set()  # answer RCPT with 550
         self.drop: set[str] = set()  # close the connection after the content, before answering
+        self.answer: dict[str, str] = {}  # "MAIL", an address (its RCPT) or "DATA" (after the content): the reply
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         self.mails += 1
+        if "MAIL" in self.answer:
+            return self.answer["MAIL"]
         if self.defer_after is not None and len(self.got) >= self.defer_after:
             return "421 4.7.0 Too many messages, try again later"
         envelope.mail_from = address
@@ -109,10 +112,14 @@ class Handler:
         self.rcpts[address] += 1
         if address in self.refuse:
             return "550 5.1.1 User unknown"
+        if address in self.answer:
+            return self.answer[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if "DATA" in self.answer:
+            return self.answer["DATA"]
         self.got.append((tuple(envelope.rcpt_tos), envelope.original_content))
         if set(envelope.rcpt_tos) & self.drop:
             server.transport.close()
@@ -504,3 +511,45 @@ def test_every_recipient_is_checked_as_the_archive_records_it_before_anything_is
     code, _, err = send(capsys, folder, server)
     assert code == 1 and "002-person-2.eml was accepted by the server but cannot be recorded" in err
     assert "--to" not in err and len(handler.got) == 2
+
+
+@pytest.mark.parametrize(("step", "reply"), [
+    ("MAIL", "530 5.7.0 Authentication required"),
+    ("MAIL", "553 5.1.8 Sender address rejected"),
+    ("person1@example.org", "554 5.7.1 Relay access denied"),
+    ("person1@example.org", "550 5.7.1 Relaying denied"),
+    ("DATA", "554 5.7.1 Message rejected as spam"),
+])
+def test_a_refusal_of_every_message_stops_the_run_and_fails_none(tmp_path, pdf, smtp, capsys, env, step, reply):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    handler.answer[step] = reply
+    server = smtp(handler)
+    code, out, _ = send(capsys, folder, server)
+    assert code == 6 and out.splitlines() == [
+        "accepted 0, already sent 0, failed 0, left 3, uncertain 0",
+        f"stopped: the server refuses every message: {'person1@example.org: ' * ('@' in step)}{reply}; 3 left for "
+        "the next run (run the same command again)"]
+    assert handler.mails == 1 and not handler.got and not (tmp_path / "archive").exists()
+    assert [e["event"] for e in journal(folder)] == (["start", "data", "deferred"] if step == "DATA"
+                                                     else ["start", "deferred"])
+    handler.answer.clear()
+    code, out, _ = send(capsys, folder, server)  # the next run sends them all
+    assert code == 0 and out.splitlines()[0] == "accepted 3, already sent 0, failed 0, left 0, uncertain 0"
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 4)})
+
+
+def test_a_refused_cc_is_reported_and_the_message_goes_to_the_others(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2, cc=("office@coalition.example.org", "gone@example.org"))
+    handler = Handler()
+    handler.refuse = {"gone@example.org"}
+    code, out, _ = send(capsys, folder, smtp(handler))
+    assert code == 0 and out.splitlines()[0] == "accepted 2, already sent 0, failed 0, left 0, uncertain 0"
+    assert "Cc refused: 001-person-1.eml to person1@example.org (sent without this Cc): gone@example.org: 550 " \
+        "5.1.1 User unknown" in out.splitlines()
+    assert [rcpts for rcpts, _ in handler.got] == [("person1@example.org", "office@coalition.example.org"),
+                                                   ("person2@example.org", "office@coalition.example.org")]
+    record, _ = Archive(tmp_path / "archive").get(1)
+    assert record.delivery is not None and record.delivery.status == "accepted"
+    assert record.delivery.reply == "250 2.0.0 Ok: queued; Cc refused: gone@example.org: 550 5.1.1 User unknown"
+    assert record.delivery.cc == ("office@coalition.example.org", "gone@example.org")
