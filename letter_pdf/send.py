@@ -281,6 +281,20 @@ class Journal:
         else:  # an outcome: what it says counts even without its start (never sent twice)
             past[name] = Past(kind, event["message_sha256"], reply, moment)
 
+    def busy(self) -> bool:
+        """Whether another run holds the journal (its lock), without creating or changing it."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return False  # none yet (or not a file: read says so)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
     def open(self) -> None:
         """Open for appending and lock; a last line cut short by a crash is cut off first."""
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -339,10 +353,10 @@ class Journal:
 # ----------------------------------------------------------------------------------------------- the run
 
 
-def uncertain_hint(copy: Copy) -> str:
-    return (f"the connection was lost after the message was sent: it may have arrived. Ask the server's "
-            f"administrator (or look in its log) for Message-ID {copy.message_id}; if it did not arrive, run "
-            "again with --retry-uncertain")
+def uncertain_hint(copy: Copy, why: str) -> str:
+    """Why the outcome of ``copy`` is unknown (said once), and how to find it out."""
+    return (f"{why}: it may have arrived. Ask the server's administrator (or look in its log) for Message-ID "
+            f"{copy.message_id}; if it did not arrive, run again with --retry-uncertain")
 
 
 @dataclass
@@ -369,7 +383,8 @@ class Run:
             if known is None or known.state in ("start", "deferred") or (known.state == "data" and self.retry_uncertain):
                 send.append(copy)
             elif known.state == "data":
-                summary.uncertain.append((copy, uncertain_hint(copy)))
+                summary.uncertain.append((copy, uncertain_hint(copy, "an earlier run sent the message and never "
+                                                                      "heard the server's answer")))
             elif not known.recorded:
                 record.append(copy)
             elif known.state == "accepted":
@@ -383,6 +398,9 @@ class Run:
             raise InputError(f"not a positive number of messages a minute: {self.per_minute}", where="--per-minute")
         copies, without = plan(self.folder)
         journal = Journal(self.folder)
+        if self.server is None and journal.busy():  # its message in flight would look uncertain
+            raise InputError("another 'letter-pdf send' is sending this folder", where=journal.path,
+                             hint="wait for it to finish, then run the dry run again")
         past = journal.read()
         summary = Summary(without_email=without)
         send, record = self.sort(copies, past, summary)
@@ -441,7 +459,7 @@ class Run:
     def _interrupted(last: str | None, copy: Copy, summary: Summary) -> None:
         """Count the message Ctrl-C interrupted by the journal's last word on it."""
         if last == "data":
-            summary.uncertain.append((copy, "interrupted after the message was sent. " + uncertain_hint(copy)))
+            summary.uncertain.append((copy, uncertain_hint(copy, "interrupted after the message was sent")))
         elif last == "accepted":  # answered; recorded by the next run
             summary.accepted.append(copy)
         elif last == "failed":
@@ -458,8 +476,8 @@ class Run:
         journal.write("start", copy)
         outcome = session.deliver(data, copy.sender, (copy.address, *copy.cc), lambda: journal.write("data", copy))
         if outcome.kind == "uncertain":
-            summary.uncertain.append((copy, f"{outcome.reply}. " + uncertain_hint(copy)))
-            summary.stopped = outcome.reply
+            summary.uncertain.append((copy, uncertain_hint(copy, outcome.reply)))
+            summary.stopped = f"the outcome of {copy.name} is unknown"
             return
         moment = now_utc()
         if outcome.kind in ("deferred", "refused"):  # nothing delivered: sent again by the next run

@@ -168,7 +168,8 @@ class Session:
             return Outcome("accepted", _reply(code, text), tuple(refused_cc))
         if 400 <= code < 600:
             return Outcome(_kind(code, text), _reply(code, text))
-        return Outcome("uncertain", f"an answer that is not SMTP after the message was sent ({_reply(code, text)})")
+        return Outcome("uncertain", f"the server answered '{_reply(code, text)}' after the message was sent, "
+                                    "neither 250 (accepted) nor a refusal")
 
     def _refused(self, code: int, text: bytes, address: str | None = None, kind: str | None = None) -> Outcome:
         reply = _reply(code, text)

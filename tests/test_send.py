@@ -315,8 +315,12 @@ def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp
     assert code == 6
     assert out.splitlines()[0] == "accepted 1, already sent 0, failed 0, left 1, uncertain 1"
     message_id = mail.read_message((folder / "002-person-2.eml").read_bytes()).message_id
-    assert "uncertain: 002-person-2.eml to person2@example.org: the connection was lost after the message was sent" \
-        in out and f"Message-ID {message_id}" in out and "--retry-uncertain" in out
+    line = next(line for line in out.splitlines() if line.startswith("uncertain: "))
+    assert line.startswith("uncertain: 002-person-2.eml to person2@example.org: the connection was lost after the "
+                           "message was sent (") and line.count("connection was lost") == 1
+    assert line.endswith(f"): it may have arrived. Ask the server's administrator (or look in its log) for "
+                         f"Message-ID {message_id}; if it did not arrive, run again with --retry-uncertain")
+    assert "stopped: the outcome of 002-person-2.eml is unknown; 1 left for the next run" in out
     assert [e["event"] for e in journal(folder) if e["file"] == "002-person-2.eml"] == ["start", "data"]
     handler.drop = set()
     code, out, _ = send(capsys, folder, server)
@@ -553,3 +557,29 @@ def test_a_refused_cc_is_reported_and_the_message_goes_to_the_others(tmp_path, p
     assert record.delivery is not None and record.delivery.status == "accepted"
     assert record.delivery.reply == "250 2.0.0 Ok: queued; Cc refused: gone@example.org: 550 5.1.1 User unknown"
     assert record.delivery.cc == ("office@coalition.example.org", "gone@example.org")
+
+
+def test_an_answer_that_is_neither_250_nor_a_refusal_is_uncertain_and_said_so(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    handler = Handler()
+    handler.answer["DATA"] = "299 what"
+    code, out, _ = send(capsys, folder, smtp(handler))
+    assert code == 6 and out.splitlines()[0] == "accepted 0, already sent 0, failed 0, left 0, uncertain 1"
+    assert out.splitlines()[1].startswith("uncertain: 001-person-1.eml to person1@example.org: the server answered "
+                                          "'299 what' after the message was sent, neither 250 (accepted) nor a "
+                                          "refusal: it may have arrived.")
+    assert "connection" not in out
+
+
+def test_a_dry_run_while_another_run_sends_is_refused(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    (folder / JOURNAL_NAME).write_text(json.dumps({"event": "data", "file": "001-person-1.eml",
+                                                   "message_sha256": sha((folder / "001-person-1.eml").read_bytes())})
+                                       + "\n")
+    with (folder / JOURNAL_NAME).open("ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        code, out, err = run_main(["send", str(folder), "--dry-run"], capsys)
+        assert (code, out) == (1, "") and "another 'letter-pdf send' is sending this folder" in err
+    code, out, _ = run_main(["send", str(folder), "--dry-run"], capsys)  # finished without an answer: uncertain
+    assert code == 0 and out.splitlines()[1].startswith("uncertain: 001-person-1.eml to person1@example.org: an "
+                                                        "earlier run sent the message and never heard")
