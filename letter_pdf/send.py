@@ -450,6 +450,7 @@ class Run:
                         self.progress(f"[{number + 1}/{len(send)}] {copy.name} to {copy.address}")
                     self._one(journal, session, copy, summary)
                 except KeyboardInterrupt:
+                    session.abort()  # no QUIT: a server busy answering would keep us up to its timeout
                     summary.stopped, summary.interrupted = "interrupted (Ctrl-C)", True
                     self._interrupted(journal.last.get(copy.name), copy, summary)
         finally:

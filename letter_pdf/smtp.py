@@ -178,6 +178,13 @@ class Session:
                 self.conn.rset()
         return Outcome(kind or _kind(code, text), f"{address}: {reply}" if address else reply)
 
+    def abort(self) -> None:
+        """Close the connection at once, without QUIT (Ctrl-C: a slow server is not waited for)."""
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+            self.conn = None
+
     def close(self) -> None:
         if self.conn is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):

@@ -3,14 +3,17 @@ across interruptions, and recorded in the archive."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import fcntl
 import hashlib
 import json
 import re
+import signal
 import socket
 import ssl
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -97,6 +100,7 @@ class Handler:
         self.defer_after: int | None = None  # answer MAIL with 421 once this many messages were received
         self.refuse: set[str] = set()  # answer RCPT with 550
         self.drop: set[str] = set()  # close the connection after the content, before answering
+        self.slow = 0.0  # seconds to wait before answering the content
         self.answer: dict[str, str] = {}  # "MAIL", an address (its RCPT) or "DATA" (after the content): the reply
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -118,6 +122,7 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.slow)
         if "DATA" in self.answer:
             return self.answer["DATA"]
         self.got.append((tuple(envelope.rcpt_tos), envelope.original_content))
@@ -583,3 +588,44 @@ def test_a_dry_run_while_another_run_sends_is_refused(tmp_path, pdf, capsys, env
     code, out, _ = run_main(["send", str(folder), "--dry-run"], capsys)  # finished without an answer: uncertain
     assert code == 0 and out.splitlines()[1].startswith("uncertain: 001-person-1.eml to person1@example.org: an "
                                                         "earlier run sent the message and never heard")
+
+
+def test_ctrl_c_while_the_server_answers_stops_at_once_and_says_what_was_done(
+        tmp_path, pdf, smtp, capsys, env, monkeypatch):
+    from letter_pdf import send as sending
+    from letter_pdf import smtp as mailserver
+
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    handler = Handler()
+    handler.slow = 6.0
+    server = smtp(handler)
+    monkeypatch.setattr(mailserver, "TIMEOUT", 4.0)  # QUIT to a server still busy would wait this long
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1.0)  # the first message is out, its answer 5 s away
+        start = time.monotonic()
+        code, out, err = send(capsys, folder, server)
+        elapsed = time.monotonic() - start
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert code == 130 and elapsed < 2.5, (elapsed, err)
+    assert out.splitlines()[:2] == [
+        "accepted 0, already sent 0, failed 0, left 1, uncertain 1",
+        "uncertain: 001-person-1.eml to person1@example.org: interrupted after the message was sent: it may have "
+        f"arrived. Ask the server's administrator (or look in its log) for Message-ID "
+        f"{mail.read_message((folder / '001-person-1.eml').read_bytes()).message_id}; if it did not arrive, run "
+        "again with --retry-uncertain"]
+    assert [e["event"] for e in journal(folder)] == ["start", "data"]
+
+    def ctrl_c(folder):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sending, "plan", ctrl_c)  # Ctrl-C outside a message: the journal has the facts
+    code, out, err = send(capsys, folder, server)
+    assert (code, out, err) == (130, "", f"interrupted; {folder / JOURNAL_NAME} says what was sent (if anything): "
+                                         "run the same command again to send the rest, never a message twice\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from letter_pdf.cli.commands.archive import ARCHIVE_DIR_OPTION
-from letter_pdf.cli.runtime import EXIT_INTERRUPTED
+from letter_pdf.cli.runtime import EXIT_INTERRUPTED, CliContext
 from letter_pdf.errors import ExitCode, SendError
 
 
@@ -55,6 +55,9 @@ def send(folder, smtp, security, cafile, user, archive_dir, dry_run, per_minute,
     from letter_pdf import send as sending
     from letter_pdf import smtp as mailserver
 
+    if (context := click.get_current_context().find_object(CliContext)) is not None:  # Ctrl-C outside a message
+        context.interrupted = (f"interrupted; {folder / sending.JOURNAL_NAME} says what was sent (if anything): run "
+                               "the same command again to send the rest, never a message twice")
     server = None
     if not dry_run:
         if not smtp:
