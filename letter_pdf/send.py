@@ -96,6 +96,7 @@ class Summary:
     uncertain: list[tuple[Copy, str]] = field(default_factory=list)
     without_email: int = 0
     cc_refused: list[tuple[Copy, str]] = field(default_factory=list)  # the message went to the others
+    in_archive: list[Copy] = field(default_factory=list)  # already sent, found in the archive (not the journal)
     stopped: str | None = None  # why the run stopped early
     interrupted: bool = False  # by Ctrl-C
 
@@ -353,6 +354,24 @@ class Journal:
 # ----------------------------------------------------------------------------------------------- the run
 
 
+class Recorded:
+    """The archive's delivery records by message SHA-256 and by Message-ID: all read once, then only the records
+    added since (another run sending a copy of the folder); a message found here was sent, whatever the journal
+    of this folder says (lost, or the folder copied)."""
+
+    def __init__(self, archive: Archive):
+        self.archive, self.last = archive, 0
+        self.found: dict[str, list[tuple[int, Delivery]]] = {}
+
+    def find(self, copy: Copy, statuses: tuple[str, ...] = ("accepted",)) -> tuple[int, Delivery] | None:
+        self.last, new = self.archive.deliveries(after=self.last)
+        for number, delivery in new:
+            for key in (delivery.message_sha256, delivery.message_id):
+                self.found.setdefault(key, []).append((number, delivery))
+        return next((hit for key in (copy.message_sha256, copy.message_id) for hit in self.found.get(key, ())
+                     if hit[1].status in statuses), None)
+
+
 def uncertain_hint(copy: Copy, why: str) -> str:
     """Why the outcome of ``copy`` is unknown (said once), and how to find it out."""
     return (f"{why}: it may have arrived. Ask the server's administrator (or look in its log) for Message-ID "
@@ -404,8 +423,10 @@ class Run:
         past = journal.read()
         summary = Summary(without_email=without)
         send, record = self.sort(copies, past, summary)
+        recorded = Recorded(self.archive)
         if self.server is None:
-            summary.left = send
+            summary.left = [copy for copy in send if recorded.find(copy) is None]
+            summary.already += [copy for copy in send if copy not in summary.left]
             for copy in record:
                 if past[copy.name].state == "accepted":
                     summary.already.append(copy)
@@ -420,19 +441,22 @@ class Run:
             send, record = self.sort(copies, past, summary)
             for copy in record:
                 known = past[copy.name]
-                self._record(journal, copy, known.state, known.reply, known.time)
-                summary.recorded_now.append(copy)
+                if (hit := recorded.find(copy, (known.state,))) is not None:  # recorded, the journal not told
+                    journal.write("recorded", copy, record=hit[0])
+                else:
+                    self._record(journal, copy, known.state, known.reply, known.time)
+                    summary.recorded_now.append(copy)
                 if known.state == "accepted":
                     summary.already.append(copy)
                 else:
                     summary.failed.append((copy, known.reply))
             if send:
-                self._send(journal, send, summary)
+                self._send(journal, send, summary, recorded)
         finally:
             journal.close()
         return summary
 
-    def _send(self, journal: Journal, send: list[Copy], summary: Summary) -> None:
+    def _send(self, journal: Journal, send: list[Copy], summary: Summary, recorded: Recorded) -> None:
         assert self.server is not None
         session = Session(self.server)
         session.open()
@@ -441,6 +465,12 @@ class Run:
             for number, copy in enumerate(send):
                 if summary.stopped:
                     summary.left.append(copy)
+                    continue
+                if (hit := recorded.find(copy)) is not None:  # sent before: the journal catches up
+                    journal.write("accepted", copy, reply=hit[1].reply, time=hit[1].time, from_archive=True)
+                    journal.write("recorded", copy, record=hit[0])
+                    summary.already.append(copy)
+                    summary.in_archive.append(copy)
                     continue
                 try:
                     if self.per_minute and last is not None:
@@ -528,6 +558,9 @@ def summary_lines(summary: Summary, *, dry_run: bool = False) -> list[str]:
     else:
         lines = [f"accepted {len(summary.accepted)}, already sent {len(summary.already)}, failed "
                  f"{len(summary.failed)}, left {len(summary.left)}, uncertain {len(summary.uncertain)}"]
+    if summary.in_archive:
+        lines.append(f"already in the archive as sent (not in this folder's journal), not sent again: "
+                     f"{', '.join(c.name for c in summary.in_archive)}")
     if summary.recorded_now:
         lines.append(f"recorded now (answered in an earlier run): {', '.join(c.name for c in summary.recorded_now)}")
     lines += [f"failed: {c.name} to {c.address}: {reply}" for c, reply in summary.failed]

@@ -629,3 +629,33 @@ def test_ctrl_c_while_the_server_answers_stops_at_once_and_says_what_was_done(
     code, out, err = send(capsys, folder, server)
     assert (code, out, err) == (130, "", f"interrupted; {folder / JOURNAL_NAME} says what was sent (if anything): "
                                          "run the same command again to send the rest, never a message twice\n")
+
+
+def test_a_message_in_the_archive_is_never_sent_again_journal_lost_or_folder_copied(tmp_path, pdf, smtp, capsys, env):
+    import shutil
+
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    server = smtp(handler)
+    assert send(capsys, folder, server)[0] == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / JOURNAL_NAME).unlink()  # copied without its journal; one message rebuilt with its Message-ID
+    rewrite_eml(copy, "002-person-2.eml", lambda b: b.replace(b"Dear Person 2", b"Dear Ms Person 2"))
+    (folder / JOURNAL_NAME).write_text("".join(line + "\n" for line in (folder / JOURNAL_NAME).read_text()
+                                               .splitlines() if '"recorded"' not in line))  # a crash before each
+    code, out, _ = run_main(["send", str(copy), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert code == 0 and out.splitlines() == ["dry run: 0 to send, 3 already sent, 0 failed before, 0 uncertain"]
+    code, out, _ = send(capsys, copy, server)
+    assert code == 0 and out.splitlines() == [
+        "accepted 0, already sent 3, failed 0, left 0, uncertain 0",
+        "already in the archive as sent (not in this folder's journal), not sent again: 001-person-1.eml, "
+        "002-person-2.eml, 003-person-3.eml"]
+    records = {r.delivery.message_id: r.number for _, r in Archive(tmp_path / "archive").listing() if r.delivery}
+    events = [(e["event"], e.get("record"), e.get("reply")) for e in journal(copy) if e["file"] == "002-person-2.eml"]
+    message_id = mail.read_message((copy / "002-person-2.eml").read_bytes()).message_id
+    assert events == [("accepted", None, "250 2.0.0 Ok: queued"), ("recorded", records[message_id], None)]
+    code, out, _ = send(capsys, folder, server)  # the journal's recorded events lost: not recorded twice
+    assert code == 0 and out.splitlines() == ["accepted 0, already sent 3, failed 0, left 0, uncertain 0"]
+    assert [e["event"] for e in journal(folder)][-3:] == ["recorded"] * 3
+    assert len(handler.got) == 3 and len(Archive(tmp_path / "archive").list()) == 3
