@@ -1,7 +1,8 @@
 """``letter-pdf send DIR``: each .eml of a batch folder sent once over SMTP, journalled, and recorded in the archive.
 
 Before anything is sent, the folder is checked as a whole (``plan``): ``index.csv`` read within limits, every
-.eml it implies parsed (``mail.read_message``), its To the index's e-mail, its PDF byte-identical to the
+.eml it implies byte-identical to the index's ``eml_sha256`` (a message edited by hand is never sent) and parsed
+(``mail.read_message``), its To the index's e-mail, its PDF byte-identical to the
 index's SHA-256 and to the PDF file beside it; any problem refuses the run.
 
 The journal ``DIR/send-log.jsonl`` (one JSON event a line, appended and fsynced each) says what happened to
@@ -21,6 +22,7 @@ import fcntl
 import io
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from letter_pdf import mail
 from letter_pdf.archive import Archive, Delivery, inspect_data
-from letter_pdf.archive.records import now_utc, sha256_bytes
+from letter_pdf.archive.records import now_utc, refused_in_option, sha256_bytes
 from letter_pdf.errors import ArchiveError, InputError, LetterPdfError, Problems
 from letter_pdf.files import read_regular
 from letter_pdf.output import fsync_dir
@@ -41,7 +43,7 @@ log = logging.getLogger("letter_pdf")
 
 INDEX_NAME = "index.csv"
 JOURNAL_NAME = "send-log.jsonl"
-INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256")
+INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256", "eml_sha256")  # as batch.py writes it
 MAX_INDEX_BYTES = 16 * 1024 * 1024
 MAX_INDEX_ROWS = 100_000
 MAX_JOURNAL_BYTES = 256 * 1024 * 1024
@@ -93,6 +95,8 @@ class Summary:
     left: list[Copy] = field(default_factory=list)
     uncertain: list[tuple[Copy, str]] = field(default_factory=list)
     without_email: int = 0
+    cc_refused: list[tuple[Copy, str]] = field(default_factory=list)  # the message went to the others
+    in_archive: list[Copy] = field(default_factory=list)  # already sent, found in the archive (not the journal)
     stopped: str | None = None  # why the run stopped early
     interrupted: bool = False  # by Ctrl-C
 
@@ -149,14 +153,17 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
         if len(row) != len(INDEX_HEADER):
             problems.append(InputError(f"{len(row)} fields instead of {len(INDEX_HEADER)}", where=where))
             continue
-        file, recipient, email, pages, sha256 = row
+        file, recipient, email, pages, sha256, eml_sha256 = row
         if (not file.endswith(".pdf") or file.startswith(".") or "/" in file or "\\" in file or file in names
                 or mail._HEADER_REFUSED.search(file)):
             problems.append(InputError(f"not a file of this folder, or listed twice: '{visible(file)}'", where=where))
             continue
         names.add(file)
-        if not _HASH.fullmatch(sha256) or not pages.isdigit():
-            problems.append(InputError("its sha256 or pages is not what letter-pdf writes", where=where))
+        if (refused := _refused_recipient(recipient)) is not None:  # what the archive would refuse to record
+            problems.append(InputError(f"the recipient: {refused.message}", where=where, hint=refused.hint))
+        if not _HASH.fullmatch(sha256) or not pages.isdigit() or not (
+                _HASH.fullmatch(eml_sha256) if email else eml_sha256 == ""):
+            problems.append(InputError("its sha256, eml_sha256 or pages is not what letter-pdf writes", where=where))
             continue
         eml = (folder / file).with_suffix(".eml")
         if not email:
@@ -166,7 +173,7 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
             continue
         expected_eml.add(eml.name)
         try:
-            copies.append(_check_copy(folder / file, eml, recipient, email, sha256, line, where))
+            copies.append(_check_copy(folder / file, eml, recipient, email, (sha256, eml_sha256), line, where))
         except LetterPdfError as exc:
             problems.append(exc)
     strays = []
@@ -188,11 +195,23 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
     return copies, without
 
 
-def _check_copy(pdf: Path, eml: Path, recipient: str, email: str, sha256: str, line: int, where: str) -> Copy:
+def _refused_recipient(recipient: str) -> ArchiveError | None:
+    """Why the archive would not record ``recipient`` (the record's printed text: ``Sending.checked``), or None."""
+    if not recipient.strip():
+        return ArchiveError("it is empty", hint="build the copies again from a list where every row has a name")
+    return refused_in_option("recipient", recipient)
+
+
+def _check_copy(pdf: Path, eml: Path, recipient: str, email: str, hashes: tuple[str, str], line: int,
+                where: str) -> Copy:
+    sha256, eml_sha256 = hashes
     if not eml.is_file():
         raise InputError(f"{eml.name} is missing", where=where,
                          hint="build the copies with --eml (the index gives an e-mail for this row)")
     data = _read(eml, "the message")
+    if sha256_bytes(data) != eml_sha256:  # a header added (Cc, Bcc, Reply-To) or the note rewritten by hand
+        raise InputError("the message has changed since the build (its SHA-256 is not the index's eml_sha256)",
+                         where=eml, hint="build the copies again; never edit a message by hand")
     message = mail.read_message(data, where=str(eml))
     if tuple(a.lower() for a in message.to_addrs) != (email.strip().lower(),):
         raise InputError(f"its To ({', '.join(message.to_addrs)}) is not the index's e-mail ({visible(email)})",
@@ -229,10 +248,15 @@ class Journal:
     def read(self) -> dict[str, Past]:
         """What the journal says of each message, by .eml name. A last line cut short (a crash while writing
         it: that event did not happen) is ignored; anything else that is not an event refuses the run."""
-        if not self.path.exists():
+        if not self.path.exists() and not self.path.is_symlink():
             return {}
-        data = read_regular(self.path, limit=MAX_JOURNAL_BYTES, what="the journal",
-                            hint="start a new folder for the next batch")
+        try:
+            data = read_regular(self.path, limit=MAX_JOURNAL_BYTES, what="the journal",
+                                hint="start a new folder for the next batch")
+        except OSError as exc:  # a folder or a dangling link in its place
+            raise InputError(f"cannot read the journal ({exc.strerror or type(exc).__name__})", where=self.path,
+                             hint=f"{JOURNAL_NAME} is the file 'letter-pdf send' writes: move what is there away "
+                                  "only if no message of this folder was ever sent") from exc
         past: dict[str, Past] = {}
         lines = data.split(b"\n")
         for number, raw in enumerate(lines[:-1], start=1):  # the last piece has no line end: cut short, or empty
@@ -258,6 +282,20 @@ class Journal:
         else:  # an outcome: what it says counts even without its start (never sent twice)
             past[name] = Past(kind, event["message_sha256"], reply, moment)
 
+    def busy(self) -> bool:
+        """Whether another run holds the journal (its lock), without creating or changing it."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return False  # none yet (or not a file: read says so)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
     def open(self) -> None:
         """Open for appending and lock; a last line cut short by a crash is cut off first."""
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -267,10 +305,15 @@ class Journal:
             raise InputError(f"cannot write the journal ({exc.strerror})", where=self.path) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            same = os.fstat(fd).st_ino == os.stat(self.path, follow_symlinks=False).st_ino
         except OSError as exc:
             os.close(fd)
             raise InputError("another 'letter-pdf send' is sending this folder", where=self.path,
                              hint="wait for it to finish, then run again") from exc
+        if not same:  # an empty journal removed by the run that held it (close): not the journal any more
+            os.close(fd)
+            raise InputError("another 'letter-pdf send' was sending this folder", where=self.path,
+                             hint="run the same command again")
         self.fd = fd
         size = os.fstat(fd).st_size
         if size:
@@ -295,18 +338,44 @@ class Journal:
         self.last[copy.name] = kind
 
     def close(self) -> None:
+        """Unlock; a journal this run left empty (it could not connect: nothing happened) is removed first."""
         if self.fd is not None:
-            os.close(self.fd)  # the lock goes with it
-            self.fd = None
+            try:
+                if os.fstat(self.fd).st_size == 0:
+                    os.unlink(self.path)  # under the lock; a run waiting on this file sees it is gone (open)
+                    fsync_dir(self.path.parent)
+            except OSError:
+                log.debug("could not remove the empty journal %s", self.path)
+            finally:
+                os.close(self.fd)  # the lock goes with it
+                self.fd = None
 
 
 # ----------------------------------------------------------------------------------------------- the run
 
 
-def uncertain_hint(copy: Copy) -> str:
-    return (f"the connection was lost after the message was sent: it may have arrived. Ask the server's "
-            f"administrator (or look in its log) for Message-ID {copy.message_id}; if it did not arrive, run "
-            "again with --retry-uncertain")
+class Recorded:
+    """The archive's delivery records by message SHA-256 and by Message-ID: all read once, then only the records
+    added since (another run sending a copy of the folder); a message found here was sent, whatever the journal
+    of this folder says (lost, or the folder copied)."""
+
+    def __init__(self, archive: Archive):
+        self.archive, self.last = archive, 0
+        self.found: dict[str, list[tuple[int, Delivery]]] = {}
+
+    def find(self, copy: Copy, statuses: tuple[str, ...] = ("accepted",)) -> tuple[int, Delivery] | None:
+        self.last, new = self.archive.deliveries(after=self.last)
+        for number, delivery in new:
+            for key in (delivery.message_sha256, delivery.message_id):
+                self.found.setdefault(key, []).append((number, delivery))
+        return next((hit for key in (copy.message_sha256, copy.message_id) for hit in self.found.get(key, ())
+                     if hit[1].status in statuses), None)
+
+
+def uncertain_hint(copy: Copy, why: str) -> str:
+    """Why the outcome of ``copy`` is unknown (said once), and how to find it out."""
+    return (f"{why}: it may have arrived. Ask the server's administrator (or look in its log) for Message-ID "
+            f"{copy.message_id}; if it did not arrive, run again with --retry-uncertain")
 
 
 @dataclass
@@ -333,7 +402,8 @@ class Run:
             if known is None or known.state in ("start", "deferred") or (known.state == "data" and self.retry_uncertain):
                 send.append(copy)
             elif known.state == "data":
-                summary.uncertain.append((copy, uncertain_hint(copy)))
+                summary.uncertain.append((copy, uncertain_hint(copy, "an earlier run sent the message and never "
+                                                                      "heard the server's answer")))
             elif not known.recorded:
                 record.append(copy)
             elif known.state == "accepted":
@@ -343,13 +413,20 @@ class Run:
         return send, record
 
     def execute(self) -> Summary:
+        if self.per_minute is not None and not (math.isfinite(self.per_minute) and self.per_minute > 0):
+            raise InputError(f"not a positive number of messages a minute: {self.per_minute}", where="--per-minute")
         copies, without = plan(self.folder)
         journal = Journal(self.folder)
+        if self.server is None and journal.busy():  # its message in flight would look uncertain
+            raise InputError("another 'letter-pdf send' is sending this folder", where=journal.path,
+                             hint="wait for it to finish, then run the dry run again")
         past = journal.read()
         summary = Summary(without_email=without)
         send, record = self.sort(copies, past, summary)
+        recorded = Recorded(self.archive)
         if self.server is None:
-            summary.left = send
+            summary.left = [copy for copy in send if recorded.find(copy) is None]
+            summary.already += [copy for copy in send if copy not in summary.left]
             for copy in record:
                 if past[copy.name].state == "accepted":
                     summary.already.append(copy)
@@ -364,19 +441,22 @@ class Run:
             send, record = self.sort(copies, past, summary)
             for copy in record:
                 known = past[copy.name]
-                self._record(journal, copy, known.state, known.reply, known.time)
-                summary.recorded_now.append(copy)
+                if (hit := recorded.find(copy, (known.state,))) is not None:  # recorded, the journal not told
+                    journal.write("recorded", copy, record=hit[0])
+                else:
+                    self._record(journal, copy, known.state, known.reply, known.time)
+                    summary.recorded_now.append(copy)
                 if known.state == "accepted":
                     summary.already.append(copy)
                 else:
                     summary.failed.append((copy, known.reply))
             if send:
-                self._send(journal, send, summary)
+                self._send(journal, send, summary, recorded)
         finally:
             journal.close()
         return summary
 
-    def _send(self, journal: Journal, send: list[Copy], summary: Summary) -> None:
+    def _send(self, journal: Journal, send: list[Copy], summary: Summary, recorded: Recorded) -> None:
         assert self.server is not None
         session = Session(self.server)
         session.open()
@@ -386,6 +466,12 @@ class Run:
                 if summary.stopped:
                     summary.left.append(copy)
                     continue
+                if (hit := recorded.find(copy)) is not None:  # sent before: the journal catches up
+                    journal.write("accepted", copy, reply=hit[1].reply, time=hit[1].time, from_archive=True)
+                    journal.write("recorded", copy, record=hit[0])
+                    summary.already.append(copy)
+                    summary.in_archive.append(copy)
+                    continue
                 try:
                     if self.per_minute and last is not None:
                         self.sleep(max(0.0, last + 60.0 / self.per_minute - time.monotonic()))
@@ -394,6 +480,7 @@ class Run:
                         self.progress(f"[{number + 1}/{len(send)}] {copy.name} to {copy.address}")
                     self._one(journal, session, copy, summary)
                 except KeyboardInterrupt:
+                    session.abort()  # no QUIT: a server busy answering would keep us up to its timeout
                     summary.stopped, summary.interrupted = "interrupted (Ctrl-C)", True
                     self._interrupted(journal.last.get(copy.name), copy, summary)
         finally:
@@ -403,7 +490,7 @@ class Run:
     def _interrupted(last: str | None, copy: Copy, summary: Summary) -> None:
         """Count the message Ctrl-C interrupted by the journal's last word on it."""
         if last == "data":
-            summary.uncertain.append((copy, "interrupted after the message was sent. " + uncertain_hint(copy)))
+            summary.uncertain.append((copy, uncertain_hint(copy, "interrupted after the message was sent")))
         elif last == "accepted":  # answered; recorded by the next run
             summary.accepted.append(copy)
         elif last == "failed":
@@ -420,20 +507,26 @@ class Run:
         journal.write("start", copy)
         outcome = session.deliver(data, copy.sender, (copy.address, *copy.cc), lambda: journal.write("data", copy))
         if outcome.kind == "uncertain":
-            summary.uncertain.append((copy, f"{outcome.reply}. " + uncertain_hint(copy)))
-            summary.stopped = outcome.reply
+            summary.uncertain.append((copy, uncertain_hint(copy, outcome.reply)))
+            summary.stopped = f"the outcome of {copy.name} is unknown"
             return
         moment = now_utc()
-        journal.write(outcome.kind, copy, reply=outcome.reply)
-        if outcome.kind == "deferred":
+        if outcome.kind in ("deferred", "refused"):  # nothing delivered: sent again by the next run
+            journal.write("deferred", copy, reply=outcome.reply)
             summary.left.append(copy)
-            summary.stopped = f"the server said: {outcome.reply}"
+            summary.stopped = (f"the server said: {outcome.reply}" if outcome.kind == "deferred" else
+                               f"the server refuses every message: {outcome.reply}")
             return
-        self._record(journal, copy, outcome.kind, outcome.reply, moment)
+        reply = outcome.reply
+        if outcome.refused_cc:
+            reply += "; Cc refused: " + "; ".join(outcome.refused_cc)
+            summary.cc_refused += [(copy, refused) for refused in outcome.refused_cc]
+        journal.write(outcome.kind, copy, reply=reply)
+        self._record(journal, copy, outcome.kind, reply, moment)
         if outcome.kind == "accepted":
             summary.accepted.append(copy)
         else:
-            summary.failed.append((copy, outcome.reply))
+            summary.failed.append((copy, reply))
 
     def _record(self, journal: Journal, copy: Copy, status: str, reply: str, moment: str) -> None:
         """The archive record of a message the server accepted or refused for good."""
@@ -448,8 +541,9 @@ class Run:
                                             sent_at=moment or None, file_name=copy.pdf.name,
                                             facts=inspect_data(data, copy.pdf), delivery=delivery)
         except LetterPdfError as exc:
+            where = exc.where if exc.where and not exc.where.startswith("--") else self.archive.root  # not --to
             raise ArchiveError(f"{copy.name} was {status} by the server but cannot be recorded: {exc.message}",
-                               where=exc.where or self.archive.root,
+                               where=where,
                                hint="fix this, then run the same 'letter-pdf send' again: it records it without "
                                     "sending it again") from exc
         journal.write("recorded", copy, record=record.number)
@@ -464,10 +558,15 @@ def summary_lines(summary: Summary, *, dry_run: bool = False) -> list[str]:
     else:
         lines = [f"accepted {len(summary.accepted)}, already sent {len(summary.already)}, failed "
                  f"{len(summary.failed)}, left {len(summary.left)}, uncertain {len(summary.uncertain)}"]
+    if summary.in_archive:
+        lines.append(f"already in the archive as sent (not in this folder's journal), not sent again: "
+                     f"{', '.join(c.name for c in summary.in_archive)}")
     if summary.recorded_now:
         lines.append(f"recorded now (answered in an earlier run): {', '.join(c.name for c in summary.recorded_now)}")
     lines += [f"failed: {c.name} to {c.address}: {reply}" for c, reply in summary.failed]
     lines += [f"uncertain: {c.name} to {c.address}: {how}" for c, how in summary.uncertain]
+    lines += [f"Cc refused: {c.name} to {c.address} (sent without this Cc): {refused}"
+              for c, refused in summary.cc_refused]
     if summary.stopped and summary.left:
         lines.append(f"stopped: {summary.stopped}; {len(summary.left)} left for the next run "
                      "(run the same command again)")

@@ -5,6 +5,7 @@ moment after which the outcome is unknown until the server answers: the content 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import smtplib
 import ssl
@@ -17,7 +18,6 @@ from letter_pdf.text import visible
 
 TIMEOUT = 60.0  # seconds for the server to answer one command
 PASSWORD_ENV = "LETTER_PDF_SMTP_PASSWORD"
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _REPLY_LIMIT = 300
 
 @dataclass(frozen=True)
@@ -33,7 +33,14 @@ class Server:
 
     @property
     def local(self) -> bool:
-        return self.host.lower() in LOCAL_HOSTS or self.host.startswith("127.")
+        """This computer: ``localhost`` or a literal loopback address (never a name that only looks like one,
+        such as ``127.evil.com``)."""
+        if self.host.lower() == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
 
 
 def parse_server(text: str) -> tuple[str, int]:
@@ -55,8 +62,13 @@ def check_login(server: Server) -> None:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # accepted | deferred | failed | uncertain
+    """What became of one message. ``kind``: accepted | deferred (4xx, or the connection lost before the content
+    went out: send it again) | failed (the To address refused for good) | refused (the server refuses every
+    message: a 5xx to MAIL, a policy or relay refusal; nothing was delivered, stop the run) | uncertain."""
+
+    kind: str
     reply: str
+    refused_cc: tuple[str, ...] = ()  # "address: reply" of each Cc address the server refused (the To accepted)
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -64,8 +76,20 @@ def _reply(code: int, text: bytes | str) -> str:
     return visible(f"{code} {' '.join(said.split())}".strip(), _REPLY_LIMIT)
 
 
-def _kind(code: int) -> str:
-    return "failed" if 500 <= code < 600 else "deferred"
+_POLICY = re.compile(r"5\.7\.\d{1,3}(?!\S)")  # enhanced status 5.7.x: security or policy (RFC 3463)
+
+
+def server_wide(code: int, text: bytes | str) -> bool:
+    """A refusal of any message we would send, not of one address: 530 (authentication required), 554
+    (transaction failed, relay denied) or an enhanced status 5.7.x (policy), whatever the code."""
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return code in (530, 554) or (500 <= code < 600 and _POLICY.match(said.lstrip()) is not None)
+
+
+def _kind(code: int, text: bytes | str) -> str:
+    if 500 <= code < 600:
+        return "refused" if server_wide(code, text) else "failed"
+    return "deferred"
 
 
 class Session:
@@ -114,14 +138,19 @@ class Session:
         """Send one message: MAIL, each RCPT, DATA; ``on_data`` runs after the 354, just before the content."""
         conn = self.conn
         assert conn is not None
+        refused_cc: list[str] = []
         try:
             code, text = conn.mail(sender)
-            if code != 250:
-                return self._refused(code, text)
-            for address in recipients:
+            if code != 250:  # a 5xx to our sender refuses every message
+                return self._refused(code, text, kind="refused" if 500 <= code < 600 else None)
+            for number, address in enumerate(recipients):
                 code, text = conn.rcpt(address)
-                if code not in (250, 251):
-                    return self._refused(code, text, address)
+                if code in (250, 251):
+                    continue
+                if number and 500 <= code < 600 and not server_wide(code, text):  # a Cc refused: sent without it
+                    refused_cc.append(f"{address}: {_reply(code, text)}")
+                    continue
+                return self._refused(code, text, address)
             conn.putcmd("data")
             code, text = conn.getreply()
             if code != 354:
@@ -136,17 +165,25 @@ class Session:
         except (smtplib.SMTPException, OSError) as exc:
             return Outcome("uncertain", f"the connection was lost after the message was sent ({visible(str(exc))})")
         if code == 250:
-            return Outcome("accepted", _reply(code, text))
+            return Outcome("accepted", _reply(code, text), tuple(refused_cc))
         if 400 <= code < 600:
-            return Outcome(_kind(code), _reply(code, text))
-        return Outcome("uncertain", f"an answer that is not SMTP after the message was sent ({_reply(code, text)})")
+            return Outcome(_kind(code, text), _reply(code, text))
+        return Outcome("uncertain", f"the server answered '{_reply(code, text)}' after the message was sent, "
+                                    "neither 250 (accepted) nor a refusal")
 
-    def _refused(self, code: int, text: bytes, address: str | None = None) -> Outcome:
+    def _refused(self, code: int, text: bytes, address: str | None = None, kind: str | None = None) -> Outcome:
         reply = _reply(code, text)
         if 500 <= code < 600 and self.conn is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.conn.rset()
-        return Outcome(_kind(code), f"{address}: {reply}" if address else reply)
+        return Outcome(kind or _kind(code, text), f"{address}: {reply}" if address else reply)
+
+    def abort(self) -> None:
+        """Close the connection at once, without QUIT (Ctrl-C: a slow server is not waited for)."""
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+            self.conn = None
 
     def close(self) -> None:
         if self.conn is not None:

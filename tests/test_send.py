@@ -3,14 +3,17 @@ across interruptions, and recorded in the archive."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import fcntl
 import hashlib
 import json
 import re
+import signal
 import socket
 import ssl
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from aiosmtpd.smtp import AuthResult
 from letter_pdf import mail
 from letter_pdf.archive import Archive
 from letter_pdf.archive.records import MalformedRecord, Record
+from letter_pdf.errors import InputError
 from letter_pdf.model import Party, Recipient
 from letter_pdf.send import JOURNAL_NAME, Run
 from letter_pdf.smtp import Server
@@ -43,7 +47,7 @@ def pdf(tmp_path_factory) -> bytes:
     return letter_pdf.build(write_letter(folder), cover=False).output.read_bytes()
 
 
-def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0) -> Path:
+def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0, cc: tuple[str, ...] = ()) -> Path:
     """DIR as the batch build writes it: NNN-slug.pdf, NNN-slug.eml (recipients with an e-mail), index.csv."""
     folder.mkdir(parents=True)
     rows = []
@@ -51,17 +55,39 @@ def make_batch(folder: Path, pdf: bytes, n: int, *, without_email: int = 0) -> P
         name = f"{k:03d}-person-{k}.pdf"
         email = f"person{k}@example.org" if k <= n else ""
         (folder / name).write_bytes(pdf)
+        message = b""
         if email:
-            recipient = Recipient(row=k, line=k + 1, name=f"Person {k}", email=email)
-            (folder / name).with_suffix(".eml").write_bytes(mail.compose(
-                pdf=pdf, filename=name, sender=SENDER, recipient=recipient, subject="Protect civil society",
-                note=f"Dear Person {k},\n\nPlease find attached our letter.\n", date=dt.datetime.now(dt.UTC)))
-        rows.append([name, f"Person {k}", email, "1", sha(pdf)])
+            recipient = Recipient(row=k, line=k + 1, name=f"Person {k}", email=email, cc=cc)
+            message = mail.compose(
+                cc=cc, pdf=pdf, filename=name, sender=SENDER, recipient=recipient, subject="Protect civil society",
+                note=f"Dear Person {k},\n\nPlease find attached our letter.\n", date=dt.datetime.now(dt.UTC))
+            (folder / name).with_suffix(".eml").write_bytes(message)
+        rows.append([name, f"Person {k}", email, "1", sha(pdf), sha(message) if message else ""])
+    write_index(folder, rows)
+    return folder
+
+
+def write_index(folder: Path, rows: list[list[str]]) -> None:
     with (folder / "index.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["file", "recipient", "email", "pages", "sha256"])
+        writer.writerow(["file", "recipient", "email", "pages", "sha256", "eml_sha256"])
         writer.writerows(rows)
-    return folder
+
+
+def index_rows(folder: Path) -> list[list[str]]:
+    return list(csv.reader((folder / "index.csv").open(encoding="utf-8", newline="")))[1:]
+
+
+def rewrite_eml(folder: Path, name: str, change) -> None:
+    """Change an .eml and its eml_sha256 in the index together (a rebuild of that message, as far as the plan
+    can tell)."""
+    eml = folder / name
+    eml.write_bytes(change(eml.read_bytes()))
+    rows = index_rows(folder)
+    for row in rows:
+        if row[0] == Path(name).with_suffix(".pdf").name:
+            row[5] = sha(eml.read_bytes())
+    write_index(folder, rows)
 
 
 class Handler:
@@ -74,9 +100,13 @@ class Handler:
         self.defer_after: int | None = None  # answer MAIL with 421 once this many messages were received
         self.refuse: set[str] = set()  # answer RCPT with 550
         self.drop: set[str] = set()  # close the connection after the content, before answering
+        self.slow = 0.0  # seconds to wait before answering the content
+        self.answer: dict[str, str] = {}  # "MAIL", an address (its RCPT) or "DATA" (after the content): the reply
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         self.mails += 1
+        if "MAIL" in self.answer:
+            return self.answer["MAIL"]
         if self.defer_after is not None and len(self.got) >= self.defer_after:
             return "421 4.7.0 Too many messages, try again later"
         envelope.mail_from = address
@@ -86,10 +116,15 @@ class Handler:
         self.rcpts[address] += 1
         if address in self.refuse:
             return "550 5.1.1 User unknown"
+        if address in self.answer:
+            return self.answer[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.slow)
+        if "DATA" in self.answer:
+            return self.answer["DATA"]
         self.got.append((tuple(envelope.rcpt_tos), envelope.original_content))
         if set(envelope.rcpt_tos) & self.drop:
             server.transport.close()
@@ -269,6 +304,11 @@ def test_a_password_is_never_sent_unencrypted_to_another_computer(tmp_path, pdf,
     assert err.strip() == ("error: --user: a password would be sent unencrypted — add --starttls (usually port "
                            "587) or --ssl (usually port 465)")
     assert not (folder / JOURNAL_NAME).exists()
+    for host in ("127.evil.com", "127.0.0.1.nip.io", "localhost.example.org", "[::ffff:10.0.0.1]"):
+        code, _, err = send(capsys, folder, f"{host}:587", "--user", "campaigns")
+        assert code == 1 and "a password would be sent unencrypted" in err, host
+    assert [Server(host, 25, user="u").local for host in ("localhost", "LOCALHOST", "127.0.0.1", "127.8.9.1", "::1")] \
+        == [True] * 5
 
 
 def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp, capsys, env):
@@ -280,8 +320,12 @@ def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp
     assert code == 6
     assert out.splitlines()[0] == "accepted 1, already sent 0, failed 0, left 1, uncertain 1"
     message_id = mail.read_message((folder / "002-person-2.eml").read_bytes()).message_id
-    assert "uncertain: 002-person-2.eml to person2@example.org: the connection was lost after the message was sent" \
-        in out and f"Message-ID {message_id}" in out and "--retry-uncertain" in out
+    line = next(line for line in out.splitlines() if line.startswith("uncertain: "))
+    assert line.startswith("uncertain: 002-person-2.eml to person2@example.org: the connection was lost after the "
+                           "message was sent (") and line.count("connection was lost") == 1
+    assert line.endswith(f"): it may have arrived. Ask the server's administrator (or look in its log) for "
+                         f"Message-ID {message_id}; if it did not arrive, run again with --retry-uncertain")
+    assert "stopped: the outcome of 002-person-2.eml is unknown; 1 left for the next run" in out
     assert [e["event"] for e in journal(folder) if e["file"] == "002-person-2.eml"] == ["start", "data"]
     handler.drop = set()
     code, out, _ = send(capsys, folder, server)
@@ -295,13 +339,21 @@ def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp
 @pytest.mark.parametrize(("damage", "said"), [
     (lambda d: (d / "002-person-2.pdf").write_bytes((d / "002-person-2.pdf").read_bytes() + b"\n"),
      "002-person-2.pdf: the PDF is missing or has changed since the build"),
+    (lambda d: rewrite_eml(d, "002-person-2.eml", lambda b: b.replace(b"person2@example.org", b"person9@example.org")),
+     "its To (person9@example.org) is not the index's e-mail"),
+    (lambda d: (d / "002-person-2.eml").write_bytes(b"Bcc: boss@example.org\r\n" + (d / "002-person-2.eml").read_bytes()),
+     "002-person-2.eml: the message has changed since the build (its SHA-256 is not the index's eml_sha256)"),
     (lambda d: (d / "002-person-2.eml").write_bytes((d / "002-person-2.eml").read_bytes().replace(
-        b"person2@example.org", b"person9@example.org")), "its To (person9@example.org) is not the index's e-mail"),
+        b"Please find", b"Kindly find")), "002-person-2.eml: the message has changed since the build"),
+    (lambda d: write_index(d, [r[:5] + [""] for r in index_rows(d)]), "its sha256, eml_sha256 or pages is not what"),
     (lambda d: (d / "003-person-3.eml").unlink(), "003-person-3.eml is missing"),
     (lambda d: (d / "009-stray.eml").write_bytes((d / "001-person-1.eml").read_bytes()), "009-stray.eml is not in"),
     (lambda d: (d / "index.csv").write_text((d / "index.csv").read_text().replace(",1,", ",1,0")),
-     "its sha256 or pages is not what letter-pdf writes"),
+     "its sha256, eml_sha256 or pages is not what letter-pdf writes"),
     (lambda d: (d / "index.csv").write_text("file,recipient\n"), "the first line is not file,recipient,email"),
+    (lambda d: (d / "index.csv").write_text("file,recipient,email,pages,sha256\n" + (d / "index.csv").read_text()
+                                            .split("\n", 1)[1]),
+     "the first line is not file,recipient,email,pages,sha256,eml_sha256"),
 ])
 def test_a_folder_that_disagrees_with_itself_is_refused_before_anything_is_sent(
         tmp_path, pdf, smtp, capsys, env, damage, said):
@@ -377,8 +429,7 @@ def test_a_message_changed_after_it_was_sent_is_refused(tmp_path, pdf, smtp, cap
     handler = Handler()
     server = smtp(handler)
     assert send(capsys, folder, server)[0] == 0
-    eml = folder / "001-person-1.eml"
-    eml.write_bytes(eml.read_bytes().replace(b"Dear Person 1", b"Dear Person 0"))
+    rewrite_eml(folder, "001-person-1.eml", lambda b: b.replace(b"Dear Person 1", b"Dear Person 0"))
     code, _, err = send(capsys, folder, server)
     assert code == 1 and "001-person-1.eml has changed since it was sent" in err and len(handler.got) == 2
 
@@ -423,3 +474,188 @@ def test_the_delivery_section_is_typed_and_absent_from_older_records(tmp_path, p
                            ("message_sha256", "abc", "message_sha256"), ("reply", 250, "reply")]:
         with pytest.raises(MalformedRecord, match=said):
             Record.from_json({**value, "delivery": {**value["delivery"], key: bad}})
+
+
+def test_a_journal_that_is_a_folder_is_one_line_and_no_empty_journal_is_left(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    (folder / JOURNAL_NAME).mkdir()
+    code, out, err = send(capsys, folder, "127.0.0.1:1")
+    assert (code, out) == (1, "") and err.startswith(f"error: {folder / JOURNAL_NAME}: cannot read the journal (")
+    assert len(err.splitlines()) == 1
+    (folder / JOURNAL_NAME).rmdir()
+    code, _, err = send(capsys, folder, f"127.0.0.1:{free_port()}")  # nothing listens there
+    assert code == 1 and "cannot use the mail server" in err
+    assert not (folder / JOURNAL_NAME).exists()
+    assert run_main(["send", str(folder), "--dry-run"], capsys)[0] == 0 and not (folder / JOURNAL_NAME).exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-1", "0", "1e400"])
+def test_per_minute_must_be_a_positive_finite_number(tmp_path, pdf, capsys, env, value):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    code, out, err = run_main(["send", str(folder), "--dry-run", "--per-minute", value], capsys)
+    assert code == 2 and "Invalid value for '--per-minute'" in err and not out
+    with pytest.raises(InputError, match="not a positive number of messages a minute"):
+        Run(folder, Archive(tmp_path / "archive"), per_minute=float(value)).execute()
+
+
+def test_every_recipient_is_checked_as_the_archive_records_it_before_anything_is_sent(
+        tmp_path, pdf, smtp, capsys, env, monkeypatch):
+    from letter_pdf import send as sending
+
+    folder = make_batch(tmp_path / "out", pdf, 4)
+    rows = index_rows(folder)
+    rows[1][1], rows[2][1], rows[3][1] = "Person\t2", "Person \u202e3", " "
+    write_index(folder, rows)
+    handler = Handler()
+    server = smtp(handler)
+    code, _, err = send(capsys, folder, server)
+    index = folder / "index.csv"
+    assert code == 1 and not handler.rcpts and not (folder / JOURNAL_NAME).exists(), err
+    assert [line.split(" — ")[0] for line in err.splitlines()] == [
+        f"error: {index}:3: the recipient: the value contains a control character, U+0009 CONTROL: 'Person<U+0009>2'",
+        f"error: {index}:4: the recipient: the value contains an invisible bidirectional control, U+202E "
+        "RIGHT-TO-LEFT OVERRIDE: 'Person <U+202E>3'",
+        f"error: {index}:5: the recipient: it is empty"]
+    monkeypatch.setattr(sending, "_refused_recipient", lambda recipient: None)  # the check planted away
+    code, _, err = send(capsys, folder, server)
+    assert code == 1 and "002-person-2.eml was accepted by the server but cannot be recorded" in err
+    assert "--to" not in err and len(handler.got) == 2
+
+
+@pytest.mark.parametrize(("step", "reply"), [
+    ("MAIL", "530 5.7.0 Authentication required"),
+    ("MAIL", "553 5.1.8 Sender address rejected"),
+    ("person1@example.org", "554 5.7.1 Relay access denied"),
+    ("person1@example.org", "550 5.7.1 Relaying denied"),
+    ("DATA", "554 5.7.1 Message rejected as spam"),
+])
+def test_a_refusal_of_every_message_stops_the_run_and_fails_none(tmp_path, pdf, smtp, capsys, env, step, reply):
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    handler.answer[step] = reply
+    server = smtp(handler)
+    code, out, _ = send(capsys, folder, server)
+    assert code == 6 and out.splitlines() == [
+        "accepted 0, already sent 0, failed 0, left 3, uncertain 0",
+        f"stopped: the server refuses every message: {'person1@example.org: ' * ('@' in step)}{reply}; 3 left for "
+        "the next run (run the same command again)"]
+    assert handler.mails == 1 and not handler.got and not (tmp_path / "archive").exists()
+    assert [e["event"] for e in journal(folder)] == (["start", "data", "deferred"] if step == "DATA"
+                                                     else ["start", "deferred"])
+    handler.answer.clear()
+    code, out, _ = send(capsys, folder, server)  # the next run sends them all
+    assert code == 0 and out.splitlines()[0] == "accepted 3, already sent 0, failed 0, left 0, uncertain 0"
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in range(1, 4)})
+
+
+def test_a_refused_cc_is_reported_and_the_message_goes_to_the_others(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2, cc=("office@coalition.example.org", "gone@example.org"))
+    handler = Handler()
+    handler.refuse = {"gone@example.org"}
+    code, out, _ = send(capsys, folder, smtp(handler))
+    assert code == 0 and out.splitlines()[0] == "accepted 2, already sent 0, failed 0, left 0, uncertain 0"
+    assert "Cc refused: 001-person-1.eml to person1@example.org (sent without this Cc): gone@example.org: 550 " \
+        "5.1.1 User unknown" in out.splitlines()
+    assert [rcpts for rcpts, _ in handler.got] == [("person1@example.org", "office@coalition.example.org"),
+                                                   ("person2@example.org", "office@coalition.example.org")]
+    record, _ = Archive(tmp_path / "archive").get(1)
+    assert record.delivery is not None and record.delivery.status == "accepted"
+    assert record.delivery.reply == "250 2.0.0 Ok: queued; Cc refused: gone@example.org: 550 5.1.1 User unknown"
+    assert record.delivery.cc == ("office@coalition.example.org", "gone@example.org")
+
+
+def test_an_answer_that_is_neither_250_nor_a_refusal_is_uncertain_and_said_so(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    handler = Handler()
+    handler.answer["DATA"] = "299 what"
+    code, out, _ = send(capsys, folder, smtp(handler))
+    assert code == 6 and out.splitlines()[0] == "accepted 0, already sent 0, failed 0, left 0, uncertain 1"
+    assert out.splitlines()[1].startswith("uncertain: 001-person-1.eml to person1@example.org: the server answered "
+                                          "'299 what' after the message was sent, neither 250 (accepted) nor a "
+                                          "refusal: it may have arrived.")
+    assert "connection" not in out
+
+
+def test_a_dry_run_while_another_run_sends_is_refused(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 1)
+    (folder / JOURNAL_NAME).write_text(json.dumps({"event": "data", "file": "001-person-1.eml",
+                                                   "message_sha256": sha((folder / "001-person-1.eml").read_bytes())})
+                                       + "\n")
+    with (folder / JOURNAL_NAME).open("ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        code, out, err = run_main(["send", str(folder), "--dry-run"], capsys)
+        assert (code, out) == (1, "") and "another 'letter-pdf send' is sending this folder" in err
+    code, out, _ = run_main(["send", str(folder), "--dry-run"], capsys)  # finished without an answer: uncertain
+    assert code == 0 and out.splitlines()[1].startswith("uncertain: 001-person-1.eml to person1@example.org: an "
+                                                        "earlier run sent the message and never heard")
+
+
+def test_ctrl_c_while_the_server_answers_stops_at_once_and_says_what_was_done(
+        tmp_path, pdf, smtp, capsys, env, monkeypatch):
+    from letter_pdf import send as sending
+    from letter_pdf import smtp as mailserver
+
+    folder = make_batch(tmp_path / "out", pdf, 2)
+    handler = Handler()
+    handler.slow = 6.0
+    server = smtp(handler)
+    monkeypatch.setattr(mailserver, "TIMEOUT", 4.0)  # QUIT to a server still busy would wait this long
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1.0)  # the first message is out, its answer 5 s away
+        start = time.monotonic()
+        code, out, err = send(capsys, folder, server)
+        elapsed = time.monotonic() - start
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert code == 130 and elapsed < 2.5, (elapsed, err)
+    assert out.splitlines()[:2] == [
+        "accepted 0, already sent 0, failed 0, left 1, uncertain 1",
+        "uncertain: 001-person-1.eml to person1@example.org: interrupted after the message was sent: it may have "
+        f"arrived. Ask the server's administrator (or look in its log) for Message-ID "
+        f"{mail.read_message((folder / '001-person-1.eml').read_bytes()).message_id}; if it did not arrive, run "
+        "again with --retry-uncertain"]
+    assert [e["event"] for e in journal(folder)] == ["start", "data"]
+
+    def ctrl_c(folder):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sending, "plan", ctrl_c)  # Ctrl-C outside a message: the journal has the facts
+    code, out, err = send(capsys, folder, server)
+    assert (code, out, err) == (130, "", f"interrupted; {folder / JOURNAL_NAME} says what was sent (if anything): "
+                                         "run the same command again to send the rest, never a message twice\n")
+
+
+def test_a_message_in_the_archive_is_never_sent_again_journal_lost_or_folder_copied(tmp_path, pdf, smtp, capsys, env):
+    import shutil
+
+    folder = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    server = smtp(handler)
+    assert send(capsys, folder, server)[0] == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / JOURNAL_NAME).unlink()  # copied without its journal; one message rebuilt with its Message-ID
+    rewrite_eml(copy, "002-person-2.eml", lambda b: b.replace(b"Dear Person 2", b"Dear Ms Person 2"))
+    (folder / JOURNAL_NAME).write_text("".join(line + "\n" for line in (folder / JOURNAL_NAME).read_text()
+                                               .splitlines() if '"recorded"' not in line))  # a crash before each
+    code, out, _ = run_main(["send", str(copy), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert code == 0 and out.splitlines() == ["dry run: 0 to send, 3 already sent, 0 failed before, 0 uncertain"]
+    code, out, _ = send(capsys, copy, server)
+    assert code == 0 and out.splitlines() == [
+        "accepted 0, already sent 3, failed 0, left 0, uncertain 0",
+        "already in the archive as sent (not in this folder's journal), not sent again: 001-person-1.eml, "
+        "002-person-2.eml, 003-person-3.eml"]
+    records = {r.delivery.message_id: r.number for _, r in Archive(tmp_path / "archive").listing() if r.delivery}
+    events = [(e["event"], e.get("record"), e.get("reply")) for e in journal(copy) if e["file"] == "002-person-2.eml"]
+    message_id = mail.read_message((copy / "002-person-2.eml").read_bytes()).message_id
+    assert events == [("accepted", None, "250 2.0.0 Ok: queued"), ("recorded", records[message_id], None)]
+    code, out, _ = send(capsys, folder, server)  # the journal's recorded events lost: not recorded twice
+    assert code == 0 and out.splitlines() == ["accepted 0, already sent 3, failed 0, left 0, uncertain 0"]
+    assert [e["event"] for e in journal(folder)][-3:] == ["recorded"] * 3
+    assert len(handler.got) == 3 and len(Archive(tmp_path / "archive").list()) == 3

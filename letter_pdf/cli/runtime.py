@@ -48,6 +48,8 @@ class CliContext:
     """What the root group hands to every command (``ctx.obj``)."""
 
     verbose: bool = False
+    # What Ctrl-C leaves behind, said when it stops a command; a command that writes as it goes says what it did
+    interrupted: str = "interrupted; nothing was written"
 
 
 def print_problem(problem: LetterPdfError) -> None:
@@ -150,7 +152,7 @@ class BoundaryGroup(click.Group):
             print_problem(error)
             raise click.exceptions.Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            click.echo("interrupted; nothing was written", err=True)
+            click.echo(ctx.obj.interrupted if isinstance(ctx.obj, CliContext) else CliContext.interrupted, err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
         except click.exceptions.Exit:
             try:

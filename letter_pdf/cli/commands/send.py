@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -9,8 +10,15 @@ from pathlib import Path
 import click
 
 from letter_pdf.cli.commands.archive import ARCHIVE_DIR_OPTION
-from letter_pdf.cli.runtime import EXIT_INTERRUPTED
+from letter_pdf.cli.runtime import EXIT_INTERRUPTED, CliContext
 from letter_pdf.errors import ExitCode, SendError
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A number of messages a minute: FloatRange lets "nan" through (no comparison with it is true)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number between 0.1 and 6000", ctx, param)
+    return value
 
 
 @click.command("send")
@@ -23,7 +31,7 @@ from letter_pdf.errors import ExitCode, SendError
 @click.option("--user", help="Log in as USER (password from $LETTER_PDF_SMTP_PASSWORD or asked).")
 @ARCHIVE_DIR_OPTION
 @click.option("--dry-run", is_flag=True, help="Check the folder and list what would be sent; send nothing.")
-@click.option("--per-minute", type=click.FloatRange(min=0.1, max=6000), metavar="N",
+@click.option("--per-minute", type=click.FloatRange(min=0.1, max=6000), metavar="N", callback=_finite,
               help="Send at most N messages a minute.")
 @click.option("--retry-uncertain", is_flag=True,
               help="Send again the messages whose outcome is unknown (the connection was lost after sending).")
@@ -47,6 +55,9 @@ def send(folder, smtp, security, cafile, user, archive_dir, dry_run, per_minute,
     from letter_pdf import send as sending
     from letter_pdf import smtp as mailserver
 
+    if (context := click.get_current_context().find_object(CliContext)) is not None:  # Ctrl-C outside a message
+        context.interrupted = (f"interrupted; {folder / sending.JOURNAL_NAME} says what was sent (if anything): run "
+                               "the same command again to send the rest, never a message twice")
     server = None
     if not dry_run:
         if not smtp:
