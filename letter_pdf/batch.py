@@ -185,7 +185,13 @@ _WORK: _Work | None = None
 def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.BuildOptions) -> BatchResult:
     pipeline._validate_options(build)
     _refuse_single_options(build)
+    if options.recipients is None and not has_recipients(letter_path):
+        raise InputError("the letter has no recipients list", where=str(letter_path),
+                         hint="add 'recipients: FILE' to the front matter or --recipients FILE")
     folder = Path(options.folder) if options.folder else default_folder(letter_path)
+    if folder.suffix.lower() in (".pdf", ".eml", ".csv") and not folder.is_dir():
+        raise OutputError(f"the copies go in a folder; '{folder.name}' looks like a file's name", where=str(folder),
+                          hint=f"name a folder, e.g. -o {folder.with_suffix('')}/")
     check_folder(folder, force=options.force, inputs=pipeline._early_inputs(letter_path, build))
     signing = pipeline._prepare_signing(build)
     letter, font_set = pipeline._load(letter_path, build)
@@ -208,6 +214,7 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     umask = os.umask(0)
     os.umask(umask)
     temporary.chmod(0o777 & ~umask)  # a folder as mkdir makes it (mkdtemp makes it private)
+    restore = _stop_on_signals()
     try:
         work = _Work(copies, recipients, prepared, build, signing, stems, temporary, options.eml, _message_date(),
                      copy_sections)
@@ -224,6 +231,8 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    finally:
+        restore()
     notes = _counted([note for _copy, notes, _warnings in made for note in notes], len(made))
     warnings = _counted([warning for _copy, _notes, warnings in made for warning in warnings], len(made))
     without = tuple(r for r in recipients if options.eml and not r.email)
@@ -295,8 +304,9 @@ def _counted(items: list[str], copies: int) -> tuple[str, ...]:
 
 
 def _run(work: _Work, options: BatchOptions) -> list[Any]:
-    """Every copy built, in order: (Copy, notes, warnings) or the copy's error. The first copy is built here,
-    warming the caches (fonts, subsets) that forked workers then share."""
+    """Every copy built, in order: (Copy, notes, warnings) or the copy's error. The riskiest copies are built
+    here first (``riskiest``: a failure among them stops the build at once), warming the caches (fonts,
+    subsets, plans) that forked workers then share."""
     global _WORK
     _WORK = work
     count = len(work.copies)
@@ -311,10 +321,15 @@ def _run(work: _Work, options: BatchOptions) -> list[Any]:
         if options.progress is not None:
             options.progress(done, count)
 
+    first = riskiest(work.copies)
     try:
-        finished(0, _build_one(0))
-        if jobs == 1 or count == 1 or sys.platform == "win32":
-            for index in range(1, count):
+        for index in first:  # the copies most likely to fail, here: a failure is reported before the rest is built
+            finished(index, _build_one(index))
+            if isinstance(results[index], LetterPdfError):
+                return results
+        rest = [index for index in range(count) if index not in first]
+        if jobs == 1 or not rest or sys.platform == "win32":
+            for index in rest:
                 finished(index, _build_one(index))
             return results
         import gc
@@ -323,7 +338,7 @@ def _run(work: _Work, options: BatchOptions) -> list[Any]:
         gc.freeze()  # the shared objects stay out of the workers' collections: their pages stay shared
         pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_started)
         try:
-            for index, result in pool.imap_unordered(_numbered, range(1, count)):
+            for index, result in pool.imap_unordered(_numbered, rest):
                 finished(index, result)
             pool.close()
         except BaseException:  # Ctrl-C or a bug: the copies being built are stopped at once, not finished
@@ -335,6 +350,44 @@ def _run(work: _Work, options: BatchOptions) -> list[Any]:
     finally:
         _WORK = None
         gc_unfreeze()
+
+
+def _stop_on_signals() -> Callable[[], None]:
+    """While the copies are built: SIGTERM and SIGHUP end the build as Ctrl-C does (the temporary folder removed,
+    the workers stopped), with the shell's status for the signal; returns what puts the handlers back."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    signals = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+    def stop(number: int, _frame) -> None:
+        raise SystemExit(128 + number)
+
+    previous = {number: signal.signal(number, stop) for number in signals}
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return restore
+
+
+def riskiest(copies: list[Letter]) -> list[int]:
+    """The copies whose recipient is the hardest to fit (the longest line of name, address or opening, and the
+    most address lines), built first: a name too long for the window fails in seconds, not after the rest."""
+    def longest(letter: Letter) -> int:
+        party = letter.recipient
+        lines = [party.name, *party.address] if party else []
+        return max((len(line) for line in [*lines, letter.opening or ""]), default=0)
+
+    by_line = max(range(len(copies)), key=lambda i: longest(copies[i]))
+    def lines(letter: Letter) -> int:
+        return len(letter.recipient.address) if letter.recipient else 0
+
+    by_lines = max(range(len(copies)), key=lambda i: lines(copies[i]))
+    return list(dict.fromkeys([by_line, by_lines]))
 
 
 def _worker_started() -> None:

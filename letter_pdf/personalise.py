@@ -27,11 +27,12 @@ from letter_pdf.text import refused_character
 
 # the body of one copy, as Markdown, at most (the body's own limit is checked again on the result)
 MAX_OUTPUT = 400 * 1024
+MAX_DEPTH = 20  # {% if %} inside {% if %}: Python cannot compile some 100 levels
 _HINT = "write a field as {{ recipient.name }}; the fields are the columns of the recipients list"
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: each may be backslash-escaped in Markdown
 # statements a letter's text may use; any other (for, include, import, macro, set, ...) is refused
 _STATEMENTS = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.If)
-_REFUSED_EXPRESSIONS = (nodes.Call,)
+_REFUSED_EXPRESSIONS = (nodes.Call, nodes.List, nodes.Tuple, nodes.Dict)
 # filters that make text of text; others print Python objects (attr, batch), the whole row (string, tojson,
 # pprint), or a different copy at each run (random)
 FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default", "d", "replace", "truncate"})
@@ -71,12 +72,26 @@ def as_markdown_text(value: str) -> str:
     return "\\\n".join(line for line in lines if line)
 
 
+class NotText(Exception):
+    """A placeholder made something other than text (a number, a list, True): it would print a Python value."""
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise NotText(f"a placeholder makes {type(value).__name__} {str(value)[:40]!r}, not text")
+    return value
+
+
 def _environment(markdown: bool) -> jinja2.Environment:
-    """The templates' sandbox with its limits; each value printed as Markdown text (the body) or as it is."""
+    """The templates' sandbox with its limits; each value printed, text only, as Markdown text (the body) or
+    as it is."""
     from letter_pdf.render import _Environment
 
+    def finalize(value: object) -> str:
+        return as_markdown_text(_text(value)) if markdown else _text(value)
+
     return _Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                        finalize=as_markdown_text if markdown else str)
+                        finalize=finalize)
 
 
 @dataclass(frozen=True)
@@ -116,9 +131,14 @@ class BodyTemplate:
         except LetterPdfError:
             raise
         except Exception as exc:  # a filter failing on this recipient's value, or a limit of the sandbox
-            raise InputError(f"{what} fails for recipient {recipient.row} ({recipient.name!r}): "
-                             f"{type(exc).__name__}: {str(exc)[:200]}",
-                             where=self._line(exc) if field is None else where, hint=_HINT) from None
+            from letter_pdf.render import _Refused
+
+            plain = isinstance(exc, _Refused | NotText)
+            reason = str(exc)[:200] if plain else f"a filter cannot be used this way ({str(exc)[:160]})"
+            raise InputError(f"{what} fails for recipient {recipient.row} ({recipient.name!r}): {reason}",
+                             where=self._line(exc) if field is None else where,
+                             hint="print fields as text, e.g. {{ recipient.name }} or {{ recipient.name | upper }}; "
+                                  "a filter's numbers as in {{ recipient.name | truncate(40) }}") from None
         text = "".join(pieces)
         refused = refused_character(text)  # what the sandbox made, e.g. '\u202e' written as an escape
         if refused is not None:
@@ -172,11 +192,33 @@ def _parse(letter: Letter, text: str, field: str | None, columns: set[str] | Non
                                    hint=_HINT + "; to print '{{' itself, write {{ '{{' }}"))
         return None
     found = _check_tree(tree, letter, columns, where)
+    if _depth(tree) > MAX_DEPTH:
+        found.append(InputError(f"the letter's {{% if %}} blocks are nested over {MAX_DEPTH} deep", where=where(1),
+                                hint="a letter needs a few at most: simplify them"))
     problems += found
-    return None if found else env.from_string(tree)
+    if found:
+        return None
+    try:
+        return env.from_string(tree)
+    except (SyntaxError, RecursionError, MemoryError) as exc:  # what Python cannot compile
+        problems.append(InputError(f"the letter's placeholders cannot be used: {type(exc).__name__}", where=where(1),
+                                   hint="simplify them"))
+        return None
+
+
+def _depth(node: nodes.Node, level: int = 0) -> int:
+    """How deep ``{% if %}`` blocks nest (iteratively: a deep tree must not exhaust Python's stack)."""
+    deepest, stack = 0, [(node, level)]
+    while stack:
+        current, depth = stack.pop()
+        depth += isinstance(current, nodes.If)
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in current.iter_child_nodes())
+    return deepest
 
 
 _RECIPIENT_FIELD = re.compile(r"\{\{-?\s*recipient\b")
+_TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")  # on one line, as in {{ recipient.name }}
 
 
 def unfilled(letter: Letter, *, fields_only: bool = False) -> list[LetterPdfError]:
@@ -188,11 +230,12 @@ def unfilled(letter: Letter, *, fields_only: bool = False) -> list[LetterPdfErro
     hint = ("add 'recipients: FILE' to the front matter or --recipients FILE" if not fields_only else
             f"only the letter's text and {', '.join(FIELDS)} may name the recipient's fields")
     problems: list[LetterPdfError] = []
-    found = None if fields_only else _RECIPIENT_FIELD.search(letter.body)
-    if found is not None:
+    found = None if fields_only else _TEMPLATE_SYNTAX.search(letter.body)
+    if found is not None:  # a comment {# ... #} would print too: only copies for a list are templates
         line = letter.body_line + letter.body.count("\n", 0, found.start())
-        problems.append(InputError("the letter's text has placeholders like {{ recipient.name }} but no recipients "
-                                   "list to fill them", where=LetterPdfError.location(letter.source, line), hint=hint))
+        problems.append(InputError(f"the letter's text has a placeholder ('{found[0][:40]}') but no recipients list "
+                                   "to fill it: it would print its braces", where=LetterPdfError.location(letter.source, line),
+                                   hint=hint))
     for name, text in [*_letter_fields(letter), ("message", letter.message)]:
         if text and _RECIPIENT_FIELD.search(text) and not (fields_only and name in FIELDS):
             problems.append(InputError(f"the field '{name}' has a placeholder that nothing fills: it would print "
@@ -219,7 +262,8 @@ def _check_tree(tree: nodes.Template, letter: Letter, columns: set[str] | None, 
             fail(node, f"the letter uses '{type(node).__name__.lower()}'; only {{{{ }}}} and {{% if %}} may be "
                        "used in a letter's text")
         elif isinstance(node, _REFUSED_EXPRESSIONS):
-            fail(node, "the letter calls a function; only fields and filters may be used",
+            what = "calls a function" if isinstance(node, nodes.Call) else "writes a list or a table of values"
+            fail(node, f"the letter {what}; only fields and filters may be used",
                  hint="write e.g. {{ recipient.name | upper }}")
         elif isinstance(node, nodes.Filter) and node.name not in FILTERS:
             fail(node, f"the letter uses the filter '{node.name}'; only {', '.join(sorted(FILTERS))} may be used")
@@ -237,7 +281,10 @@ def _check_tree(tree: nodes.Template, letter: Letter, columns: set[str] | None, 
                      hint="write e.g. {{ recipient.name }}")
                 continue
             field = node.attr if isinstance(node, nodes.Getattr) else _constant(node.arg)
-            if field not in columns:
+            if field is None:
+                fail(node, "a column must be named as written, not computed",
+                     hint="write recipient.name or recipient['name']")
+            elif field not in columns:
                 fail(node, f"the recipients list has no column '{field}'",
                      hint=f"the columns are: {known}" if known else _HINT)
         elif isinstance(node, nodes.Const) and isinstance(node.value, str) and refused_character(node.value):
@@ -251,8 +298,8 @@ def _is_recipient(node: nodes.Node) -> bool:
     return isinstance(node, nodes.Name) and node.name == "recipient"
 
 
-def _constant(node: nodes.Node) -> str:
-    return str(node.value) if isinstance(node, nodes.Const) else "?"
+def _constant(node: nodes.Node) -> str | None:
+    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
 
 
 def copy_for(letter: Letter, recipient: Recipient, body: BodyTemplate) -> Letter:

@@ -330,14 +330,16 @@ def _check(letter_path: Path, options: BuildOptions | None) -> list[LetterPdfErr
         from letter_pdf import batch
 
         try:
-            _recipients, copies, problems = batch.copies_of(letter, font_set, letter.recipients_path)
+            recipients, copies, problems = batch.copies_of(letter, font_set, letter.recipients_path)
         except Problems as many:
             return many.problems
         except LetterPdfError as one:
             return [one]
-        letter = copies[0]
+        hardest = batch.riskiest(copies)[0]  # the page check on the copy hardest to fit
+        letter, who = copies[hardest], f"recipient {recipients[hardest].row} ({recipients[hardest].name}): "
     else:
-        problems = _preflight(letter, font_set) + personalise.unfilled(letter)
+        problems, who = _preflight(letter, font_set) + personalise.unfilled(letter), ""
+    found = len(problems)
     prepared = Prepared(letter, font_set, arrange.printed_list(letter), findings=tuple(problems))
     externals: list = []
     steps = (
@@ -355,6 +357,8 @@ def _check(letter_path: Path, options: BuildOptions | None) -> list[LetterPdfErr
             problems += many.problems
         except LetterPdfError as one:
             problems.append(one)
+    for problem in problems[found:]:  # a copy's page check names its recipient
+        problem.message = who + problem.message
     return problems
 
 

@@ -165,7 +165,7 @@ def test_placeholders_without_a_list_are_an_error_not_braces_in_print(make_lette
     letter = make_letter(body="Dear colleague,\n\nWe write to {{ recipient.name }}.\n")
     code, _out, stderr = run_main(["build", str(letter)], capsys)
     assert code == 1
-    assert "no recipients list to fill them" in stderr
+    assert "no recipients list to fill it" in stderr
     assert "letter.md:" in stderr
     assert not letter.with_suffix(".pdf").exists()
 
@@ -407,3 +407,93 @@ def test_a_placeholder_nothing_fills_is_an_error_not_braces(tmp_path, capsys, fr
     assert code == 1, stderr
     assert f"field '{field}'" in stderr and "nothing fills" in stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("{{ [recipient.name] }}\n", "writes a list or a table of values"),
+    ("{{ recipient.name == recipient.name }}\n", "makes bool 'True', not text"),
+    ("{{ 1 + 1 }}\n", "makes int '2', not text"),
+    ("{{ recipient.name | truncate(-5) }}\n", "a filter cannot be used this way (expected length >= 3, got -5)"),
+    ("{{ recipient['na' ~ 'me'] }}\n", "a column must be named as written"),
+    ("{% if recipient.name %}" * 100 + "x" + "{% endif %}" * 100 + "\n", "nested over 20 deep"),
+])
+def test_placeholders_print_text_or_are_one_line_errors(tmp_path, capsys, body, message):
+    letter = letter_with_recipients(tmp_path / "l", body=body, rows=RECIPIENTS[:1])
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out")], capsys)
+    assert (code, stderr.count("\n")) == (1, 1), stderr
+    assert message in stderr
+    assert "Error:" not in stderr and "_Refused" not in stderr
+
+
+def test_a_comment_or_any_placeholder_in_a_letter_without_a_list_is_an_error(make_letter, capsys):
+    letter = make_letter(body="Dear colleague,\n\nHello {# an internal note #} there.\n")
+    code, _out, stderr = run_main(["build", str(letter)], capsys)
+    assert code == 1 and "{# an internal note #}" in stderr and "would print its braces" in stderr
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["-o", "zz.pdf"], "looks like a file's name"),
+    (["-o", "single.pdf", "--force"], "the letter has no recipients list"),
+])
+def test_copies_go_in_a_folder_and_need_a_list(tmp_path, capsys, monkeypatch, extra, message):
+    letter = letter_with_recipients(tmp_path / "l", rows=RECIPIENTS[:1], in_front="recipients" not in message)
+    monkeypatch.chdir(tmp_path)
+    code, _out, stderr = run_main(["build", str(letter), *extra], capsys)
+    assert code == 1 and message in stderr, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l"]
+
+
+def test_the_copy_hardest_to_fit_is_built_first_and_stops_the_build(tmp_path):
+    from letter_pdf import batch
+    from letter_pdf.errors import LetterPdfError
+
+    long_line = " ".join(["Building"] * 8)
+    rows = [{**RECIPIENTS[0], "name": f"Deputy {n}", "email": f"d{n}@example.org"} for n in range(5)]
+    rows.append({**RECIPIENTS[2], "address": "\n".join([long_line] * 12)})
+    letter = letter_with_recipients(tmp_path / "l", rows=rows, body="Plain text.\n", in_front=True)
+    built = []
+    with pytest.raises(LetterPdfError, match="recipient 6"):
+        batch.build_copies(letter, batch.BatchOptions(folder=tmp_path / "out",
+                                                      progress=lambda done, count: built.append(done)))
+    assert built == [1]  # the sixth recipient's copy was built first, and nothing after it
+    # check typesets that copy too
+    code, stderr = run_main_quiet(["check", str(letter)])
+    assert code == 1 and "field 'recipient': recipient 6 (Hélène Dupont): the recipient's name and address take" in stderr
+
+
+def run_main_quiet(args):
+    import contextlib
+    import io
+
+    from letter_pdf.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main(args)
+            code = 0
+        except SystemExit as exit:
+            code = exit.code
+    return code, err.getvalue()
+
+
+def test_sigterm_leaves_no_temporary_folder(tmp_path):
+    import os
+    import signal
+
+    from letter_pdf import batch
+
+    rows = [{**RECIPIENTS[0], "name": f"Deputy {n}", "email": f"d{n}@example.org"} for n in range(4)]
+    letter = letter_with_recipients(tmp_path / "l", rows=rows, body="Plain text.\n")
+
+    def progress(done: int, count: int) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as info:
+        batch.build_copies(letter, batch.BatchOptions(recipients=letter.parent / "deputies.csv",
+                                                      folder=tmp_path / "out", jobs=1, progress=progress))
+    assert info.value.code == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l"]
+    assert signal.getsignal(signal.SIGTERM) is before
