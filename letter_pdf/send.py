@@ -511,11 +511,12 @@ class Run:
             summary.stopped = f"the outcome of {copy.name} is unknown"
             return
         moment = now_utc()
-        if outcome.kind in ("deferred", "refused"):  # nothing delivered: sent again by the next run
+        if outcome.kind in ("deferred", "refused", "held"):  # nothing delivered: sent again by the next run
             journal.write("deferred", copy, reply=outcome.reply)
             summary.left.append(copy)
-            summary.stopped = (f"the server said: {outcome.reply}" if outcome.kind == "deferred" else
-                               f"the server refuses every message: {outcome.reply}")
+            summary.stopped = {"deferred": "the server said", "refused": "the server refuses every message",
+                               "held": f"the server refused {copy.name} (not its address)"}[outcome.kind]
+            summary.stopped += f": {outcome.reply}"
             return
         reply = outcome.reply
         if outcome.refused_cc:

@@ -528,6 +528,12 @@ def test_every_recipient_is_checked_as_the_archive_records_it_before_anything_is
     ("person1@example.org", "554 5.7.1 Relay access denied"),
     ("person1@example.org", "550 5.7.1 Relaying denied"),
     ("DATA", "554 5.7.1 Message rejected as spam"),
+    ("DATA", "552 5.3.4 Message size exceeds fixed maximum message size"),  # the message's fault, not the address's
+    ("DATA", "550 5.6.0 Message content rejected"),
+    ("DATA", "551 Message refused"),
+    ("person1@example.org", "552 5.3.4 Message too big for system"),
+    ("person1@example.org", "550 5.2.3 Message length exceeds administrative limit"),
+    ("person1@example.org", "500 Syntax error"),
 ])
 def test_a_refusal_of_every_message_stops_the_run_and_fails_none(tmp_path, pdf, smtp, capsys, env, step, reply):
     folder = make_batch(tmp_path / "out", pdf, 3)
@@ -535,9 +541,11 @@ def test_a_refusal_of_every_message_stops_the_run_and_fails_none(tmp_path, pdf, 
     handler.answer[step] = reply
     server = smtp(handler)
     code, out, _ = send(capsys, folder, server)
+    why = ("the server refuses every message" if reply[:3] in ("530", "554") or " 5.7." in reply or step == "MAIL"
+           else "the server refused 001-person-1.eml (not its address)")
     assert code == 6 and out.splitlines() == [
         "accepted 0, already sent 0, failed 0, left 3, uncertain 0",
-        f"stopped: the server refuses every message: {'person1@example.org: ' * ('@' in step)}{reply}; 3 left for "
+        f"stopped: {why}: {'person1@example.org: ' * ('@' in step)}{reply}; 3 left for "
         "the next run (run the same command again)"]
     assert handler.mails == 1 and not handler.got and not (tmp_path / "archive").exists()
     assert [e["event"] for e in journal(folder)] == (["start", "data", "deferred"] if step == "DATA"
@@ -659,3 +667,27 @@ def test_a_message_in_the_archive_is_never_sent_again_journal_lost_or_folder_cop
     assert code == 0 and out.splitlines() == ["accepted 0, already sent 3, failed 0, left 0, uncertain 0"]
     assert [e["event"] for e in journal(folder)][-3:] == ["recorded"] * 3
     assert len(handler.got) == 3 and len(Archive(tmp_path / "archive").list()) == 3
+
+
+@pytest.mark.parametrize(("reply", "own"), [
+    ("550 5.1.1 User unknown", True), ("551 User not local", True), ("553 5.1.3 Bad address syntax", True),
+    ("550 User unknown", True), ("550 5.0.0 User unknown", True), ("552 5.2.2 Mailbox full", True),
+    ("450 4.2.1 Try later", False), ("552 5.3.4 Message too big", False), ("552 Too many recipients", False),
+    ("550 5.2.3 Message too long", False), ("550 5.7.1 Relaying denied", False), ("501 5.5.4 Syntax", False),
+    ("554 5.1.1 Transaction failed", False),
+])
+def test_only_the_address_own_refusal_fails_a_message_for_good(reply, own):
+    from letter_pdf.smtp import address_refused
+
+    assert address_refused(int(reply[:3]), reply[4:].encode()) is own
+
+
+def test_a_cc_refused_for_the_message_not_its_address_stops_the_run(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2, cc=("board@example.org",))
+    handler = Handler()
+    handler.answer["board@example.org"] = "552 5.3.4 Message too big for system"
+    code, out, _ = send(capsys, folder, smtp(handler))
+    assert code == 6 and out.splitlines()[1] == (
+        "stopped: the server refused 001-person-1.eml (not its address): board@example.org: 552 5.3.4 Message too "
+        "big for system; 2 left for the next run (run the same command again)")
+    assert not handler.got and [e["event"] for e in journal(folder)] == ["start", "deferred"]
