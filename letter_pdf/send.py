@@ -148,7 +148,13 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
     expected_eml: set[str] = set()
     without = 0
     index = folder / INDEX_NAME
-    for line, row in _index_rows(folder):
+    rows = _index_rows(folder)
+    if any(len(row) == len(INDEX_HEADER) and row[2] for _, row in rows) and all(
+            len(row) == len(INDEX_HEADER) and not row[5] for _, row in rows):  # said once, not once a row
+        raise InputError("this folder has no e-mails (no row has an eml_sha256): it was built without --eml",
+                         where=index,
+                         hint="build it again with 'letter-pdf build LETTER.md --recipients LIST -o DIR --eml'")
+    for line, row in rows:
         where = f"{index}:{line}"
         if len(row) != len(INDEX_HEADER):
             problems.append(InputError(f"{len(row)} fields instead of {len(INDEX_HEADER)}", where=where))

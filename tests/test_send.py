@@ -345,7 +345,9 @@ def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp
      "002-person-2.eml: the message has changed since the build (its SHA-256 is not the index's eml_sha256)"),
     (lambda d: (d / "002-person-2.eml").write_bytes((d / "002-person-2.eml").read_bytes().replace(
         b"Please find", b"Kindly find")), "002-person-2.eml: the message has changed since the build"),
-    (lambda d: write_index(d, [r[:5] + [""] for r in index_rows(d)]), "its sha256, eml_sha256 or pages is not what"),
+    (lambda d: write_index(d, [r[:5] + ["" if r[0].startswith("002") else r[5]] for r in index_rows(d)]),
+     "index.csv:3: its sha256, eml_sha256 or pages is not what"),
+    (lambda d: write_index(d, [r[:5] + [""] for r in index_rows(d)]), "this folder has no e-mails (no row has an"),
     (lambda d: (d / "003-person-3.eml").unlink(), "003-person-3.eml is missing"),
     (lambda d: (d / "009-stray.eml").write_bytes((d / "001-person-1.eml").read_bytes()), "009-stray.eml is not in"),
     (lambda d: (d / "index.csv").write_text((d / "index.csv").read_text().replace(",1,", ",1,0")),
@@ -389,6 +391,18 @@ def test_a_folder_without_any_e_mail_has_nothing_to_send(tmp_path, pdf, capsys, 
     code, _, err = send(capsys, folder, "127.0.0.1:1")
     assert (code, err.strip()) == (1, f"error: {folder / 'index.csv'}: nothing to send: no row of index.csv has an "
                                       "e-mail")
+
+
+def test_a_folder_built_without_eml_is_said_once(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 3, without_email=1)
+    for eml in folder.glob("*.eml"):
+        eml.unlink()
+    write_index(folder, [row[:5] + [""] for row in index_rows(folder)])
+    for extra in ((), ("--dry-run",)):
+        code, _, err = send(capsys, folder, "127.0.0.1:1", *extra)
+        assert (code, err.strip()) == (1, f"error: {folder / 'index.csv'}: this folder has no e-mails (no row has an "
+                                          "eml_sha256): it was built without --eml — build it again with "
+                                          "'letter-pdf build LETTER.md --recipients LIST -o DIR --eml'")
 
 
 def test_dry_run_lists_and_sends_nothing(tmp_path, pdf, capsys, env):
