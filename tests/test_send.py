@@ -667,7 +667,10 @@ def test_a_message_in_the_archive_is_never_sent_again_journal_lost_or_folder_cop
     (folder / JOURNAL_NAME).write_text("".join(line + "\n" for line in (folder / JOURNAL_NAME).read_text()
                                                .splitlines() if '"recorded"' not in line))  # a crash before each
     code, out, _ = run_main(["send", str(copy), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
-    assert code == 0 and out.splitlines() == ["dry run: 0 to send, 3 already sent, 0 failed before, 0 uncertain"]
+    assert code == 0 and out.splitlines() == [
+        "dry run: 0 to send, 3 already sent, 0 failed before, 0 uncertain",
+        "already in the archive as sent (not in this folder's journal), not sent again: 001-person-1.eml, "
+        "002-person-2.eml, 003-person-3.eml"]
     code, out, _ = send(capsys, copy, server)
     assert code == 0 and out.splitlines() == [
         "accepted 0, already sent 3, failed 0, left 0, uncertain 0",
@@ -705,3 +708,38 @@ def test_a_cc_refused_for_the_message_not_its_address_stops_the_run(tmp_path, pd
         "stopped: the server refused 001-person-1.eml (not its address): board@example.org: 552 5.3.4 Message too "
         "big for system; 2 left for the next run (run the same command again)")
     assert not handler.got and [e["event"] for e in journal(folder)] == ["start", "deferred"]
+
+
+def test_the_same_copies_built_again_into_a_new_folder_are_not_sent_again(tmp_path, pdf, smtp, capsys, env):
+    first = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    handler.refuse = {"person3@example.org"}  # failed, not accepted: the rebuilt copy is sent again
+    server = smtp(handler)
+    assert send(capsys, first, server)[0] == 6
+    records = {r.delivery.address: r.number for _, r in Archive(tmp_path / "archive").listing() if r.delivery}
+    again = make_batch(tmp_path / "again", pdf, 4)  # new Message-IDs, the same PDFs; one address in capitals
+    rewrite_eml(again, "002-person-2.eml", lambda b: b.replace(b"person2@example.org", b"Person2@Example.ORG"))
+    write_index(again, [[*r[:2], r[2].replace("person2@example.org", "Person2@Example.ORG"), *r[3:]]
+                        for r in index_rows(again)])
+    assert {mail.read_message((again / f"00{k}-person-{k}.eml").read_bytes()).message_id for k in (1, 2)}.isdisjoint(
+        r.delivery.message_id for _, r in Archive(tmp_path / "archive").listing())
+    note = [f"already sent: 00{k}-person-{k}.eml to {a}: the same PDF was accepted at this address (archive record "
+            f"{records[f'person{k}@example.org']}), not sent again" for k, a in ((1, "person1@example.org"),
+                                                                                 (2, "Person2@Example.ORG"))]
+    code, out, _ = run_main(["send", str(again), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert (code, out.splitlines()) == (0, ["would send 003-person-3.eml to person3@example.org",
+                                            "would send 004-person-4.eml to person4@example.org",
+                                            "dry run: 2 to send, 2 already sent, 0 failed before, 0 uncertain", *note])
+    other = make_batch(tmp_path / "other", pdf + b"\n", 1)  # another PDF to the same address: sent
+    code, out, _ = run_main(["send", str(other), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert (code, out.splitlines()[0]) == (0, "would send 001-person-1.eml to person1@example.org")
+    handler.refuse.clear()
+    code, out, _ = send(capsys, again, server)
+    assert (code, out.splitlines()) == (0, ["accepted 2, already sent 2, failed 0, left 0, uncertain 0", *note])
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in (1, 2, 3, 4)})
+    events = [(e["file"], e["event"], e.get("record")) for e in journal(again) if e["file"] < "003"]
+    assert events == [(f"00{k}-person-{k}.eml", event, records[f"person{k}@example.org"] if number else None)
+                      for k in (1, 2) for number, event in enumerate(("accepted", "recorded"))]
+    code, out, _ = send(capsys, again, server)  # the journal says so now
+    assert (code, out.splitlines()) == (0, ["accepted 0, already sent 4, failed 0, left 0, uncertain 0"])
+    assert len(handler.got) == 4 and len(Archive(tmp_path / "archive").list()) == 5
