@@ -97,6 +97,7 @@ class Summary:
     without_email: int = 0
     cc_refused: list[tuple[Copy, str]] = field(default_factory=list)  # the message went to the others
     in_archive: list[Copy] = field(default_factory=list)  # already sent, found in the archive (not the journal)
+    same_pdf: list[tuple[Copy, int]] = field(default_factory=list)  # its PDF accepted at its address: the record
     stopped: str | None = None  # why the run stopped early
     interrupted: bool = False  # by Ctrl-C
 
@@ -148,7 +149,13 @@ def plan(folder: Path) -> tuple[list[Copy], int]:
     expected_eml: set[str] = set()
     without = 0
     index = folder / INDEX_NAME
-    for line, row in _index_rows(folder):
+    rows = _index_rows(folder)
+    if any(len(row) == len(INDEX_HEADER) and row[2] for _, row in rows) and all(
+            len(row) == len(INDEX_HEADER) and not row[5] for _, row in rows):  # said once, not once a row
+        raise InputError("this folder has no e-mails (no row has an eml_sha256): it was built without --eml",
+                         where=index,
+                         hint="build it again with 'letter-pdf build LETTER.md --recipients LIST -o DIR --eml'")
+    for line, row in rows:
         where = f"{index}:{line}"
         if len(row) != len(INDEX_HEADER):
             problems.append(InputError(f"{len(row)} fields instead of {len(INDEX_HEADER)}", where=where))
@@ -355,21 +362,33 @@ class Journal:
 
 
 class Recorded:
-    """The archive's delivery records by message SHA-256 and by Message-ID: all read once, then only the records
-    added since (another run sending a copy of the folder); a message found here was sent, whatever the journal
-    of this folder says (lost, or the folder copied)."""
+    """The archive's delivery records by message SHA-256, by Message-ID and by (PDF SHA-256, To address in lower
+    case): all read once, then only the records added since (another run sending a copy of the folder); a
+    message found here was sent, whatever the journal of this folder says (lost, the folder copied, or the same
+    copies built again into a new folder: new Message-IDs, the same PDF to the same address)."""
 
     def __init__(self, archive: Archive):
         self.archive, self.last = archive, 0
-        self.found: dict[str, list[tuple[int, Delivery]]] = {}
+        self.found: dict[str | tuple[str, str], list[tuple[int, Delivery]]] = {}
 
-    def find(self, copy: Copy, statuses: tuple[str, ...] = ("accepted",)) -> tuple[int, Delivery] | None:
+    def find(self, copy: Copy, statuses: tuple[str, ...] = ("accepted",),
+             same_pdf: bool = False) -> tuple[int, Delivery] | None:
         self.last, new = self.archive.deliveries(after=self.last)
-        for number, delivery in new:
-            for key in (delivery.message_sha256, delivery.message_id):
+        for number, delivery, pdf in new:
+            for key in (delivery.message_sha256, delivery.message_id, (pdf, delivery.address.lower())):
                 self.found.setdefault(key, []).append((number, delivery))
-        return next((hit for key in (copy.message_sha256, copy.message_id) for hit in self.found.get(key, ())
-                     if hit[1].status in statuses), None)
+        keys: list[str | tuple[str, str]] = [copy.message_sha256, copy.message_id]
+        keys += [(copy.sha256, copy.address.lower())] if same_pdf else []
+        return next((hit for key in keys for hit in self.found.get(key, ()) if hit[1].status in statuses), None)
+
+    @staticmethod
+    def count(copy: Copy, hit: tuple[int, Delivery], summary: Summary) -> None:
+        """``copy`` found in the archive as sent: this message, or its PDF to its address (the record named)."""
+        summary.already.append(copy)
+        if copy.message_sha256 == hit[1].message_sha256 or copy.message_id == hit[1].message_id:
+            summary.in_archive.append(copy)
+        else:
+            summary.same_pdf.append((copy, hit[0]))
 
 
 def uncertain_hint(copy: Copy, why: str) -> str:
@@ -425,8 +444,11 @@ class Run:
         send, record = self.sort(copies, past, summary)
         recorded = Recorded(self.archive)
         if self.server is None:
-            summary.left = [copy for copy in send if recorded.find(copy) is None]
-            summary.already += [copy for copy in send if copy not in summary.left]
+            for copy in send:
+                if (hit := recorded.find(copy, same_pdf=True)) is None:
+                    summary.left.append(copy)
+                else:
+                    recorded.count(copy, hit, summary)
             for copy in record:
                 if past[copy.name].state == "accepted":
                     summary.already.append(copy)
@@ -466,11 +488,10 @@ class Run:
                 if summary.stopped:
                     summary.left.append(copy)
                     continue
-                if (hit := recorded.find(copy)) is not None:  # sent before: the journal catches up
+                if (hit := recorded.find(copy, same_pdf=True)) is not None:  # sent before: the journal catches up
                     journal.write("accepted", copy, reply=hit[1].reply, time=hit[1].time, from_archive=True)
                     journal.write("recorded", copy, record=hit[0])
-                    summary.already.append(copy)
-                    summary.in_archive.append(copy)
+                    recorded.count(copy, hit, summary)
                     continue
                 try:
                     if self.per_minute and last is not None:
@@ -511,11 +532,11 @@ class Run:
             summary.stopped = f"the outcome of {copy.name} is unknown"
             return
         moment = now_utc()
-        if outcome.kind in ("deferred", "refused"):  # nothing delivered: sent again by the next run
+        if outcome.kind in ("deferred", "refused", "held"):  # nothing delivered: sent again by the next run
             journal.write("deferred", copy, reply=outcome.reply)
             summary.left.append(copy)
-            summary.stopped = (f"the server said: {outcome.reply}" if outcome.kind == "deferred" else
-                               f"the server refuses every message: {outcome.reply}")
+            summary.stopped = {"deferred": "the server said", "refused": "the server refuses every message", "held":
+                               f"the server refused {copy.name} (not its address)"}[outcome.kind] + f": {outcome.reply}"
             return
         reply = outcome.reply
         if outcome.refused_cc:
@@ -561,6 +582,8 @@ def summary_lines(summary: Summary, *, dry_run: bool = False) -> list[str]:
     if summary.in_archive:
         lines.append(f"already in the archive as sent (not in this folder's journal), not sent again: "
                      f"{', '.join(c.name for c in summary.in_archive)}")
+    lines += [f"already sent: {c.name} to {c.address}: the same PDF was accepted at this address (archive record "
+              f"{number}), not sent again" for c, number in summary.same_pdf]
     if summary.recorded_now:
         lines.append(f"recorded now (answered in an earlier run): {', '.join(c.name for c in summary.recorded_now)}")
     lines += [f"failed: {c.name} to {c.address}: {reply}" for c, reply in summary.failed]

@@ -63,8 +63,10 @@ def check_login(server: Server) -> None:
 @dataclass(frozen=True)
 class Outcome:
     """What became of one message. ``kind``: accepted | deferred (4xx, or the connection lost before the content
-    went out: send it again) | failed (the To address refused for good) | refused (the server refuses every
-    message: a 5xx to MAIL, a policy or relay refusal; nothing was delivered, stop the run) | uncertain."""
+    went out: send it again) | failed (the To address refused for good: ``address_refused``) | refused (the
+    server refuses every message: a 5xx to MAIL, a policy or relay refusal) | held (any other 5xx: about this
+    message or the server, not the address, e.g. 552 at DATA); refused and held deliver nothing and stop the
+    run, the message is sent again by the next one | uncertain."""
 
     kind: str
     reply: str
@@ -86,9 +88,24 @@ def server_wide(code: int, text: bytes | str) -> bool:
     return code in (530, 554) or (500 <= code < 600 and _POLICY.match(said.lstrip()) is not None)
 
 
-def _kind(code: int, text: bytes | str) -> str:
+_STATUS = re.compile(r"5\.(\d{1,3})\.(\d{1,3})(?!\S)")  # an enhanced status code at the start of the text
+
+
+def address_refused(code: int, text: bytes | str) -> bool:
+    """A 5xx to RCPT about that address itself (it fails for good): an enhanced status 5.1.x (addressing) or
+    5.2.1/5.2.2 (mailbox disabled or full), else without one (or 5.0.0) the code 550, 551 or 553. Any other 5xx
+    (552 5.3.4 message too big, 500 syntax error) is about the message or the server."""
+    if server_wide(code, text):
+        return False
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    if (status := _STATUS.match(said.lstrip())) is not None and status.groups() != ("0", "0"):
+        return status[1] == "1" or (status[1] == "2" and status[2] in ("1", "2"))
+    return code in (550, 551, 553)
+
+
+def _kind(code: int, text: bytes | str, rcpt: bool = False) -> str:
     if 500 <= code < 600:
-        return "refused" if server_wide(code, text) else "failed"
+        return "refused" if server_wide(code, text) else "failed" if rcpt and address_refused(code, text) else "held"
     return "deferred"
 
 
@@ -147,10 +164,10 @@ class Session:
                 code, text = conn.rcpt(address)
                 if code in (250, 251):
                     continue
-                if number and 500 <= code < 600 and not server_wide(code, text):  # a Cc refused: sent without it
+                if number and address_refused(code, text):  # a Cc refused: sent without it
                     refused_cc.append(f"{address}: {_reply(code, text)}")
                     continue
-                return self._refused(code, text, address)
+                return self._refused(code, text, address, rcpt=True)
             conn.putcmd("data")
             code, text = conn.getreply()
             if code != 354:
@@ -166,17 +183,18 @@ class Session:
             return Outcome("uncertain", f"the connection was lost after the message was sent ({visible(str(exc))})")
         if code == 250:
             return Outcome("accepted", _reply(code, text), tuple(refused_cc))
-        if 400 <= code < 600:
+        if 400 <= code < 600:  # a 5xx after the content is never the address's (that was RCPT): held or refused
             return Outcome(_kind(code, text), _reply(code, text))
         return Outcome("uncertain", f"the server answered '{_reply(code, text)}' after the message was sent, "
                                     "neither 250 (accepted) nor a refusal")
 
-    def _refused(self, code: int, text: bytes, address: str | None = None, kind: str | None = None) -> Outcome:
+    def _refused(self, code: int, text: bytes, address: str | None = None, kind: str | None = None,
+                 rcpt: bool = False) -> Outcome:
         reply = _reply(code, text)
         if 500 <= code < 600 and self.conn is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.conn.rset()
-        return Outcome(kind or _kind(code, text), f"{address}: {reply}" if address else reply)
+        return Outcome(kind or _kind(code, text, rcpt), f"{address}: {reply}" if address else reply)
 
     def abort(self) -> None:
         """Close the connection at once, without QUIT (Ctrl-C: a slow server is not waited for)."""

@@ -345,7 +345,9 @@ def test_an_uncertain_message_is_not_sent_again_unless_asked(tmp_path, pdf, smtp
      "002-person-2.eml: the message has changed since the build (its SHA-256 is not the index's eml_sha256)"),
     (lambda d: (d / "002-person-2.eml").write_bytes((d / "002-person-2.eml").read_bytes().replace(
         b"Please find", b"Kindly find")), "002-person-2.eml: the message has changed since the build"),
-    (lambda d: write_index(d, [r[:5] + [""] for r in index_rows(d)]), "its sha256, eml_sha256 or pages is not what"),
+    (lambda d: write_index(d, [r[:5] + ["" if r[0].startswith("002") else r[5]] for r in index_rows(d)]),
+     "index.csv:3: its sha256, eml_sha256 or pages is not what"),
+    (lambda d: write_index(d, [r[:5] + [""] for r in index_rows(d)]), "this folder has no e-mails (no row has an"),
     (lambda d: (d / "003-person-3.eml").unlink(), "003-person-3.eml is missing"),
     (lambda d: (d / "009-stray.eml").write_bytes((d / "001-person-1.eml").read_bytes()), "009-stray.eml is not in"),
     (lambda d: (d / "index.csv").write_text((d / "index.csv").read_text().replace(",1,", ",1,0")),
@@ -389,6 +391,18 @@ def test_a_folder_without_any_e_mail_has_nothing_to_send(tmp_path, pdf, capsys, 
     code, _, err = send(capsys, folder, "127.0.0.1:1")
     assert (code, err.strip()) == (1, f"error: {folder / 'index.csv'}: nothing to send: no row of index.csv has an "
                                       "e-mail")
+
+
+def test_a_folder_built_without_eml_is_said_once(tmp_path, pdf, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 3, without_email=1)
+    for eml in folder.glob("*.eml"):
+        eml.unlink()
+    write_index(folder, [row[:5] + [""] for row in index_rows(folder)])
+    for extra in ((), ("--dry-run",)):
+        code, _, err = send(capsys, folder, "127.0.0.1:1", *extra)
+        assert (code, err.strip()) == (1, f"error: {folder / 'index.csv'}: this folder has no e-mails (no row has an "
+                                          "eml_sha256): it was built without --eml — build it again with "
+                                          "'letter-pdf build LETTER.md --recipients LIST -o DIR --eml'")
 
 
 def test_dry_run_lists_and_sends_nothing(tmp_path, pdf, capsys, env):
@@ -528,6 +542,12 @@ def test_every_recipient_is_checked_as_the_archive_records_it_before_anything_is
     ("person1@example.org", "554 5.7.1 Relay access denied"),
     ("person1@example.org", "550 5.7.1 Relaying denied"),
     ("DATA", "554 5.7.1 Message rejected as spam"),
+    ("DATA", "552 5.3.4 Message size exceeds fixed maximum message size"),  # the message's fault, not the address's
+    ("DATA", "550 5.6.0 Message content rejected"),
+    ("DATA", "551 Message refused"),
+    ("person1@example.org", "552 5.3.4 Message too big for system"),
+    ("person1@example.org", "550 5.2.3 Message length exceeds administrative limit"),
+    ("person1@example.org", "500 Syntax error"),
 ])
 def test_a_refusal_of_every_message_stops_the_run_and_fails_none(tmp_path, pdf, smtp, capsys, env, step, reply):
     folder = make_batch(tmp_path / "out", pdf, 3)
@@ -535,9 +555,11 @@ def test_a_refusal_of_every_message_stops_the_run_and_fails_none(tmp_path, pdf, 
     handler.answer[step] = reply
     server = smtp(handler)
     code, out, _ = send(capsys, folder, server)
+    why = ("the server refuses every message" if reply[:3] in ("530", "554") or " 5.7." in reply or step == "MAIL"
+           else "the server refused 001-person-1.eml (not its address)")
     assert code == 6 and out.splitlines() == [
         "accepted 0, already sent 0, failed 0, left 3, uncertain 0",
-        f"stopped: the server refuses every message: {'person1@example.org: ' * ('@' in step)}{reply}; 3 left for "
+        f"stopped: {why}: {'person1@example.org: ' * ('@' in step)}{reply}; 3 left for "
         "the next run (run the same command again)"]
     assert handler.mails == 1 and not handler.got and not (tmp_path / "archive").exists()
     assert [e["event"] for e in journal(folder)] == (["start", "data", "deferred"] if step == "DATA"
@@ -645,7 +667,10 @@ def test_a_message_in_the_archive_is_never_sent_again_journal_lost_or_folder_cop
     (folder / JOURNAL_NAME).write_text("".join(line + "\n" for line in (folder / JOURNAL_NAME).read_text()
                                                .splitlines() if '"recorded"' not in line))  # a crash before each
     code, out, _ = run_main(["send", str(copy), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
-    assert code == 0 and out.splitlines() == ["dry run: 0 to send, 3 already sent, 0 failed before, 0 uncertain"]
+    assert code == 0 and out.splitlines() == [
+        "dry run: 0 to send, 3 already sent, 0 failed before, 0 uncertain",
+        "already in the archive as sent (not in this folder's journal), not sent again: 001-person-1.eml, "
+        "002-person-2.eml, 003-person-3.eml"]
     code, out, _ = send(capsys, copy, server)
     assert code == 0 and out.splitlines() == [
         "accepted 0, already sent 3, failed 0, left 0, uncertain 0",
@@ -659,3 +684,62 @@ def test_a_message_in_the_archive_is_never_sent_again_journal_lost_or_folder_cop
     assert code == 0 and out.splitlines() == ["accepted 0, already sent 3, failed 0, left 0, uncertain 0"]
     assert [e["event"] for e in journal(folder)][-3:] == ["recorded"] * 3
     assert len(handler.got) == 3 and len(Archive(tmp_path / "archive").list()) == 3
+
+
+@pytest.mark.parametrize(("reply", "own"), [
+    ("550 5.1.1 User unknown", True), ("551 User not local", True), ("553 5.1.3 Bad address syntax", True),
+    ("550 User unknown", True), ("550 5.0.0 User unknown", True), ("552 5.2.2 Mailbox full", True),
+    ("450 4.2.1 Try later", False), ("552 5.3.4 Message too big", False), ("552 Too many recipients", False),
+    ("550 5.2.3 Message too long", False), ("550 5.7.1 Relaying denied", False), ("501 5.5.4 Syntax", False),
+    ("554 5.1.1 Transaction failed", False),
+])
+def test_only_the_address_own_refusal_fails_a_message_for_good(reply, own):
+    from letter_pdf.smtp import address_refused
+
+    assert address_refused(int(reply[:3]), reply[4:].encode()) is own
+
+
+def test_a_cc_refused_for_the_message_not_its_address_stops_the_run(tmp_path, pdf, smtp, capsys, env):
+    folder = make_batch(tmp_path / "out", pdf, 2, cc=("board@example.org",))
+    handler = Handler()
+    handler.answer["board@example.org"] = "552 5.3.4 Message too big for system"
+    code, out, _ = send(capsys, folder, smtp(handler))
+    assert code == 6 and out.splitlines()[1] == (
+        "stopped: the server refused 001-person-1.eml (not its address): board@example.org: 552 5.3.4 Message too "
+        "big for system; 2 left for the next run (run the same command again)")
+    assert not handler.got and [e["event"] for e in journal(folder)] == ["start", "deferred"]
+
+
+def test_the_same_copies_built_again_into_a_new_folder_are_not_sent_again(tmp_path, pdf, smtp, capsys, env):
+    first = make_batch(tmp_path / "out", pdf, 3)
+    handler = Handler()
+    handler.refuse = {"person3@example.org"}  # failed, not accepted: the rebuilt copy is sent again
+    server = smtp(handler)
+    assert send(capsys, first, server)[0] == 6
+    records = {r.delivery.address: r.number for _, r in Archive(tmp_path / "archive").listing() if r.delivery}
+    again = make_batch(tmp_path / "again", pdf, 4)  # new Message-IDs, the same PDFs; one address in capitals
+    rewrite_eml(again, "002-person-2.eml", lambda b: b.replace(b"person2@example.org", b"Person2@Example.ORG"))
+    write_index(again, [[*r[:2], r[2].replace("person2@example.org", "Person2@Example.ORG"), *r[3:]]
+                        for r in index_rows(again)])
+    assert {mail.read_message((again / f"00{k}-person-{k}.eml").read_bytes()).message_id for k in (1, 2)}.isdisjoint(
+        r.delivery.message_id for _, r in Archive(tmp_path / "archive").listing())
+    note = [f"already sent: 00{k}-person-{k}.eml to {a}: the same PDF was accepted at this address (archive record "
+            f"{records[f'person{k}@example.org']}), not sent again" for k, a in ((1, "person1@example.org"),
+                                                                                 (2, "Person2@Example.ORG"))]
+    code, out, _ = run_main(["send", str(again), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert (code, out.splitlines()) == (0, ["would send 003-person-3.eml to person3@example.org",
+                                            "would send 004-person-4.eml to person4@example.org",
+                                            "dry run: 2 to send, 2 already sent, 0 failed before, 0 uncertain", *note])
+    other = make_batch(tmp_path / "other", pdf + b"\n", 1)  # another PDF to the same address: sent
+    code, out, _ = run_main(["send", str(other), "--dry-run", "--archive-dir", str(tmp_path / "archive")], capsys)
+    assert (code, out.splitlines()[0]) == (0, "would send 001-person-1.eml to person1@example.org")
+    handler.refuse.clear()
+    code, out, _ = send(capsys, again, server)
+    assert (code, out.splitlines()) == (0, ["accepted 2, already sent 2, failed 0, left 0, uncertain 0", *note])
+    assert handler.delivered() == Counter({f"person{k}@example.org": 1 for k in (1, 2, 3, 4)})
+    events = [(e["file"], e["event"], e.get("record")) for e in journal(again) if e["file"] < "003"]
+    assert events == [(f"00{k}-person-{k}.eml", event, records[f"person{k}@example.org"] if number else None)
+                      for k in (1, 2) for number, event in enumerate(("accepted", "recorded"))]
+    code, out, _ = send(capsys, again, server)  # the journal says so now
+    assert (code, out.splitlines()) == (0, ["accepted 0, already sent 4, failed 0, left 0, uncertain 0"])
+    assert len(handler.got) == 4 and len(Archive(tmp_path / "archive").list()) == 5

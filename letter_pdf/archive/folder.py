@@ -331,10 +331,10 @@ class Archive:
         _, digest, _ = self.store.read_record(numbers[-1])
         return numbers[-1], digest
 
-    def deliveries(self, after: int = 0) -> tuple[int, builtins.list[tuple[int, Delivery]]]:
-        """(the last record number, (number, delivery) of each record after ``after`` that has a delivery
-        section), read from the record files (the truth), each once: ``letter-pdf send`` reads them all when it
-        starts and then only the records added since. (0, []) when there is no archive yet."""
+    def deliveries(self, after: int = 0) -> tuple[int, builtins.list[tuple[int, Delivery, str]]]:
+        """(the last record number, (number, delivery, the PDF's SHA-256) of each record after ``after`` that has
+        a delivery section), read from the record files (the truth), each once: ``letter-pdf send`` reads them
+        all when it starts and then only the records added since. (0, []) when there is no archive yet."""
         if not self.exists():
             return after, []
         numbers = [number for number in self.store.record_numbers() if number > after]
@@ -342,7 +342,7 @@ class Archive:
         for number in numbers:
             record, _, _ = self.store.read_record(number)
             if record.delivery is not None:
-                found.append((number, record.delivery))
+                found.append((number, record.delivery, record.pdf.sha256))
         return (numbers[-1] if numbers else after), found
 
     def read_object(self, relative: str) -> bytes:
