@@ -218,7 +218,9 @@ def _depth(node: nodes.Node, level: int = 0) -> int:
 
 
 _RECIPIENT_FIELD = re.compile(r"\{\{-?\s*recipient\b")
-_TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")  # on one line, as in {{ recipient.name }}
+# what would act in a copy, on one line: a field, a statement ({% if %}), a comment (hidden in a copy); other
+# braces ({{ 7*7 }}) print as written in a letter without a list
+_TEMPLATE_SYNTAX = re.compile(r"\{\{-?\s*recipient\b.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 
 def unfilled(letter: Letter, *, fields_only: bool = False) -> list[LetterPdfError]:
