@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from letter_pdf.cli.commands.archive import ARCHIVE_DIR_OPTION
 from letter_pdf.cli.runtime import EXIT_INTERRUPTED, CliContext
 from letter_pdf.errors import ExitCode, SendError
 
@@ -29,7 +28,8 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
 @click.option("--cafile", type=click.Path(dir_okay=False, path_type=Path), metavar="PEM",
               help="Trust the server's certificate if it chains to one in this PEM file.")
 @click.option("--user", help="Log in as USER (password from $LETTER_PDF_SMTP_PASSWORD or asked).")
-@ARCHIVE_DIR_OPTION
+@click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The archive folder.  [default: $LETTER_PDF_ARCHIVE, else archive/ beside FOLDER]")
 @click.option("--dry-run", is_flag=True, help="Check the folder and list what would be sent; send nothing.")
 @click.option("--per-minute", type=click.FloatRange(min=0.1, max=6000), metavar="N", callback=_finite,
               help="Send at most N messages a minute.")
