@@ -497,3 +497,18 @@ def test_sigterm_leaves_no_temporary_folder(tmp_path):
     assert info.value.code == 128 + signal.SIGTERM
     assert sorted(p.name for p in tmp_path.iterdir()) == ["l"]
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.slow
+def test_the_readme_example_of_copies_builds(tmp_path, capsys):
+    """README: the bundled example with its recipients.csv (three members, one without an e-mail)."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "joint-letter"
+    code, _out, stderr = run_main(["build", str(example / "letter.md"), "--recipients",
+                                   str(example / "recipients.csv"), "-o", str(tmp_path / "copies"), "--eml"], capsys)
+    assert code == 0, stderr
+    assert sorted(p.name for p in (tmp_path / "copies").iterdir()) == [
+        "001-anna-example-kowalska.eml", "001-anna-example-kowalska.pdf", "002-jean-exemple.eml",
+        "002-jean-exemple.pdf", "003-aino-esimerkki.pdf", "index.csv"]
+    text = text_of(tmp_path / "copies" / "003-aino-esimerkki.pdf")
+    assert "Aino Esimerkki\nEduskunta\nMannerheimintie 30\n00102 Helsinki\nFinland" in text
+    assert "Dear Ms Esimerkki," in text and "no e-mail for recipient 3 (Aino Esimerkki)" in stderr
