@@ -36,7 +36,14 @@ def test_known_translations():
 
 def test_regional_tags_and_fallback():
     assert labels.label("signatories", "de-AT") == "Unterzeichnende"
-    assert labels.label("signatories", "pt_BR") == "Signatories"  # no Portuguese table: English
+    assert labels.label("signatories", "pt_BR") == "Signatários"  # Brazilian Portuguese has its own words now
+    assert labels.label("cc", "pt-BR") == "c/c" and labels.label("our_ref", "pt-BR") == "Nossa ref."
+    assert labels.label("our_ref", "pt-PT") == "N/ref.ª"  # European Portuguese: the base language
+    assert labels.label("our_ref", "pt-AO") == "N/ref.ª"  # CLDR parent pt-PT, then pt
+    assert labels.label("signatories", "sw") == "Signatories"  # no Swahili words: English (and a warning)
+    for tag in ("es-MX", "es_AR", "es-419"):  # CLDR parent es-419: Latin American Spanish
+        assert labels.label("our_ref", tag) == "Ref. nuestra", tag
+    assert labels.label("our_ref", "es-ES") == "N/ref."
     assert labels.label("cc", "xx") == "cc"
 
 
