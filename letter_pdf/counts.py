@@ -2,7 +2,7 @@
 
 ``Counts.of(signatories)`` is what the signature block ("On behalf of the 64 undersigned organisations and
 1 individual"), the cover page and ``letter-pdf signatories stats`` all print. Plural forms come from
-Babel (``Locale.plural_form``: one/few/many/other); the words are in the tables below. A language without
+Babel (``Locale.plural_form``: one/few/many/other); the words are in letter_pdf/locales/<tag>.json. A language without
 a table falls back to English (``i18n.supported``).
 """
 
@@ -34,129 +34,17 @@ class Counts:
                    without_country=sum(1 for s in signatories if not s.countries))
 
 
-# Word forms by CLDR plural category. ``{n}`` is the number. Each language has:
-#   org, ind: counted nouns as they appear in the on-behalf line (after the language's preposition)
+# Word forms by CLDR plural category, from letter_pdf/locales/<tag>.json ("counts", "headings"). ``{n}`` is
+# the number. Each language has:
+#   org, ind: counted nouns as they appear in the on-behalf line (after the language's preposition);
+#   ind_only: the individuals when there is no organisation ("5 undersigned individuals")
 #   on_behalf: the line, with {items} = the joined counted nouns
 #   sig, org_n, ind_n, from: the summary line's counted nouns (nominative) and "from N countries"
 #   and: the conjunction; summary: the summary line.
-MESSAGES: dict[str, dict[str, object]] = {
-    "en": {
-        "org": {"one": "{n} undersigned organisation", "other": "{n} undersigned organisations"},
-        "ind": {"one": "{n} individual", "other": "{n} individuals"},
-        "ind_only": {"one": "{n} undersigned individual", "other": "{n} undersigned individuals"},
-        "on_behalf": "On behalf of the {items}",
-        "sig": {"one": "{n} signatory", "other": "{n} signatories"},
-        "org_n": {"one": "{n} organisation", "other": "{n} organisations"},
-        "ind_n": {"one": "{n} individual", "other": "{n} individuals"},
-        "from": {"one": "from {n} country", "other": "from {n} countries"},
-        "and": "and",
-        "summary": "{sig}: {parts}",
-    },
-    "fr": {
-        "org": {"one": "{n} organisation", "other": "{n} organisations"},
-        "ind": {"one": "{n} personne", "other": "{n} personnes"},
-        "on_behalf": "Au nom des signataires\u00a0: {items}",
-        "sig": {"one": "{n} signataire", "other": "{n} signataires"},
-        "org_n": {"one": "{n} organisation", "other": "{n} organisations"},
-        "ind_n": {"one": "{n} personne", "other": "{n} personnes"},
-        "from": {"one": "de {n} pays", "other": "de {n} pays"},
-        "and": "et",
-        "summary": "{sig}\u00a0: {parts}",
-    },
-    "de": {
-        "org": {"one": "{n} unterzeichnenden Organisation", "other": "{n} unterzeichnenden Organisationen"},
-        "ind": {"one": "{n} Einzelperson", "other": "{n} Einzelpersonen"},
-        "on_behalf": "Im Namen der {items}",
-        "sig": {"one": "{n} Unterzeichnende", "other": "{n} Unterzeichnende"},
-        "org_n": {"one": "{n} Organisation", "other": "{n} Organisationen"},
-        "ind_n": {"one": "{n} Einzelperson", "other": "{n} Einzelpersonen"},
-        "from": {"one": "aus {n} Land", "other": "aus {n} Ländern"},
-        "and": "und",
-        "summary": "{sig}: {parts}",
-    },
-    "es": {
-        "org": {"one": "{n} organización", "other": "{n} organizaciones"},
-        "ind": {"one": "{n} persona", "other": "{n} personas"},
-        "on_behalf": "En nombre de los firmantes: {items}",
-        "sig": {"one": "{n} firmante", "other": "{n} firmantes"},
-        "org_n": {"one": "{n} organización", "other": "{n} organizaciones"},
-        "ind_n": {"one": "{n} persona", "other": "{n} personas"},
-        "from": {"one": "de {n} país", "other": "de {n} países"},
-        "and": "y",
-        "summary": "{sig}: {parts}",
-    },
-    "pl": {
-        # "W imieniu" takes the genitive: 1 organizacji, 2 organizacji, 5 organizacji; 1 osoby, 2/5 osób.
-        "org": {"one": "{n} organizacji", "few": "{n} organizacji", "many": "{n} organizacji",
-                "other": "{n} organizacji"},
-        "ind": {"one": "{n} osoby prywatnej", "few": "{n} osób prywatnych", "many": "{n} osób prywatnych",
-                "other": "{n} osoby prywatnej"},
-        "on_behalf": "W imieniu {items}",
-        "sig": {"one": "{n} sygnatariusz", "few": "{n} sygnatariuszy", "many": "{n} sygnatariuszy",
-                "other": "{n} sygnatariusza"},
-        "org_n": {"one": "{n} organizacja", "few": "{n} organizacje", "many": "{n} organizacji",
-                  "other": "{n} organizacji"},
-        "ind_n": {"one": "{n} osoba prywatna", "few": "{n} osoby prywatne", "many": "{n} osób prywatnych",
-                  "other": "{n} osoby prywatnej"},
-        "from": {"one": "z {n} kraju", "few": "z {n} krajów", "many": "z {n} krajów", "other": "z {n} kraju"},
-        "and": "i",
-        "summary": "{sig}: {parts}",
-    },
-    "ru": {
-        "org": {"one": "{n} организация", "few": "{n} организации", "many": "{n} организаций",
-                "other": "{n} организации"},
-        "ind": {"one": "{n} частное лицо", "few": "{n} частных лица", "many": "{n} частных лиц",
-                "other": "{n} частного лица"},
-        "on_behalf": "Подписали: {items}",
-        "sig": {"one": "{n} подписант", "few": "{n} подписанта", "many": "{n} подписантов",
-                "other": "{n} подписанта"},
-        "org_n": {"one": "{n} организация", "few": "{n} организации", "many": "{n} организаций",
-                  "other": "{n} организации"},
-        "ind_n": {"one": "{n} частное лицо", "few": "{n} частных лица", "many": "{n} частных лиц",
-                  "other": "{n} частного лица"},
-        "from": {"one": "из {n} страны", "few": "из {n} стран", "many": "из {n} стран", "other": "из {n} страны"},
-        "and": "и",
-        "summary": "{sig}: {parts}",
-    },
-    "uk": {
-        "org": {"one": "{n} організація", "few": "{n} організації", "many": "{n} організацій",
-                "other": "{n} організації"},
-        "ind": {"one": "{n} приватна особа", "few": "{n} приватні особи", "many": "{n} приватних осіб",
-                "other": "{n} приватної особи"},
-        "on_behalf": "Підписали: {items}",
-        "sig": {"one": "{n} підписант", "few": "{n} підписанти", "many": "{n} підписантів",
-                "other": "{n} підписанта"},
-        "org_n": {"one": "{n} організація", "few": "{n} організації", "many": "{n} організацій",
-                  "other": "{n} організації"},
-        "ind_n": {"one": "{n} приватна особа", "few": "{n} приватні особи", "many": "{n} приватних осіб",
-                  "other": "{n} приватної особи"},
-        "from": {"one": "з {n} країни", "few": "з {n} країн", "many": "з {n} країн", "other": "з {n} країни"},
-        "and": "та",
-        "summary": "{sig}: {parts}",
-    },
-    "fi": {
-        "org": {"one": "{n} järjestön", "other": "{n} järjestön"},
-        "ind": {"one": "{n} yksityishenkilön", "other": "{n} yksityishenkilön"},
-        "on_behalf": "Allekirjoittaneiden {items} puolesta",
-        "sig": {"one": "{n} allekirjoittaja", "other": "{n} allekirjoittajaa"},
-        "org_n": {"one": "{n} järjestö", "other": "{n} järjestöä"},
-        "ind_n": {"one": "{n} yksityishenkilö", "other": "{n} yksityishenkilöä"},
-        "from": {"one": "{n} maasta", "other": "{n} maasta"},
-        "and": "ja",
-        "summary": "{sig}: {parts}",
-    },
-}
+# A counted entry has exactly the categories a count takes in that language (i18n.count_categories).
+MESSAGES: dict[str, dict[str, object]] = {tag: data["counts"] for tag, data in i18n.tables().items()}
 
-HEADINGS: dict[str, dict[str, str]] = {
-    "en": {"organisations": "Organisations", "individuals": "Individuals", "no_country": "Other"},
-    "fr": {"organisations": "Organisations", "individuals": "Personnes", "no_country": "Autres"},
-    "de": {"organisations": "Organisationen", "individuals": "Einzelpersonen", "no_country": "Weitere"},
-    "es": {"organisations": "Organizaciones", "individuals": "Personas", "no_country": "Otros"},
-    "pl": {"organisations": "Organizacje", "individuals": "Osoby prywatne", "no_country": "Inne"},
-    "ru": {"organisations": "Организации", "individuals": "Частные лица", "no_country": "Другие"},
-    "uk": {"organisations": "Організації", "individuals": "Приватні особи", "no_country": "Інші"},
-    "fi": {"organisations": "Järjestöt", "individuals": "Yksityishenkilöt", "no_country": "Muut"},
-}
+HEADINGS: dict[str, dict[str, str]] = {tag: data["headings"] for tag, data in i18n.tables().items()}
 
 
 def language(lang: str | None) -> str:
@@ -189,7 +77,7 @@ def on_behalf(counts: Counts, lang: str) -> str:
     if counts.organisations:
         parts.append(counted(counts.organisations, table["org"], key))  # type: ignore[arg-type]
     if counts.individuals:
-        forms = table["ind_only"] if not counts.organisations and "ind_only" in table else table["ind"]
+        forms = table["ind"] if counts.organisations else table["ind_only"]
         parts.append(counted(counts.individuals, forms, key))  # type: ignore[arg-type]
     return str(table["on_behalf"]).format(items=_join(parts, str(table["and"])))
 

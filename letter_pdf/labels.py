@@ -1,238 +1,26 @@
 """Localised fixed strings of the letter ("Page 1 of 3", "Signatories", "Enclosures", ...).
 
-Every label exists in English; other languages fall back to English key by key, so a half-translated
-language still prints a complete letter. ``lang`` is a BCP 47 tag: ``de-AT`` finds ``de``.
+The words are in letter_pdf/locales/<tag>.json, every language with every key (i18n.tables checks it). A
+language without a file prints English words, and ``warn_fallback`` says so once per build. ``lang`` is a
+BCP 47 tag: ``de-AT`` finds ``de``, ``es-MX`` finds ``es-419``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import string
 
 from babel.dates import format_date
 
 from letter_pdf import counts, i18n
 
-# Placeholders are str.format fields; ``page_of`` must keep both {page} and {pages} (the stylesheet turns
-# them into page counters).
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "page_of": "Page {page} of {pages}",
-        "signatories": "Signatories",
-        "continued": "continued",  # after a group heading repeated at the top of a page
-        "enclosures": "Enclosures",
-        "cc": "cc",
-        "our_ref": "Our ref.",
-        "your_ref": "Your ref.",
-        "subject": "Subject",
-        "date": "Date",
-        "signature_of": "Signature of {name}",
-        "logo_of": "Logo of {name}",
-        "to": "To",
-        "from": "From",
-        "delivery": "Delivery",
-        "our_reference": "Our reference",
-        "your_reference": "Your reference",
-        "copy_to": "Copy to",
-        "pages_abbr": "p.",
-        "sent_separately": "sent separately",
-        "cover": "Cover",
-        "letter": "Letter",
-        "enclosure": "Enclosure",
-        "digitally_signed": "Digitally signed by {name}, {time}",
-        "signature_alt": "Digital signature of {name}",
-        "find_attached": "Please find attached our letter “{subject}”.",  # the cover note of an e-mail (mail.note_text)
-    },
-    "fr": {
-        "page_of": "Page {page} sur {pages}",
-        "signatories": "Signataires",
-        "continued": "suite",
-        "enclosures": "Pièces jointes",
-        "cc": "Copie à",
-        "our_ref": "Notre réf.",
-        "your_ref": "Votre réf.",
-        "subject": "Objet",
-        "date": "Date",
-        "signature_of": "Signature de {name}",
-        "logo_of": "Logo de {name}",
-        "to": "Destinataire",
-        "from": "Expéditeur",
-        "delivery": "Envoi",
-        "our_reference": "Notre référence",
-        "your_reference": "Votre référence",
-        "copy_to": "Copie à",
-        "pages_abbr": "p.",
-        "sent_separately": "envoyée séparément",
-        "cover": "Page de garde",
-        "letter": "Lettre",
-        "enclosure": "Annexe",
-        "digitally_signed": "Signé électroniquement par {name}, {time}",
-        "signature_alt": "Signature électronique de {name}",
-        "find_attached": "Veuillez trouver ci-joint notre lettre «\u00a0{subject}\u00a0».",
-    },
-    "de": {
-        "page_of": "Seite {page} von {pages}",
-        "signatories": "Unterzeichnende",
-        "continued": "Fortsetzung",
-        "enclosures": "Anlagen",
-        "cc": "Kopie an",
-        "our_ref": "Unser Zeichen",
-        "your_ref": "Ihr Zeichen",
-        "subject": "Betreff",
-        "date": "Datum",
-        "signature_of": "Unterschrift von {name}",
-        "logo_of": "Logo von {name}",
-        "to": "An",
-        "from": "Von",
-        "delivery": "Zustellung",
-        "our_reference": "Unser Zeichen",
-        "your_reference": "Ihr Zeichen",
-        "copy_to": "Kopie an",
-        "pages_abbr": "S.",
-        "sent_separately": "separat versandt",
-        "cover": "Deckblatt",
-        "letter": "Brief",
-        "enclosure": "Anlage",
-        "digitally_signed": "Digital signiert von {name}, {time}",
-        "signature_alt": "Digitale Signatur von {name}",
-        "find_attached": "Anbei erhalten Sie unser Schreiben „{subject}“.",
-    },
-    "es": {
-        "page_of": "Página {page} de {pages}",
-        "signatories": "Firmantes",
-        "continued": "continuación",
-        "enclosures": "Anexos",
-        "cc": "c. c.",
-        "our_ref": "N/ref.",
-        "your_ref": "S/ref.",
-        "subject": "Asunto",
-        "date": "Fecha",
-        "signature_of": "Firma de {name}",
-        "logo_of": "Logotipo de {name}",
-        "to": "Destinatario",
-        "from": "Remitente",
-        "delivery": "Envío",
-        "our_reference": "Nuestra referencia",
-        "your_reference": "Su referencia",
-        "copy_to": "Copia a",
-        "pages_abbr": "p.",
-        "sent_separately": "enviado por separado",
-        "cover": "Portada",
-        "letter": "Carta",
-        "enclosure": "Anexo",
-        "digitally_signed": "Firmado digitalmente por {name}, {time}",
-        "signature_alt": "Firma digital de {name}",
-        "find_attached": "Adjuntamos nuestra carta «{subject}».",
-    },
-    "pl": {
-        "page_of": "Strona {page} z {pages}",
-        "signatories": "Sygnatariusze",
-        "continued": "ciąg dalszy",
-        "enclosures": "Załączniki",
-        "cc": "Do wiadomości",
-        "our_ref": "Nasz znak",
-        "your_ref": "Wasz znak",
-        "subject": "Dotyczy",
-        "date": "Data",
-        "signature_of": "Podpis: {name}",
-        "logo_of": "Logo: {name}",
-        "to": "Adresat",
-        "from": "Nadawca",
-        "delivery": "Sposób doręczenia",
-        "our_reference": "Nasz znak",
-        "your_reference": "Wasz znak",
-        "copy_to": "Do wiadomości",
-        "pages_abbr": "s.",
-        "sent_separately": "wysłany osobno",
-        "cover": "Strona tytułowa",
-        "letter": "Pismo",
-        "enclosure": "Załącznik",
-        "digitally_signed": "Podpisano elektronicznie: {name}, {time}",
-        "signature_alt": "Podpis elektroniczny: {name}",
-        "find_attached": "W załączeniu przesyłamy nasze pismo „{subject}”.",
-    },
-    "ru": {
-        "page_of": "Страница {page} из {pages}",
-        "signatories": "Подписавшие",
-        "continued": "продолжение",
-        "enclosures": "Приложения",
-        "cc": "Копия",
-        "our_ref": "Наш исх. №",
-        "your_ref": "На ваш №",
-        "subject": "Тема",
-        "date": "Дата",
-        "signature_of": "Подпись: {name}",
-        "logo_of": "Логотип: {name}",
-        "to": "Кому",
-        "from": "От",
-        "delivery": "Способ доставки",
-        "our_reference": "Наш исх. №",
-        "your_reference": "Ваш исх. №",
-        "copy_to": "Копия",
-        "pages_abbr": "с.",
-        "sent_separately": "направляется отдельно",
-        "cover": "Титульный лист",
-        "letter": "Письмо",
-        "enclosure": "Приложение",
-        "digitally_signed": "Подписано электронной подписью: {name}, {time}",
-        "signature_alt": "Электронная подпись: {name}",
-        "find_attached": "Направляем Вам наше письмо «{subject}» (во вложении).",
-    },
-    "uk": {
-        "page_of": "Сторінка {page} з {pages}",
-        "signatories": "Підписанти",
-        "continued": "продовження",
-        "enclosures": "Додатки",
-        "cc": "Копія",
-        "our_ref": "Наш вих. №",
-        "your_ref": "На ваш №",
-        "subject": "Тема",
-        "date": "Дата",
-        "signature_of": "Підпис: {name}",
-        "logo_of": "Логотип: {name}",
-        "to": "Кому",
-        "from": "Від",
-        "delivery": "Спосіб доставки",
-        "our_reference": "Наш вих. №",
-        "your_reference": "Ваш вих. №",
-        "copy_to": "Копія",
-        "pages_abbr": "с.",
-        "sent_separately": "надсилається окремо",
-        "cover": "Титульна сторінка",
-        "letter": "Лист",
-        "enclosure": "Додаток",
-        "digitally_signed": "Підписано електронним підписом: {name}, {time}",
-        "signature_alt": "Електронний підпис: {name}",
-        "find_attached": "Надсилаємо Вам наш лист «{subject}» (у вкладенні).",
-    },
-    "fi": {
-        "page_of": "Sivu {page}/{pages}",
-        "signatories": "Allekirjoittajat",
-        "continued": "jatkuu",
-        "enclosures": "Liitteet",
-        "cc": "Tiedoksi",
-        "our_ref": "Viitteemme",
-        "your_ref": "Viitteenne",
-        "subject": "Asia",
-        "date": "Päiväys",
-        "signature_of": "Allekirjoitus: {name}",
-        "logo_of": "Logo: {name}",
-        "to": "Vastaanottaja",
-        "from": "Lähettäjä",
-        "delivery": "Toimitustapa",
-        "our_reference": "Viitteemme",
-        "your_reference": "Viitteenne",
-        "copy_to": "Tiedoksi",
-        "pages_abbr": "s.",
-        "sent_separately": "lähetetään erikseen",
-        "cover": "Kansilehti",
-        "letter": "Kirje",
-        "enclosure": "Liite",
-        "digitally_signed": "Sähköisesti allekirjoittanut {name}, {time}",
-        "signature_alt": "Sähköinen allekirjoitus: {name}",
-        "find_attached": "Liitteenä kirjeemme ”{subject}”.",
-    },
-}
+log = logging.getLogger("letter_pdf")
+
+# The words are data, one file per language: letter_pdf/locales/<tag>.json ("labels", "place_date",
+# "date_form"), checked against English when loaded (i18n.tables). Placeholders are str.format fields;
+# ``page_of`` keeps both {page} and {pages} (the stylesheet turns them into page counters).
+LABELS: dict[str, dict[str, str]] = {tag: data["labels"] for tag, data in i18n.tables().items()}
 
 # Group headings of the signatory list come from counts.heading (the words arrange() prints), so that a
 # heading and its label can never differ.
@@ -255,6 +43,22 @@ def template(key: str, lang: str) -> str:
     return LABELS[i18n.supported(lang, LABELS)].get(key) or LABELS[i18n.FALLBACK][key]
 
 
+def has_words(lang: str | None) -> bool:
+    """Whether ``lang`` (or its base or CLDR parent) has words of its own; English always has."""
+    return i18n.supported(lang, LABELS) != i18n.FALLBACK or i18n.primary(lang) == i18n.FALLBACK
+
+
+def warn_fallback(lang: str | None) -> bool:
+    """Log one warning when ``lang`` has no words of its own and prints English ones (called once per
+    build and check, by pipeline._load); True when it warned."""
+    if has_words(lang):
+        return False
+    log.warning("no fixed words for lang '%s': 'Page', 'Signatories', 'Enclosures' and the like print in "
+                "English (languages with words: %s); dates and country names follow '%s'",
+                lang, ", ".join(sorted(LABELS)), lang)
+    return True
+
+
 def all_strings(lang: str) -> list[str]:
     """Every label in ``lang`` as it can be printed, placeholders left out (for the glyph preflight); the
     last entry is the fixed text of the place-and-date line (", le ")."""
@@ -274,20 +78,10 @@ def all_strings(lang: str) -> list[str]:
 # lettre"). German: "Ort, 4. November 2005", without the dated ", den" (DIN 5008 as summarised by its
 # commentators). Polish: the year followed by "r." ("1 września 2020 r."). Russian and Ukrainian: CLDR's long
 # date already ends in "г." / "р.". Finnish: no comma after the place ("Helsingissä 14. maaliskuuta 1995").
-# {date} is the date, {place} the letter's 'place' as written.
-DATE_FORMS: dict[str, str] = {
-    "pl": "{date}\u00a0r.",  # "roku", kept on the line of the year
-}
-PLACE_DATE: dict[str, str] = {
-    "en": "{place}, {date}",
-    "fr": "{place}, le {date}",
-    "de": "{place}, {date}",
-    "es": "{place}, {date}",
-    "pl": "{place}, {date}",
-    "ru": "{place}, {date}",
-    "uk": "{place}, {date}",
-    "fi": "{place} {date}",
-}
+# {date} is the date, {place} the letter's 'place' as written; only the forms other than "{date}" are kept.
+DATE_FORMS: dict[str, str] = {tag: data["date_form"] for tag, data in i18n.tables().items()
+                              if data["date_form"] != "{date}"}
+PLACE_DATE: dict[str, str] = {tag: data["place_date"] for tag, data in i18n.tables().items()}
 
 
 def date_text(date: dt.date, lang: str) -> str:

@@ -277,6 +277,7 @@ def _load(letter_path: Path, options: BuildOptions) -> tuple[Letter, fonts.FontS
     from letter_pdf import body
 
     letter = letter_module.load_letter(Path(letter_path))
+    labels.warn_fallback(letter.lang)  # once per build or check: English words for a language without its own
     # a body beyond the limits is refused before anything parses or typesets it (bounded work)
     body.check_limits(letter.body, source=letter_path, first_line=letter.body_line)
     letter = assemble.with_command_line(letter, options.cover_pdfs, options.annexes)

@@ -65,7 +65,8 @@ def test_on_behalf(lang, counts, expected):
         ("de", Counts(65, 64, 1, 1), "65 Unterzeichnende: 64 Organisationen und 1 Einzelperson aus 1 Land"),
         ("es", Counts(65, 64, 1, 17), "65 firmantes: 64 organizaciones y 1 persona de 17 países"),
         ("fi", Counts(65, 64, 1, 17), "65 allekirjoittajaa: 64 järjestöä ja 1 yksityishenkilö 17 maasta"),
-        ("pt-BR", Counts(65, 64, 1, 17), "65 signatories: 64 organisations and 1 individual from 17 countries"),
+        ("pt-BR", Counts(65, 64, 1, 17), "65 signatários: 64 organizações e 1 pessoa física de 17 países"),
+        ("sw", Counts(65, 64, 1, 17), "65 signatories: 64 organisations and 1 individual from 17 countries"),
     ],
 )
 def test_summary(lang, counts, expected):

@@ -12,7 +12,8 @@ JANUARY = dt.date(2027, 1, 15)  # Austrian German writes "Jänner": the date sho
 
 # tag -> (table language, CLDR locale, "Signatories" label, Germany's name, the date as printed)
 TAGS = {
-    "pt-BR": ("en", "pt_BR", "Signatories", "Alemanha", "15 de janeiro de 2027"),
+    "pt-BR": ("pt-br", "pt_BR", "Signatários", "Alemanha", "15 de janeiro de 2027"),
+    "es-MX": ("es-419", "es_MX", "Firmantes", "Alemania", "15 de enero de 2027"),
     "sr-Latn-RS": ("en", "sr_Latn_RS", "Signatories", "Nemačka", "15. januar 2027."),
     "zh-Hant-TW": ("en", "zh_Hant_TW", "Signatories", "德國", "2027年1月15日"),
     "en-GB": ("en", "en_GB", "Signatories", "Germany", "15 January 2027"),
@@ -32,6 +33,8 @@ ON_BEHALF = {
     "de": "Im Namen der 2 unterzeichnenden Organisationen und 5 Einzelpersonen",
     "ru": "Подписали: 2 организации и 5 частных лиц",
     "pl": "W imieniu 2 organizacji i 5 osób prywatnych",
+    "pt-br": "Em nome dos signatários: 2 organizações e 5 pessoas físicas",
+    "es-419": "En nombre de los firmantes: 2 organizaciones y 5 personas",
 }
 
 

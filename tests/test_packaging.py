@@ -32,12 +32,14 @@ def test_wheel_ships_templates_fonts_and_licence(wheel):
         assert f"letter_pdf/templates/{template.name}" in names
     for font in (ROOT / "fonts").iterdir():
         assert f"letter_pdf/fonts/{font.name}" in names  # the .ttf files, OFL.txt and the source note
+    for words in (ROOT / "letter_pdf" / "locales").iterdir():
+        assert f"letter_pdf/locales/{words.name}" in names  # the fixed words of every language
 
 
 def test_unpacked_wheel_builds_a_letter_on_its_own(wheel, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    letter = write_letter(tmp_path / "letter")
+    letter = write_letter(tmp_path / "letter", front={"lang": "pt-BR"})  # its words come from the wheel's data
     code = (
         "import letter_pdf, letter_pdf.assets as a, sys;"
         "assert str(a.templates_dir()).startswith(sys.argv[1]), a.templates_dir();"
@@ -48,3 +50,7 @@ def test_unpacked_wheel_builds_a_letter_on_its_own(wheel, tmp_path):
                           env=env, capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF-")
+    from pypdf import PdfReader
+
+    text = " ".join((page.extract_text() or "") for page in PdfReader(tmp_path / "out.pdf").pages)
+    assert "Página 1 de 1" in text and "Signatários" in text
