@@ -512,3 +512,37 @@ def test_the_readme_example_of_copies_builds(tmp_path, capsys):
     text = text_of(tmp_path / "copies" / "003-aino-esimerkki.pdf")
     assert "Aino Esimerkki\nEduskunta\nMannerheimintie 30\n00102 Helsinki\nFinland" in text
     assert "Dear Ms Esimerkki," in text and "no e-mail for recipient 3 (Aino Esimerkki)" in stderr
+
+
+@pytest.mark.slow
+def test_signed_copies_verify_and_a_copy_passes_the_pdfa_validator(tmp_path, capsys, monkeypatch):
+    """The issue's promise: every copy has a single build's guarantees (PDF/A, the signature with --sign)."""
+    import io
+
+    import page
+    import pikepdf
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from letter_pdf import sign
+
+    import pki
+
+    world = pki.make_world(tmp_path / "pki")
+    monkeypatch.setenv(sign.PASSPHRASE_ENV, pki.PASSPHRASE.decode())
+    letter = letter_with_recipients(tmp_path / "l", rows=RECIPIENTS[:2])
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out"), "--sign", str(world.p12)], capsys)
+    assert code == 0, stderr
+    for pdf in sorted((tmp_path / "out").glob("*.pdf")):
+        signatures = PdfFileReader(io.BytesIO(pdf.read_bytes())).embedded_regular_signatures
+        assert len(signatures) == 1
+        context = ValidationContext(trust_roots=[world.ca.asn1_cert()], allow_fetching=False)
+        status = validate_pdf_signature(signatures[0], signer_validation_context=context)
+        assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE", pdf.name
+    first = tmp_path / "out" / "001-jan-kowalski.pdf"
+    with pikepdf.open(first) as opened:
+        assert opened.open_metadata().pdfa_status == "3A"
+    report = page.validate_pdf(str(first), profile="pdfa-3a", limits=page.SafetyLimits.unlimited())
+    assert [(f.rule_id, f.message) for f in report.failures] == []
