@@ -26,13 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from letter_pdf import arrange, assemble, columns_cache, output, personalise, pipeline, typeset
+from letter_pdf.copyset import INDEX, INDEX_HEADER, MAX_INDEX_BYTES, SEND_LOG
 from letter_pdf.errors import InputError, LetterPdfError, OutputError, Problems
 from letter_pdf.model import Letter, Recipient
 
-INDEX = "index.csv"
-INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256", "eml_sha256")  # eml_sha256: the .eml's bytes
-SEND_LOG = "send-log.jsonl"
-MAX_INDEX_BYTES = 16 * 1024 * 1024  # an index.csv read to know what --force may replace  # written by ``letter-pdf send``: copies of this folder were sent
 log = logging.getLogger("letter_pdf")
 
 
@@ -91,7 +88,7 @@ def build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Build
             result = _build_copies(Path(letter_path), options, build or pipeline.BuildOptions())
         except LetterPdfError as error:
             raise pipeline._typed_problem(error, rewrite) from error.__cause__
-    return dataclasses.replace(result, warnings=tuple(warnings) + result.warnings)
+    return dataclasses.replace(result, warnings=tuple(warnings))
 
 
 def _refuse_single_options(build: pipeline.BuildOptions) -> None:
@@ -234,10 +231,12 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     finally:
         restore()
     notes = _counted([note for _copy, notes, _warnings in made for note in notes], len(made))
-    warnings = _counted([warning for _copy, _notes, warnings in made for warning in warnings], len(made))
+    # the copies' warnings, kept quiet in each copy's build: said here, each once with how many copies it concerns
+    for warning in _counted([warning for _copy, _notes, warnings in made for warning in warnings], len(made)):
+        log.warning("%s", warning)
     without = tuple(r for r in recipients if options.eml and not r.email)
     return BatchResult(folder=folder, copies=copies_written, signatories=prepared.printed.counts.total, notes=notes,
-                       warnings=warnings, without_email=without)
+                       without_email=without)
 
 
 def copies_of(letter: Letter, font_set, source: Path) -> tuple[tuple[Recipient, ...], list[Letter], list[LetterPdfError]]:
@@ -407,30 +406,17 @@ def gc_unfreeze() -> None:
     gc.unfreeze()
 
 
-class _Quiet(logging.Filter):
-    """In a copy's build: collect the warnings, emit none (the parent reports them once)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING:
-            message = record.getMessage()
-            if message not in self.messages:
-                self.messages.append(message)
-            return False
-        return True
-
-
 def _build_one(index: int) -> Any:
     """Build copy ``index`` into the temporary folder: (Copy, notes, warnings), or its error (with the
     recipient named) — an error is returned, not raised, so that every copy's problem is reported."""
     work = _WORK
     assert work is not None
     recipient = work.recipients[index]
-    quiet = _Quiet()
-    log.addFilter(quiet)
+    with pipeline.collect_warnings(quiet=True) as warnings:
+        return _build_copy(work, index, recipient, warnings)
+
+
+def _build_copy(work: _Work, index: int, recipient: Recipient, warnings: list[str]) -> Any:
     try:
         prepared = dataclasses.replace(work.prepared, letter=work.copies[index], copy=work.sections[index])
         made = pipeline.make_pdf(prepared, work.build, work.signing)
@@ -444,11 +430,9 @@ def _build_one(index: int) -> Any:
             eml_sha256 = hashlib.sha256(message).hexdigest()
         copy = Copy(file=name, recipient=recipient, pages=made.pages, sha256=hashlib.sha256(made.pdf).hexdigest(),
                     eml=eml, eml_sha256=eml_sha256)
-        return copy, made.notes, tuple(quiet.messages)
+        return copy, made.notes, tuple(warnings)
     except LetterPdfError as error:
         return _for_recipient(error, recipient)
-    finally:
-        log.removeFilter(quiet)
 
 
 def _for_recipient(error: LetterPdfError, recipient: Recipient) -> LetterPdfError:

@@ -94,10 +94,11 @@ class _Warnings(logging.Filter):
     """Collects the warnings logged to ``letter_pdf`` and lets each distinct one through once (a file read
     twice in one command, e.g. by the loader and by the list checks, warns once)."""
 
-    def __init__(self, rewrite: Callable[[str], str] | None = None) -> None:
+    def __init__(self, rewrite: Callable[[str], str] | None = None, quiet: bool = False) -> None:
         super().__init__()
         self.messages: list[str] = []
         self.rewrite = rewrite
+        self.quiet = quiet  # collect only, emit none
         self.thread = threading.get_ident()  # builds in other threads keep their own warnings
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -110,16 +111,20 @@ class _Warnings(logging.Filter):
         if message in self.messages:
             return False
         self.messages.append(message)
-        return True
+        return not self.quiet
 
 
 @contextlib.contextmanager
-def collect_warnings(rewrite: Callable[[str], str] | None = None) -> Iterator[list[str]]:
+def collect_warnings(rewrite: Callable[[str], str] | None = None, *, quiet: bool = False) -> Iterator[list[str]]:
     """Within the block, each distinct warning logged to ``letter_pdf`` is emitted once and appended to
-    the list yielded (an enclosing collector sees them too); ``rewrite`` changes each message first."""
+    the list yielded (an enclosing collector sees them too); ``rewrite`` changes each message first; with
+    ``quiet``, none is emitted (a copy's build: its caller reports them)."""
     logger = logging.getLogger("letter_pdf")
-    collector = _Warnings(rewrite)
-    logger.addFilter(collector)
+    collector = _Warnings(rewrite, quiet)
+    if quiet:  # first: an enclosing collector must not take for said what this one keeps quiet
+        logger.filters.insert(0, collector)
+    else:
+        logger.addFilter(collector)
     try:
         yield collector.messages
     finally:

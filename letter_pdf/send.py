@@ -33,6 +33,9 @@ from pathlib import Path
 from letter_pdf import mail
 from letter_pdf.archive import Archive, Delivery, inspect_data
 from letter_pdf.archive.records import now_utc, refused_in_option, sha256_bytes
+from letter_pdf.copyset import INDEX as INDEX_NAME
+from letter_pdf.copyset import INDEX_HEADER, MAX_INDEX_BYTES
+from letter_pdf.copyset import SEND_LOG as JOURNAL_NAME
 from letter_pdf.errors import ArchiveError, InputError, LetterPdfError, Problems
 from letter_pdf.files import read_regular
 from letter_pdf.output import fsync_dir
@@ -41,10 +44,6 @@ from letter_pdf.text import visible
 
 log = logging.getLogger("letter_pdf")
 
-INDEX_NAME = "index.csv"
-JOURNAL_NAME = "send-log.jsonl"
-INDEX_HEADER = ("file", "recipient", "email", "pages", "sha256", "eml_sha256")  # as batch.py writes it
-MAX_INDEX_BYTES = 16 * 1024 * 1024
 MAX_INDEX_ROWS = 100_000
 MAX_JOURNAL_BYTES = 256 * 1024 * 1024
 MAX_JOURNAL_LINE = 64 * 1024

@@ -546,3 +546,29 @@ def test_signed_copies_verify_and_a_copy_passes_the_pdfa_validator(tmp_path, cap
         assert opened.open_metadata().pdfa_status == "3A"
     report = page.validate_pdf(str(first), profile="pdfa-3a", limits=page.SafetyLimits.unlimited())
     assert [(f.rule_id, f.message) for f in report.failures] == []
+
+
+def test_a_warning_of_a_copys_build_is_said_once_with_its_count(tmp_path, capsys, monkeypatch):
+    """A copy's build keeps its warnings quiet; the set says each once, with how many copies it concerns
+    (a worker's warnings were lost)."""
+    import logging
+
+    from letter_pdf import pipeline
+
+    make_pdf = pipeline.make_pdf
+
+    def warning_make_pdf(prepared, options, signing):
+        logging.getLogger("letter_pdf").warning("an image of the copy was drawn smaller")
+        if prepared.letter.recipient.name.startswith("Jan"):
+            logging.getLogger("letter_pdf").warning("only Jan's copy")
+        return make_pdf(prepared, options, signing)
+
+    monkeypatch.setattr(pipeline, "make_pdf", warning_make_pdf)
+    rows = [{**RECIPIENTS[0], "name": f"Jan {n}", "email": f"j{n}@example.org"} for n in range(2)]
+    rows.append({**RECIPIENTS[2]})
+    letter = letter_with_recipients(tmp_path / "l", rows=rows, body="Plain text.\n")
+    code, _out, stderr = run_main(["build", str(letter), "--recipients", str(letter.parent / "deputies.csv"),
+                                   "-o", str(tmp_path / "out")], capsys)
+    assert code == 0, stderr
+    assert stderr.count("warning: an image of the copy was drawn smaller\n") == 1
+    assert stderr.count("warning: only Jan's copy (in 2 of 3 copies)\n") == 1
