@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import hashlib
 import io
 import logging
@@ -89,6 +90,11 @@ def build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Build
         except LetterPdfError as error:
             raise pipeline._typed_problem(error, rewrite) from error.__cause__
     return dataclasses.replace(result, warnings=tuple(warnings))
+
+
+def _no_list(letter_path: Path) -> InputError:
+    return InputError("the letter has no recipients list", where=str(letter_path),
+                      hint="add 'recipients: FILE' to the front matter or --recipients FILE")
 
 
 def _refuse_single_options(build: pipeline.BuildOptions) -> None:
@@ -183,8 +189,7 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     pipeline._validate_options(build)
     _refuse_single_options(build)
     if options.recipients is None and not has_recipients(letter_path):
-        raise InputError("the letter has no recipients list", where=str(letter_path),
-                         hint="add 'recipients: FILE' to the front matter or --recipients FILE")
+        raise _no_list(letter_path)
     folder = Path(options.folder) if options.folder else default_folder(letter_path)
     if folder.suffix.lower() in (".pdf", ".eml", ".csv") and not folder.is_dir():
         raise OutputError(f"the copies go in a folder; '{folder.name}' looks like a file's name", where=str(folder),
@@ -194,8 +199,7 @@ def _build_copies(letter_path: Path, options: BatchOptions, build: pipeline.Buil
     letter, font_set = pipeline._load(letter_path, build)
     source = Path(options.recipients) if options.recipients else letter.recipients_path
     if source is None:
-        raise InputError("the letter has no recipients list", where=str(letter_path),
-                         hint="add 'recipients: FILE' to the front matter or --recipients FILE")
+        raise _no_list(letter_path)
     inputs = pipeline.build_inputs(letter, letter_path, build) + [("the recipients list", str(source))]
     check_folder(folder, force=options.force, inputs=inputs)
     recipients, copies, problems = copies_of(letter, font_set, source)
@@ -252,7 +256,7 @@ def copies_of(letter: Letter, font_set, source: Path) -> tuple[tuple[Recipient, 
     body = personalise.parse_body(letter, columns)
     problems = pipeline._preflight(letter, font_set) + personalise.unfilled(letter, fields_only=True)
     copies = [personalise.copy_for(letter, recipient, body) for recipient in recipients]
-    problems += _preflight_copies(copies, recipients, font_set)
+    problems += _preflight_copies(letter, copies, recipients, font_set)
     return recipients, copies, problems
 
 
@@ -273,18 +277,22 @@ def _copy_sections(prepared: pipeline.Prepared, recipients: tuple[Recipient, ...
             for recipient in recipients]
 
 
-def _preflight_copies(copies: list[Letter], recipients: tuple[Recipient, ...], font_set) -> list[LetterPdfError]:
-    """Each copy's own text (its recipient's fields, its body) has every glyph and stays within the body's
-    limits; each problem names the recipient."""
+def _preflight_copies(letter: Letter, copies: list[Letter], recipients: tuple[Recipient, ...],
+                      font_set) -> list[LetterPdfError]:
+    """Each copy's own text (its recipient's fields, its body when placeholders made it) has every glyph and
+    stays within the body's limits; each problem names the recipient."""
     from letter_pdf import body, fonts
 
     problems: list[LetterPdfError] = []
     for copy, recipient in zip(copies, recipients, strict=True):
-        # only what differs from the letter: the signatories were checked once with the letter
-        probe = dataclasses.replace(copy, signatories=(), signers=(), enclosures=())
+        # only what differs from the letter: its signatories, and its body when the copy's is the same, were
+        # checked once with the letter
+        own_body = copy.body != letter.body
+        probe = dataclasses.replace(copy, signatories=(), signers=(), enclosures=(), body=copy.body if own_body else "")
         found: list[LetterPdfError] = []
         try:
-            body.check_limits(copy.body, source=copy.source, first_line=copy.body_line)
+            if own_body:
+                body.check_limits(copy.body, source=copy.source, first_line=copy.body_line)
         except LetterPdfError as error:
             found.append(error)
         found += fonts.check_coverage(probe, font_set)
@@ -331,7 +339,6 @@ def _run(work: _Work, options: BatchOptions) -> list[Any]:
             for index in rest:
                 finished(index, _build_one(index))
             return results
-        import gc
         import multiprocessing
 
         gc.freeze()  # the shared objects stay out of the workers' collections: their pages stay shared
@@ -348,7 +355,7 @@ def _run(work: _Work, options: BatchOptions) -> list[Any]:
         return results
     finally:
         _WORK = None
-        gc_unfreeze()
+        gc.unfreeze()
 
 
 def _stop_on_signals() -> Callable[[], None]:
@@ -381,10 +388,10 @@ def riskiest(copies: list[Letter]) -> list[int]:
         lines = [party.name, *party.address] if party else []
         return max((len(line) for line in [*lines, letter.opening or ""]), default=0)
 
-    by_line = max(range(len(copies)), key=lambda i: longest(copies[i]))
     def lines(letter: Letter) -> int:
         return len(letter.recipient.address) if letter.recipient else 0
 
+    by_line = max(range(len(copies)), key=lambda i: longest(copies[i]))
     by_lines = max(range(len(copies)), key=lambda i: lines(copies[i]))
     return list(dict.fromkeys([by_line, by_lines]))
 
@@ -398,12 +405,6 @@ def _worker_started() -> None:
 
 def _numbered(index: int) -> tuple[int, Any]:
     return index, _build_one(index)
-
-
-def gc_unfreeze() -> None:
-    import gc
-
-    gc.unfreeze()
 
 
 def _build_one(index: int) -> Any:

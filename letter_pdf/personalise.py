@@ -206,9 +206,9 @@ def _parse(letter: Letter, text: str, field: str | None, columns: set[str] | Non
         return None
 
 
-def _depth(node: nodes.Node, level: int = 0) -> int:
+def _depth(node: nodes.Node) -> int:
     """How deep ``{% if %}`` blocks nest (iteratively: a deep tree must not exhaust Python's stack)."""
-    deepest, stack = 0, [(node, level)]
+    deepest, stack = 0, [(node, 0)]
     while stack:
         current, depth = stack.pop()
         depth += isinstance(current, nodes.If)
